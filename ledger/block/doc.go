@@ -1,0 +1,16 @@
+// Package block defines what a meshledger block commits to: the header and
+// its hash, the proposer's signature, receipts and their canonical encoding,
+// the transaction and receipt Merkle-Patricia roots with inclusion proofs,
+// and the genesis file.
+//
+// Guarantees:
+//   - Every encoding here is canonical RLP: the same value always gives the
+//     same bytes on every machine, so hashes and roots are consensus-safe.
+//   - Header.Hash is keccak256 of the RLP list of the header fields in
+//     declaration order; the proposer signs exactly that hash.
+//   - Transaction and receipt roots are computed as Ethereum's DeriveSha:
+//     an MPT keyed by rlp(index), so any MPT verifier checks the proofs.
+//
+// This package must never read the clock, the disk (except LoadGenesis),
+// or any state: it is pure functions over values.
+package block

@@ -1,0 +1,60 @@
+package block
+
+import (
+	"github.com/ethereum/go-ethereum/common"
+)
+
+// Header is the signed summary of one block. Every field is committed by
+// Hash; the proposer's signature covers that hash.
+type Header struct {
+	ChainID     uint64
+	Height      uint64
+	ParentHash  common.Hash
+	TimeMs      int64 // Unix milliseconds, strictly increasing
+	TxRoot      common.Hash
+	ReceiptRoot common.Hash
+	StateRoot   common.Hash
+	Proposer    common.Address
+}
+
+// SignedHeader is a header with the proposer's 65-byte secp256k1 signature
+// (r ‖ s ‖ v, v ∈ {0,1}) over Header.Hash().
+type SignedHeader struct {
+	Header    Header
+	Signature []byte
+}
+
+// Status is a receipt's outcome. It is the runtime's result code for
+// contract calls, plus ledger-level codes (see codes.go).
+type Status string
+
+// Event is one event a contract emitted, tagged with the contract.
+type Event struct {
+	Contract common.Address
+	Name     string
+	Data     []byte
+}
+
+// Write is one committed state change: a new value, or a deletion.
+type Write struct {
+	Contract common.Address
+	Key      []byte
+	Value    []byte
+	Delete   bool
+}
+
+// Receipt is the deterministic outcome of one transaction. It is committed
+// by the block's receipt root, so every field is consensus-critical.
+type Receipt struct {
+	TxHash  common.Hash
+	Status  Status // "ok" on success
+	Message string // failure reason; empty on success
+	GasUsed uint64
+	Return  []byte
+	// ContractAddress is set for successful deploys.
+	ContractAddress common.Address
+	Events          []Event
+	Writes          []Write
+	Height          uint64
+	Index           uint32
+}

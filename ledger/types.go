@@ -1,0 +1,102 @@
+package ledger
+
+import (
+	"errors"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/meshledger/meshledger/ledger/block"
+	"github.com/meshledger/meshledger/ledger/proof"
+	"github.com/meshledger/meshledger/ledger/tx"
+)
+
+// Signer signs block headers. Implementations hold the proposer's
+// secp256k1 key (a file key, an HSM, a KMS).
+type Signer interface {
+	Address() common.Address
+	// SignHash returns a 65-byte r ‖ s ‖ v signature (v ∈ {0,1}) over hash.
+	SignHash(hash common.Hash) ([]byte, error)
+}
+
+// Proposal is a block to execute: the producer chooses the time and the
+// transactions; the executor decides everything else.
+type Proposal struct {
+	TimeMs   int64
+	Proposer common.Address
+	Txs      []*tx.Tx
+}
+
+// Rejected is a proposed transaction left out of the block because it can
+// never be valid in it (bad signature, wrong nonce, gas limit above the
+// block limit, unknown code...). Nothing of it is recorded.
+type Rejected struct {
+	Index int // position in Proposal.Txs
+	Tx    *tx.Tx
+	Err   error
+}
+
+// Applied is a committed block.
+type Applied struct {
+	Header   *block.SignedHeader
+	TxHashes []common.Hash
+	Receipts []*block.Receipt
+	Rejected []Rejected
+}
+
+// Block is a committed block as served to readers.
+type Block struct {
+	Header   *block.SignedHeader
+	TxHashes []common.Hash
+}
+
+// TxRecord is a committed transaction with everything needed to verify it
+// against a signed header alone.
+type TxRecord struct {
+	Tx           *tx.Tx
+	Receipt      *block.Receipt
+	Header       *block.SignedHeader
+	TxProof      [][]byte            // MPT proof of the tx in Header.TxRoot, key rlp(index)
+	ReceiptProof [][]byte            // MPT proof of the receipt in Header.ReceiptRoot, key rlp(index)
+	WriteProofs  []*proof.StateProof // one per written key, against Header.StateRoot
+}
+
+// ContractInfo describes a deployed contract instance.
+type ContractInfo struct {
+	Address  common.Address
+	Name     string
+	CodeHash common.Hash
+	Deployer common.Address
+	Height   uint64
+	TxHash   common.Hash
+	Methods  []string
+}
+
+// HistoryEntry is one change of one key: its lineage.
+type HistoryEntry struct {
+	Height  uint64
+	TimeMs  int64
+	Index   uint32
+	TxHash  common.Hash
+	Signer  common.Address
+	Value   []byte
+	Deleted bool
+}
+
+// QueryResult is a read-only call at a committed height, with proofs of
+// every key the call read.
+type QueryResult struct {
+	Status  block.Status
+	Message string
+	Return  []byte
+	GasUsed uint64
+	Header  *block.SignedHeader
+	Proofs  []*proof.StateProof
+}
+
+// Errors callers branch on. Transaction admission errors are those of
+// package tx (tx.ErrNonceTooLow, ...), wrapped.
+var (
+	ErrNotFound        = errors.New("not found")
+	ErrUnknownContract = errors.New("unknown contract")
+	ErrUnknownCode     = errors.New("unknown code hash")
+)
