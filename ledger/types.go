@@ -99,4 +99,27 @@ var (
 	ErrNotFound        = errors.New("not found")
 	ErrUnknownContract = errors.New("unknown contract")
 	ErrUnknownCode     = errors.New("unknown code hash")
+
+	// ErrBlockGasExhausted rejects a transaction whose gas limit exceeds
+	// the gas left in the block being built. It is retryable: the
+	// transaction may fit the next block.
+	ErrBlockGasExhausted = errors.New("block gas exhausted")
+	// ErrBadTime: a proposal's time is not after its parent's.
+	ErrBadTime = errors.New("block time not after parent")
+	// ErrWrongProposer: the signer is not the proposal's proposer.
+	ErrWrongProposer = errors.New("signer is not the proposer")
+	// ErrGenesisMismatch: the store was created from another genesis.
+	ErrGenesisMismatch = errors.New("genesis does not match the store")
+	// ErrInconsistent: the store's latest header and state disagree.
+	ErrInconsistent = errors.New("store is inconsistent")
+	// ErrClosed: the ledger was used after Close.
+	ErrClosed = errors.New("ledger closed")
+	// ErrBadRequest: a read's arguments are invalid (limit, range).
+	ErrBadRequest = errors.New("bad request")
 )
+
+// Retryable reports whether a rejection may succeed in a later block
+// unchanged (the transaction should stay in the mempool).
+func Retryable(err error) bool {
+	return errors.Is(err, ErrBlockGasExhausted) || errors.Is(err, tx.ErrNonceTooHigh)
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
@@ -73,8 +74,9 @@ func (h *Header) Hash() common.Hash {
 // Hash is the hash of the header (the signature is not part of it).
 func (sh *SignedHeader) Hash() common.Hash { return sh.Header.Hash() }
 
-// SignHeader signs h's hash with key and returns the signed header. The
-// header's Proposer must be key's address.
+// SignHeader signs h's hash with sign (r ‖ s ‖ v, v ∈ {0,1}) and checks
+// the signature recovers to h.Proposer, so a misconfigured key never
+// produces a block that other nodes would refuse.
 func SignHeader(h Header, sign func(common.Hash) ([]byte, error)) (*SignedHeader, error) {
 	if h.TimeMs < 0 {
 		return nil, ErrNegativeTime
@@ -97,8 +99,8 @@ func (sh *SignedHeader) Signer() (common.Address, error) {
 	if len(sig) != crypto.SignatureLength {
 		return common.Address{}, fmt.Errorf("%w: length %d", ErrBadSignature, len(sig))
 	}
-	r, s, v := new(big256).SetBytes(sig[:32]), new(big256).SetBytes(sig[32:64]), sig[64]
-	if !crypto.ValidateSignatureValues(v, r.Int, s.Int, true) {
+	r, s, v := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:64]), sig[64]
+	if !crypto.ValidateSignatureValues(v, r, s, true) {
 		return common.Address{}, fmt.Errorf("%w: invalid r, s or v", ErrBadSignature)
 	}
 	pub, err := crypto.SigToPub(sh.Hash().Bytes(), sig)

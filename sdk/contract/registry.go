@@ -65,6 +65,7 @@ func Method[A, R any](name string, fn func(*Context, A) (R, error)) {
 	if fn == nil {
 		panic(fmt.Sprintf("contract: method %q has a nil function", name))
 	}
+	resultIsPtr := reflect.TypeFor[R]().Kind() == reflect.Pointer
 	registry[name] = func(c *Context, args []byte) int32 {
 		var a A
 		if len(args) > 0 {
@@ -78,6 +79,12 @@ func Method[A, R any](name string, fn func(*Context, A) (R, error)) {
 			c.setMessage(err.Error())
 			return statusError
 		}
+		if ap, ok := any(r).(JSONAppender); ok && !(resultIsPtr && reflect.ValueOf(r).IsNil()) {
+			// The host copies the return data, so the scratch buffer
+			// can hold it.
+			c.h.SetReturn(ap.AppendJSON(c.scratch[:0]))
+			return statusOK
+		}
 		out, err := json.Marshal(r)
 		if err != nil {
 			c.setMessage("contract: encode result of " + name + ": " + err.Error())
@@ -89,6 +96,15 @@ func Method[A, R any](name string, fn func(*Context, A) (R, error)) {
 	var a A
 	var r R
 	Warm(a, r)
+}
+
+// JSONAppender is implemented by result and event types that encode
+// themselves without reflection, which matters on hot paths in Wasm.
+// AppendJSON must append one valid JSON value to b and return the extended
+// slice; it should produce exactly what encoding/json would, so that
+// switching encoders never changes a receipt.
+type JSONAppender interface {
+	AppendJSON(b []byte) []byte
 }
 
 func decodeArgs(args []byte, v any) error {

@@ -1,0 +1,82 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/meshledger/meshledger/ledger/tx"
+	"github.com/meshledger/meshledger/sdk/api"
+)
+
+func (s *Server) handleChain(c echo.Context) error {
+	l := s.deps.Ledger
+	latest := l.Latest()
+	spec := tx.TypedData(l.ChainID())
+	domain, err := json.Marshal(spec.Domain)
+	if err != nil {
+		return fmt.Errorf("encode domain: %w", err)
+	}
+	types, err := json.Marshal(spec.Types)
+	if err != nil {
+		return fmt.Errorf("encode types: %w", err)
+	}
+	return c.JSON(http.StatusOK, api.Chain{
+		ChainID:      l.ChainID(),
+		GenesisHash:  s.genesis,
+		LatestHeight: latest.Header.Height,
+		LatestHash:   latest.Hash(),
+		NodeAddress:  s.deps.NodeAddress,
+		Domain:       domain,
+		Types:        types,
+		PrimaryTypes: spec.PrimaryTypes,
+	})
+}
+
+func (s *Server) handleAccount(c echo.Context) error {
+	addr, err := parseAddress("address", c.Param("address"))
+	if err != nil {
+		return err
+	}
+	next, err := s.deps.Ledger.NextNonce(addr)
+	if err != nil {
+		return fmt.Errorf("next nonce of %s: %w", addr, err)
+	}
+	pending, err := s.deps.Pool.PendingNonce(addr)
+	if err != nil {
+		return fmt.Errorf("pending nonce of %s: %w", addr, err)
+	}
+	return c.JSON(http.StatusOK, api.Account{Address: addr, Nonce: next, PendingNonce: max(pending, next)})
+}
+
+func (s *Server) handleHealth(c echo.Context) error {
+	if s.closed() {
+		return fmt.Errorf("%w: shutting down", ErrUnavailable)
+	}
+	return c.JSON(http.StatusOK, api.Health{Status: "ok", Height: s.deps.Ledger.Latest().Header.Height})
+}
+
+func (s *Server) handleLatestBlock(c echo.Context) error {
+	return s.writeBlock(c, s.deps.Ledger.Latest().Header.Height)
+}
+
+func (s *Server) handleBlock(c echo.Context) error {
+	h, err := parseUint("height", c.Param("height"))
+	if err != nil {
+		return err
+	}
+	if latest := s.deps.Ledger.Latest().Header.Height; h > latest {
+		return fmt.Errorf("%w: block %d, latest %d", ErrHeightUnavailable, h, latest)
+	}
+	return s.writeBlock(c, h)
+}
+
+func (s *Server) writeBlock(c echo.Context, h uint64) error {
+	b, err := s.deps.Ledger.Block(h)
+	if err != nil {
+		return fmt.Errorf("block %d: %w", h, err)
+	}
+	return c.JSON(http.StatusOK, toBlock(b))
+}

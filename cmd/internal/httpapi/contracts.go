@@ -1,0 +1,145 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/meshledger/meshledger/sdk/api"
+)
+
+func (s *Server) handleContracts(c echo.Context) error {
+	cs, err := s.deps.Ledger.Contracts()
+	if err != nil {
+		return fmt.Errorf("list contracts: %w", err)
+	}
+	out := api.Contracts{Contracts: make([]api.Contract, len(cs))}
+	for i, ci := range cs {
+		out.Contracts[i] = toContract(ci)
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) handleContract(c echo.Context) error {
+	addr, err := parseAddress("address", c.Param("address"))
+	if err != nil {
+		return err
+	}
+	ci, err := s.deps.Ledger.Contract(addr)
+	if err != nil {
+		return fmt.Errorf("contract %s: %w", addr, err)
+	}
+	return c.JSON(http.StatusOK, toContract(ci))
+}
+
+func (s *Server) handleState(c echo.Context) error {
+	addr, err := parseAddress("address", c.Param("address"))
+	if err != nil {
+		return err
+	}
+	key, err := pathKey(c, "/state/")
+	if err != nil {
+		return err
+	}
+	h, err := heightParam(c, s.deps.Ledger.Latest().Header.Height)
+	if err != nil {
+		return err
+	}
+	st, err := s.deps.Ledger.State(addr, key, h)
+	if err != nil {
+		return fmt.Errorf("state of %s key %x at %d: %w", addr, key, h, err)
+	}
+	p, hdr := st.Proof, st.Header
+	return c.JSON(http.StatusOK, api.State{
+		Contract: addr, Key: key, Height: hdr.Header.Height, Exists: p.Exists, Value: p.Value,
+		Proof: toStateProof(p), Header: toSignedHeader(hdr),
+	})
+}
+
+func (s *Server) handleHistory(c echo.Context) error {
+	addr, err := parseAddress("address", c.Param("address"))
+	if err != nil {
+		return err
+	}
+	key, err := pathKey(c, "/history/")
+	if err != nil {
+		return err
+	}
+	limit := api.DefaultHistoryLimit
+	if ls := c.QueryParam(api.ParamLimit); ls != "" {
+		n, err := strconv.Atoi(ls)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("%w: %s: want a positive integer, got %q", ErrBadRequest, api.ParamLimit, ls)
+		}
+		limit = min(n, api.MaxHistoryLimit)
+	}
+	from, err := parseCursor(c.QueryParam(api.ParamCursor))
+	if err != nil {
+		return err
+	}
+	page, err := s.deps.Ledger.History(addr, key, from, limit)
+	if err != nil {
+		return fmt.Errorf("history of %s key %x: %w", addr, key, err)
+	}
+	out := api.History{Contract: addr, Key: key, Entries: make([]api.HistoryEntry, len(page.Entries))}
+	if page.Next != nil {
+		out.NextCursor = formatCursor(*page.Next)
+	}
+	for i, e := range page.Entries {
+		out.Entries[i] = toHistoryEntry(e)
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) handleQuery(c echo.Context) error {
+	addr, err := parseAddress("address", c.Param("address"))
+	if err != nil {
+		return err
+	}
+	body, err := s.readBody(c)
+	if err != nil {
+		return err
+	}
+	var req api.QueryRequest
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return fmt.Errorf("%w: body: %v", ErrInvalidQuery, err)
+	}
+	if req.Method == "" {
+		return fmt.Errorf("%w: method is required", ErrInvalidQuery)
+	}
+	latest := s.deps.Ledger.Latest().Header.Height
+	h := latest
+	if req.Height != nil {
+		if *req.Height > latest {
+			return fmt.Errorf("%w: height %d, latest %d", ErrHeightUnavailable, *req.Height, latest)
+		}
+		h = *req.Height
+	}
+	gas := s.cfg.QueryGasCap
+	if req.GasLimit != 0 {
+		gas = min(gas, req.GasLimit)
+	}
+	var args []byte
+	if len(req.Args) > 0 && !bytes.Equal(bytes.TrimSpace(req.Args), []byte("null")) {
+		args = req.Args
+	}
+	res, err := s.deps.Ledger.Query(c.Request().Context(), addr, req.Method, args, h, gas)
+	if err != nil {
+		return fmt.Errorf("query %s.%s at %d: %w", addr, req.Method, h, err)
+	}
+	out := api.QueryResponse{
+		Status: string(res.Status), Message: res.Message, Return: nonNilBytes(res.Return),
+		GasUsed: res.GasUsed, Height: res.Header.Header.Height, Header: toSignedHeader(res.Header),
+		Proofs: toStateProofs(res.Proofs),
+	}
+	if len(res.Return) > 0 && json.Valid(res.Return) {
+		out.Result = json.RawMessage(res.Return)
+	}
+	return c.JSON(http.StatusOK, out)
+}

@@ -1,0 +1,56 @@
+package httpapi
+
+import (
+	"context"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/meshledger/meshledger/ledger"
+	"github.com/meshledger/meshledger/ledger/block"
+	"github.com/meshledger/meshledger/ledger/tx"
+	"github.com/meshledger/meshledger/sdk/api"
+)
+
+// Ledger is what the API reads from the ledger: exactly the methods it
+// calls. *ledger.Ledger implements it. Implementations must be safe for
+// concurrent use and return only committed data.
+type Ledger interface {
+	ChainID() uint64
+	Latest() *block.SignedHeader
+	Header(height uint64) (*block.SignedHeader, error)
+	Block(height uint64) (*ledger.Block, error)
+	Receipts(height uint64) ([]*block.Receipt, error)
+	Tx(hash common.Hash) (*ledger.TxRecord, error)
+	Contracts() ([]*ledger.ContractInfo, error)
+	Contract(addr common.Address) (*ledger.ContractInfo, error)
+	NextNonce(addr common.Address) (uint64, error)
+	State(contract common.Address, key []byte, height uint64) (*ledger.StateAt, error)
+	History(contract common.Address, key []byte, from ledger.Cursor, limit int) (*ledger.HistoryPage, error)
+	Query(ctx context.Context, contract common.Address, method string, args []byte, height, gasCap uint64) (*ledger.QueryResult, error)
+}
+
+// Submitted is the outcome of admitting a transaction.
+type Submitted struct {
+	Hash   common.Hash
+	Status api.TxStatus // pending, or committed when it already was
+	Known  bool         // it was already pending or committed: nothing changed
+}
+
+// Pool is the node's admission and mempool, as the API sees it. Submit
+// decides admission (signature, chain, size, nonce window, capacity) and
+// returns typed errors (package tx, ledger, mempool); Pending and Dropped
+// report where a transaction is.
+type Pool interface {
+	Submit(t *tx.Tx) (Submitted, error)
+	Pending(hash common.Hash) (*tx.Tx, bool)
+	Dropped(hash common.Hash) (error, bool)
+	PendingNonce(addr common.Address) (uint64, error)
+}
+
+// Commits announces committed blocks. NextCommit returns a channel closed
+// after the next block commits (or when the node stops): read the ledger
+// again when it closes. Take the channel before reading the ledger, so that
+// no commit is missed in between.
+type Commits interface {
+	NextCommit() <-chan struct{}
+}

@@ -1,0 +1,17 @@
+// Package httpapi is the node's HTTP API v1, served with Echo: JSON
+// request/response types from sdk/api, Server-Sent Events, Prometheus
+// metrics and an OpenAPI 3 document generated from the same route table
+// that registers the handlers.
+//
+// Guarantees: every route is under /v1 (plus /healthz, /metrics,
+// /openapi.json) and listed in the OpenAPI document; every error response
+// is {"error":{"code":...,"message":...}} with a code from sdk/api, decided
+// in one place (errors.go) from typed errors; every request body, batch,
+// wait, stream and query is bounded by Config.
+//
+// Handlers translate between HTTP and the node: they never decide validity
+// themselves and never write to the ledger. The package depends on the
+// ledger only through the Ledger interface, which lists exactly the methods
+// it calls. It must never bind an address itself: the caller owns the
+// listener.
+package httpapi

@@ -1,0 +1,106 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/meshledger/meshledger/sdk/api"
+)
+
+// route is one API operation: how it is served and how it is documented.
+// The OpenAPI document is generated from this table, so a route cannot be
+// served without being documented.
+type route struct {
+	method, path string // Echo path, ":name" for parameters
+	name         string // OpenAPI operationId
+	summary      string
+	params       []param
+	body         any // request body type (nil: none)
+	ok           int // success status
+	resp         any // success body type; string for non-JSON media
+	media        string
+	errors       []int // error statuses this route may return
+	handler      echo.HandlerFunc
+}
+
+type param struct {
+	name, in, desc string
+	typ            string // "string", "integer", "boolean"
+	required       bool
+}
+
+var (
+	pAddress  = param{name: "address", in: "path", desc: "0x-prefixed 20-byte address", typ: "string", required: true}
+	pKey      = param{name: "key", in: "path", desc: "the state key, URL-path-escaped (ignored when key_hex is given; send any placeholder such as _)", typ: "string", required: true}
+	pKeyHex   = param{name: api.ParamKeyHex, in: "query", desc: "the state key as 0x-hex; wins over the path key", typ: "string"}
+	pHeight   = param{name: api.ParamHeight, in: "query", desc: "a committed height (default: latest)", typ: "integer"}
+	pTxHash   = param{name: "hash", in: "path", desc: "0x-prefixed 32-byte transaction hash (the EIP-712 digest)", typ: "string", required: true}
+	pBlockH   = param{name: "height", in: "path", desc: "block height", typ: "integer", required: true}
+	pWait     = param{name: api.ParamWait, in: "query", desc: "wait until the transaction commits (200) or the timeout passes (202)", typ: "boolean"}
+	pTimeout  = param{name: api.ParamTimeout, in: "query", desc: "wait bound: a duration (5s, 1500ms) or seconds; capped at 30s by default", typ: "string"}
+	pCursor   = param{name: api.ParamCursor, in: "query", desc: "nextCursor of the previous page", typ: "string"}
+	pLimit    = param{name: api.ParamLimit, in: "query", desc: "page size, 1..1000 (default 100)", typ: "integer"}
+	pFromH    = param{name: api.ParamFromHeight, in: "query", desc: "first block to send (default: the next block to commit)", typ: "integer"}
+	pContract = param{name: api.ParamContract, in: "query", desc: "only this contract's events (blocks are always sent)", typ: "string"}
+	pLastID   = param{name: api.HeaderLastEventID, in: "header", desc: "resume right after this event id (height:seq); wins over from_height", typ: "string"}
+)
+
+func (s *Server) routeTable() []route {
+	const (
+		s400 = http.StatusBadRequest
+		s401 = http.StatusUnauthorized
+		s403 = http.StatusForbidden
+		s404 = http.StatusNotFound
+		s409 = http.StatusConflict
+		s413 = http.StatusRequestEntityTooLarge
+		s422 = http.StatusUnprocessableEntity
+		s429 = http.StatusTooManyRequests
+		s500 = http.StatusInternalServerError
+		s503 = http.StatusServiceUnavailable
+	)
+	txErrors := []int{s400, s401, s403, s409, s413, s422, s500, s503}
+	return []route{
+		{method: http.MethodGet, path: api.PathChain, name: "getChain", summary: "Chain identity, latest height and the EIP-712 signing description",
+			ok: 200, resp: api.Chain{}, errors: []int{s500}, handler: s.handleChain},
+		{method: http.MethodGet, path: api.PathAccounts + ":address", name: "getAccount", summary: "An account's committed and pending next nonce",
+			params: []param{pAddress}, ok: 200, resp: api.Account{}, errors: []int{s400, s500}, handler: s.handleAccount},
+		{method: http.MethodPost, path: api.PathTxs, name: "submitTx", summary: "Submit a signed transaction (202 pending; with wait=true, 200 once committed)",
+			params: []param{pWait, pTimeout}, body: rawTx{}, ok: 202, resp: api.Tx{}, errors: append([]int{s429}, txErrors...), handler: s.handleSubmitTx},
+		{method: http.MethodPost, path: api.PathTxsBatch, name: "submitTxBatch", summary: "Submit up to 256 signed transactions; one result per item, in order",
+			body: []rawTx{}, ok: 200, resp: []api.BatchItem{}, errors: []int{s400, s413, s500, s503}, handler: s.handleSubmitBatch},
+		{method: http.MethodGet, path: api.PathTxs + "/:hash", name: "getTx", summary: "A transaction: pending, rejected with its reason, or committed with receipt and proofs",
+			params: []param{pTxHash}, ok: 200, resp: api.Tx{}, errors: []int{s400, s404, s500}, handler: s.handleGetTx},
+		{method: http.MethodGet, path: api.PathBlocks + "latest", name: "getLatestBlock", summary: "The latest block",
+			ok: 200, resp: api.Block{}, errors: []int{s500}, handler: s.handleLatestBlock},
+		{method: http.MethodGet, path: api.PathBlocks + ":height", name: "getBlock", summary: "A block by height",
+			params: []param{pBlockH}, ok: 200, resp: api.Block{}, errors: []int{s400, s404, s500}, handler: s.handleBlock},
+		{method: http.MethodGet, path: api.PathContracts, name: "listContracts", summary: "Every deployed contract",
+			ok: 200, resp: api.Contracts{}, errors: []int{s500}, handler: s.handleContracts},
+		{method: http.MethodGet, path: api.PathContracts + "/:address", name: "getContract", summary: "One deployed contract",
+			params: []param{pAddress}, ok: 200, resp: api.Contract{}, errors: []int{s400, s404, s500}, handler: s.handleContract},
+		{method: http.MethodGet, path: api.PathContracts + "/:address/state/:key", name: "getState", summary: "A key's value (or absence) at a height, with its Merkle-Patricia proof",
+			params: []param{pAddress, pKey, pKeyHex, pHeight}, ok: 200, resp: api.State{}, errors: []int{s400, s404, s500}, handler: s.handleState},
+		{method: http.MethodGet, path: api.PathContracts + "/:address/history/:key", name: "getHistory", summary: "A key's lineage: every change, oldest first, paginated",
+			params: []param{pAddress, pKey, pKeyHex, pCursor, pLimit}, ok: 200, resp: api.History{}, errors: []int{s400, s404, s500}, handler: s.handleHistory},
+		{method: http.MethodPost, path: api.PathContracts + "/:address/query", name: "queryContract", summary: "A read-only call at a height, with proofs of every key read",
+			params: []param{pAddress}, body: api.QueryRequest{}, ok: 200, resp: api.QueryResponse{}, errors: []int{s400, s404, s413, s500}, handler: s.handleQuery},
+		{method: http.MethodGet, path: api.PathEvents, name: "streamEvents", summary: "Server-Sent Events of committed blocks (event: block) and contract events (event: event), resumable",
+			params: []param{pFromH, pContract, pLastID}, ok: 200, resp: "", media: "text/event-stream", errors: []int{s400, s429, s503}, handler: s.handleEvents},
+		{method: http.MethodGet, path: api.PathHealth, name: "health", summary: "Liveness and latest height",
+			ok: 200, resp: api.Health{}, errors: []int{s503}, handler: s.handleHealth},
+		{method: http.MethodGet, path: api.PathMetrics, name: "metrics", summary: "Prometheus metrics",
+			ok: 200, resp: "", media: "text/plain", handler: s.handleMetrics},
+		{method: http.MethodGet, path: api.PathOpenAPI, name: "openapi", summary: "This OpenAPI 3 document",
+			ok: 200, resp: map[string]any{}, handler: s.handleOpenAPI},
+	}
+}
+
+// rawTx documents the signed transaction wire form (package ledger/tx).
+type rawTx struct {
+	Type      string         `json:"type" doc:"deploy or call"`
+	ChainID   string         `json:"chainId" doc:"decimal chain id the transaction was signed for"`
+	Message   map[string]any `json:"message" doc:"the EIP-712 message (see GET /v1/chain types)"`
+	Signature string         `json:"signature" doc:"0x-hex 65-byte r‖s‖v signature"`
+	Code      string         `json:"code,omitempty" doc:"deploy only: 0x-hex Wasm code"`
+}

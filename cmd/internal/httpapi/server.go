@@ -1,0 +1,207 @@
+package httpapi
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/meshledger/meshledger/sdk/api"
+)
+
+// Config bounds the API. Zero fields take the defaults of DefaultConfig.
+type Config struct {
+	// MaxBodyBytes bounds a request body: room for a deploy carrying an
+	// 8 MiB module as hex, plus its envelope.
+	MaxBodyBytes int64
+	// MaxBatch bounds POST /v1/txs/batch.
+	MaxBatch int
+	// MaxWaits bounds concurrent POST /v1/txs?wait=true requests (429 beyond).
+	MaxWaits int
+	// MaxWait caps the wait; DefaultWait is used when no timeout is given.
+	MaxWait     time.Duration
+	DefaultWait time.Duration
+	// MaxStreams bounds concurrent GET /v1/events streams (429 beyond).
+	MaxStreams int
+	// Heartbeat is the SSE keep-alive comment interval.
+	Heartbeat time.Duration
+	// StreamWriteTimeout drops an SSE client that cannot take one write in
+	// this time; it resumes with Last-Event-ID, losing nothing.
+	StreamWriteTimeout time.Duration
+	// QueryGasCap bounds POST .../query (the ledger applies its own cap too).
+	QueryGasCap uint64
+	// RetryAfter is sent with 429 and 503.
+	RetryAfter time.Duration
+	// Logger receives internal errors (slog.Default() when nil).
+	Logger *slog.Logger
+}
+
+// DefaultConfig returns the default bounds.
+func DefaultConfig() Config {
+	return Config{
+		MaxBodyBytes:       20 << 20,
+		MaxBatch:           api.MaxBatch,
+		MaxWaits:           1024,
+		MaxWait:            30 * time.Second,
+		DefaultWait:        10 * time.Second,
+		MaxStreams:         256,
+		Heartbeat:          15 * time.Second,
+		StreamWriteTimeout: 10 * time.Second,
+		QueryGasCap:        100_000_000,
+		RetryAfter:         time.Second,
+	}
+}
+
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = d.MaxBodyBytes
+	}
+	if c.MaxBatch <= 0 {
+		c.MaxBatch = d.MaxBatch
+	}
+	if c.MaxWaits <= 0 {
+		c.MaxWaits = d.MaxWaits
+	}
+	if c.MaxWait <= 0 {
+		c.MaxWait = d.MaxWait
+	}
+	if c.DefaultWait <= 0 {
+		c.DefaultWait = d.DefaultWait
+	}
+	if c.DefaultWait > c.MaxWait {
+		c.DefaultWait = c.MaxWait
+	}
+	if c.MaxStreams <= 0 {
+		c.MaxStreams = d.MaxStreams
+	}
+	if c.Heartbeat <= 0 {
+		c.Heartbeat = d.Heartbeat
+	}
+	if c.StreamWriteTimeout <= 0 {
+		c.StreamWriteTimeout = d.StreamWriteTimeout
+	}
+	if c.QueryGasCap == 0 {
+		c.QueryGasCap = d.QueryGasCap
+	}
+	if c.RetryAfter <= 0 {
+		c.RetryAfter = d.RetryAfter
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+func (c Config) retryAfterSeconds() int {
+	s := int((c.RetryAfter + time.Second - 1) / time.Second)
+	return max(s, 1)
+}
+
+// Deps are the node components the API serves.
+type Deps struct {
+	Ledger      Ledger
+	Pool        Pool
+	Commits     Commits
+	NodeAddress common.Address // the block signer, shown by GET /v1/chain
+	// Registry receives the API's metrics and is served at /metrics. A
+	// private registry: nothing global.
+	Registry *prometheus.Registry
+}
+
+// Server is the HTTP API. It is an http.Handler; the caller runs it on its
+// own listener and http.Server.
+type Server struct {
+	cfg     Config
+	deps    Deps
+	log     *slog.Logger
+	echo    *echo.Echo
+	metrics *httpMetrics
+	routes  []route
+	genesis common.Hash // hash of block 0
+
+	waits   chan struct{} // semaphore of concurrent waits
+	streams chan struct{} // semaphore of concurrent streams
+
+	closeOnce sync.Once
+	closing   chan struct{} // closed by Close: waits and streams end
+}
+
+// New builds the API over deps.
+func New(cfg Config, deps Deps) (*Server, error) {
+	if deps.Ledger == nil || deps.Pool == nil || deps.Commits == nil || deps.Registry == nil {
+		return nil, errors.New("httpapi: Ledger, Pool, Commits and Registry are required")
+	}
+	cfg = cfg.withDefaults()
+	s := &Server{
+		cfg:     cfg,
+		deps:    deps,
+		log:     cfg.Logger,
+		echo:    echo.New(),
+		waits:   make(chan struct{}, cfg.MaxWaits),
+		streams: make(chan struct{}, cfg.MaxStreams),
+		closing: make(chan struct{}),
+	}
+	g, err := deps.Ledger.Header(0)
+	if err != nil {
+		return nil, fmt.Errorf("httpapi: genesis header: %w", err)
+	}
+	s.genesis = g.Hash()
+	m, err := newHTTPMetrics(deps.Registry)
+	if err != nil {
+		return nil, err
+	}
+	s.metrics = m
+	s.echo.HideBanner, s.echo.HidePort = true, true
+	s.echo.HTTPErrorHandler = s.errorHandler
+	s.echo.Use(s.metrics.middleware)
+	s.routes = s.routeTable()
+	for _, r := range s.routes {
+		s.echo.Add(r.method, r.path, r.handler).Name = r.name
+	}
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+// Echo exposes the router (for route listing in tests and tools).
+func (s *Server) Echo() *echo.Echo { return s.echo }
+
+// Close ends every open wait and event stream (streams end cleanly; the
+// client resumes elsewhere or later with Last-Event-ID) and makes new ones
+// fail with 503. Call it before http.Server.Shutdown, which waits for
+// handlers to return.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.closing) })
+}
+
+func (s *Server) closed() bool {
+	select {
+	case <-s.closing:
+		return true
+	default:
+		return false
+	}
+}
+
+// readBody reads a request body of at most MaxBodyBytes.
+func (s *Server) readBody(c echo.Context) ([]byte, error) {
+	r := http.MaxBytesReader(c.Response(), c.Request().Body, s.cfg.MaxBodyBytes)
+	b, err := io.ReadAll(r)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, fmt.Errorf("%w: limit %d bytes", ErrBodyTooLarge, mbe.Limit)
+		}
+		return nil, fmt.Errorf("%w: reading body: %v", ErrBadRequest, err)
+	}
+	return b, nil
+}

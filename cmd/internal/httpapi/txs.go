@@ -1,0 +1,199 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/labstack/echo/v4"
+
+	"github.com/meshledger/meshledger/ledger"
+	"github.com/meshledger/meshledger/ledger/tx"
+	"github.com/meshledger/meshledger/sdk/api"
+)
+
+// RejectedError is the outcome of a transaction that was admitted but left
+// out of every block. It wraps the reason, so that the error table maps a
+// known reason (nonce_too_low, ...) to its own code and anything else to
+// 422 rejected.
+type RejectedError struct {
+	Hash common.Hash
+	Err  error
+}
+
+func (e *RejectedError) Error() string {
+	return fmt.Sprintf("transaction %s rejected: %v", e.Hash, e.Err)
+}
+func (e *RejectedError) Unwrap() error { return e.Err }
+
+func (s *Server) decodeTx(body []byte) (*tx.Tx, error) {
+	t, err := tx.DecodeJSON(body, tx.Limits{})
+	if err != nil {
+		return nil, fmt.Errorf("decode transaction: %w", err)
+	}
+	return t, nil
+}
+
+func (s *Server) handleSubmitTx(c echo.Context) error {
+	if s.closed() {
+		return fmt.Errorf("%w: shutting down", ErrUnavailable)
+	}
+	wait, err := parseBool(api.ParamWait, c.QueryParam(api.ParamWait))
+	if err != nil {
+		return err
+	}
+	timeout := s.cfg.DefaultWait
+	if ts := c.QueryParam(api.ParamTimeout); ts != "" {
+		if timeout, err = parseTimeout(ts); err != nil {
+			return err
+		}
+		timeout = min(timeout, s.cfg.MaxWait)
+	}
+	body, err := s.readBody(c)
+	if err != nil {
+		return err
+	}
+	t, err := s.decodeTx(body)
+	if err != nil {
+		return err
+	}
+	if wait {
+		// Take the wait slot before admitting, so that a refused wait
+		// (429) leaves no transaction behind.
+		select {
+		case s.waits <- struct{}{}:
+			defer func() { <-s.waits }()
+		default:
+			return fmt.Errorf("%w: limit %d", ErrTooManyWaits, s.cfg.MaxWaits)
+		}
+	}
+	sub, err := s.deps.Pool.Submit(t)
+	if err != nil {
+		return err
+	}
+	if !wait {
+		status := http.StatusAccepted
+		if sub.Status == api.TxCommitted {
+			status = http.StatusOK
+		}
+		return c.JSON(status, api.Tx{Hash: sub.Hash, Status: sub.Status})
+	}
+	s.metrics.waits.Inc()
+	defer s.metrics.waits.Dec()
+	out, done, err := s.waitCommitted(c, sub.Hash, timeout)
+	if err != nil {
+		return err
+	}
+	if !done {
+		return c.JSON(http.StatusAccepted, api.Tx{Hash: sub.Hash, Status: api.TxPending})
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// waitCommitted waits until hash commits (done), is dropped (error), or
+// the timeout passes (not done).
+func (s *Server) waitCommitted(c echo.Context, hash common.Hash, timeout time.Duration) (api.Tx, bool, error) {
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	ctx := c.Request().Context()
+	for {
+		next := s.deps.Commits.NextCommit()
+		rec, err := s.deps.Ledger.Tx(hash)
+		switch {
+		case err == nil:
+			out, err := toTxRecord(rec)
+			return out, err == nil, err
+		case !errors.Is(err, ledger.ErrNotFound):
+			return api.Tx{}, false, fmt.Errorf("read tx %s: %w", hash, err)
+		}
+		if reason, ok := s.deps.Pool.Dropped(hash); ok {
+			return api.Tx{}, false, &RejectedError{Hash: hash, Err: reason}
+		}
+		select {
+		case <-next:
+		case <-timer.C:
+			return api.Tx{}, false, nil
+		case <-ctx.Done():
+			return api.Tx{}, false, ctx.Err()
+		case <-s.closing:
+			return api.Tx{}, false, fmt.Errorf("%w: shutting down while waiting for %s", ErrUnavailable, hash)
+		}
+	}
+}
+
+func (s *Server) handleSubmitBatch(c echo.Context) error {
+	if s.closed() {
+		return fmt.Errorf("%w: shutting down", ErrUnavailable)
+	}
+	body, err := s.readBody(c)
+	if err != nil {
+		return err
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(body, &items); err != nil {
+		return fmt.Errorf("%w: body must be a JSON array of transactions: %v", ErrBadRequest, err)
+	}
+	if len(items) > s.cfg.MaxBatch {
+		return fmt.Errorf("%w: %d transactions, limit %d", ErrBatchTooLarge, len(items), s.cfg.MaxBatch)
+	}
+	out := make([]api.BatchItem, len(items))
+	for i, raw := range items {
+		sub, err := s.submitOne(raw)
+		if err != nil {
+			status, body, _ := Classify(err)
+			out[i] = api.BatchItem{HTTPStatus: status, Error: &body}
+			continue
+		}
+		status := http.StatusAccepted
+		if sub.Status == api.TxCommitted {
+			status = http.StatusOK
+		}
+		out[i] = api.BatchItem{Hash: sub.Hash, Status: sub.Status, HTTPStatus: status}
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) submitOne(raw []byte) (Submitted, error) {
+	t, err := s.decodeTx(raw)
+	if err != nil {
+		return Submitted{}, err
+	}
+	return s.deps.Pool.Submit(t)
+}
+
+// handleGetTx reports a transaction. The pool is asked first: a
+// transaction leaves it only after it is committed to the ledger or its
+// drop reason is recorded, so the later reads see its final state.
+func (s *Server) handleGetTx(c echo.Context) error {
+	hash, err := parseHash("hash", c.Param("hash"))
+	if err != nil {
+		return err
+	}
+	if t, ok := s.deps.Pool.Pending(hash); ok {
+		raw, err := json.Marshal(t)
+		if err != nil {
+			return fmt.Errorf("encode tx: %w", err)
+		}
+		sender := t.Message().Sender()
+		return c.JSON(http.StatusOK, api.Tx{Hash: hash, Status: api.TxPending, Tx: raw, Sender: &sender})
+	}
+	rec, err := s.deps.Ledger.Tx(hash)
+	if err == nil {
+		out, err := toTxRecord(rec)
+		if err != nil {
+			return fmt.Errorf("encode tx %s: %w", hash, err)
+		}
+		return c.JSON(http.StatusOK, out)
+	}
+	if !errors.Is(err, ledger.ErrNotFound) {
+		return fmt.Errorf("read tx %s: %w", hash, err)
+	}
+	if reason, ok := s.deps.Pool.Dropped(hash); ok {
+		_, body, _ := Classify(&RejectedError{Hash: hash, Err: reason})
+		return c.JSON(http.StatusOK, api.Tx{Hash: hash, Status: api.TxRejected, Error: &body})
+	}
+	return fmt.Errorf("transaction %s: %w", hash, ledger.ErrNotFound)
+}

@@ -1,0 +1,121 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/meshledger/meshledger/cmd/internal/httpapi"
+	"github.com/meshledger/meshledger/cmd/internal/node/mempool"
+	"github.com/meshledger/meshledger/ledger"
+	"github.com/meshledger/meshledger/ledger/tx"
+	"github.com/meshledger/meshledger/sdk/api"
+)
+
+// maxStaleRetries bounds admission retries when blocks commit during
+// admission; each retry means the chain moved, so a handful suffices.
+const maxStaleRetries = 8
+
+// Submit admits a transaction to the mempool (httpapi.Pool). A
+// transaction already pending or committed is reported as known and never
+// added twice: resubmission is idempotent.
+func (n *Node) Submit(t *tx.Tx) (httpapi.Submitted, error) {
+	sub, err := n.submit(t)
+	if err != nil {
+		_, body, _ := httpapi.Classify(err)
+		n.metrics.rejected.WithLabelValues("admission", string(body.Code)).Inc()
+		return sub, err
+	}
+	if !sub.Known {
+		n.metrics.admitted.Inc()
+	}
+	return sub, nil
+}
+
+func (n *Node) submit(t *tx.Tx) (httpapi.Submitted, error) {
+	hash := t.Hash()
+	for attempt := 0; ; attempt++ {
+		// The epoch is read first: if a block commits after this point,
+		// Add fails with ErrStale rather than trust a stale nonce.
+		epoch := n.pool.Epoch()
+		if _, ok := n.pool.Get(hash); ok {
+			return httpapi.Submitted{Hash: hash, Status: api.TxPending, Known: true}, nil
+		}
+		if committed, err := n.committed(hash); err != nil || committed {
+			return httpapi.Submitted{Hash: hash, Status: api.TxCommitted, Known: true}, err
+		}
+		if err := n.ledger.CheckTx(t); err != nil {
+			return n.afterNonceTooLow(hash, fmt.Errorf("check tx %s: %w", hash, err))
+		}
+		sender := t.Message().Sender()
+		next, err := n.ledger.NextNonce(sender)
+		if err != nil {
+			return httpapi.Submitted{}, fmt.Errorf("next nonce of %s: %w", sender, err)
+		}
+		entry := mempool.Entry[*tx.Tx]{
+			Hash: hash, Sender: sender, Nonce: t.Message().AccountNonce(), Size: txSize(t), Tx: t,
+		}
+		known, err := n.pool.Add(entry, next, epoch)
+		switch {
+		case errors.Is(err, mempool.ErrStale) && attempt < maxStaleRetries:
+			continue
+		case err != nil:
+			return n.afterNonceTooLow(hash, fmt.Errorf("admit tx %s: %w", hash, err))
+		}
+		return httpapi.Submitted{Hash: hash, Status: api.TxPending, Known: known}, nil
+	}
+}
+
+// afterNonceTooLow turns a nonce-too-low refusal of a transaction that has
+// itself just committed (a race with the producer) into the idempotent
+// answer.
+func (n *Node) afterNonceTooLow(hash common.Hash, err error) (httpapi.Submitted, error) {
+	if errors.Is(err, tx.ErrNonceTooLow) || errors.Is(err, mempool.ErrNonceTooLow) {
+		if committed, cerr := n.committed(hash); cerr == nil && committed {
+			return httpapi.Submitted{Hash: hash, Status: api.TxCommitted, Known: true}, nil
+		}
+	}
+	return httpapi.Submitted{}, err
+}
+
+func (n *Node) committed(hash common.Hash) (bool, error) {
+	_, err := n.ledger.Tx(hash)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, ledger.ErrNotFound):
+		return false, nil
+	default:
+		return false, fmt.Errorf("read tx %s: %w", hash, err)
+	}
+}
+
+// txSize is what a transaction costs the mempool's byte bound: its block
+// encoding plus the code it carries.
+func txSize(t *tx.Tx) int {
+	b, err := t.MarshalBinary()
+	if err != nil {
+		// Well-formed transactions always encode; count something anyway.
+		return len(t.Code()) + 1024
+	}
+	return len(b) + len(t.Code())
+}
+
+// Pending implements httpapi.Pool.
+func (n *Node) Pending(hash common.Hash) (*tx.Tx, bool) {
+	e, ok := n.pool.Get(hash)
+	return e.Tx, ok
+}
+
+// Dropped implements httpapi.Pool.
+func (n *Node) Dropped(hash common.Hash) (error, bool) { return n.pool.Dropped(hash) }
+
+// PendingNonce implements httpapi.Pool.
+func (n *Node) PendingNonce(addr common.Address) (uint64, error) {
+	next, err := n.ledger.NextNonce(addr)
+	if err != nil {
+		return 0, err
+	}
+	return n.pool.PendingNonce(addr, next), nil
+}

@@ -1,0 +1,101 @@
+package node
+
+import (
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/meshledger/meshledger/cmd/internal/httpapi"
+	"github.com/meshledger/meshledger/cmd/internal/node/mempool"
+)
+
+// Config configures a node. Zero fields take the defaults below.
+type Config struct {
+	// DataDir holds the chain store (DataDir/chain), the node key
+	// (DataDir/node.key) and the genesis in use (DataDir/genesis.json).
+	// Default "./data"; created if missing.
+	DataDir string
+	// GenesisFile is a genesis to start a new chain from (and to check an
+	// existing one against). Empty: DataDir/genesis.json if present, else a
+	// development genesis is created there, with the node key as admin.
+	GenesisFile string
+	// DevChainID is the chain id of a created development genesis
+	// (default 1337).
+	DevChainID uint64
+	// KeyFile is the block signing key (default DataDir/node.key, created
+	// if missing).
+	KeyFile string
+
+	// Listen is the HTTP address (default "127.0.0.1:8080"). Listener,
+	// when set, is used instead (tests pass one on 127.0.0.1:0).
+	Listen   string
+	Listener net.Listener
+	// NoHTTP disables the HTTP server (the API is still available as
+	// Node.Handler).
+	NoHTTP bool
+
+	// BlockInterval is the longest a pending transaction waits for a block
+	// (default 200ms); BlockMaxTxs cuts a block early when that many
+	// transactions are ready (default 1000).
+	BlockInterval time.Duration
+	BlockMaxTxs   int
+
+	Mempool mempool.Config
+	API     httpapi.Config
+	// QueryGasCap bounds read-only queries (default 100,000,000 gas).
+	QueryGasCap uint64
+
+	// ShutdownTimeout bounds the HTTP drain in Close (default 10s).
+	ShutdownTimeout time.Duration
+	Logger          *slog.Logger
+	// Now is the clock for block times (time.Now when nil). Block time is
+	// max(Now, parent+1ms), so a clock that steps back never stalls the
+	// chain.
+	Now func() time.Time
+}
+
+// Defaults.
+const (
+	DefaultDataDir       = "./data"
+	DefaultListen        = "127.0.0.1:8080"
+	DefaultDevChainID    = 1337
+	DefaultBlockInterval = 200 * time.Millisecond
+	DefaultBlockMaxTxs   = 1000
+)
+
+func (c Config) withDefaults() Config {
+	if c.DataDir == "" {
+		c.DataDir = DefaultDataDir
+	}
+	if c.DevChainID == 0 {
+		c.DevChainID = DefaultDevChainID
+	}
+	if c.Listen == "" {
+		c.Listen = DefaultListen
+	}
+	if c.BlockInterval <= 0 {
+		c.BlockInterval = DefaultBlockInterval
+	}
+	if c.BlockMaxTxs <= 0 {
+		c.BlockMaxTxs = DefaultBlockMaxTxs
+	}
+	if c.QueryGasCap == 0 {
+		c.QueryGasCap = 100_000_000
+	}
+	if c.API.QueryGasCap == 0 {
+		c.API.QueryGasCap = c.QueryGasCap
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = 10 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.API.Logger == nil {
+		c.API.Logger = c.Logger
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c
+}

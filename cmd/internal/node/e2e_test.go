@@ -1,0 +1,325 @@
+package node_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+
+	"github.com/meshledger/meshledger/cmd/internal/node"
+	"github.com/meshledger/meshledger/cmd/internal/node/nodetest"
+	"github.com/meshledger/meshledger/ledger/block"
+	"github.com/meshledger/meshledger/ledger/proof"
+	"github.com/meshledger/meshledger/sdk/api"
+)
+
+// submitWait posts t with wait=true over the network and returns the
+// committed record.
+func submitWait(t *testing.T, n *nodetest.Node, body any) api.Tx {
+	t.Helper()
+	r := n.HTTP(http.MethodPost, api.PathTxs+"?wait=true&timeout=20s", body)
+	if r.Status != http.StatusOK {
+		t.Fatalf("submit: %d %s", r.Status, r.Body)
+	}
+	var out api.Tx
+	r.JSON(t, &out)
+	if out.Status != api.TxCommitted || out.Receipt == nil {
+		t.Fatalf("submit: not committed: %s", r.Body)
+	}
+	return out
+}
+
+func createArgs(id string, borrower, servicer common.Address, firstDue int64) map[string]any {
+	return map[string]any{
+		"id": id, "borrower": borrower.Hex(), "servicer": servicer.Hex(),
+		"principal": 30_000_000, "rate_bps": 650, "term_months": 360, "first_due": firstDue,
+	}
+}
+
+// verifyHeader checks a wire header's hash and signature against the
+// node's address.
+func verifyHeader(t *testing.T, sh api.SignedHeader, signer common.Address) {
+	t.Helper()
+	h := block.SignedHeader{Header: block.Header{
+		ChainID: sh.Header.ChainID, Height: sh.Header.Height, ParentHash: sh.Header.ParentHash,
+		TimeMs: sh.Header.TimeMs, TxRoot: sh.Header.TxRoot, ReceiptRoot: sh.Header.ReceiptRoot,
+		StateRoot: sh.Header.StateRoot, Proposer: sh.Header.Proposer,
+	}, Signature: sh.Signature}
+	if h.Hash() != sh.Hash {
+		t.Fatalf("header hash %s, recomputed %s", sh.Hash, h.Hash())
+	}
+	got, err := h.Signer()
+	if err != nil || got != signer {
+		t.Fatalf("header signer %s, %v; want %s", got, err, signer)
+	}
+}
+
+func verifyStateProof(t *testing.T, p api.StateProof, root common.Hash) {
+	t.Helper()
+	if p.Root != root {
+		t.Fatalf("proof root %s, header state root %s", p.Root, root)
+	}
+	nodes := make([][]byte, len(p.Nodes))
+	for i, n := range p.Nodes {
+		nodes[i] = n
+	}
+	v, exists, err := proof.VerifyStateProof(root, p.Contract, p.Key, nodes)
+	if err != nil {
+		t.Fatalf("verify proof of %x: %v", []byte(p.Key), err)
+	}
+	if exists != p.Exists || string(v) != string(p.Value) {
+		t.Fatalf("proof proves %v %q, claims %v %q", exists, v, p.Exists, []byte(p.Value))
+	}
+}
+
+func TestEndToEnd(t *testing.T) {
+	wasm := nodetest.LoanWasm(t)
+	dir := t.TempDir()
+	n := nodetest.Start(t, nodetest.Config(dir))
+	chainID := n.ChainID()
+	admin := nodetest.AccountOf(n.Key())
+	servicer := nodetest.NewAccount(t)
+	borrower := nodetest.NewAccount(t)
+
+	var chain api.Chain
+	n.HTTP(http.MethodGet, api.PathChain, nil).JSON(t, &chain)
+	if chain.ChainID != chainID || chain.NodeAddress != n.Address() || len(chain.Domain) == 0 || chain.PrimaryTypes["call"] == "" {
+		t.Fatalf("chain = %+v", chain)
+	}
+
+	// Deploy and wait.
+	dep := submitWait(t, n, admin.Deploy(t, chainID, "loan", wasm))
+	if dep.Receipt.Status != "ok" || dep.Receipt.ContractAddress == nil {
+		t.Fatalf("deploy receipt: %+v", dep.Receipt)
+	}
+	loan := *dep.Receipt.ContractAddress
+	verifyHeader(t, *dep.Header, n.Address())
+
+	// Follow events from the start, in the background.
+	events := make(chan sseItem, 1024)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go readSSE(ctx, n.URL()+api.PathEvents+"?from_height=1", "", events)
+
+	// Create loans and pay.
+	firstDue := time.Now().Unix() + 30*24*3600
+	for i := range 3 {
+		rec := submitWait(t, n, admin.Call(t, chainID, loan, "create", createArgs(fmt.Sprintf("L%d", i), borrower.Addr, servicer.Addr, firstDue)))
+		if rec.Receipt.Status != "ok" {
+			t.Fatalf("create: %+v", rec.Receipt)
+		}
+		if len(rec.WriteProofs) == 0 {
+			t.Fatal("create: no write proofs")
+		}
+		for _, p := range rec.WriteProofs {
+			verifyStateProof(t, p, rec.Header.Header.StateRoot)
+		}
+		if len(rec.TxProof) == 0 || len(rec.ReceiptProof) == 0 {
+			t.Fatal("create: no inclusion proofs")
+		}
+		if _, err := proof.VerifyInclusion(rec.Header.Header.TxRoot, proof.IndexKey(uint64(rec.Receipt.Index)), toNodes(rec.TxProof)); err != nil {
+			t.Fatalf("tx inclusion: %v", err)
+		}
+		if _, err := proof.VerifyInclusion(rec.Header.Header.ReceiptRoot, proof.IndexKey(uint64(rec.Receipt.Index)), toNodes(rec.ReceiptProof)); err != nil {
+			t.Fatalf("receipt inclusion: %v", err)
+		}
+	}
+	pay := submitWait(t, n, servicer.Call(t, chainID, loan, "pay", map[string]any{"id": "L1", "amount": 100_000}))
+	if pay.Receipt.Status != "ok" {
+		t.Fatalf("pay: %+v", pay.Receipt)
+	}
+	// A payment by someone else fails in the receipt, not in HTTP.
+	bad := submitWait(t, n, borrower.Call(t, chainID, loan, "pay", map[string]any{"id": "L1", "amount": 1}))
+	if bad.Receipt.Status == "ok" {
+		t.Fatal("pay by borrower succeeded")
+	}
+
+	// Query with proofs.
+	var q api.QueryResponse
+	r := n.HTTP(http.MethodPost, api.PathContracts+"/"+loan.Hex()+"/query", api.QueryRequest{Method: "get", Args: json.RawMessage(`{"id":"L1"}`)})
+	r.JSON(t, &q)
+	if r.Status != 200 || q.Status != "ok" || len(q.Proofs) == 0 {
+		t.Fatalf("query: %d %s", r.Status, r.Body)
+	}
+	var got struct {
+		Balance int64 `json:"balance"`
+	}
+	if err := json.Unmarshal(q.Result, &got); err != nil || got.Balance >= 30_000_000 {
+		t.Fatalf("query result %s: %v", q.Result, err)
+	}
+	verifyHeader(t, q.Header, n.Address())
+	for _, p := range q.Proofs {
+		verifyStateProof(t, p, q.Header.Header.StateRoot)
+	}
+
+	// State with proof, now and at the height before the payment.
+	var st api.State
+	n.HTTP(http.MethodGet, api.StatePath(loan.Hex(), "loan/L1"), nil).JSON(t, &st)
+	if !st.Exists {
+		t.Fatalf("state: %+v", st)
+	}
+	verifyHeader(t, st.Header, n.Address())
+	verifyStateProof(t, st.Proof, st.Header.Header.StateRoot)
+	var before api.State
+	n.HTTP(http.MethodGet, api.StatePath(loan.Hex(), "_")+"?key_hex="+hexutil.Encode([]byte("loan/L1"))+fmt.Sprintf("&height=%d", pay.Receipt.Height-1), nil).JSON(t, &before)
+	if !before.Exists || string(before.Value) == string(st.Value) {
+		t.Fatal("state at the earlier height should hold the unpaid loan")
+	}
+	verifyStateProof(t, before.Proof, before.Header.Header.StateRoot)
+	var absent api.State
+	n.HTTP(http.MethodGet, api.StatePath(loan.Hex(), "loan/none"), nil).JSON(t, &absent)
+	if absent.Exists {
+		t.Fatal("absent key exists")
+	}
+	verifyStateProof(t, absent.Proof, absent.Header.Header.StateRoot)
+
+	// Lineage, paginated one entry per page.
+	var all []api.HistoryEntry
+	cursor := ""
+	for range 10 {
+		var h api.History
+		n.HTTP(http.MethodGet, api.HistoryPath(loan.Hex(), "loan/L1")+"?limit=1&cursor="+cursor, nil).JSON(t, &h)
+		all = append(all, h.Entries...)
+		if cursor = h.NextCursor; cursor == "" {
+			break
+		}
+	}
+	if len(all) != 2 || all[1].TxHash != pay.Hash || all[1].Signer != servicer.Addr || all[0].Signer != admin.Addr {
+		t.Fatalf("history = %+v", all)
+	}
+
+	// Events: one LoanCreated per loan and one PaymentRecorded, in order.
+	names := collectEvents(t, events, 4)
+	want := []string{"LoanCreated", "LoanCreated", "LoanCreated", "PaymentRecorded"}
+	if fmt.Sprint(names) != fmt.Sprint(want) {
+		t.Fatalf("events = %v, want %v", names, want)
+	}
+	cancel()
+
+	// Restart on the same directory: everything is still there.
+	latest := n.Ledger().Latest().Header.Height
+	if err := n.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	n2 := nodetest.Start(t, nodetest.Config(dir))
+	if n2.Address() != n.Address() || n2.ChainID() != chainID || n2.DevGenesisCreated() {
+		t.Fatal("restart did not reuse the key and genesis")
+	}
+	var chain2 api.Chain
+	n2.HTTP(http.MethodGet, api.PathChain, nil).JSON(t, &chain2)
+	if chain2.GenesisHash != chain.GenesisHash || chain2.LatestHeight != latest {
+		t.Fatalf("after restart chain = %+v, want genesis %s height %d", chain2, chain.GenesisHash, latest)
+	}
+	var again api.Tx
+	n2.HTTP(http.MethodGet, api.PathTxs+"/"+pay.Hash.Hex(), nil).JSON(t, &again)
+	if again.Status != api.TxCommitted || again.Receipt.Height != pay.Receipt.Height {
+		t.Fatalf("after restart tx = %+v", again)
+	}
+	var st2 api.State
+	n2.HTTP(http.MethodGet, api.StatePath(loan.Hex(), "loan/L1"), nil).JSON(t, &st2)
+	if string(st2.Value) != string(st.Value) {
+		t.Fatal("after restart state differs")
+	}
+	// Resubmitting a committed transaction is idempotent.
+	r = n2.HTTP(http.MethodPost, api.PathTxs, pay.Tx)
+	var re api.Tx
+	r.JSON(t, &re)
+	if r.Status != http.StatusOK || re.Status != api.TxCommitted || re.Hash != pay.Hash {
+		t.Fatalf("resubmit after restart: %d %s", r.Status, r.Body)
+	}
+	var acct api.Account
+	n2.HTTP(http.MethodGet, api.PathAccounts+admin.Addr.Hex(), nil).JSON(t, &acct)
+	if acct.Nonce != admin.Nonce || acct.PendingNonce != admin.Nonce {
+		t.Fatalf("account = %+v, want nonce %d", acct, admin.Nonce)
+	}
+}
+
+func toNodes(ns []hexutil.Bytes) [][]byte {
+	out := make([][]byte, len(ns))
+	for i, n := range ns {
+		out[i] = n
+	}
+	return out
+}
+
+// sseItem is one received Server-Sent Event.
+type sseItem struct {
+	ID, Type string
+	Data     []byte
+}
+
+// readSSE streams events from url into out until ctx ends or the stream
+// closes; it closes nothing.
+func readSSE(ctx context.Context, url, lastID string, out chan<- sseItem) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	if lastID != "" {
+		req.Header.Set(api.HeaderLastEventID, lastID)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("status %d", resp.StatusCode)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	var cur sseItem
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case line == "":
+			if cur.Type != "" {
+				select {
+				case out <- cur:
+				case <-ctx.Done():
+					return nil
+				}
+			}
+			cur = sseItem{}
+		case strings.HasPrefix(line, "id: "):
+			cur.ID = line[4:]
+		case strings.HasPrefix(line, "event: "):
+			cur.Type = line[7:]
+		case strings.HasPrefix(line, "data: "):
+			cur.Data = []byte(line[6:])
+		}
+	}
+	return sc.Err()
+}
+
+// collectEvents reads until k contract events have arrived and returns
+// their names.
+func collectEvents(t *testing.T, in <-chan sseItem, k int) []string {
+	t.Helper()
+	var names []string
+	timeout := time.After(20 * time.Second)
+	for len(names) < k {
+		select {
+		case it := <-in:
+			if it.Type == api.SSEEvent {
+				var ev api.ContractEvent
+				if err := json.Unmarshal(it.Data, &ev); err != nil {
+					t.Fatal(err)
+				}
+				names = append(names, ev.Name)
+			}
+		case <-timeout:
+			t.Fatalf("got %d events, want %d", len(names), k)
+		}
+	}
+	return names
+}
+
+var _ = node.Config{}

@@ -1,0 +1,65 @@
+package node
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// nodeMetrics are the node's admission, mempool and block metrics, on the
+// node's private registry (shared with the API's HTTP metrics).
+type nodeMetrics struct {
+	admitted      prometheus.Counter
+	rejected      *prometheus.CounterVec
+	blockInterval prometheus.Histogram
+	blockTxs      prometheus.Histogram
+	blockGas      prometheus.Histogram
+	blockApply    prometheus.Histogram
+	height        prometheus.Gauge
+}
+
+func newNodeMetrics(reg *prometheus.Registry, poolLen, poolBytes func() float64) (*nodeMetrics, error) {
+	m := &nodeMetrics{
+		admitted: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "meshledger_txs_admitted_total",
+			Help: "Transactions admitted to the mempool.",
+		}),
+		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "meshledger_txs_rejected_total",
+			Help: "Transactions refused, by stage (admission: at submission; block: left out of a block) and reason code.",
+		}, []string{"stage", "reason"}),
+		blockInterval: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "meshledger_block_interval_seconds",
+			Help:    "Time between consecutive blocks' timestamps.",
+			Buckets: prometheus.ExponentialBuckets(0.01, 2, 14),
+		}),
+		blockTxs: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "meshledger_block_txs",
+			Help:    "Transactions per block.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 14),
+		}),
+		blockGas: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "meshledger_block_gas",
+			Help:    "Gas used per block.",
+			Buckets: prometheus.ExponentialBuckets(1e4, 4, 12),
+		}),
+		blockApply: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "meshledger_block_apply_seconds",
+			Help:    "Time to execute, commit and sign one block.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+		}),
+		height: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "meshledger_height",
+			Help: "Latest committed height.",
+		}),
+	}
+	cs := []prometheus.Collector{
+		m.admitted, m.rejected, m.blockInterval, m.blockTxs, m.blockGas, m.blockApply, m.height,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "meshledger_mempool_txs", Help: "Pending transactions."}, poolLen),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "meshledger_mempool_bytes", Help: "Size of pending transactions."}, poolBytes),
+	}
+	for _, c := range cs {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}

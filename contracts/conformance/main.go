@@ -1,0 +1,163 @@
+// Command conformance is the contract that contracttest.RunConformance
+// drives to prove that the mock host and the real Wasm host behave the
+// same. Its methods are small, scriptable probes of every host feature;
+// they are not a pattern for real contracts.
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/meshledger/meshledger/sdk/contract"
+)
+
+func main() {}
+
+func init() {
+	contract.Method("run", run)
+	contract.Method("env", env)
+	contract.Method("typed", typed)
+}
+
+// Op is one step of a run script. Key and Value may be replaced by
+// generated strings of KeySize and ValueSize bytes to probe limits.
+type Op struct {
+	Op        string          `json:"op"` // set, delete, get, has, scan, fill, emit, emits
+	Key       string          `json:"key,omitempty"`
+	Value     string          `json:"value,omitempty"`
+	KeySize   int             `json:"key_size,omitempty"`
+	ValueSize int             `json:"value_size,omitempty"`
+	Prefix    string          `json:"prefix,omitempty"`
+	Start     string          `json:"start,omitempty"`
+	Limit     int             `json:"limit,omitempty"`
+	Name      string          `json:"name,omitempty"`
+	Data      json.RawMessage `json:"data,omitempty"`
+	Count     int             `json:"count,omitempty"`
+}
+
+// Script is the argument of run: the ops in order, then how to end.
+type Script struct {
+	Ops []Op `json:"ops"`
+	// Then is "" (succeed), "error", "panic" or "abort", with Message.
+	Then    string `json:"then,omitempty"`
+	Message string `json:"message,omitempty"`
+	// ReturnSize, when set, replaces the result with a JSON string of
+	// exactly that many bytes.
+	ReturnSize int `json:"return_size,omitempty"`
+}
+
+// GetResult is the result of a get op.
+type GetResult struct {
+	Found bool   `json:"found"`
+	Value string `json:"value"`
+}
+
+// Entry is one scanned entry.
+type Entry struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+func run(ctx *contract.Context, s Script) (json.RawMessage, error) {
+	results := make([]any, 0, len(s.Ops))
+	for i, op := range s.Ops {
+		key, value := []byte(op.Key), []byte(op.Value)
+		if op.KeySize > 0 {
+			key = []byte(strings.Repeat("k", op.KeySize))
+		}
+		if op.ValueSize > 0 {
+			value = []byte(strings.Repeat("v", op.ValueSize))
+		}
+		switch op.Op {
+		case "set":
+			ctx.Set(key, value)
+			results = append(results, nil)
+		case "delete":
+			ctx.Delete(key)
+			results = append(results, nil)
+		case "get":
+			v, ok := ctx.Get(key)
+			results = append(results, GetResult{Found: ok, Value: string(v)})
+		case "has":
+			results = append(results, ctx.Has(key))
+		case "scan":
+			kvs := ctx.Scan([]byte(op.Prefix), []byte(op.Start), op.Limit)
+			entries := make([]Entry, len(kvs))
+			for j, kv := range kvs {
+				entries[j] = Entry{Key: string(kv.Key), Value: string(kv.Value)}
+			}
+			results = append(results, entries)
+		case "fill":
+			// Count keys Prefix+"0000"... with value "v", to seed scans.
+			for j := range op.Count {
+				ctx.Set([]byte(fmt.Sprintf("%s%04d", op.Prefix, j)), []byte("v"))
+			}
+			results = append(results, nil)
+		case "emit":
+			if err := ctx.Emit(op.Name, op.Data); err != nil {
+				return nil, err
+			}
+			results = append(results, nil)
+		case "emits":
+			// Count events named Name, each a JSON string of ValueSize bytes.
+			payload := json.RawMessage(`"` + strings.Repeat("e", max(op.ValueSize-2, 0)) + `"`)
+			for range op.Count {
+				if err := ctx.Emit(op.Name, payload); err != nil {
+					return nil, err
+				}
+			}
+			results = append(results, nil)
+		default:
+			return nil, fmt.Errorf("op %d: unknown op %q", i, op.Op)
+		}
+	}
+	switch s.Then {
+	case "":
+	case "error":
+		return nil, errors.New(s.Message)
+	case "panic":
+		panic(s.Message)
+	case "abort":
+		ctx.Abort(s.Message)
+	default:
+		return nil, fmt.Errorf("unknown ending %q", s.Then)
+	}
+	if s.ReturnSize > 0 {
+		return json.RawMessage(`"` + strings.Repeat("r", max(s.ReturnSize-2, 0)) + `"`), nil
+	}
+	return json.Marshal(results)
+}
+
+// Env is everything a call knows about its context.
+type Env struct {
+	Caller     contract.Address `json:"caller"`
+	Self       contract.Address `json:"self"`
+	Height     uint64           `json:"height"`
+	Time       int64            `json:"time"`
+	TimeMillis int64            `json:"time_ms"`
+	TxHash     string           `json:"tx_hash"`
+	HasGas     bool             `json:"has_gas"`
+}
+
+func env(ctx *contract.Context, _ struct{}) (Env, error) {
+	h := ctx.TxHash()
+	return Env{
+		Caller:     ctx.Caller(),
+		Self:       ctx.Self(),
+		Height:     ctx.Height(),
+		Time:       ctx.Time(),
+		TimeMillis: ctx.TimeMillis(),
+		TxHash:     fmt.Sprintf("0x%x", h[:]),
+		HasGas:     ctx.GasLeft() > 0,
+	}, nil
+}
+
+// Typed has strict field types, to probe bad_args.
+type Typed struct {
+	N int    `json:"n"`
+	S string `json:"s"`
+}
+
+func typed(_ *contract.Context, t Typed) (Typed, error) { return t, nil }

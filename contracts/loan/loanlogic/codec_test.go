@@ -1,0 +1,94 @@
+package loanlogic
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/meshledger/meshledger/sdk/contract"
+)
+
+func sampleLoan() Loan {
+	return Loan{
+		ID: "L-1.x_y", Owner: contract.Address{1, 0xff}, Borrower: contract.Address{2}, Servicer: contract.Address{19: 3},
+		Principal: MaxPrincipal, RateBps: 600, TermMonths: 360, FirstDue: 1_706_745_600, CreatedAt: 1_704_067_200,
+		Installment: 1199_11, Balance: -5, InterestDue: 0, Period: 12, NextDue: 1_738_368_000, Status: StatusActive,
+	}
+}
+
+func TestCodecMatchesEncodingJSON(t *testing.T) {
+	for _, l := range []Loan{{}, sampleLoan(), {ID: `we"ird<>`, Status: "ü"}} {
+		want, err := json.Marshal(&l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := l.AppendJSON(nil); string(got) != string(want) {
+			t.Fatalf("AppendJSON\n got %s\nwant %s", got, want)
+		}
+		var back Loan
+		if err := UnmarshalLoan(want, &back); err != nil || back != l {
+			t.Fatalf("UnmarshalLoan: %+v, %v; want %+v", back, err, l)
+		}
+	}
+	p := Payment{ID: "L-1", Amount: 1, Interest: -2, Principal: 3, Balance: 4, InterestDue: 5, Payments: 6, NextDue: 7, PaidAt: 8, Status: StatusPaidOff}
+	if want, _ := json.Marshal(p); string(p.AppendJSON(nil)) != string(want) {
+		t.Fatalf("Payment.AppendJSON\n got %s\nwant %s", p.AppendJSON(nil), want)
+	}
+}
+
+func TestUnmarshalLoanFallsBack(t *testing.T) {
+	tests := []struct {
+		name, data string
+		wantErr    bool
+		want       Loan
+	}{
+		{"reordered", `{"status":"active","id":"a","balance":7}`, false, Loan{ID: "a", Status: "active", Balance: 7}},
+		{"escaped", `{"id":"a\u002db"}`, false, Loan{ID: "a-b"}},
+		{"huge number", `{"id":"a","owner":"0x0000000000000000000000000000000000000000","borrower":"0x0000000000000000000000000000000000000000","servicer":"0x0000000000000000000000000000000000000000","principal":99999999999999999999}`, true, Loan{}},
+		{"float", `{"principal":1.5}`, true, Loan{}},
+		{"trailing garbage", string(sampleJSON()) + "x", true, Loan{}},
+		{"not json", `{`, true, Loan{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var l Loan
+			err := UnmarshalLoan([]byte(tc.data), &l)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, want error %v", err, tc.wantErr)
+			}
+			if !tc.wantErr && l != tc.want {
+				t.Fatalf("got %+v, want %+v", l, tc.want)
+			}
+		})
+	}
+}
+
+func sampleJSON() []byte {
+	l := sampleLoan()
+	return l.AppendJSON(nil)
+}
+
+// FuzzLoanCodec holds the fast codec to encoding/json: whatever it
+// accepts, it must decode exactly as encoding/json does.
+func FuzzLoanCodec(f *testing.F) {
+	f.Add(sampleJSON())
+	f.Add([]byte(`{"id":"x","principal":-0}`))
+	f.Add([]byte(`{}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var fast, slow Loan
+		errFast := UnmarshalLoan(data, &fast)
+		errSlow := json.Unmarshal(data, &slow)
+		if (errFast == nil) != (errSlow == nil) {
+			t.Fatalf("UnmarshalLoan err %v, encoding/json err %v", errFast, errSlow)
+		}
+		if errSlow == nil && fast != slow {
+			t.Fatalf("UnmarshalLoan %+v, encoding/json %+v", fast, slow)
+		}
+		if errSlow == nil {
+			want, _ := json.Marshal(&slow)
+			if got := slow.AppendJSON(nil); string(got) != string(want) {
+				t.Fatalf("AppendJSON %s, json.Marshal %s", got, want)
+			}
+		}
+	})
+}
+

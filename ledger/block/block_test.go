@@ -1,0 +1,246 @@
+package block
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"errors"
+	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/ethdb/memorydb"
+	"github.com/ethereum/go-ethereum/trie"
+)
+
+func items(n int) [][]byte {
+	out := make([][]byte, n)
+	for i := range out {
+		out[i] = []byte(fmt.Sprintf("item-%d-%s", i, bytes.Repeat([]byte{'x'}, i%40)))
+	}
+	return out
+}
+
+func TestDeriveRootMatchesTrieAndProofsVerify(t *testing.T) {
+	for _, n := range []int{0, 1, 2, 127, 128, 129, 300} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			its := items(n)
+			full := trie.NewEmpty(nil)
+			for i, it := range its {
+				full.MustUpdate(IndexKey(i), it)
+			}
+			root := DeriveRoot(its)
+			if root != full.Hash() {
+				t.Fatalf("stack root %s != trie root %s", root, full.Hash())
+			}
+			if n == 0 && root != EmptyRoot {
+				t.Fatalf("empty root %s", root)
+			}
+			for _, i := range []int{0, n / 2, n - 1} {
+				if n == 0 {
+					break
+				}
+				p, err := ProveItem(its, i)
+				if err != nil {
+					t.Fatal(err)
+				}
+				db := memorydb.New()
+				for _, node := range p {
+					db.Put(crypto.Keccak256(node), node)
+				}
+				got, err := trie.VerifyProof(root, IndexKey(i), db)
+				if err != nil || !bytes.Equal(got, its[i]) {
+					t.Fatalf("verify %d: %q, %v", i, got, err)
+				}
+			}
+		})
+	}
+}
+
+func TestProveItemOutOfRange(t *testing.T) {
+	for _, i := range []int{-1, 3} {
+		if _, err := ProveItem(items(3), i); err == nil {
+			t.Fatalf("index %d: no error", i)
+		}
+	}
+}
+
+func testKey(t testing.TB, seed byte) *ecdsa.PrivateKey {
+	k, err := crypto.ToECDSA(bytes.Repeat([]byte{seed}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func signerOf(k *ecdsa.PrivateKey) func(common.Hash) ([]byte, error) {
+	return func(h common.Hash) ([]byte, error) { return crypto.Sign(h[:], k) }
+}
+
+func sampleHeader(proposer common.Address) Header {
+	return Header{ChainID: 7, Height: 3, ParentHash: common.HexToHash("0x01"), TimeMs: 1234,
+		TxRoot: EmptyRoot, ReceiptRoot: EmptyRoot, StateRoot: EmptyRoot, Proposer: proposer}
+}
+
+func TestHeaderSignRoundTrip(t *testing.T) {
+	k := testKey(t, 1)
+	h := sampleHeader(crypto.PubkeyToAddress(k.PublicKey))
+	sh, err := SignHeader(h, signerOf(k))
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := sh.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := DecodeSignedHeader(enc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Hash() != sh.Hash() || back.Header != sh.Header || !bytes.Equal(back.Signature, sh.Signature) {
+		t.Fatalf("round trip changed header: %+v", back)
+	}
+	if err := back.VerifySignature(); err != nil {
+		t.Fatal(err)
+	}
+	// Every field is committed.
+	h2 := h
+	h2.TimeMs++
+	if h2.Hash() == h.Hash() {
+		t.Fatal("time not committed")
+	}
+}
+
+func TestHeaderSignatureErrors(t *testing.T) {
+	k := testKey(t, 1)
+	other := testKey(t, 2)
+	h := sampleHeader(crypto.PubkeyToAddress(k.PublicKey))
+	good, err := SignHeader(h, signerOf(k))
+	if err != nil {
+		t.Fatal(err)
+	}
+	highS := append([]byte(nil), good.Signature...)
+	s := new(big.Int).SetBytes(highS[32:64])
+	s.Sub(crypto.S256().Params().N, s)
+	s.FillBytes(highS[32:64])
+	highS[64] ^= 1
+
+	tampered := *good
+	tampered.Header.StateRoot = common.HexToHash("0x02")
+
+	cases := []struct {
+		name string
+		sh   *SignedHeader
+		want error
+	}{
+		{"short", &SignedHeader{Header: h, Signature: good.Signature[:64]}, ErrBadSignature},
+		{"high-s", &SignedHeader{Header: h, Signature: highS}, ErrBadSignature},
+		{"bad v", &SignedHeader{Header: h, Signature: append(append([]byte(nil), good.Signature[:64]...), 27)}, ErrBadSignature},
+		{"tampered", &tampered, ErrWrongProposer},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if err := c.sh.VerifySignature(); !errors.Is(err, c.want) {
+				t.Fatalf("got %v, want %v", err, c.want)
+			}
+		})
+	}
+	if _, err := SignHeader(h, signerOf(other)); !errors.Is(err, ErrWrongProposer) {
+		t.Fatalf("signing with another key: %v", err)
+	}
+	neg := h
+	neg.TimeMs = -1
+	if _, err := SignHeader(neg, signerOf(k)); !errors.Is(err, ErrNegativeTime) {
+		t.Fatalf("negative time: %v", err)
+	}
+	if _, err := DecodeSignedHeader([]byte{0xc1}); !errors.Is(err, ErrMalformedBlock) {
+		t.Fatalf("garbage: %v", err)
+	}
+}
+
+func TestReceiptEncodingIsCanonical(t *testing.T) {
+	r := &Receipt{
+		TxHash: common.HexToHash("0xaa"), Status: StatusOK, GasUsed: 42, Return: []byte(`{"ok":true}`),
+		Events: []Event{{Contract: common.HexToAddress("0x01"), Name: "paid", Data: []byte("{}")}},
+		Writes: []Write{{Contract: common.HexToAddress("0x01"), Key: []byte("k"), Value: []byte{}},
+			{Contract: common.HexToAddress("0x01"), Key: []byte("z"), Delete: true}},
+		Height: 9, Index: 2,
+	}
+	a, err := r.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := DecodeReceipt(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := back.Encode()
+	if !bytes.Equal(a, b) {
+		t.Fatal("re-encoding differs")
+	}
+	if !back.OK() || back.Writes[1].Delete != true || back.Events[0].Name != "paid" {
+		t.Fatalf("decoded %+v", back)
+	}
+	if _, err := DecodeReceipt([]byte{0x01}); !errors.Is(err, ErrMalformedBlock) {
+		t.Fatalf("garbage: %v", err)
+	}
+	root, err := ReceiptRoot([]*Receipt{r, back})
+	if err != nil || root != DeriveRoot([][]byte{a, b}) {
+		t.Fatalf("receipt root %s %v", root, err)
+	}
+	p, err := ProveReceipt([]*Receipt{r, back}, 1)
+	if err != nil || len(p) == 0 {
+		t.Fatalf("prove receipt: %v", err)
+	}
+}
+
+func TestGenesis(t *testing.T) {
+	a1, a2 := common.HexToAddress("0x01"), common.HexToAddress("0x02")
+	g1 := DevGenesis(5, 1000, a1, a2)
+	g2 := DevGenesis(5, 1000, a2, a1)
+	if g1.Hash() != g2.Hash() {
+		t.Fatal("admin order changes genesis hash")
+	}
+	if DevGenesis(5, 1000, a1).Hash() == g1.Hash() {
+		t.Fatal("admins not committed")
+	}
+	h := g1.Header()
+	if h.Height != 0 || h.StateRoot != EmptyRoot || h.TxRoot != EmptyRoot || h.ParentHash != g1.ConfigHash() {
+		t.Fatalf("genesis header %+v", h)
+	}
+
+	dir := t.TempDir()
+	good := filepath.Join(dir, "g.json")
+	os.WriteFile(good, []byte(`{"chain_id":5,"time_ms":1000,"admins":["0x0000000000000000000000000000000000000001","0x0000000000000000000000000000000000000002"],"block_gas_limit":10000000000}`), 0o600)
+	g, err := LoadGenesis(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Hash() != g1.Hash() || g.GasLimit() != DefaultBlockGasLimit {
+		t.Fatalf("loaded genesis differs: %+v", g)
+	}
+	if _, err := LoadGenesis(filepath.Join(dir, "missing.json")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("missing file: %v", err)
+	}
+	bad := []struct{ name, json string }{
+		{"zero chain", `{"chain_id":0,"time_ms":1}`},
+		{"negative time", `{"chain_id":1,"time_ms":-1}`},
+		{"unknown field", `{"chain_id":1,"time_ms":1,"gas":5}`},
+		{"zero admin", `{"chain_id":1,"time_ms":1,"admins":["0x0000000000000000000000000000000000000000"]}`},
+		{"duplicate admin", `{"chain_id":1,"time_ms":1,"admins":["0x0000000000000000000000000000000000000001","0x0000000000000000000000000000000000000001"]}`},
+		{"not json", `{`},
+	}
+	for _, c := range bad {
+		t.Run(c.name, func(t *testing.T) {
+			if _, err := ParseGenesis([]byte(c.json)); !errors.Is(err, ErrBadGenesis) {
+				t.Fatalf("got %v", err)
+			}
+		})
+	}
+	if (&Genesis{ChainID: 1}).GasLimit() != DefaultBlockGasLimit {
+		t.Fatal("default gas limit")
+	}
+}

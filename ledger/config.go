@@ -1,0 +1,59 @@
+package ledger
+
+import (
+	"github.com/ethereum/go-ethereum/ethdb"
+
+	"github.com/meshledger/meshledger/ledger/block"
+	"github.com/meshledger/meshledger/ledger/state"
+	"github.com/meshledger/meshledger/ledger/storage"
+	"github.com/meshledger/meshledger/ledger/tx"
+	"github.com/meshledger/meshledger/runtime"
+)
+
+// Default limits.
+const (
+	// DefaultQueryGasCap bounds a read-only query when the caller names no
+	// cap (or a larger one).
+	DefaultQueryGasCap uint64 = 100_000_000
+	// DefaultMethodsGas bounds the mesh.methods call made at deploy to list
+	// a contract's methods. It is not charged to the deploy.
+	DefaultMethodsGas uint64 = 50_000_000
+	// DefaultHistoryLimit is the page size of History when limit <= 0.
+	DefaultHistoryLimit = 100
+	// MaxHistoryLimit caps a History page.
+	MaxHistoryLimit = 1000
+)
+
+// Config configures Open. Dir or Store must be set; Genesis must be set for
+// a new store and, for an existing one, must match it (or be nil to use the
+// stored one).
+type Config struct {
+	// Dir is a data directory; the ledger opens (and closes) storage in it.
+	Dir string
+	// Store is an already open store shared with other components; the
+	// ledger does not close it. Wins over Dir.
+	Store ethdb.KeyValueStore
+	// StorageOptions apply when Dir is used.
+	StorageOptions storage.Options
+	// StateOptions configure the state trie caches.
+	StateOptions state.Options
+
+	Genesis *block.Genesis
+
+	// Runtime is a shared runtime the ledger loads modules into (not
+	// closed by the ledger). When nil the ledger creates one from
+	// RuntimeConfig (zero value: runtime.NewConfig()) and owns it.
+	Runtime       *runtime.Runtime
+	RuntimeConfig *runtime.Config
+
+	// BlockGasLimit overrides the genesis block gas limit (0: genesis).
+	// Every node of a network must use the same value.
+	BlockGasLimit uint64
+	// TxLimits bound transaction sizes (zero fields: tx defaults).
+	TxLimits tx.Limits
+	// QueryGasCap bounds queries (0: DefaultQueryGasCap).
+	QueryGasCap uint64
+	// RecoverWorkers is the signature recovery parallelism (<= 0:
+	// GOMAXPROCS).
+	RecoverWorkers int
+}

@@ -1,0 +1,392 @@
+package ledger
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/meshledger/meshledger/ledger/block"
+	"github.com/meshledger/meshledger/ledger/state"
+	"github.com/meshledger/meshledger/ledger/storage"
+	"github.com/meshledger/meshledger/ledger/tx"
+	"github.com/meshledger/meshledger/runtime"
+)
+
+// Reserved method names (docs/abi.md). init runs only at deploy: a call
+// naming it would let anyone re-initialise a contract.
+const (
+	methodInit    = "init"
+	methodMethods = "mesh.methods"
+)
+
+// pendingBlock is a block being executed: every effect it will have, held
+// in memory until the block commits in one batch.
+type pendingBlock struct {
+	parent   *block.SignedHeader
+	height   uint64
+	timeMs   int64
+	proposer common.Address
+
+	ov        *overlay
+	nonces    map[common.Address]uint64
+	codes     map[common.Hash][]byte
+	contracts map[common.Address]*contractRecord
+
+	txs      []*tx.Tx
+	records  []*txRecord
+	receipts []*block.Receipt
+	changes  []state.Change
+	rejected []Rejected
+	gasUsed  uint64
+}
+
+// execute runs a proposal on top of the latest block: the one code path
+// shared by ApplyBlock (producers) and ReplayBlock (auditors). It has no
+// effect on the store. A returned error is a host failure (or a proposal
+// that cannot make a block at all); transaction problems are rejections
+// or failed receipts.
+func (l *Ledger) execute(ctx context.Context, p Proposal) (*pendingBlock, error) {
+	parent := l.latest.Load()
+	if p.TimeMs <= parent.Header.TimeMs {
+		return nil, fmt.Errorf("%w: %d <= parent %d", ErrBadTime, p.TimeMs, parent.Header.TimeMs)
+	}
+	b := &pendingBlock{
+		parent: parent, height: parent.Header.Height + 1, timeMs: p.TimeMs, proposer: p.Proposer,
+		ov:        newOverlay(),
+		nonces:    make(map[common.Address]uint64),
+		codes:     make(map[common.Hash][]byte),
+		contracts: make(map[common.Address]*contractRecord),
+	}
+	// Signatures are checked in parallel: recovery is the one costly step
+	// that needs no state. Everything after is sequential.
+	sigErrs := l.recoverAll(p.Txs)
+	for i, t := range p.Txs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if t == nil {
+			b.reject(i, nil, fmt.Errorf("%w: nil transaction", tx.ErrMalformed))
+			continue
+		}
+		if sigErrs[i] != nil {
+			b.reject(i, t, sigErrs[i])
+			continue
+		}
+		sender, err := t.Recover()
+		if err != nil {
+			b.reject(i, t, err)
+			continue
+		}
+		if err := l.admit(b, t, sender); err != nil {
+			b.reject(i, t, err)
+			continue
+		}
+		if err := l.run(ctx, b, t, sender); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+// recoverAll runs tx.RecoverAll over the non-nil transactions (a nil one
+// is rejected as malformed by the caller) and maps the errors back.
+func (l *Ledger) recoverAll(txs []*tx.Tx) []error {
+	valid := make([]*tx.Tx, 0, len(txs))
+	for _, t := range txs {
+		if t != nil {
+			valid = append(valid, t)
+		}
+	}
+	errs := tx.RecoverAll(valid, l.chainID, l.workers)
+	if len(valid) == len(txs) {
+		return errs
+	}
+	out := make([]error, len(txs))
+	j := 0
+	for i, t := range txs {
+		if t != nil {
+			out[i] = errs[j]
+			j++
+		}
+	}
+	return out
+}
+
+func (b *pendingBlock) reject(i int, t *tx.Tx, err error) {
+	b.rejected = append(b.rejected, Rejected{Index: i, Tx: t, Err: err})
+}
+
+// admit decides whether a transaction with a valid signature can enter
+// this block. Every check here is deterministic in the block's inputs.
+func (l *Ledger) admit(b *pendingBlock, t *tx.Tx, sender common.Address) error {
+	if err := l.checkStateless(t); err != nil {
+		return err
+	}
+	msg := t.Message()
+	next, err := l.nextNonce(b, sender)
+	if err != nil {
+		return err
+	}
+	if err := tx.CheckNonce(msg.AccountNonce(), next); err != nil {
+		return err
+	}
+	if d, ok := msg.(*tx.Deploy); ok && t.Code() == nil {
+		has, err := l.hasCode(b, d.CodeHash)
+		if err != nil {
+			return err
+		}
+		if !has {
+			return fmt.Errorf("%w: %s", ErrUnknownCode, d.CodeHash)
+		}
+	}
+	if left := l.gasLimit - b.gasUsed; msg.Gas() > left {
+		return fmt.Errorf("%w: gas limit %d, %d left in block %d", ErrBlockGasExhausted, msg.Gas(), left, b.height)
+	}
+	return nil
+}
+
+// checkStateless makes the checks that need neither state nor signature:
+// sizes (transactions built in-process skip the decoders' limits) and the
+// gas limit against the block limit.
+func (l *Ledger) checkStateless(t *tx.Tx) error {
+	lim := l.txLimits
+	if err := t.Message().Validate(lim); err != nil {
+		return err
+	}
+	maxCode := lim.MaxCodeBytes
+	if maxCode == 0 {
+		maxCode = tx.DefaultLimits().MaxCodeBytes
+	}
+	if n := len(t.Code()); n > maxCode {
+		return &tx.LimitError{Field: "code", Size: n, Limit: maxCode}
+	}
+	return tx.CheckGasLimit(t.Message().Gas(), l.gasLimit)
+}
+
+// run executes an admitted transaction and records its receipt. Only host
+// failures are returned.
+func (l *Ledger) run(ctx context.Context, b *pendingBlock, t *tx.Tx, sender common.Address) error {
+	index := uint32(len(b.txs))
+	body, err := t.MarshalBinary()
+	if err != nil {
+		return fmt.Errorf("ledger: encode tx %s: %w", t.Hash(), err)
+	}
+	rc := &block.Receipt{TxHash: t.Hash(), Status: block.StatusOK, Height: b.height, Index: index}
+	rec := &txRecord{Body: body, Hash: t.Hash(), Sender: sender, CarriedCode: t.Code() != nil}
+	env := runtime.Env{
+		Caller: runtime.Address(sender), TxHash: runtime.Hash(t.Hash()),
+		Height: b.height, TimeMs: b.timeMs, GasLimit: t.Message().Gas(),
+	}
+	switch m := t.Message().(type) {
+	case *tx.Deploy:
+		err = l.runDeploy(ctx, b, t, m, env, rc)
+	case *tx.Call:
+		err = l.runCall(ctx, b, m, env, rc)
+	default:
+		return fmt.Errorf("ledger: transaction type %q has no executor", t.Type())
+	}
+	if err != nil {
+		return fmt.Errorf("ledger: execute tx %d (%s) of block %d: %w", index, t.Hash(), b.height, err)
+	}
+	b.nonces[sender] = t.Message().AccountNonce() + 1
+	b.gasUsed += rc.GasUsed
+	b.txs = append(b.txs, t)
+	b.records = append(b.records, rec)
+	b.receipts = append(b.receipts, rc)
+	return nil
+}
+
+func (l *Ledger) runDeploy(ctx context.Context, b *pendingBlock, t *tx.Tx, d *tx.Deploy, env runtime.Env, rc *block.Receipt) error {
+	code := t.Code()
+	if code != nil {
+		// Stored whatever the outcome, so that export and replay can
+		// reproduce a failed deploy exactly.
+		if has, err := l.hasCode(b, d.CodeHash); err != nil {
+			return err
+		} else if !has {
+			b.codes[d.CodeHash] = code
+		}
+	}
+	mod, err := l.loadModule(ctx, b, d.CodeHash)
+	var de *runtime.DeployError
+	switch {
+	case errors.As(err, &de):
+		rc.Status, rc.Message = block.Status(de.Code), de.Msg
+		if rc.Status == "" {
+			rc.Status = block.StatusDeployFailed
+		}
+		return nil
+	case err != nil:
+		return err
+	}
+	addr := tx.ContractAddress(common.Address(env.Caller), d.Nonce)
+	if existing, err := l.contractRecord(b, addr); err != nil {
+		return err
+	} else if existing != nil {
+		rc.Status, rc.Message = block.StatusAddressInUse, fmt.Sprintf("address %s already holds a contract", addr)
+		return nil
+	}
+	env.Contract = runtime.Address(addr)
+	res, err := mod.Call(ctx, env, methodInit, d.InitArgs, b.ov.view(addr, l.state.ContractReader(addr)))
+	if err != nil {
+		return err
+	}
+	l.applyResult(b, addr, rc, res)
+	if !res.OK() {
+		return nil
+	}
+	rc.ContractAddress = addr
+	methods, err := l.listMethods(ctx, mod, env)
+	if err != nil {
+		return err
+	}
+	b.contracts[addr] = &contractRecord{
+		Name: d.Name, CodeHash: d.CodeHash, Deployer: common.Address(env.Caller),
+		Height: b.height, TxHash: common.Hash(env.TxHash), Methods: methods,
+	}
+	return nil
+}
+
+// listMethods asks the contract for its methods. A contract that cannot
+// answer simply has no listed methods: the list is informational.
+func (l *Ledger) listMethods(ctx context.Context, mod *runtime.Module, env runtime.Env) ([]string, error) {
+	env.ReadOnly, env.GasLimit = true, DefaultMethodsGas
+	res, err := mod.Call(ctx, env, methodMethods, nil, emptyState{})
+	if err != nil {
+		return nil, err
+	}
+	var methods []string
+	if !res.OK() || json.Unmarshal(res.Return, &methods) != nil {
+		return nil, nil
+	}
+	return methods, nil
+}
+
+func (l *Ledger) runCall(ctx context.Context, b *pendingBlock, c *tx.Call, env runtime.Env, rc *block.Receipt) error {
+	rec, err := l.contractRecord(b, c.Contract)
+	if err != nil {
+		return err
+	}
+	if rec == nil {
+		rc.Status, rc.Message = block.StatusUnknownContract, fmt.Sprintf("no contract at %s", c.Contract)
+		return nil
+	}
+	if c.Method == methodInit {
+		rc.Status, rc.Message = block.Status(runtime.CodeUnknownMethod), "init runs only at deploy"
+		return nil
+	}
+	mod, err := l.loadModule(ctx, b, rec.CodeHash)
+	if err != nil {
+		// Stored code loaded once already: failing now is a host problem.
+		return fmt.Errorf("load code %s of %s: %w", rec.CodeHash, c.Contract, err)
+	}
+	env.Contract = runtime.Address(c.Contract)
+	res, err := mod.Call(ctx, env, c.Method, c.Args, b.ov.view(c.Contract, l.state.ContractReader(c.Contract)))
+	if err != nil {
+		return err
+	}
+	l.applyResult(b, c.Contract, rc, res)
+	return nil
+}
+
+// applyResult copies a call's outcome into the receipt and, on success,
+// its writes into the block's overlay and change list.
+func (l *Ledger) applyResult(b *pendingBlock, contract common.Address, rc *block.Receipt, res *runtime.Result) {
+	rc.Status, rc.Message, rc.GasUsed, rc.Return = block.Status(res.Code), res.Message, res.GasUsed, res.Return
+	if !res.OK() {
+		return
+	}
+	for _, e := range res.Events {
+		rc.Events = append(rc.Events, block.Event{Contract: contract, Name: e.Name, Data: e.Data})
+	}
+	for _, w := range res.Writes {
+		var value []byte
+		if !w.Delete {
+			value = w.Value
+			if value == nil {
+				value = []byte{}
+			}
+		}
+		rc.Writes = append(rc.Writes, block.Write{Contract: contract, Key: w.Key, Value: value, Delete: w.Delete})
+		b.ov.set(contract, w.Key, value, w.Delete)
+		b.changes = append(b.changes, state.Change{
+			Contract: contract, Key: w.Key, Value: value, Delete: w.Delete, TxIndex: rc.Index, TxHash: rc.TxHash,
+		})
+	}
+}
+
+// loadModule returns the loaded module of a code hash: from the runtime's
+// caches, else from the code in this block or the store.
+func (l *Ledger) loadModule(ctx context.Context, b *pendingBlock, hash common.Hash) (*runtime.Module, error) {
+	if m, ok, err := l.rt.LoadCached(ctx, runtime.Hash(hash)); err != nil {
+		return nil, err
+	} else if ok {
+		return m, nil
+	}
+	code, ok := b.codes[hash]
+	if !ok {
+		c, found, err := storage.Get(l.kv, storage.CodeKey(hash))
+		if err != nil {
+			return nil, fmt.Errorf("read code %s: %w", hash, err)
+		}
+		if !found {
+			return nil, fmt.Errorf("%w: %s", ErrUnknownCode, hash)
+		}
+		code = c
+	}
+	return l.rt.Load(ctx, code)
+}
+
+func (l *Ledger) nextNonce(b *pendingBlock, account common.Address) (uint64, error) {
+	if b != nil {
+		if n, ok := b.nonces[account]; ok {
+			return n, nil
+		}
+	}
+	return l.storedNonce(account)
+}
+
+func (l *Ledger) storedNonce(account common.Address) (uint64, error) {
+	v, ok, err := storage.Get(l.kv, storage.NonceKey(account))
+	if err != nil || !ok {
+		return 0, err
+	}
+	n, err := storage.DecodeUint64(v)
+	if err != nil {
+		return 0, fmt.Errorf("%w: nonce of %s: %v", storage.ErrCorrupt, account, err)
+	}
+	return n, nil
+}
+
+func (l *Ledger) hasCode(b *pendingBlock, hash common.Hash) (bool, error) {
+	if b != nil {
+		if _, ok := b.codes[hash]; ok {
+			return true, nil
+		}
+	}
+	ok, err := l.kv.Has(storage.CodeKey(hash))
+	if err != nil {
+		return false, fmt.Errorf("ledger: read code %s: %w", hash, err)
+	}
+	return ok, nil
+}
+
+// contractRecord returns a contract's metadata, or nil if there is none.
+func (l *Ledger) contractRecord(b *pendingBlock, addr common.Address) (*contractRecord, error) {
+	if b != nil {
+		if c, ok := b.contracts[addr]; ok {
+			return c, nil
+		}
+	}
+	v, ok, err := storage.Get(l.kv, storage.ContractKey(addr))
+	if err != nil {
+		return nil, fmt.Errorf("ledger: read contract %s: %w", addr, err)
+	}
+	if !ok {
+		return nil, nil
+	}
+	return decodeContract(v)
+}

@@ -1,0 +1,247 @@
+package ledger
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/ethereum/go-ethereum/rlp"
+
+	"github.com/meshledger/meshledger/ledger/block"
+	"github.com/meshledger/meshledger/ledger/tx"
+)
+
+// ExportMagic starts every export stream; the trailing digit is the format
+// version.
+const ExportMagic = "meshledger-export/1\n"
+
+// MaxExportRecord bounds one record of an export stream, so a corrupt or
+// hostile length prefix cannot exhaust memory.
+const MaxExportRecord = 1 << 30
+
+// ErrBadExport reports an export stream that cannot be read.
+var ErrBadExport = errors.New("bad export stream")
+
+// exportBlock is one block record: RLP([signed header, [[tx body,
+// carried code?, code]...], [receipt...]]).
+type exportBlock struct {
+	Header   block.SignedHeader
+	Txs      []exportTx
+	Receipts [][]byte
+}
+
+type exportTx struct {
+	Body    []byte
+	Carried bool
+	Code    []byte
+}
+
+// Blocks returns a source of this ledger's blocks from..to (inclusive),
+// with their stored receipts and, for deploys that carried code, the code.
+func (l *Ledger) Blocks(from, to uint64) BlockSource {
+	return &ledgerSource{l: l, next: from, to: to}
+}
+
+type ledgerSource struct {
+	l        *Ledger
+	next, to uint64
+}
+
+func (s *ledgerSource) Next(ctx context.Context) (*SourceBlock, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if s.next > s.to || s.next > s.l.Latest().Header.Height {
+		return nil, io.EOF
+	}
+	h := s.next
+	s.next++
+	return s.l.sourceBlock(h)
+}
+
+func (l *Ledger) sourceBlock(height uint64) (*SourceBlock, error) {
+	sh, err := l.readHeader(height)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := l.txRecords(height)
+	if err != nil {
+		return nil, err
+	}
+	receipts, err := l.readReceipts(height)
+	if err != nil {
+		return nil, err
+	}
+	sb := &SourceBlock{Header: sh, Receipts: receipts}
+	if sb.Receipts == nil {
+		sb.Receipts = []*block.Receipt{}
+	}
+	for _, r := range recs {
+		t, err := r.decodeTx(l.txLimits)
+		if err != nil {
+			return nil, err
+		}
+		if r.CarriedCode {
+			code, err := l.Code(t.Message().(*tx.Deploy).CodeHash)
+			if err != nil {
+				return nil, fmt.Errorf("ledger: code of tx %s: %w", r.Hash, err)
+			}
+			if t, err = t.WithCode(code); err != nil {
+				return nil, err
+			}
+		}
+		sb.Txs = append(sb.Txs, t)
+	}
+	return sb, nil
+}
+
+// Export writes blocks from..to (inclusive, from >= 1) as a stream:
+// ExportMagic, then records each prefixed by its uvarint length — first
+// the genesis JSON, then one RLP exportBlock per block. A fresh store
+// replays it with ReadExport and Replay.
+func (l *Ledger) Export(ctx context.Context, w io.Writer, from, to uint64) error {
+	if from == 0 || from > to || to > l.Latest().Header.Height {
+		return fmt.Errorf("%w: export %d..%d of a chain at %d", ErrBadRequest, from, to, l.Latest().Header.Height)
+	}
+	bw := bufio.NewWriter(w)
+	if _, err := bw.WriteString(ExportMagic); err != nil {
+		return err
+	}
+	doc, err := l.genesisDoc()
+	if err != nil {
+		return err
+	}
+	if err := writeRecord(bw, doc); err != nil {
+		return err
+	}
+	src := l.Blocks(from, to)
+	for {
+		sb, err := src.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		eb := exportBlock{Header: *sb.Header}
+		for _, t := range sb.Txs {
+			body, err := t.MarshalBinary()
+			if err != nil {
+				return err
+			}
+			eb.Txs = append(eb.Txs, exportTx{Body: body, Carried: t.Code() != nil, Code: t.Code()})
+		}
+		if eb.Receipts, err = block.EncodeReceipts(sb.Receipts); err != nil {
+			return err
+		}
+		rec, err := rlp.EncodeToBytes(&eb)
+		if err != nil {
+			return fmt.Errorf("ledger: encode block %d: %w", sb.Header.Header.Height, err)
+		}
+		if err := writeRecord(bw, rec); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}
+
+func writeRecord(w *bufio.Writer, b []byte) error {
+	var n [binary.MaxVarintLen64]byte
+	if _, err := w.Write(n[:binary.PutUvarint(n[:], uint64(len(b)))]); err != nil {
+		return err
+	}
+	_, err := w.Write(b)
+	return err
+}
+
+// ExportReader reads an export stream; it is a BlockSource.
+type ExportReader struct {
+	r       *bufio.Reader
+	genesis *block.Genesis
+	limits  tx.Limits
+}
+
+// ReadExport starts reading an export stream and parses its genesis.
+// Transactions are decoded with lim (zero: tx defaults).
+func ReadExport(r io.Reader, lim tx.Limits) (*ExportReader, error) {
+	er := &ExportReader{r: bufio.NewReader(r), limits: lim}
+	magic := make([]byte, len(ExportMagic))
+	if _, err := io.ReadFull(er.r, magic); err != nil || string(magic) != ExportMagic {
+		return nil, fmt.Errorf("%w: missing header", ErrBadExport)
+	}
+	doc, err := er.record()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			err = fmt.Errorf("%w: missing genesis", ErrBadExport)
+		}
+		return nil, err
+	}
+	if er.genesis, err = block.ParseGenesis(doc); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadExport, err)
+	}
+	return er, nil
+}
+
+// Genesis is the genesis of the exported chain.
+func (er *ExportReader) Genesis() *block.Genesis { return er.genesis }
+
+func (er *ExportReader) record() ([]byte, error) {
+	n, err := binary.ReadUvarint(er.r)
+	if errors.Is(err, io.EOF) {
+		return nil, io.EOF
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: record length: %v", ErrBadExport, err)
+	}
+	if n > MaxExportRecord {
+		return nil, fmt.Errorf("%w: record of %d bytes", ErrBadExport, n)
+	}
+	b := make([]byte, n)
+	if _, err := io.ReadFull(er.r, b); err != nil {
+		return nil, fmt.Errorf("%w: truncated record: %v", ErrBadExport, err)
+	}
+	return b, nil
+}
+
+// Next returns the next block, or io.EOF at the end of the stream.
+func (er *ExportReader) Next(ctx context.Context) (*SourceBlock, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	rec, err := er.record()
+	if err != nil {
+		return nil, err
+	}
+	var eb exportBlock
+	if err := rlp.DecodeBytes(rec, &eb); err != nil {
+		return nil, fmt.Errorf("%w: block: %v", ErrBadExport, err)
+	}
+	sb := &SourceBlock{Header: &eb.Header, Receipts: []*block.Receipt{}}
+	for i, et := range eb.Txs {
+		t, err := tx.DecodeRLP(et.Body, er.limits)
+		if err != nil {
+			return nil, fmt.Errorf("%w: block %d tx %d: %v", ErrBadExport, eb.Header.Header.Height, i, err)
+		}
+		if et.Carried {
+			code := et.Code
+			if code == nil {
+				code = []byte{}
+			}
+			if t, err = t.WithCode(code); err != nil {
+				return nil, fmt.Errorf("%w: block %d tx %d: %v", ErrBadExport, eb.Header.Header.Height, i, err)
+			}
+		}
+		sb.Txs = append(sb.Txs, t)
+	}
+	for i, b := range eb.Receipts {
+		r, err := block.DecodeReceipt(b)
+		if err != nil {
+			return nil, fmt.Errorf("%w: block %d receipt %d: %v", ErrBadExport, eb.Header.Header.Height, i, err)
+		}
+		sb.Receipts = append(sb.Receipts, r)
+	}
+	return sb, nil
+}

@@ -1,0 +1,235 @@
+package ledger
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"encoding/json"
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/meshledger/meshledger/ledger/block"
+	"github.com/meshledger/meshledger/ledger/storage"
+	"github.com/meshledger/meshledger/ledger/tx"
+	"github.com/meshledger/meshledger/runtime"
+	"github.com/meshledger/meshledger/sdk/build/buildtest"
+)
+
+const (
+	testChainID   = 1337
+	genesisTimeMs = 1_700_000_000_000
+	blockStepMs   = 1_000
+)
+
+// sharedRuntime is one runtime for the whole test binary: loading the
+// loan module compiles it, and doing that once keeps the suite fast.
+var sharedRuntime *runtime.Runtime
+
+func TestMain(m *testing.M) {
+	rt, err := runtime.New(context.Background(), runtime.NewConfig())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	sharedRuntime = rt
+	code := m.Run()
+	rt.Close(context.Background())
+	os.Exit(code)
+}
+
+func mustKey(tb testing.TB, seed byte) *ecdsa.PrivateKey {
+	k, err := crypto.ToECDSA(bytes.Repeat([]byte{seed}, 32))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return k
+}
+
+func addrOf(k *ecdsa.PrivateKey) common.Address { return crypto.PubkeyToAddress(k.PublicKey) }
+
+// keySigner signs headers with an in-memory key.
+type keySigner struct{ k *ecdsa.PrivateKey }
+
+func (s keySigner) Address() common.Address { return addrOf(s.k) }
+func (s keySigner) SignHash(h common.Hash) ([]byte, error) {
+	return crypto.Sign(h[:], s.k)
+}
+
+// env is a test chain: a ledger in a temp dir plus the actors.
+type env struct {
+	tb       testing.TB
+	dir      string
+	l        *Ledger
+	genesis  *block.Genesis
+	proposer keySigner
+	owner    *ecdsa.PrivateKey
+	servicer *ecdsa.PrivateKey
+	code     []byte
+	loan     common.Address
+}
+
+func newEnv(tb testing.TB) *env {
+	tb.Helper()
+	e := &env{
+		tb: tb, dir: tb.TempDir(),
+		proposer: keySigner{mustKey(tb, 9)},
+		owner:    mustKey(tb, 1), servicer: mustKey(tb, 2),
+	}
+	e.genesis = block.DevGenesis(testChainID, genesisTimeMs, addrOf(e.owner))
+	e.l = e.open(Config{Dir: e.dir})
+	tb.Cleanup(func() { e.l.Close(context.Background()) })
+	return e
+}
+
+func (e *env) open(cfg Config) *Ledger {
+	e.tb.Helper()
+	if cfg.Genesis == nil {
+		cfg.Genesis = e.genesis
+	}
+	cfg.Runtime = sharedRuntime
+	l, err := Open(context.Background(), cfg)
+	if err != nil {
+		e.tb.Fatalf("open: %v", err)
+	}
+	return l
+}
+
+// reopen closes the ledger and opens the same directory again.
+func (e *env) reopen() {
+	e.tb.Helper()
+	if err := e.l.Close(context.Background()); err != nil {
+		e.tb.Fatal(err)
+	}
+	e.l = e.open(Config{Dir: e.dir})
+}
+
+func (e *env) loanCode() []byte {
+	if e.code == nil {
+		e.code = buildtest.Wasm(e.tb, "contracts/loan")
+	}
+	return e.code
+}
+
+func (e *env) nonce(k *ecdsa.PrivateKey) uint64 {
+	n, err := e.l.NextNonce(addrOf(k))
+	if err != nil {
+		e.tb.Fatal(err)
+	}
+	return n
+}
+
+func (e *env) deployTx(k *ecdsa.PrivateKey, nonce uint64, withCode bool) *tx.Tx {
+	e.tb.Helper()
+	code := e.loanCode()
+	d := tx.Deploy{From: addrOf(k), Nonce: nonce, CodeHash: crypto.Keccak256Hash(code), Name: "loan", GasLimit: 1_000_000_000}
+	if !withCode {
+		code = nil
+	}
+	t, err := tx.SignDeploy(d, code, testChainID, k)
+	if err != nil {
+		e.tb.Fatal(err)
+	}
+	return t
+}
+
+func (e *env) callTx(k *ecdsa.PrivateKey, nonce uint64, contract common.Address, method string, args any) *tx.Tx {
+	e.tb.Helper()
+	raw, err := json.Marshal(args)
+	if err != nil {
+		e.tb.Fatal(err)
+	}
+	t, err := tx.SignCall(tx.Call{From: addrOf(k), Nonce: nonce, Contract: contract, Method: method, Args: raw, GasLimit: 100_000_000}, testChainID, k)
+	if err != nil {
+		e.tb.Fatal(err)
+	}
+	return t
+}
+
+func (e *env) createArgs(id string) map[string]any {
+	return map[string]any{
+		"id": id, "borrower": addrOf(mustKey(e.tb, 3)).Hex(), "servicer": addrOf(e.servicer).Hex(),
+		"principal": 30_000_000, "rate_bps": 650, "term_months": 360,
+		"first_due": genesisTimeMs/1000 + 30*86400,
+	}
+}
+
+func (e *env) proposal(txs ...*tx.Tx) Proposal {
+	return Proposal{TimeMs: e.l.Latest().Header.TimeMs + blockStepMs, Proposer: e.proposer.Address(), Txs: txs}
+}
+
+// apply commits a block and fails the test on error.
+func (e *env) apply(txs ...*tx.Tx) *Applied {
+	e.tb.Helper()
+	a, err := e.l.ApplyBlock(context.Background(), e.proposal(txs...), e.proposer)
+	if err != nil {
+		e.tb.Fatalf("apply block: %v", err)
+	}
+	return a
+}
+
+// setup deploys the loan contract and creates loan "L1".
+func (e *env) setup() {
+	e.tb.Helper()
+	d := e.deployTx(e.owner, e.nonce(e.owner), true)
+	a := e.apply(d)
+	if len(a.Rejected) != 0 || !a.Receipts[0].OK() {
+		e.tb.Fatalf("deploy: rejected %v receipt %+v", a.Rejected, *a.Receipts[0])
+	}
+	e.loan = a.Receipts[0].ContractAddress
+	a = e.apply(e.callTx(e.owner, e.nonce(e.owner), e.loan, "create", e.createArgs("L1")))
+	if len(a.Rejected) != 0 || !a.Receipts[0].OK() {
+		e.tb.Fatalf("create: rejected %v receipt %+v", a.Rejected, a.Receipts[0])
+	}
+}
+
+func (e *env) pay(amount int64) *tx.Tx {
+	return e.callTx(e.servicer, e.nonce(e.servicer), e.loan, "pay", map[string]any{"id": "L1", "amount": amount})
+}
+
+// snapshot is what must not change when a bad input is refused.
+type snapshot struct {
+	header   common.Hash
+	root     common.Hash
+	nonces   map[common.Address]uint64
+	keyCount int
+}
+
+func (e *env) snap() snapshot {
+	s := snapshot{header: e.l.Latest().Hash(), root: e.l.Latest().Header.StateRoot, nonces: map[common.Address]uint64{}}
+	for _, k := range []*ecdsa.PrivateKey{e.owner, e.servicer, mustKey(e.tb, 3)} {
+		s.nonces[addrOf(k)] = e.nonce(k)
+	}
+	it := e.l.Store().NewIterator(nil, nil)
+	for it.Next() {
+		s.keyCount++
+	}
+	it.Release()
+	return s
+}
+
+func (e *env) sameAs(s snapshot) {
+	e.tb.Helper()
+	now := e.snap()
+	if now.header != s.header || now.root != s.root || now.keyCount != s.keyCount {
+		e.tb.Fatalf("store changed: header %s→%s root %s→%s keys %d→%d", s.header, now.header, s.root, now.root, s.keyCount, now.keyCount)
+	}
+	for a, n := range s.nonces {
+		if now.nonces[a] != n {
+			e.tb.Fatalf("nonce of %s changed %d→%d", a, n, now.nonces[a])
+		}
+	}
+}
+
+// rawPut writes into the store behind the ledger's back (tamper tests).
+func rawPut(tb testing.TB, l *Ledger, key, value []byte) {
+	tb.Helper()
+	if err := l.Store().Put(key, value); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+var _ = storage.PrefixTx

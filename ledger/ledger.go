@@ -1,0 +1,232 @@
+package ledger
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/ethereum/go-ethereum/ethdb"
+
+	"github.com/meshledger/meshledger/ledger/block"
+	"github.com/meshledger/meshledger/ledger/state"
+	"github.com/meshledger/meshledger/ledger/storage"
+	"github.com/meshledger/meshledger/ledger/tx"
+	"github.com/meshledger/meshledger/runtime"
+)
+
+// Ledger is one node's chain: blocks, transactions, receipts, indexes,
+// contract code and metadata, and contract state, in one store.
+//
+// Reads are safe for concurrent use with each other and with ApplyBlock;
+// ApplyBlock and ReplayBlock are serialised internally.
+type Ledger struct {
+	kv      ethdb.KeyValueStore
+	ownedDB *storage.DB // closed by Close when the ledger opened it
+	state   *state.DB
+	rt      *runtime.Runtime
+	ownRT   bool
+
+	genesis  *block.Genesis
+	chainID  uint64
+	gasLimit uint64
+	txLimits tx.Limits
+	queryCap uint64
+	workers  int
+
+	applyMu  sync.Mutex   // one block at a time
+	commitMu sync.RWMutex // held for writing while a block's batch lands
+	latest   atomic.Pointer[block.SignedHeader]
+	closed   atomic.Bool
+}
+
+// Open opens (creating from cfg.Genesis if empty) a ledger.
+func Open(ctx context.Context, cfg Config) (*Ledger, error) {
+	l := &Ledger{txLimits: cfg.TxLimits, queryCap: cfg.QueryGasCap, workers: cfg.RecoverWorkers}
+	if l.queryCap == 0 {
+		l.queryCap = DefaultQueryGasCap
+	}
+	switch {
+	case cfg.Store != nil:
+		l.kv = cfg.Store
+	case cfg.Dir != "":
+		db, err := storage.Open(cfg.Dir, cfg.StorageOptions)
+		if err != nil {
+			return nil, fmt.Errorf("ledger: open storage: %w", err)
+		}
+		l.kv, l.ownedDB = db, db
+	default:
+		return nil, errors.New("ledger: config needs Dir or Store")
+	}
+	fail := func(err error) (*Ledger, error) {
+		l.release(ctx)
+		return nil, err
+	}
+	l.state = state.New(l.kv, cfg.StateOptions)
+	if err := l.initGenesis(cfg.Genesis); err != nil {
+		return fail(err)
+	}
+	l.chainID = l.genesis.ChainID
+	l.gasLimit = l.genesis.GasLimit()
+	if cfg.BlockGasLimit != 0 {
+		l.gasLimit = cfg.BlockGasLimit
+	}
+	if err := l.loadLatest(); err != nil {
+		return fail(err)
+	}
+	if cfg.Runtime != nil {
+		l.rt = cfg.Runtime
+	} else {
+		rc := runtime.NewConfig()
+		if cfg.RuntimeConfig != nil {
+			rc = *cfg.RuntimeConfig
+		}
+		rt, err := runtime.New(ctx, rc)
+		if err != nil {
+			return fail(fmt.Errorf("ledger: start runtime: %w", err))
+		}
+		l.rt, l.ownRT = rt, true
+	}
+	return l, nil
+}
+
+// initGenesis writes the genesis block into an empty store, or checks the
+// stored genesis against the configured one.
+func (l *Ledger) initGenesis(g *block.Genesis) error {
+	stored, ok, err := storage.Get(l.kv, storage.ChainMetaKey(storage.MetaGenesis))
+	if err != nil {
+		return fmt.Errorf("ledger: read genesis: %w", err)
+	}
+	if ok {
+		sg, err := block.ParseGenesis(stored)
+		if err != nil {
+			return fmt.Errorf("%w: stored genesis: %v", storage.ErrCorrupt, err)
+		}
+		if g != nil && g.Hash() != sg.Hash() {
+			return fmt.Errorf("%w: store %s, config %s", ErrGenesisMismatch, sg.Hash(), g.Hash())
+		}
+		l.genesis = sg
+		return nil
+	}
+	if g == nil {
+		return errors.New("ledger: empty store and no genesis")
+	}
+	if err := g.Validate(); err != nil {
+		return err
+	}
+	l.genesis = g
+	doc, err := l.genesisDoc()
+	if err != nil {
+		return err
+	}
+	gh := &block.SignedHeader{Header: g.Header()}
+	enc, err := gh.Encode()
+	if err != nil {
+		return fmt.Errorf("ledger: encode genesis header: %w", err)
+	}
+	b := l.kv.NewBatch()
+	puts := []struct{ k, v []byte }{
+		{storage.HeaderKey(0), enc},
+		{storage.BlockHashKey(gh.Hash()), storage.EncodeUint64(0)},
+		{storage.ChainMetaKey(storage.MetaLatestHeight), storage.EncodeUint64(0)},
+		{storage.ChainMetaKey(storage.MetaGenesis), doc},
+	}
+	for _, p := range puts {
+		if err := b.Put(p.k, p.v); err != nil {
+			return fmt.Errorf("ledger: write genesis: %w", err)
+		}
+	}
+	if err := b.Write(); err != nil {
+		return fmt.Errorf("ledger: write genesis: %w", err)
+	}
+	l.genesis = g
+	return nil
+}
+
+// loadLatest reads the latest header and checks the state agrees with it:
+// a store where they differ was written by something other than a whole
+// block batch.
+func (l *Ledger) loadLatest() error {
+	v, ok, err := storage.Get(l.kv, storage.ChainMetaKey(storage.MetaLatestHeight))
+	if err != nil {
+		return fmt.Errorf("ledger: read latest height: %w", err)
+	}
+	if !ok {
+		return fmt.Errorf("%w: no latest height", ErrInconsistent)
+	}
+	h, err := storage.DecodeUint64(v)
+	if err != nil {
+		return fmt.Errorf("%w: latest height: %v", storage.ErrCorrupt, err)
+	}
+	sh, err := l.readHeader(h)
+	if err != nil {
+		return fmt.Errorf("%w: latest header %d: %v", ErrInconsistent, h, err)
+	}
+	root, err := l.state.LatestRoot()
+	if err != nil {
+		return fmt.Errorf("ledger: read state root: %w", err)
+	}
+	if root != sh.Header.StateRoot {
+		return fmt.Errorf("%w: header %d state root %s, state at %s", ErrInconsistent, h, sh.Header.StateRoot, root)
+	}
+	l.latest.Store(sh)
+	return nil
+}
+
+// Close releases what the ledger opened. Blocks are durable as soon as
+// ApplyBlock returns, so Close has nothing to flush.
+func (l *Ledger) Close(ctx context.Context) error {
+	if l.closed.Swap(true) {
+		return nil
+	}
+	l.applyMu.Lock()
+	defer l.applyMu.Unlock()
+	return l.release(ctx)
+}
+
+func (l *Ledger) release(ctx context.Context) error {
+	var errs []error
+	if l.ownRT && l.rt != nil {
+		errs = append(errs, l.rt.Close(ctx))
+	}
+	if l.ownedDB != nil {
+		errs = append(errs, l.ownedDB.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func (l *Ledger) genesisDoc() ([]byte, error) {
+	doc, err := json.Marshal(l.genesis)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: encode genesis: %w", err)
+	}
+	return doc, nil
+}
+
+// Genesis returns the chain's genesis.
+func (l *Ledger) Genesis() *block.Genesis { g := *l.genesis; return &g }
+
+// ChainID returns the chain id.
+func (l *Ledger) ChainID() uint64 { return l.chainID }
+
+// BlockGasLimit returns the block gas limit in force.
+func (l *Ledger) BlockGasLimit() uint64 { return l.gasLimit }
+
+// Latest returns the latest committed header.
+func (l *Ledger) Latest() *block.SignedHeader { return l.latest.Load() }
+
+// Runtime returns the runtime contracts run in.
+func (l *Ledger) Runtime() *runtime.Runtime { return l.rt }
+
+// Store returns the underlying key-value store (for tools and tests that
+// inspect it; writing to it bypasses every guarantee of the ledger).
+func (l *Ledger) Store() ethdb.KeyValueStore { return l.kv }
+
+func (l *Ledger) checkOpen() error {
+	if l.closed.Load() {
+		return ErrClosed
+	}
+	return nil
+}

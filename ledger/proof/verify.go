@@ -1,0 +1,178 @@
+package proof
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/rlp"
+)
+
+// Errors callers branch on.
+var (
+	// ErrMissingNode: the proof lacks a node the path to the key needs, so
+	// it proves neither presence nor absence.
+	ErrMissingNode = errors.New("proof: missing node")
+	// ErrBadNode: a node on the path is not a valid trie node.
+	ErrBadNode = errors.New("proof: malformed node")
+	// ErrBadValue: a state leaf is not the RLP string encoding of a value.
+	ErrBadValue = errors.New("proof: malformed state value")
+	// ErrNotIncluded: the proof shows the key is absent.
+	ErrNotIncluded = errors.New("proof: key not included")
+	// ErrMismatch: a StateProof's claimed value or existence differs from
+	// what its nodes prove.
+	ErrMismatch = errors.New("proof: claimed value differs from proven value")
+)
+
+// VerifyProof walks nodes from root along trieKey and returns the raw leaf
+// value, or nil if the nodes prove the key absent. Nodes may come in any
+// order and may include extra nodes; only hash-linked ones are used.
+func VerifyProof(root common.Hash, trieKey []byte, nodes [][]byte) ([]byte, error) {
+	if root == EmptyRoot {
+		return nil, nil
+	}
+	byHash := make(map[common.Hash][]byte, len(nodes))
+	for _, n := range nodes {
+		byHash[keccak(n)] = n
+	}
+	path := keyNibbles(trieKey)
+	node, ok := byHash[root]
+	if !ok {
+		return nil, fmt.Errorf("%w: root %x", ErrMissingNode, root)
+	}
+	for depth := 0; ; depth++ {
+		elems, err := rlp.SplitListValues(node)
+		if err != nil {
+			return nil, fmt.Errorf("%w: depth %d: %v", ErrBadNode, depth, err)
+		}
+		var ref []byte
+		switch len(elems) {
+		case 17: // branch: 16 children and a value slot
+			if len(path) == 0 {
+				v, err := stringContent(elems[16], depth)
+				if len(v) == 0 {
+					v = nil
+				}
+				return v, err
+			}
+			ref, path = elems[path[0]], path[1:]
+		case 2: // leaf or extension, told apart by the hex-prefix flag
+			enc, err := stringContent(elems[0], depth)
+			if err != nil {
+				return nil, err
+			}
+			nibbles, leaf, err := compactNibbles(enc)
+			if err != nil {
+				return nil, fmt.Errorf("%w: depth %d: %v", ErrBadNode, depth, err)
+			}
+			if leaf {
+				if !bytes.Equal(path, nibbles) {
+					return nil, nil
+				}
+				v, err := stringContent(elems[1], depth)
+				if err != nil {
+					return nil, err
+				}
+				if len(v) == 0 {
+					return nil, fmt.Errorf("%w: depth %d: empty leaf", ErrBadNode, depth)
+				}
+				return v, nil
+			}
+			if !bytes.HasPrefix(path, nibbles) {
+				return nil, nil
+			}
+			ref, path = elems[1], path[len(nibbles):]
+		default:
+			return nil, fmt.Errorf("%w: depth %d: list of %d items", ErrBadNode, depth, len(elems))
+		}
+		kind, content, _, err := rlp.Split(ref)
+		if err != nil {
+			return nil, fmt.Errorf("%w: depth %d: %v", ErrBadNode, depth, err)
+		}
+		switch {
+		case kind == rlp.List: // child under 32 bytes, embedded in its parent
+			node = ref
+		case len(content) == 0:
+			return nil, nil
+		case len(content) == common.HashLength:
+			h := common.BytesToHash(content)
+			if node, ok = byHash[h]; !ok {
+				return nil, fmt.Errorf("%w: %x at depth %d", ErrMissingNode, h, depth+1)
+			}
+		default:
+			return nil, fmt.Errorf("%w: depth %d: reference of %d bytes", ErrBadNode, depth, len(content))
+		}
+	}
+}
+
+// VerifyStateProof checks a proof of contract's key under a state root.
+// Absence verifies to exists=false with no error; an empty value verifies
+// to an empty non-nil value with exists=true.
+func VerifyStateProof(root common.Hash, contract common.Address, key []byte, nodes [][]byte) ([]byte, bool, error) {
+	tk := StateTrieKey(contract, key)
+	leaf, err := VerifyProof(root, tk[:], nodes)
+	if err != nil {
+		return nil, false, err
+	}
+	if leaf == nil {
+		return nil, false, nil
+	}
+	value, rest, err := rlp.SplitString(leaf)
+	if err != nil || len(rest) != 0 {
+		return nil, false, fmt.Errorf("%w: leaf %x", ErrBadValue, leaf)
+	}
+	return append([]byte{}, value...), true, nil
+}
+
+// VerifyInclusion checks that trieKey is present under root (for example a
+// transaction root with IndexKey) and returns the raw leaf value. Absence
+// is ErrNotIncluded.
+func VerifyInclusion(root common.Hash, trieKey []byte, nodes [][]byte) ([]byte, error) {
+	v, err := VerifyProof(root, trieKey, nodes)
+	if err != nil {
+		return nil, err
+	}
+	if v == nil {
+		return nil, fmt.Errorf("%w: key %x under root %x", ErrNotIncluded, trieKey, root)
+	}
+	return v, nil
+}
+
+func stringContent(elem []byte, depth int) ([]byte, error) {
+	kind, content, _, err := rlp.Split(elem)
+	if err != nil || kind == rlp.List {
+		return nil, fmt.Errorf("%w: depth %d: expected a string", ErrBadNode, depth)
+	}
+	return content, nil
+}
+
+func keyNibbles(key []byte) []byte {
+	out := make([]byte, 0, 2*len(key))
+	for _, b := range key {
+		out = append(out, b>>4, b&0x0f)
+	}
+	return out
+}
+
+// compactNibbles decodes the hex-prefix encoding of a short node's path
+// (Ethereum Yellow Paper, appendix C): the high nibble of the first byte
+// holds the leaf flag (2) and the odd-length flag (1).
+func compactNibbles(enc []byte) (nibbles []byte, leaf bool, err error) {
+	if len(enc) == 0 {
+		return nil, false, errors.New("empty path")
+	}
+	flag := enc[0] >> 4
+	if flag > 3 {
+		return nil, false, fmt.Errorf("bad hex-prefix flag %d", flag)
+	}
+	leaf = flag&2 != 0
+	all := keyNibbles(enc)
+	if flag&1 != 0 {
+		return all[1:], leaf, nil
+	}
+	if all[1] != 0 {
+		return nil, false, errors.New("non-zero padding nibble")
+	}
+	return all[2:], leaf, nil
+}

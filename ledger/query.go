@@ -1,0 +1,163 @@
+package ledger
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"sort"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/meshledger/meshledger/ledger/block"
+	"github.com/meshledger/meshledger/ledger/state"
+	"github.com/meshledger/meshledger/ledger/storage"
+	"github.com/meshledger/meshledger/runtime"
+)
+
+// Query runs a read-only call of method against contract's state at a
+// committed height and returns the result with a proof of every key the
+// call read, against that height's state root. gasCap 0 or above the
+// ledger's cap means the cap. A contract failure is a result with a non-ok
+// Status; an error means the query could not run (unknown height or
+// contract, host failure).
+//
+// Proofs cover the keys read. For a prefix scan they prove each key
+// returned, not that no other key lay between them: the trie is keyed by
+// hashes and offers no range proofs.
+func (l *Ledger) Query(ctx context.Context, contract common.Address, method string, args []byte, height uint64, gasCap uint64) (*QueryResult, error) {
+	if err := l.checkOpen(); err != nil {
+		return nil, err
+	}
+	if gasCap == 0 || gasCap > l.queryCap {
+		gasCap = l.queryCap
+	}
+	// Hold off commits so that, at the tip, the flat state read below and
+	// the header it is proven against belong to the same block.
+	l.commitMu.RLock()
+	latest := l.latest.Load()
+	sh, err := l.Header(height)
+	if err != nil {
+		l.commitMu.RUnlock()
+		return nil, err
+	}
+	res, err := l.queryAt(ctx, sh, latest, contract, method, args, gasCap)
+	l.commitMu.RUnlock()
+	if err != nil {
+		return nil, err
+	}
+	out := &QueryResult{
+		Status: block.Status(res.Code), Message: res.Message, Return: res.Return,
+		GasUsed: res.GasUsed, Header: sh,
+	}
+	for _, k := range res.Reads {
+		p, err := l.state.Prove(sh.Header.StateRoot, contract, k)
+		if err != nil {
+			return nil, fmt.Errorf("ledger: prove read %x: %w", k, err)
+		}
+		out.Proofs = append(out.Proofs, p)
+	}
+	return out, nil
+}
+
+func (l *Ledger) queryAt(ctx context.Context, sh, latest *block.SignedHeader, contract common.Address, method string, args []byte, gasCap uint64) (*runtime.Result, error) {
+	rec, err := l.contractRecord(nil, contract)
+	if err != nil {
+		return nil, err
+	}
+	if rec == nil || rec.Height > sh.Header.Height {
+		return nil, fmt.Errorf("%w: %s at height %d", ErrUnknownContract, contract, sh.Header.Height)
+	}
+	mod, err := l.loadModule(ctx, &pendingBlock{}, rec.CodeHash)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: load %s: %w", contract, err)
+	}
+	var st runtime.State
+	if sh.Header.Height == latest.Header.Height {
+		st = l.state.ContractReader(contract)
+	} else {
+		rr, err := l.state.ContractReaderAt(sh.Header.StateRoot, contract)
+		if err != nil {
+			return nil, fmt.Errorf("ledger: state at %d: %w", sh.Header.Height, err)
+		}
+		st = &historicalState{l: l, root: rr, contract: contract, height: sh.Header.Height}
+	}
+	env := runtime.Env{
+		Contract: runtime.Address(contract), Height: sh.Header.Height, TimeMs: sh.Header.TimeMs,
+		GasLimit: gasCap, ReadOnly: true,
+	}
+	return mod.Call(ctx, env, method, args, st)
+}
+
+// historicalState is a contract's state under a past root. The trie
+// answers Get; Iterate needs the keys in order, which a hashed trie cannot
+// give, so the candidate keys come from the contract's history index (every
+// key ever written is there) and each value from the trie. Its cost grows
+// with the contract's whole history, which is acceptable for audits and
+// point-in-time queries but not for hot paths (those run at the tip).
+type historicalState struct {
+	l        *Ledger
+	root     *state.RootReader
+	contract common.Address
+	height   uint64
+	keys     [][]byte // sorted keys written at or before height; nil until needed
+}
+
+func (s *historicalState) Get(key []byte) ([]byte, bool, error) { return s.root.Get(key) }
+
+func (s *historicalState) Iterate(prefix, start []byte, fn func(key, value []byte) bool) error {
+	if s.keys == nil {
+		keys, err := s.l.keysWritten(s.contract, s.height)
+		if err != nil {
+			return err
+		}
+		s.keys = keys
+	}
+	lower := start
+	if bytes.Compare(lower, prefix) < 0 {
+		lower = prefix
+	}
+	i := sort.Search(len(s.keys), func(i int) bool { return bytes.Compare(s.keys[i], lower) >= 0 })
+	for ; i < len(s.keys) && bytes.HasPrefix(s.keys[i], prefix); i++ {
+		v, ok, err := s.root.Get(s.keys[i])
+		if err != nil {
+			return err
+		}
+		if ok && !fn(s.keys[i], v) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// keysWritten lists, sorted, the keys of contract with a history entry at
+// or before height, read from the history index layout
+// (storage.HistoryKey: prefix ‖ contract ‖ u32 len ‖ key ‖ u64 height ‖ u32 index).
+func (l *Ledger) keysWritten(contract common.Address, height uint64) ([][]byte, error) {
+	pfx := append([]byte{storage.PrefixHistory}, contract[:]...)
+	it := l.kv.NewIterator(pfx, nil)
+	defer it.Release()
+	var keys [][]byte
+	var last []byte
+	for it.Next() {
+		rest := it.Key()[len(pfx):]
+		if len(rest) < 4 {
+			return nil, fmt.Errorf("%w: history key %x", storage.ErrCorrupt, it.Key())
+		}
+		n := int(binary.BigEndian.Uint32(rest))
+		if len(rest) != 4+n+12 {
+			return nil, fmt.Errorf("%w: history key %x", storage.ErrCorrupt, it.Key())
+		}
+		key := rest[4 : 4+n]
+		if binary.BigEndian.Uint64(rest[4+n:]) > height || bytes.Equal(key, last) && last != nil {
+			continue
+		}
+		last = bytes.Clone(key)
+		keys = append(keys, last)
+	}
+	if err := it.Error(); err != nil {
+		return nil, fmt.Errorf("ledger: scan history of %s: %w", contract, err)
+	}
+	sort.Slice(keys, func(i, j int) bool { return bytes.Compare(keys[i], keys[j]) < 0 })
+	return keys, nil
+}

@@ -1,0 +1,313 @@
+package ledger
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/meshledger/meshledger/ledger/block"
+	"github.com/meshledger/meshledger/ledger/proof"
+	"github.com/meshledger/meshledger/ledger/storage"
+	"github.com/meshledger/meshledger/ledger/tx"
+)
+
+func (l *Ledger) readHeader(height uint64) (*block.SignedHeader, error) {
+	v, ok, err := storage.Get(l.kv, storage.HeaderKey(height))
+	if err != nil {
+		return nil, fmt.Errorf("ledger: read header %d: %w", height, err)
+	}
+	if !ok {
+		return nil, fmt.Errorf("%w: block %d", ErrNotFound, height)
+	}
+	sh, err := block.DecodeSignedHeader(v)
+	if err != nil {
+		return nil, fmt.Errorf("%w: header %d: %v", storage.ErrCorrupt, height, err)
+	}
+	return sh, nil
+}
+
+// Header returns the signed header at height (ErrNotFound above the tip).
+func (l *Ledger) Header(height uint64) (*block.SignedHeader, error) {
+	if height > l.latest.Load().Header.Height {
+		return nil, fmt.Errorf("%w: block %d", ErrNotFound, height)
+	}
+	return l.readHeader(height)
+}
+
+// HeaderByHash returns the header with the given hash.
+func (l *Ledger) HeaderByHash(hash common.Hash) (*block.SignedHeader, error) {
+	v, ok, err := storage.Get(l.kv, storage.BlockHashKey(hash))
+	if err != nil {
+		return nil, fmt.Errorf("ledger: read block hash: %w", err)
+	}
+	if !ok {
+		return nil, fmt.Errorf("%w: block %s", ErrNotFound, hash)
+	}
+	h, err := storage.DecodeUint64(v)
+	if err != nil {
+		return nil, fmt.Errorf("%w: block hash index: %v", storage.ErrCorrupt, err)
+	}
+	return l.readHeader(h)
+}
+
+// Block returns a header and the hashes of its transactions.
+func (l *Ledger) Block(height uint64) (*Block, error) {
+	sh, err := l.Header(height)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := l.txRecords(height)
+	if err != nil {
+		return nil, err
+	}
+	hashes := make([]common.Hash, len(recs))
+	for i, r := range recs {
+		hashes[i] = r.Hash
+	}
+	return &Block{Header: sh, TxHashes: hashes}, nil
+}
+
+// txRecords reads a block's transaction records in index order.
+func (l *Ledger) txRecords(height uint64) ([]*txRecord, error) {
+	var out []*txRecord
+	err := l.scanBlock(storage.PrefixTx, height, func(v []byte) error {
+		r, err := decodeTxRecord(v)
+		if err == nil {
+			out = append(out, r)
+		}
+		return err
+	})
+	return out, err
+}
+
+// Receipts returns a block's receipts in transaction order.
+func (l *Ledger) Receipts(height uint64) ([]*block.Receipt, error) {
+	if _, err := l.Header(height); err != nil {
+		return nil, err
+	}
+	return l.readReceipts(height)
+}
+
+func (l *Ledger) readReceipts(height uint64) ([]*block.Receipt, error) {
+	var out []*block.Receipt
+	err := l.scanBlock(storage.PrefixReceipt, height, func(v []byte) error {
+		r, err := block.DecodeReceipt(v)
+		if err != nil {
+			return fmt.Errorf("%w: receipt of block %d: %v", storage.ErrCorrupt, height, err)
+		}
+		out = append(out, r)
+		return nil
+	})
+	return out, err
+}
+
+// scanBlock visits the values of one block's per-transaction family
+// (prefix ‖ height ‖ index) in index order.
+func (l *Ledger) scanBlock(prefix byte, height uint64, fn func(v []byte) error) error {
+	start := storage.TxKey(height, 0) // same layout as ReceiptKey
+	start[0] = prefix
+	pfx := start[:len(start)-4]
+	it := l.kv.NewIterator(pfx, nil)
+	defer it.Release()
+	for it.Next() {
+		if err := fn(bytes.Clone(it.Value())); err != nil {
+			return err
+		}
+	}
+	if err := it.Error(); err != nil {
+		return fmt.Errorf("ledger: scan block %d: %w", height, err)
+	}
+	return nil
+}
+
+// Tx returns a committed transaction with its receipt, its block header,
+// and proofs binding both to the header, plus a state proof of every key
+// it wrote. Write proofs show each key's value at the end of the block: if
+// a later transaction of the same block wrote the key again, the proof
+// shows that later value (History tells them apart).
+func (l *Ledger) Tx(hash common.Hash) (*TxRecord, error) {
+	height, index, err := l.txPosition(hash)
+	if err != nil {
+		return nil, err
+	}
+	sh, err := l.readHeader(height)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := l.txRecords(height)
+	if err != nil {
+		return nil, err
+	}
+	receipts, err := l.readReceipts(height)
+	if err != nil {
+		return nil, err
+	}
+	if int(index) >= len(recs) || len(recs) != len(receipts) {
+		return nil, fmt.Errorf("%w: block %d has %d txs, %d receipts, lookup says index %d",
+			storage.ErrCorrupt, height, len(recs), len(receipts), index)
+	}
+	bodies := make([][]byte, len(recs))
+	for i, r := range recs {
+		bodies[i] = r.Body
+	}
+	t, err := recs[index].decodeTx(l.txLimits)
+	if err != nil {
+		return nil, err
+	}
+	txProof, err := block.ProveTx(bodies, int(index))
+	if err != nil {
+		return nil, err
+	}
+	rProof, err := block.ProveReceipt(receipts, int(index))
+	if err != nil {
+		return nil, err
+	}
+	rc := receipts[index]
+	out := &TxRecord{Tx: t, Receipt: rc, Header: sh, TxProof: txProof, ReceiptProof: rProof}
+	for _, w := range rc.Writes {
+		p, err := l.state.Prove(sh.Header.StateRoot, w.Contract, w.Key)
+		if err != nil {
+			return nil, fmt.Errorf("ledger: prove write %x of %s: %w", w.Key, w.Contract, err)
+		}
+		out.WriteProofs = append(out.WriteProofs, p)
+	}
+	return out, nil
+}
+
+func (l *Ledger) txPosition(hash common.Hash) (uint64, uint32, error) {
+	v, ok, err := storage.Get(l.kv, storage.TxLookupKey(hash))
+	if err != nil {
+		return 0, 0, fmt.Errorf("ledger: read tx index: %w", err)
+	}
+	if !ok {
+		return 0, 0, fmt.Errorf("%w: transaction %s", ErrNotFound, hash)
+	}
+	h, i, err := storage.DecodePosition(v)
+	if err != nil {
+		return 0, 0, fmt.Errorf("%w: tx index %s: %v", storage.ErrCorrupt, hash, err)
+	}
+	return h, i, nil
+}
+
+// NextNonce returns the nonce the account's next transaction must carry.
+func (l *Ledger) NextNonce(account common.Address) (uint64, error) {
+	return l.storedNonce(account)
+}
+
+// Contract returns a deployed contract's metadata.
+func (l *Ledger) Contract(addr common.Address) (*ContractInfo, error) {
+	c, err := l.contractRecord(nil, addr)
+	if err != nil {
+		return nil, err
+	}
+	if c == nil {
+		return nil, fmt.Errorf("%w: %s", ErrUnknownContract, addr)
+	}
+	return c.info(addr), nil
+}
+
+// Contracts returns every deployed contract, by ascending address.
+func (l *Ledger) Contracts() ([]*ContractInfo, error) {
+	it := l.kv.NewIterator([]byte{storage.PrefixContract}, nil)
+	defer it.Release()
+	var out []*ContractInfo
+	for it.Next() {
+		k := it.Key()
+		if len(k) != 1+common.AddressLength {
+			continue
+		}
+		c, err := decodeContract(it.Value())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c.info(common.BytesToAddress(k[1:])))
+	}
+	if err := it.Error(); err != nil {
+		return nil, fmt.Errorf("ledger: list contracts: %w", err)
+	}
+	return out, nil
+}
+
+// Code returns stored contract code by hash.
+func (l *Ledger) Code(hash common.Hash) ([]byte, error) {
+	v, ok, err := storage.Get(l.kv, storage.CodeKey(hash))
+	if err != nil {
+		return nil, fmt.Errorf("ledger: read code: %w", err)
+	}
+	if !ok {
+		return nil, fmt.Errorf("%w: %s", ErrUnknownCode, hash)
+	}
+	return v, nil
+}
+
+// HasCode reports whether code with this hash is stored (a deploy may then
+// name it without carrying it).
+func (l *Ledger) HasCode(hash common.Hash) (bool, error) { return l.hasCode(nil, hash) }
+
+// StateAt is a proven value of one key at one height.
+type StateAt struct {
+	Header *block.SignedHeader
+	Proof  *proof.StateProof
+}
+
+// State returns the value (or absence) of contract's key at height, with a
+// proof against that block's state root.
+func (l *Ledger) State(contract common.Address, key []byte, height uint64) (*StateAt, error) {
+	sh, err := l.Header(height)
+	if err != nil {
+		return nil, err
+	}
+	p, err := l.state.Prove(sh.Header.StateRoot, contract, key)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: prove %x of %s at %d: %w", key, contract, height, err)
+	}
+	return &StateAt{Header: sh, Proof: p}, nil
+}
+
+// CheckTx decides whether a transaction may enter the mempool against the
+// latest committed state: everything ApplyBlock would check except that a
+// nonce ahead of the account's next one is accepted (it may become valid).
+func (l *Ledger) CheckTx(t *tx.Tx) error {
+	if err := l.checkOpen(); err != nil {
+		return err
+	}
+	if t == nil {
+		return fmt.Errorf("%w: nil transaction", tx.ErrMalformed)
+	}
+	sender, err := t.Verify(l.chainID)
+	if err != nil {
+		return err
+	}
+	if err := l.checkStateless(t); err != nil {
+		return err
+	}
+	next, err := l.storedNonce(sender)
+	if err != nil {
+		return err
+	}
+	if err := tx.CheckNonce(t.Message().AccountNonce(), next); err != nil && !isTooHigh(err) {
+		return err
+	}
+	switch m := t.Message().(type) {
+	case *tx.Deploy:
+		if t.Code() == nil {
+			has, err := l.hasCode(nil, m.CodeHash)
+			if err != nil {
+				return err
+			}
+			if !has {
+				return fmt.Errorf("%w: %s", ErrUnknownCode, m.CodeHash)
+			}
+		}
+	case *tx.Call:
+		c, err := l.contractRecord(nil, m.Contract)
+		if err != nil {
+			return err
+		}
+		if c == nil {
+			return fmt.Errorf("%w: %s", ErrUnknownContract, m.Contract)
+		}
+	}
+	return nil
+}

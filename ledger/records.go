@@ -1,0 +1,69 @@
+package ledger
+
+import (
+	"fmt"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/rlp"
+
+	"github.com/meshledger/meshledger/ledger/storage"
+	"github.com/meshledger/meshledger/ledger/tx"
+)
+
+// txRecord is what the ledger stores under storage.TxKey for each included
+// transaction. The RLP body is what the tx root commits; the rest saves
+// work for readers (hash, sender) and lets export and replay reproduce the
+// block exactly (whether the transaction carried its code).
+type txRecord struct {
+	Body        []byte // RLP block encoding of the transaction
+	Hash        common.Hash
+	Sender      common.Address
+	CarriedCode bool // a deploy that brought its code (stored under its hash)
+}
+
+func encodeTxRecord(r *txRecord) ([]byte, error) { return rlp.EncodeToBytes(r) }
+
+func decodeTxRecord(b []byte) (*txRecord, error) {
+	var r txRecord
+	if err := rlp.DecodeBytes(b, &r); err != nil {
+		return nil, fmt.Errorf("%w: tx record: %v", storage.ErrCorrupt, err)
+	}
+	return &r, nil
+}
+
+// decodeTx parses a stored body without size limits beyond the defaults
+// raised to what was admitted: the body was accepted once already.
+func (r *txRecord) decodeTx(lim tx.Limits) (*tx.Tx, error) {
+	t, err := tx.DecodeRLP(r.Body, lim)
+	if err != nil {
+		return nil, fmt.Errorf("%w: tx body %s: %v", storage.ErrCorrupt, r.Hash, err)
+	}
+	return t, nil
+}
+
+// contractRecord is the metadata stored under storage.ContractKey.
+type contractRecord struct {
+	Name     string
+	CodeHash common.Hash
+	Deployer common.Address
+	Height   uint64
+	TxHash   common.Hash
+	Methods  []string
+}
+
+func encodeContract(c *contractRecord) ([]byte, error) { return rlp.EncodeToBytes(c) }
+
+func decodeContract(b []byte) (*contractRecord, error) {
+	var c contractRecord
+	if err := rlp.DecodeBytes(b, &c); err != nil {
+		return nil, fmt.Errorf("%w: contract record: %v", storage.ErrCorrupt, err)
+	}
+	return &c, nil
+}
+
+func (c *contractRecord) info(addr common.Address) *ContractInfo {
+	return &ContractInfo{
+		Address: addr, Name: c.Name, CodeHash: c.CodeHash, Deployer: c.Deployer,
+		Height: c.Height, TxHash: c.TxHash, Methods: append([]string(nil), c.Methods...),
+	}
+}

@@ -1,0 +1,108 @@
+package state
+
+import (
+	"fmt"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/ethdb"
+	"github.com/ethereum/go-ethereum/trie/trienode"
+	"github.com/meshledger/meshledger/ledger/proof"
+	"github.com/meshledger/meshledger/ledger/storage"
+)
+
+// Change is one write of a block to contract storage, as made by
+// transaction TxIndex (hash TxHash). A nil Value with Delete unset is an
+// empty value, not a deletion.
+type Change struct {
+	Contract common.Address
+	Key      []byte
+	Value    []byte
+	Delete   bool
+	TxIndex  uint32
+	TxHash   common.Hash
+}
+
+// Commit applies a block's changes, in order, on top of parentRoot and puts
+// into batch (without writing it) the new trie nodes, the flat index
+// updates, one history entry per change and the new latest root. It
+// returns the new state root.
+//
+// parentRoot must be the latest root (LatestRoot): the flat index only
+// ever follows the chain tip. The batch must be written before the next
+// Commit; if it is dropped instead, nothing changed.
+func (db *DB) Commit(parentRoot common.Hash, height uint64, changes []Change, batch ethdb.Batch) (common.Hash, error) {
+	parentRoot = normRoot(parentRoot)
+	latest, err := db.LatestRoot()
+	if err != nil {
+		return common.Hash{}, err
+	}
+	if parentRoot != latest {
+		return common.Hash{}, fmt.Errorf("%w: parent %x, latest %x", ErrParentMismatch, parentRoot, latest)
+	}
+	tr, err := db.openTrie(parentRoot)
+	if err != nil {
+		return common.Hash{}, err
+	}
+	for i, c := range changes {
+		if c.Delete && c.Value != nil {
+			return common.Hash{}, fmt.Errorf("%w: change %d deletes key %x but carries a value", ErrInvalidChange, i, c.Key)
+		}
+		tk := proof.StateTrieKey(c.Contract, c.Key)
+		flatKey := storage.FlatStateKey(c.Contract, c.Key)
+		if c.Delete {
+			err = tr.Delete(tk[:])
+			if err == nil {
+				err = batch.Delete(flatKey)
+			}
+		} else {
+			err = tr.Update(tk[:], encodeLeaf(c.Value))
+			if err == nil {
+				err = batch.Put(flatKey, nonNil(c.Value))
+			}
+		}
+		if err == nil {
+			err = batch.Put(storage.HistoryKey(c.Contract, c.Key, height, c.TxIndex), encodeHistory(c))
+		}
+		if err != nil {
+			return common.Hash{}, fmt.Errorf("state: apply change %d (key %x of %s): %w", i, c.Key, c.Contract, err)
+		}
+	}
+	root, set := tr.Commit(false)
+	if err := db.putNodes(set, batch); err != nil {
+		return common.Hash{}, err
+	}
+	if err := batch.Put(storage.ChainMetaKey(storage.MetaFlatStateRoot), root[:]); err != nil {
+		return common.Hash{}, fmt.Errorf("state: put latest root: %w", err)
+	}
+	return root, nil
+}
+
+// putNodes queues the trie nodes a commit created. Nodes the commit
+// detached are left in place: with content addressing an older root (or
+// another branch) may still reference them.
+func (db *DB) putNodes(set *trienode.NodeSet, batch ethdb.Batch) error {
+	if set == nil {
+		return nil
+	}
+	var err error
+	set.ForEachWithOrder(func(_ string, n *trienode.Node) {
+		if err != nil || n.IsDeleted() {
+			return
+		}
+		if err = batch.Put(storage.TrieNodeKey(n.Hash), n.Blob); err == nil {
+			// Warm the cache: the next block walks these very nodes.
+			db.nodes.remember(n.Hash, n.Blob)
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("state: put trie node: %w", err)
+	}
+	return nil
+}
+
+func nonNil(v []byte) []byte {
+	if v == nil {
+		return []byte{}
+	}
+	return v
+}

@@ -1,0 +1,210 @@
+package state
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/ethdb"
+	"github.com/ethereum/go-ethereum/rlp"
+	"github.com/ethereum/go-ethereum/trie"
+	"github.com/meshledger/meshledger/ledger/proof"
+	"github.com/meshledger/meshledger/ledger/storage"
+)
+
+// Errors callers branch on.
+var (
+	// ErrUnknownRoot: the store holds no trie with this root (never
+	// committed, or its batch was never written).
+	ErrUnknownRoot = errors.New("state: unknown state root")
+	// ErrParentMismatch: Commit was asked to build on a root other than
+	// the one the flat index reflects.
+	ErrParentMismatch = errors.New("state: parent root is not the latest committed root")
+	// ErrInvalidChange: a Change is self-contradictory (a deletion with a value).
+	ErrInvalidChange = errors.New("state: invalid change")
+	// ErrInvalidLimit: a page size below 1.
+	ErrInvalidLimit = errors.New("state: limit must be positive")
+	// ErrCorrupt: stored state data cannot be decoded or is inconsistent.
+	ErrCorrupt = errors.New("state: corrupt state data")
+	// ErrHistoricalIterate: prefix iteration at a past root is not offered,
+	// because trie keys are hashed and carry no key order.
+	ErrHistoricalIterate = errors.New("state: iteration at a historical root is not supported")
+)
+
+// Options configure a DB. The zero value is the default.
+type Options struct {
+	// NodeCacheBytes bounds the in-memory trie node cache (default 128 MiB;
+	// negative disables it). Sized so that the upper trie levels, which
+	// every block touches, stay in memory at millions of keys.
+	NodeCacheBytes int64
+}
+
+// DB is contract state over one key-value store shared with the rest of
+// the ledger.
+type DB struct {
+	kv    ethdb.KeyValueStore
+	nodes *nodeStore
+}
+
+// New returns a DB over kv (usually a *storage.DB).
+func New(kv ethdb.KeyValueStore, opts Options) *DB {
+	size := opts.NodeCacheBytes
+	switch {
+	case size == 0:
+		size = 128 << 20
+	case size < 0:
+		size = 0
+	}
+	return &DB{kv: kv, nodes: newNodeStore(kv, uint64(size))}
+}
+
+// normRoot maps the zero hash, which callers use for "no state yet", to
+// the empty trie root.
+func normRoot(root common.Hash) common.Hash {
+	if root == (common.Hash{}) {
+		return types.EmptyRootHash
+	}
+	return root
+}
+
+// LatestRoot returns the root the flat index reflects: the root of the last
+// Commit whose batch was written, or the empty root.
+func (db *DB) LatestRoot() (common.Hash, error) {
+	v, ok, err := storage.Get(db.kv, storage.ChainMetaKey(storage.MetaFlatStateRoot))
+	if err != nil {
+		return common.Hash{}, fmt.Errorf("state: read latest root: %w", err)
+	}
+	if !ok {
+		return types.EmptyRootHash, nil
+	}
+	if len(v) != common.HashLength {
+		return common.Hash{}, fmt.Errorf("%w: latest root of %d bytes", ErrCorrupt, len(v))
+	}
+	return common.BytesToHash(v), nil
+}
+
+// Get returns the latest value of contract's key from the flat index.
+func (db *DB) Get(contract common.Address, key []byte) ([]byte, bool, error) {
+	v, ok, err := storage.Get(db.kv, storage.FlatStateKey(contract, key))
+	if err != nil {
+		return nil, false, fmt.Errorf("state: get %x of %s: %w", key, contract, err)
+	}
+	return v, ok, nil
+}
+
+// Iterate calls fn with each latest key of contract that has prefix and is
+// >= start, in ascending byte order, until fn returns false. fn may keep
+// the slices it is given.
+func (db *DB) Iterate(contract common.Address, prefix, start []byte, fn func(k, v []byte) bool) error {
+	// The store iterates from prefix‖rel; translate the absolute start.
+	var rel []byte
+	switch {
+	case bytes.Compare(start, prefix) <= 0:
+	case bytes.HasPrefix(start, prefix):
+		rel = start[len(prefix):]
+	default:
+		return nil // start is past every key with the prefix
+	}
+	base := storage.FlatStatePrefix(contract)
+	it := db.kv.NewIterator(append(base, prefix...), rel)
+	defer it.Release()
+	for it.Next() {
+		k := bytes.Clone(it.Key()[len(base):])
+		v := append([]byte{}, it.Value()...)
+		if !fn(k, v) {
+			break
+		}
+	}
+	if err := it.Error(); err != nil {
+		return fmt.Errorf("state: iterate %s: %w", contract, err)
+	}
+	return nil
+}
+
+// openTrie opens the trie at root for reading or updating.
+func (db *DB) openTrie(root common.Hash) (*trie.Trie, error) {
+	root = normRoot(root)
+	tr, err := trie.New(trie.StateTrieID(root), db.nodes)
+	if err != nil {
+		var missing *trie.MissingNodeError
+		if errors.As(err, &missing) && missing.NodeHash == root {
+			return nil, fmt.Errorf("%w: %x: %w", ErrUnknownRoot, root, err)
+		}
+		return nil, fmt.Errorf("state: open trie %x: %w", root, err)
+	}
+	return tr, nil
+}
+
+// GetAt returns the value of contract's key under a past (or the latest)
+// root by walking the trie.
+func (db *DB) GetAt(root common.Hash, contract common.Address, key []byte) ([]byte, bool, error) {
+	tr, err := db.openTrie(root)
+	if err != nil {
+		return nil, false, err
+	}
+	return trieGet(tr, contract, key)
+}
+
+func trieGet(tr *trie.Trie, contract common.Address, key []byte) ([]byte, bool, error) {
+	tk := proof.StateTrieKey(contract, key)
+	leaf, err := tr.Get(tk[:])
+	if err != nil {
+		return nil, false, fmt.Errorf("state: get %x of %s: %w", key, contract, err)
+	}
+	if leaf == nil {
+		return nil, false, nil
+	}
+	v, err := decodeLeaf(leaf)
+	if err != nil {
+		return nil, false, err
+	}
+	return v, true, nil
+}
+
+// encodeLeaf wraps a value as the trie leaf rlp(value): never empty, so an
+// empty value stays distinct from a deleted key.
+func encodeLeaf(v []byte) []byte {
+	enc, _ := rlp.EncodeToBytes(v) // encoding a byte slice cannot fail
+	return enc
+}
+
+func decodeLeaf(leaf []byte) ([]byte, error) {
+	v, rest, err := rlp.SplitString(leaf)
+	if err != nil || len(rest) != 0 {
+		return nil, fmt.Errorf("%w: trie leaf %x", ErrCorrupt, leaf)
+	}
+	return append([]byte{}, v...), nil
+}
+
+// Prove returns a proof of contract's key under root: of its value if
+// present, of its absence otherwise.
+func (db *DB) Prove(root common.Hash, contract common.Address, key []byte) (*proof.StateProof, error) {
+	root = normRoot(root)
+	tr, err := db.openTrie(root)
+	if err != nil {
+		return nil, err
+	}
+	v, ok, err := trieGet(tr, contract, key)
+	if err != nil {
+		return nil, err
+	}
+	tk := proof.StateTrieKey(contract, key)
+	var nodes nodeList
+	if err := tr.Prove(tk[:], &nodes); err != nil {
+		return nil, fmt.Errorf("state: prove %x of %s: %w", key, contract, err)
+	}
+	return &proof.StateProof{Root: root, Contract: contract, Key: bytes.Clone(key), Value: v, Exists: ok, Nodes: nodes}, nil
+}
+
+// nodeList collects proof nodes in the root-to-leaf order trie.Prove
+// writes them.
+type nodeList [][]byte
+
+func (l *nodeList) Put(_, value []byte) error {
+	*l = append(*l, bytes.Clone(value))
+	return nil
+}
+
+func (l *nodeList) Delete([]byte) error { return errors.New("state: proof list is append-only") }

@@ -1,0 +1,133 @@
+package runtime
+
+// Engine selects how wazero executes contract code.
+type Engine int
+
+const (
+	// EngineCompiler compiles to native code ahead of time (the default).
+	EngineCompiler Engine = iota
+	// EngineInterpreter interprets; used to check the compiler differentially.
+	EngineInterpreter
+)
+
+// Isolation selects how a pooled instance is returned to its post-init
+// snapshot after each call. Every mode gives identical results; they differ
+// only in cost (see BenchmarkIsolation).
+type Isolation int
+
+const (
+	// IsolationAuto picks copy-on-write memory where the platform supports
+	// it and snapshot copying elsewhere.
+	IsolationAuto Isolation = iota
+	// IsolationCopy copies the whole memory snapshot back after each call.
+	IsolationCopy
+	// IsolationCoW maps the snapshot copy-on-write and drops the touched
+	// pages after each call (Linux only; falls back to IsolationCopy).
+	IsolationCoW
+	// IsolationFresh instantiates a new instance for every call.
+	IsolationFresh
+)
+
+// Limits bounds what a contract may declare at deploy and do in a call.
+// Every limit is part of consensus: nodes of one network must agree on them.
+type Limits struct {
+	MaxCodeBytes   int    // Wasm binary size
+	MaxMemoryPages uint32 // 64 KiB pages, initial and maximum
+	MaxTables      int
+	MaxTableSize   uint32
+	MaxFunctions   int
+	MaxGlobals     int
+	MaxImports     int
+	// MaxCallDepth bounds nested Wasm calls. It must stay below the
+	// interpreter's own frame ceiling (2,000) so that both engines stop at
+	// the same deterministic point with CodeCallDepth.
+	MaxCallDepth uint32
+
+	MaxReturnBytes int
+	MaxEvents      int
+	MaxEventBytes  int // total of names and data per call
+	MaxLogBytes    int
+	MaxKeyBytes    int
+	MaxValueBytes  int
+	MaxScanEntries int
+}
+
+// DefaultLimits are the limits of NewConfig.
+var DefaultLimits = Limits{
+	MaxCodeBytes:   8 << 20,
+	MaxMemoryPages: 512,
+	MaxTables:      1,
+	MaxTableSize:   65536,
+	MaxFunctions:   100_000,
+	MaxGlobals:     1024,
+	MaxImports:     256,
+	MaxCallDepth:   1500,
+	MaxReturnBytes: 64 << 10,
+	MaxEvents:      256,
+	MaxEventBytes:  64 << 10,
+	MaxLogBytes:    64 << 10,
+	MaxKeyBytes:    1 << 10,
+	MaxValueBytes:  256 << 10,
+	MaxScanEntries: 1000,
+}
+
+// DefaultInitGas bounds _initialize and the start function. Go's runtime
+// and package initialisation of a typical contract costs one to a few million gas.
+const DefaultInitGas = 100_000_000
+
+// Config is an immutable runtime configuration: every WithXxx returns a
+// modified copy.
+type Config struct {
+	engine      Engine
+	isolation   Isolation
+	limits      Limits
+	initGas     uint64
+	cacheDir    string
+	moduleCache int
+	unmetered   bool
+}
+
+// NewConfig returns the defaults: compiler engine, DefaultLimits,
+// DefaultInitGas, no disk cache, 64 loaded modules kept in memory.
+func NewConfig() Config {
+	return Config{limits: DefaultLimits, initGas: DefaultInitGas, moduleCache: 64}
+}
+
+// WithInterpreter selects the interpreter engine.
+func (c Config) WithInterpreter() Config { c.engine = EngineInterpreter; return c }
+
+// WithEngine selects an engine.
+func (c Config) WithEngine(e Engine) Config { c.engine = e; return c }
+
+// WithLimits replaces the limits.
+func (c Config) WithLimits(l Limits) Config { c.limits = l; return c }
+
+// WithInitGas sets the gas budget of _initialize and start.
+func (c Config) WithInitGas(gas uint64) Config { c.initGas = gas; return c }
+
+// WithCacheDir keeps compiled code and instrumented modules under dir so
+// that a restarted node neither re-instruments nor recompiles.
+func (c Config) WithCacheDir(dir string) Config { c.cacheDir = dir; return c }
+
+// WithModuleCacheSize bounds how many loaded modules are kept in memory.
+func (c Config) WithModuleCacheSize(n int) Config { c.moduleCache = n; return c }
+
+// WithIsolation selects the per-call reset strategy.
+func (c Config) WithIsolation(i Isolation) Config { c.isolation = i; return c }
+
+// WithoutMetering disables gas accounting in Wasm code. It exists only so
+// that benchmarks can measure the cost of metering; a node must never use
+// it, because unmetered code can run forever.
+func (c Config) WithoutMetering() Config { c.unmetered = true; return c }
+
+// Limits returns the configured limits.
+func (c Config) Limits() Limits { return c.limits }
+
+// InitGas returns the init gas budget.
+func (c Config) InitGas() uint64 { return c.initGas }
+
+// CacheDir returns the disk cache directory ("" when disabled).
+func (c Config) CacheDir() string { return c.cacheDir }
+
+// Engine returns the configured engine.
+func (c Config) Engine() Engine { return c.engine }

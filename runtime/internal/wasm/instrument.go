@@ -1,0 +1,321 @@
+package wasm
+
+import "fmt"
+
+// Gas costs; docs/abi.md "Gas" is the normative table.
+const (
+	costInstr        = 1
+	costCallExtra    = 2
+	costDivExtra     = 3
+	costGrowPerPage  = 1024
+	bytesPerCopyUnit = 64 // memory.copy/fill: 1 gas per 64 bytes or part
+)
+
+var (
+	canonF32 = [4]byte{0x00, 0x00, 0xc0, 0x7f}                         // 0x7fc00000
+	canonF64 = [8]byte{0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xf8, 0x7f} // 0x7ff8000000000000
+)
+
+// instrumenter rewrites function bodies. One instance serves one module;
+// its buffers are reused across functions.
+type instrumenter struct {
+	m        *Module
+	numTypes int // types the original bodies may reference
+	types    []FuncType
+	gasGet   []byte // "global.get gas", pre-encoded
+	gasSet   []byte
+	depthGet []byte
+	depthSet []byte
+	maxDepth uint32
+
+	body []byte // the function being built
+	seg  []byte // the current metered segment, not yet charged
+
+	// Scratch locals of the current function, assigned on first use.
+	nLocals uint32
+	extra   []LocalDecl
+	scratch [3]int32 // local index per scratch kind, -1 if unassigned
+	funcIdx int
+}
+
+const (
+	scratchI32 = iota
+	scratchF32
+	scratchF64
+)
+
+var scratchTypes = [3]ValType{I32, F32, F64}
+
+func newInstrumenter(m *Module, gasIdx, depthIdx, maxDepth uint32) *instrumenter {
+	in := &instrumenter{
+		m:        m,
+		numTypes: len(m.Types),
+		types:    append([]FuncType(nil), m.Types...),
+		maxDepth: maxDepth,
+	}
+	in.gasGet = appendULEB([]byte{opGlobalGet}, uint64(gasIdx))
+	in.gasSet = appendULEB([]byte{opGlobalSet}, uint64(gasIdx))
+	in.depthGet = appendULEB([]byte{opGlobalGet}, uint64(depthIdx))
+	in.depthSet = appendULEB([]byte{opGlobalSet}, uint64(depthIdx))
+	return in
+}
+
+// codeSection rewrites every body and returns the new code section payload.
+func (in *instrumenter) codeSection() ([]byte, error) {
+	m := in.m
+	size := 16
+	for i := range m.Codes {
+		size += len(m.Codes[i].Body)*5/4 + 64
+	}
+	out := make([]byte, 0, size)
+	out = appendULEB(out, uint64(len(m.Codes)))
+	nImported := m.NumImportedFuncs()
+	for i := range m.Codes {
+		in.funcIdx = nImported + i
+		if err := in.function(&m.Codes[i], m.Types[m.Funcs[i]]); err != nil {
+			if ve, ok := err.(*ValidationError); ok {
+				ve.Msg = fmt.Sprintf("function %d: %s", in.funcIdx, ve.Msg)
+			}
+			return nil, err
+		}
+		out = appendCode(out, m.Codes[i].Locals, in.extra, in.body)
+	}
+	return out, nil
+}
+
+// blockTypeFor returns the block type encoding of () -> results, adding a
+// type when a multi-value signature has no existing match.
+func (in *instrumenter) blockTypeFor(results []ValType) []byte {
+	switch len(results) {
+	case 0:
+		return []byte{0x40}
+	case 1:
+		return []byte{byte(results[0])}
+	}
+	want := FuncType{Results: results}
+	for i, t := range in.types {
+		if t.Equal(want) {
+			return appendSLEB(nil, int64(i))
+		}
+	}
+	in.types = append(in.types, FuncType{Results: append([]ValType(nil), results...)})
+	return appendSLEB(nil, int64(len(in.types)-1))
+}
+
+func (in *instrumenter) function(c *Code, ft FuncType) error {
+	n := uint64(len(ft.Params))
+	for _, l := range c.Locals {
+		n += uint64(l.Count)
+	}
+	if n > maxLocals {
+		return errorf(KindLimit, "%d locals exceed the limit of %d", n, maxLocals)
+	}
+	in.nLocals = uint32(n)
+	in.extra = in.extra[:0]
+	in.scratch = [3]int32{-1, -1, -1}
+	in.body = in.body[:0]
+	in.seg = in.seg[:0]
+
+	in.body = in.depthPrologue(in.body)
+	in.body = append(in.body, opBlock)
+	in.body = append(in.body, in.blockTypeFor(ft.Results)...)
+
+	r := &reader{b: c.Body, base: c.BodyOffset}
+	ctl := make([]byte, 1, 16) // open constructs; [0] is the function itself
+	ctl[0] = opBlock
+	var cost int64
+	dead := false
+	charge := func(n int64) {
+		if !dead {
+			cost += n
+		}
+	}
+	// flush ends the current segment: it is charged at its start.
+	flush := func() {
+		if cost > 0 {
+			in.body = in.gasCharge(in.body, cost)
+		}
+		in.body = append(in.body, in.seg...)
+		in.seg = in.seg[:0]
+		cost = 0
+		dead = false
+	}
+	for {
+		if r.eof() {
+			return malformed("body ends at offset %d without its final end", r.off())
+		}
+		start := r.pos
+		op, err := decodeInstr(r, in.numTypes)
+		if err != nil {
+			return err
+		}
+		raw := c.Body[start:r.pos]
+		switch op {
+		case opBlock:
+			ctl = append(ctl, opBlock)
+			charge(costInstr)
+			in.seg = append(in.seg, raw...)
+		case opLoop, opIf:
+			ctl = append(ctl, byte(op))
+			charge(costInstr)
+			in.seg = append(in.seg, raw...)
+			flush()
+		case opElse:
+			if ctl[len(ctl)-1] != opIf {
+				return malformed("else at offset %d without a matching if", r.off()-1)
+			}
+			ctl[len(ctl)-1] = opElse
+			charge(costInstr)
+			in.seg = append(in.seg, raw...)
+			flush()
+		case opEnd:
+			ctl = ctl[:len(ctl)-1]
+			charge(costInstr)
+			in.seg = append(in.seg, raw...)
+			flush()
+			if len(ctl) == 0 {
+				if !r.eof() {
+					return malformed("%d bytes after the final end at offset %d", r.remaining(), r.off())
+				}
+				in.body = in.depthEpilogue(in.body)
+				in.body = append(in.body, opEnd)
+				return nil
+			}
+		case opBrIf:
+			charge(costInstr)
+			in.seg = append(in.seg, raw...)
+			flush()
+		case opBr, opBrTable, opUnreachable:
+			charge(costInstr)
+			in.seg = append(in.seg, raw...)
+			dead = true
+		case opReturn:
+			charge(costInstr)
+			in.seg = in.depthEpilogue(in.seg)
+			in.seg = append(in.seg, raw...)
+			dead = true
+		case opCall, opCallIndirect:
+			charge(costInstr + costCallExtra)
+			in.seg = append(in.seg, raw...)
+		case 0x6d, 0x6e, 0x6f, 0x70, 0x7f, 0x80, 0x81, 0x82: // i32/i64 div_s div_u rem_s rem_u
+			charge(costInstr + costDivExtra)
+			in.seg = append(in.seg, raw...)
+		case opMemoryGrow:
+			charge(costInstr)
+			in.seg = in.dynamicCharge(in.seg, false)
+			in.seg = append(in.seg, raw...)
+		case opMemoryCopy, opMemoryFill:
+			charge(costInstr)
+			in.seg = in.dynamicCharge(in.seg, true)
+			in.seg = append(in.seg, raw...)
+		case 0x8d, 0x8e, 0x8f, 0x90, 0x91, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0xb6:
+			// f32 ceil floor trunc nearest sqrt add sub mul div min max, f32.demote_f64
+			charge(costInstr)
+			in.seg = append(in.seg, raw...)
+			in.seg = in.canonNaN(in.seg, scratchF32)
+		case 0x9b, 0x9c, 0x9d, 0x9e, 0x9f, 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xbb:
+			// f64 ceil floor trunc nearest sqrt add sub mul div min max, f64.promote_f32
+			charge(costInstr)
+			in.seg = append(in.seg, raw...)
+			in.seg = in.canonNaN(in.seg, scratchF64)
+		default:
+			charge(costInstr)
+			in.seg = append(in.seg, raw...)
+		}
+	}
+}
+
+// local returns the index of a scratch local, declaring it on first use.
+// Scratch locals follow the original locals in order of first use.
+func (in *instrumenter) local(kind int) uint64 {
+	if in.scratch[kind] < 0 {
+		in.scratch[kind] = int32(in.nLocals) + int32(len(in.extra))
+		in.extra = append(in.extra, LocalDecl{Count: 1, Type: scratchTypes[kind]})
+	}
+	return uint64(in.scratch[kind])
+}
+
+// trapIfGasNegative: global.get gas; i64.const 0; i64.lt_s; if; unreachable; end.
+func (in *instrumenter) trapIfGasNegative(b []byte) []byte {
+	b = append(b, in.gasGet...)
+	b = append(b, opI64Const, 0, opI64LtS, opIf, 0x40, opUnreachable, opEnd)
+	return b
+}
+
+// gasCharge subtracts a static cost and traps once the counter is
+// negative. The counter is only ever negative at this trap, which is how
+// the host tells out-of-gas from other traps.
+func (in *instrumenter) gasCharge(b []byte, cost int64) []byte {
+	b = append(b, in.gasGet...)
+	b = append(b, opI64Const)
+	b = appendSLEB(b, cost)
+	b = append(b, opI64Sub)
+	b = append(b, in.gasSet...)
+	return in.trapIfGasNegative(b)
+}
+
+// dynamicCharge charges for the i32 operand on top of the stack (pages to
+// grow, or bytes to copy/fill) and leaves it in place.
+func (in *instrumenter) dynamicCharge(b []byte, perBytes bool) []byte {
+	s := in.local(scratchI32)
+	b = append(b, opLocalTee)
+	b = appendULEB(b, s)
+	b = append(b, in.gasGet...)
+	b = append(b, opLocalGet)
+	b = appendULEB(b, s)
+	b = append(b, opI64ExtendI32U)
+	if perBytes {
+		b = append(b, opI64Const, bytesPerCopyUnit-1, opI64Add, opI64Const, 6, opI64ShrU)
+	} else {
+		b = append(b, opI64Const)
+		b = appendSLEB(b, costGrowPerPage)
+		b = append(b, opI64Mul)
+	}
+	b = append(b, opI64Sub)
+	b = append(b, in.gasSet...)
+	return in.trapIfGasNegative(b)
+}
+
+// canonNaN replaces a NaN on top of the stack with the canonical quiet NaN:
+// local.tee t; const canon; local.get t; local.get t; eq; select.
+func (in *instrumenter) canonNaN(b []byte, kind int) []byte {
+	t := in.local(kind)
+	b = append(b, opLocalTee)
+	b = appendULEB(b, t)
+	if kind == scratchF32 {
+		b = append(b, opF32Const)
+		b = append(b, canonF32[:]...)
+	} else {
+		b = append(b, opF64Const)
+		b = append(b, canonF64[:]...)
+	}
+	b = append(b, opLocalGet)
+	b = appendULEB(b, t)
+	b = append(b, opLocalGet)
+	b = appendULEB(b, t)
+	if kind == scratchF32 {
+		b = append(b, opF32Eq)
+	} else {
+		b = append(b, opF64Eq)
+	}
+	return append(b, opSelect)
+}
+
+// depthPrologue: depth++; trap if depth > max.
+func (in *instrumenter) depthPrologue(b []byte) []byte {
+	b = append(b, in.depthGet...)
+	b = append(b, opI32Const, 1, opI32Add)
+	b = append(b, in.depthSet...)
+	b = append(b, in.depthGet...)
+	b = append(b, opI32Const)
+	b = appendSLEB(b, int64(int32(in.maxDepth)))
+	b = append(b, opI32GtU, opIf, 0x40, opUnreachable, opEnd)
+	return b
+}
+
+// depthEpilogue: depth--.
+func (in *instrumenter) depthEpilogue(b []byte) []byte {
+	b = append(b, in.depthGet...)
+	b = append(b, opI32Const, 1, opI32Sub)
+	return append(b, in.depthSet...)
+}

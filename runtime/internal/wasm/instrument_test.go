@@ -1,0 +1,211 @@
+package wasm
+
+import (
+	"math"
+	"strings"
+	"testing"
+)
+
+var (
+	typeF32F32F32 = FuncType{Params: []ValType{F32, F32}, Results: []ValType{F32}}
+	typeF64F64F64 = FuncType{Params: []ValType{F64, F64}, Results: []ValType{F64}}
+	typeF64F64    = FuncType{Params: []ValType{F64}, Results: []ValType{F64}}
+	typeF64F32    = FuncType{Params: []ValType{F64}, Results: []ValType{F32}}
+	typeF32F64    = FuncType{Params: []ValType{F32}, Results: []ValType{F64}}
+	typeI32Void   = FuncType{Params: []ValType{I32}}
+	typeMulti     = FuncType{Results: []ValType{I32, I64}}
+)
+
+// behaviourModule has one exported function per behaviour under test.
+func behaviourModule() []byte {
+	m := newTMod()
+	m.types = append(m.types, typeI32)
+	m.imports = [][]byte{funcImport("env", "f", 0)}
+
+	// loop(n): counts n down to zero. Gas: 1 (loop) + 5 per iteration +
+	// 3 (end, local.get, end).
+	m.fn("loop", typeI32I32, nil,
+		opLoop, 0x40, opLocalGet, 0, opI32Const, 1, opI32Sub, opLocalTee, 0, opBrIf, 0, opEnd,
+		opLocalGet, 0, opEnd)
+	m.fn("spin", typeVoid, nil, opLoop, 0x40, opBr, 0, opEnd, opEnd)
+
+	// rec(n) recurses n times: n+1 frames.
+	rec := uint32(len(m.imports) + len(m.funcs))
+	m.fn("rec", typeI32I32, nil,
+		opLocalGet, 0, opI32Eqz, opIf, 0x40, opI32Const, 0, opReturn, opEnd,
+		opLocalGet, 0, opI32Const, 1, opI32Sub, opCall, uleb(uint64(rec)), opI32Const, 1, opI32Add, opEnd)
+	forever := uint32(len(m.imports) + len(m.funcs))
+	m.fn("forever", typeVoid, nil, opCall, uleb(uint64(forever)), opEnd)
+
+	m.fn("nested_return", typeI32, nil,
+		opBlock, 0x40, opBlock, 0x40, opBlock, 0x40, opI32Const, 7, opReturn, opEnd, opEnd, opEnd, opI32Const, 0, opEnd)
+	m.fn("br_function", typeI32, nil, opBlock, 0x40, opI32Const, 5, opBr, 1, opEnd, opI32Const, 0, opEnd)
+	m.fn("br_table_function", typeI32I32, nil,
+		opBlock, I32, opI32Const, 9, opLocalGet, 0, opBrTable, 1, 1, 0, opEnd, opDrop, opI32Const, 3, opEnd)
+	m.fn("br_if_function", typeI32I32, nil, opI32Const, 4, opLocalGet, 0, opBrIf, 0, opDrop, opI32Const, 6, opEnd)
+	m.fn("multi", typeMulti, nil, opI32Const, 1, opI64Const, 2, opEnd)
+	m.fn("multi_br", typeMulti, nil, opI32Const, 3, opI64Const, 4, opBr, 0, opEnd)
+	m.fn("if_else", typeI32I32, nil,
+		opLocalGet, 0, opIf, I32, opI32Const, 1, opElse, opI32Const, 2, opI32Const, 3, opI32Add, opEnd, opEnd)
+	m.fn("call_host", typeI32, nil, opCall, 0, opEnd)
+	m.fn("div", typeI32I32, nil, opLocalGet, 0, opI32Const, 3, 0x6d, opEnd)
+	m.fn("grow", typeI32I32, nil, opLocalGet, 0, opMemoryGrow, 0, opEnd)
+	m.fn("fill", typeI32Void, nil, opI32Const, 0, opI32Const, 7, opLocalGet, 0, 0xfc, 11, 0, opEnd)
+	m.fn("copy", typeI32Void, nil, opI32Const, 0, opI32Const, 8, opLocalGet, 0, 0xfc, 10, 0, 0, opEnd)
+
+	m.fn("f32_div", typeF32F32F32, nil, opLocalGet, 0, opLocalGet, 1, 0x95, opEnd)
+	m.fn("f32_min", typeF32F32F32, nil, opLocalGet, 0, opLocalGet, 1, 0x96, opEnd)
+	m.fn("f64_add", typeF64F64F64, nil, opLocalGet, 0, opLocalGet, 1, 0xa0, opEnd)
+	m.fn("f64_sub", typeF64F64F64, nil, opLocalGet, 0, opLocalGet, 1, 0xa1, opEnd)
+	m.fn("f64_mul", typeF64F64F64, nil, opLocalGet, 0, opLocalGet, 1, 0xa2, opEnd)
+	m.fn("f64_max", typeF64F64F64, nil, opLocalGet, 0, opLocalGet, 1, 0xa5, opEnd)
+	m.fn("f64_sqrt", typeF64F64, nil, opLocalGet, 0, 0x9f, opEnd)
+	m.fn("f64_nearest", typeF64F64, nil, opLocalGet, 0, 0x9e, opEnd)
+	m.fn("f64_neg", typeF64F64, nil, opLocalGet, 0, 0x9a, opEnd)
+	m.fn("demote", typeF64F32, nil, opLocalGet, 0, 0xb6, opEnd)
+	m.fn("promote", typeF32F64, nil, opLocalGet, 0, 0xbb, opEnd)
+	return m.bytes()
+}
+
+func f32(v float32) uint64 { return uint64(math.Float32bits(v)) }
+func f64(v float64) uint64 { return math.Float64bits(v) }
+
+const (
+	canonNaN32 = 0x7fc00000
+	canonNaN64 = 0x7ff8000000000000
+)
+
+// TestInstrumentedBehaviour runs every case on both engines; identical
+// expectations make it a differential test of results and gas.
+func TestInstrumentedBehaviour(t *testing.T) {
+	prep := mustPrepare(t, behaviourModule(), testPolicy()) // MaxCallDepth 8
+	inf := math.Inf(1)
+	tests := []struct {
+		name     string
+		fn       string
+		args     []uint64
+		budget   int64
+		want     []uint64
+		wantGas  int64  // -1: don't check
+		wantTrap string // "gas", "depth" or "" for success
+	}{
+		{"loop 1", "loop", []uint64{1}, 1000, []uint64{0}, 1 + 5 + 3, ""},
+		{"loop 100", "loop", []uint64{100}, 1000, []uint64{0}, 1 + 500 + 3, ""},
+		{"loop with exact budget", "loop", []uint64{10}, 54, []uint64{0}, 54, ""},
+		{"loop one gas short", "loop", []uint64{10}, 53, nil, -1, "gas"},
+		{"infinite loop", "spin", nil, 100000, nil, -1, "gas"},
+		{"recursion at the limit", "rec", []uint64{7}, 100000, []uint64{7}, -1, ""},
+		{"recursion past the limit", "rec", []uint64{8}, 100000, nil, -1, "depth"},
+		{"infinite recursion", "forever", nil, 100000, nil, -1, "depth"},
+		{"return in nested blocks", "nested_return", nil, 1000, []uint64{7}, -1, ""},
+		{"br to function label", "br_function", nil, 1000, []uint64{5}, -1, ""},
+		{"br_table to function label", "br_table_function", []uint64{0}, 1000, []uint64{9}, -1, ""},
+		{"br_table to inner block", "br_table_function", []uint64{1}, 1000, []uint64{3}, -1, ""},
+		{"br_if to function label", "br_if_function", []uint64{1}, 1000, []uint64{4}, 3, ""},
+		{"br_if fall through", "br_if_function", []uint64{0}, 1000, []uint64{6}, 3 + 3, ""},
+		{"multi-value", "multi", nil, 1000, []uint64{1, 2}, 3, ""},
+		{"multi-value br", "multi_br", nil, 1000, []uint64{3, 4}, -1, ""},
+		{"if branch", "if_else", []uint64{1}, 1000, []uint64{1}, 2 + 2 + 1, ""},
+		{"else branch", "if_else", []uint64{0}, 1000, []uint64{5}, 2 + 4 + 1, ""},
+		{"call costs 3", "call_host", nil, 1000, []uint64{42}, 3 + 1, ""},
+		{"div costs 4", "div", []uint64{9}, 1000, []uint64{3}, 1 + 1 + 4 + 1, ""},
+		{"grow 0 pages", "grow", []uint64{0}, 100000, []uint64{1}, 3, ""},
+		{"grow 2 pages", "grow", []uint64{2}, 100000, []uint64{1}, 3 + 2*1024, ""},
+		{"grow without gas", "grow", []uint64{100}, 100000, nil, -1, "gas"},
+		{"fill 0 bytes", "fill", []uint64{0}, 1000, nil, 5, ""},
+		{"fill 1 byte", "fill", []uint64{1}, 1000, nil, 5 + 1, ""},
+		{"fill 64 bytes", "fill", []uint64{64}, 1000, nil, 5 + 1, ""},
+		{"fill 65 bytes", "fill", []uint64{65}, 1000, nil, 5 + 2, ""},
+		{"copy 1000 bytes", "copy", []uint64{1000}, 1000, nil, 5 + 16, ""},
+		{"fill without gas", "fill", []uint64{65536}, 100, nil, -1, "gas"},
+
+		{"0/0", "f32_div", []uint64{f32(0), f32(0)}, 1000, []uint64{canonNaN32}, -1, ""},
+		{"f32 div", "f32_div", []uint64{f32(1), f32(4)}, 1000, []uint64{f32(0.25)}, -1, ""},
+		{"f32 min NaN payload", "f32_min", []uint64{0x7f800001, f32(1)}, 1000, []uint64{canonNaN32}, -1, ""},
+		{"f32 min signed zeros", "f32_min", []uint64{f32(0), 0x80000000}, 1000, []uint64{0x80000000}, -1, ""},
+		{"inf-inf", "f64_sub", []uint64{f64(inf), f64(inf)}, 1000, []uint64{canonNaN64}, -1, ""},
+		{"0*inf", "f64_mul", []uint64{f64(0), f64(inf)}, 1000, []uint64{canonNaN64}, -1, ""},
+		{"NaN payload propagation", "f64_add", []uint64{0xfff0000000000123, f64(1)}, 1000, []uint64{canonNaN64}, -1, ""},
+		{"f64 add", "f64_add", []uint64{f64(1.5), f64(2.25)}, 1000, []uint64{f64(3.75)}, -1, ""},
+		{"f64 max NaN", "f64_max", []uint64{0x7ff4000000000000, f64(1)}, 1000, []uint64{canonNaN64}, -1, ""},
+		{"sqrt(-1)", "f64_sqrt", []uint64{f64(-1)}, 1000, []uint64{canonNaN64}, -1, ""},
+		{"sqrt(2)", "f64_sqrt", []uint64{f64(2)}, 1000, []uint64{f64(math.Sqrt2)}, -1, ""},
+		{"nearest(2.5)", "f64_nearest", []uint64{f64(2.5)}, 1000, []uint64{f64(2)}, -1, ""},
+		{"nearest(NaN)", "f64_nearest", []uint64{0x7ff0000000000001}, 1000, []uint64{canonNaN64}, -1, ""},
+		{"neg keeps NaN bits", "f64_neg", []uint64{0x7ff8000000000123}, 1000, []uint64{0xfff8000000000123}, -1, ""},
+		{"demote NaN", "demote", []uint64{0xfff8000000000abc}, 1000, []uint64{canonNaN32}, -1, ""},
+		{"demote", "demote", []uint64{f64(0.5)}, 1000, []uint64{f32(0.5)}, -1, ""},
+		{"promote NaN", "promote", []uint64{0x7fa00000}, 1000, []uint64{canonNaN64}, -1, ""},
+	}
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			inst := instantiate(t, e.cfg(), prep.Code)
+			for _, tc := range tests {
+				t.Run(tc.name, func(t *testing.T) {
+					inst.t = t
+					got, used, err := inst.call(tc.fn, tc.budget, tc.args...)
+					switch tc.wantTrap {
+					case "":
+						if err != nil {
+							t.Fatalf("call: %v", err)
+						}
+						if inst.gas() < 0 {
+							t.Errorf("mesh_gas = %d after a successful call", inst.gas())
+						}
+					case "gas":
+						if err == nil || inst.gas() >= 0 {
+							t.Fatalf("err = %v, mesh_gas = %d; want an out-of-gas trap", err, inst.gas())
+						}
+						if !strings.Contains(err.Error(), "unreachable") {
+							t.Errorf("err = %v, want the unreachable trap", err)
+						}
+						if d := inst.depth(); d > 8 {
+							t.Errorf("mesh_depth = %d on out of gas", d)
+						}
+					case "depth":
+						if err == nil {
+							t.Fatal("call succeeded; want a call-depth trap")
+						}
+						if d := inst.depth(); d != 9 {
+							t.Errorf("mesh_depth = %d, want MaxCallDepth+1 = 9", d)
+						}
+						if inst.gas() < 0 {
+							t.Errorf("mesh_gas = %d on a depth trap", inst.gas())
+						}
+					}
+					if tc.wantTrap == "" {
+						if f32Results[tc.fn] {
+							// Only the low 32 bits of an f32 result are defined.
+							got[0] = uint64(uint32(got[0]))
+						}
+						if !equalU64(got, tc.want) {
+							t.Errorf("results = %#x, want %#x", got, tc.want)
+						}
+						if tc.wantGas >= 0 && used != tc.wantGas {
+							t.Errorf("gas used = %d, want %d", used, tc.wantGas)
+						}
+						if d := inst.depth(); d != 0 {
+							t.Errorf("mesh_depth = %d after the call, want 0", d)
+						}
+					}
+					// The host resets the globals before every call.
+					inst.global(DepthGlobalName).(interface{ Set(uint64) }).Set(0)
+				})
+			}
+		})
+	}
+}
+
+var f32Results = map[string]bool{"f32_div": true, "f32_min": true, "demote": true}
+
+func equalU64(a, b []uint64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

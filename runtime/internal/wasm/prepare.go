@@ -1,0 +1,155 @@
+package wasm
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+)
+
+// InstrumentVersion identifies the instrumentation scheme. It changes
+// whenever Prepare's output bytes change for the same input and policy, so
+// caches of prepared or compiled modules must include it in their key.
+const InstrumentVersion = 1
+
+// GlobalExport is a mutable global of the original module, exported under
+// Name so the host can snapshot and restore it.
+type GlobalExport struct {
+	Name string
+	Type ValType
+}
+
+// Prepared is a validated, instrumented module.
+type Prepared struct {
+	Code        []byte // instrumented module bytes
+	GasGlobal   string // exported mutable i64 gas counter; < 0 only after an out-of-gas trap
+	DepthGlobal string // exported mutable i32 call depth; > MaxCallDepth only after a call-depth trap
+	// Globals lists every mutable global of the original module in index
+	// order, exported as "mesh_g<index>".
+	Globals        []GlobalExport
+	HasInitialize  bool // exports "_initialize" () -> ()
+	HasStart       bool
+	MinMemoryPages uint32
+	// MaxMemoryPages is the smaller of the declared maximum (if any) and
+	// Policy.Limits.MaxMemoryPages; the host enforces it on memory.grow.
+	MaxMemoryPages uint32
+}
+
+// ErrInvalidPolicy is returned (wrapped) when the Policy itself is unusable;
+// it is a host configuration error, not a property of the module.
+var ErrInvalidPolicy = errors.New("wasm: invalid policy")
+
+// Prepare validates code against p and returns it instrumented for
+// deterministic gas, call depth and NaN bits. A module Prepare rejects
+// yields a *ValidationError. Prepare is a pure function of its inputs and
+// safe for concurrent use.
+func Prepare(code []byte, p Policy) (*Prepared, error) {
+	if p.MaxCallDepth == 0 || p.MaxCallDepth > math.MaxInt32 {
+		return nil, fmt.Errorf("%w: MaxCallDepth %d must be in [1, %d]", ErrInvalidPolicy, p.MaxCallDepth, math.MaxInt32)
+	}
+	if p.StartGas < 0 {
+		return nil, fmt.Errorf("%w: StartGas %d is negative", ErrInvalidPolicy, p.StartGas)
+	}
+	if len(code) > p.Limits.MaxCodeBytes {
+		return nil, errorf(KindCodeTooLarge, "module of %d bytes exceeds the limit of %d", len(code), p.Limits.MaxCodeBytes)
+	}
+	m, err := Decode(code)
+	if err != nil {
+		return nil, err
+	}
+	if err := validate(m, &p); err != nil {
+		return nil, err
+	}
+
+	gasIdx := uint32(len(m.Globals))
+	depthIdx := gasIdx + 1
+	in := newInstrumenter(m, gasIdx, depthIdx, p.MaxCallDepth)
+	codePayload, err := in.codeSection()
+	if err != nil {
+		return nil, err
+	}
+
+	globals := make([]Global, 0, len(m.Globals)+2)
+	globals = append(globals, m.Globals...)
+	globals = append(globals,
+		Global{GlobalType: GlobalType{Type: I64, Mutable: true}, Init: appendSLEB([]byte{opI64Const}, p.StartGas)},
+		Global{GlobalType: GlobalType{Type: I32, Mutable: true}, Init: []byte{opI32Const, 0}},
+	)
+	for i := len(m.Globals); i < len(globals); i++ {
+		globals[i].Init = append(globals[i].Init, opEnd)
+	}
+
+	prep := &Prepared{
+		GasGlobal:      GasGlobalName,
+		DepthGlobal:    DepthGlobalName,
+		HasStart:       m.HasStart,
+		MinMemoryPages: m.Memories[0].Min,
+		MaxMemoryPages: p.Limits.MaxMemoryPages,
+	}
+	if mem := m.Memories[0]; mem.HasMax() && mem.Max < prep.MaxMemoryPages {
+		prep.MaxMemoryPages = mem.Max
+	}
+	exports := make([]Export, 0, len(m.Exports)+2+len(m.Globals))
+	exports = append(exports, m.Exports...)
+	exports = append(exports,
+		Export{Name: GasGlobalName, Kind: ExternGlobal, Index: gasIdx},
+		Export{Name: DepthGlobalName, Kind: ExternGlobal, Index: depthIdx},
+	)
+	for i, g := range m.Globals {
+		if !g.Mutable {
+			continue
+		}
+		name := globalExportPrefix + strconv.Itoa(i)
+		exports = append(exports, Export{Name: name, Kind: ExternGlobal, Index: uint32(i)})
+		prep.Globals = append(prep.Globals, GlobalExport{Name: name, Type: g.Type})
+	}
+	for _, e := range m.Exports {
+		if e.Name == initializeExport {
+			prep.HasInitialize = true
+		}
+	}
+
+	replaced := map[byte][]byte{
+		secGlobal: encodeGlobals(globals),
+		secExport: encodeExports(exports),
+		secCode:   codePayload,
+	}
+	if len(in.types) != len(m.Types) {
+		replaced[secType] = encodeTypes(in.types)
+	}
+	if len(m.Codes) == 0 {
+		delete(replaced, secCode)
+	}
+	prep.Code = assemble(m.Sections, replaced)
+	return prep, nil
+}
+
+// canonicalOrder lists non-custom section ids in the order the binary
+// format requires.
+var canonicalOrder = [...]byte{
+	secType, secImport, secFunction, secTable, secMemory, secGlobal, secExport,
+	secStart, secElement, secDataCount, secCode, secData,
+}
+
+// assemble writes the output module: original sections except custom ones,
+// with replaced payloads swapped in (or inserted where the original had no
+// such section). Custom sections are dropped: nothing downstream needs
+// them, and a malformed custom section could otherwise fail compilation
+// after validation passed.
+func assemble(orig []Section, replaced map[byte][]byte) []byte {
+	var byID [secDataCount + 1]*Section
+	for i := range orig {
+		if orig[i].ID != secCustom {
+			byID[orig[i].ID] = &orig[i]
+		}
+	}
+	out := &Module{}
+	for _, id := range canonicalOrder {
+		if p, ok := replaced[id]; ok {
+			out.Sections = append(out.Sections, Section{ID: id, Payload: p})
+		} else if s := byID[id]; s != nil {
+			out.Sections = append(out.Sections, *s)
+		}
+	}
+	return out.Encode()
+}

@@ -1,0 +1,254 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"math"
+	goruntime "runtime"
+	"strings"
+	"sync"
+
+	"github.com/tetratelabs/wazero"
+)
+
+// Export names of the contract ABI.
+const (
+	exportCall       = "mesh_call"
+	exportInitialize = "_initialize"
+)
+
+// moduleMeta is what the runtime needs to know about an instrumented
+// module besides its bytes. It is stored beside the bytes in the disk cache.
+type moduleMeta struct {
+	GasGlobal      string   `json:"gas_global"`
+	DepthGlobal    string   `json:"depth_global"`
+	Globals        []string `json:"globals"`
+	HasInitialize  bool     `json:"has_initialize"`
+	HasStart       bool     `json:"has_start"`
+	MinMemoryPages uint32   `json:"min_memory_pages"`
+	MaxMemoryPages uint32   `json:"max_memory_pages"`
+}
+
+// Module is a loaded contract: validated, instrumented, compiled and
+// initialised once. Call is safe for concurrent use; each concurrent call
+// runs on its own pooled instance.
+type Module struct {
+	rt   *Runtime
+	hash Hash
+	*moduleCore
+}
+
+// moduleCore holds a Module's resources. It is separate so that a cleanup
+// can release them once the Module is unreachable without keeping it alive.
+type moduleCore struct {
+	compiled wazero.CompiledModule
+	meta     moduleMeta
+	snap     *snapshot
+	cow      bool
+	maxIdle  int
+
+	mu     sync.Mutex
+	idle   []*instance
+	closed bool
+}
+
+// Hash returns the code hash the module was loaded under.
+func (m *Module) Hash() Hash { return m.hash }
+
+// acquire returns an instance at the snapshot.
+func (m *Module) acquire(ctx context.Context) (*instance, error) {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return nil, ErrClosed
+	}
+	if n := len(m.idle); n > 0 {
+		inst := m.idle[n-1]
+		m.idle = m.idle[:n-1]
+		m.mu.Unlock()
+		return inst, nil
+	}
+	m.mu.Unlock()
+	inst, err := m.instantiate(ctx, m.cow)
+	if err != nil {
+		return nil, err
+	}
+	if err := inst.restore(m.snap); err != nil {
+		inst.close(ctx)
+		return nil, err
+	}
+	return inst, nil
+}
+
+// release resets inst and returns it to the pool, or discards it.
+func (m *Module) release(ctx context.Context, inst *instance) error {
+	if m.rt.cfg.isolation == IsolationFresh {
+		inst.close(ctx)
+		return nil
+	}
+	ok, err := inst.reset(m.snap)
+	if err != nil || !ok {
+		inst.close(ctx)
+		return err
+	}
+	m.mu.Lock()
+	if !m.closed && len(m.idle) < m.maxIdle {
+		m.idle = append(m.idle, inst)
+		inst = nil
+	}
+	m.mu.Unlock()
+	if inst != nil {
+		inst.close(ctx)
+	}
+	return nil
+}
+
+func (c *moduleCore) close(ctx context.Context) {
+	c.mu.Lock()
+	idle := c.idle
+	c.idle, c.closed = nil, true
+	c.mu.Unlock()
+	for _, inst := range idle {
+		inst.close(ctx)
+	}
+	c.compiled.Close(ctx)
+	c.snap.image.close()
+}
+
+// Call runs method with JSON args against st. A contract failure is a
+// Result with a non-OK Code (deterministic, part of consensus); an error
+// means the host failed (cancelled ctx, state read error, engine fault)
+// and the call must not be recorded.
+func (m *Module) Call(ctx context.Context, env Env, method string, args []byte, st State) (*Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("runtime: call %s: %w", method, err)
+	}
+	if m.rt.isClosed() {
+		return nil, ErrClosed
+	}
+	inst, err := m.acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("runtime: call %s: %w", method, err)
+	}
+	res, runErr := m.run(ctx, inst, env, method, args, st)
+	if err := m.release(ctx, inst); err != nil && runErr == nil {
+		runErr = fmt.Errorf("runtime: call %s: %w", method, err)
+	}
+	return res, runErr
+}
+
+func (m *Module) run(ctx context.Context, inst *instance, env Env, method string, args []byte, st State) (*Result, error) {
+	cs := inst.cs
+	cs.begin(ctx, env, method, args, st)
+	defer cs.end()
+	limit := min(env.GasLimit, math.MaxInt64)
+	if inst.gas != nil {
+		inst.gas.Set(limit)
+		inst.depth.Set(0)
+	}
+	inst.stack[0] = 0
+	callErr := inst.call.CallWithStack(cs, inst.stack[:])
+	if cs.hostErr != nil {
+		return nil, cs.hostErr
+	}
+	res := &Result{}
+	if len(cs.log) > 0 {
+		res.Log = append([]byte(nil), cs.log...)
+	}
+	res.Reads = cs.buf.Reads()
+	left := cs.gasLeft()
+	switch {
+	case cs.fail != "":
+		res.Code, res.Message = cs.fail, cs.failMsg
+	case callErr != nil:
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("runtime: call %s: %w", method, err)
+		}
+		res.Code, res.Message = m.classifyTrap(inst, callErr)
+	default:
+		res.Code, res.Message = statusResult(uint32(inst.stack[0]), cs.ret)
+	}
+	if inst.gas == nil || left > int64(limit) {
+		left = int64(limit)
+	}
+	if res.Code == CodeOutOfGas || left < 0 {
+		res.Code = CodeOutOfGas
+		if res.Message == "" {
+			res.Message = "out of gas"
+		}
+		res.GasUsed = limit
+	} else {
+		res.GasUsed = limit - uint64(left)
+	}
+	if inst.gas == nil {
+		res.GasUsed = 0
+	}
+	if res.Code != CodeOK {
+		return res, nil
+	}
+	if len(cs.ret) > 0 {
+		res.Return = append([]byte(nil), cs.ret...)
+	}
+	res.Events = cs.events
+	cs.events = nil
+	if ws := cs.buf.Writes(); len(ws) > 0 {
+		res.Writes = make([]Write, len(ws))
+		for i, w := range ws {
+			res.Writes[i] = Write{Key: w.Key, Value: w.Value, Delete: w.Delete}
+		}
+	}
+	return res, nil
+}
+
+// classifyTrap maps a Wasm trap to its code. Out of gas and depth are read
+// from the instrumentation globals, so the classification does not depend
+// on the engine's error text.
+func (m *Module) classifyTrap(inst *instance, err error) (Code, string) {
+	if inst.gas != nil {
+		if int64(inst.gas.Get()) < 0 {
+			return CodeOutOfGas, "out of gas"
+		}
+		if uint32(inst.depth.Get()) > m.rt.cfg.limits.MaxCallDepth {
+			return CodeCallDepth, fmt.Sprintf("call depth exceeds %d", m.rt.cfg.limits.MaxCallDepth)
+		}
+	}
+	return CodeTrap, trapMessage(err)
+}
+
+// trapMessage keeps the first line of an engine error: the trap kind,
+// without the stack trace, whose format may differ between engines.
+func trapMessage(err error) string {
+	msg := err.Error()
+	if i := strings.IndexByte(msg, '\n'); i >= 0 {
+		msg = msg[:i]
+	}
+	return strings.TrimSpace(msg)
+}
+
+// Status values of mesh_call.
+const (
+	statusOK            = 0
+	statusError         = 1
+	statusUnknownMethod = 2
+	statusBadArgs       = 3
+	statusPanic         = 4
+)
+
+func statusResult(status uint32, ret []byte) (Code, string) {
+	switch status {
+	case statusOK:
+		return CodeOK, ""
+	case statusError:
+		return CodeError, string(ret)
+	case statusUnknownMethod:
+		return CodeUnknownMethod, string(ret)
+	case statusBadArgs:
+		return CodeBadArgs, string(ret)
+	case statusPanic:
+		return CodePanic, string(ret)
+	default:
+		return CodeBadStatus, fmt.Sprintf("mesh_call returned status %d", status)
+	}
+}
+
+func defaultMaxIdle() int { return max(2, goruntime.GOMAXPROCS(0)) }

@@ -1,0 +1,293 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"path/filepath"
+	goruntime "runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
+	"golang.org/x/crypto/sha3"
+
+	"github.com/meshledger/meshledger/runtime/internal/wasm"
+)
+
+// Runtime loads and runs contracts. It is safe for concurrent use.
+type Runtime struct {
+	cfg    Config
+	wz     wazero.Runtime
+	cache  wazero.CompilationCache // nil without a cache dir
+	policy wasm.Policy
+	disk   *preparedCache // nil without a cache dir
+	cow    bool
+
+	mu     sync.Mutex
+	lru    *moduleLRU
+	closed bool
+
+	stats struct {
+		prepared, compiled, initialised, diskHits atomic.Uint64
+	}
+}
+
+// Stats counts the expensive steps a Runtime performed, so that callers
+// and tests can tell cache hits from work.
+type Stats struct {
+	Prepared    uint64 // modules validated and instrumented
+	Compiled    uint64 // modules handed to the engine's compiler (a disk cache hit still counts)
+	Initialised uint64 // _initialize or start runs
+	DiskHits    uint64 // instrumented modules read from the disk cache
+}
+
+// New creates a Runtime. Close releases it.
+func New(ctx context.Context, cfg Config) (*Runtime, error) {
+	if cfg.limits.MaxCallDepth == 0 || cfg.limits.MaxMemoryPages == 0 {
+		return nil, errors.New("runtime: config limits MaxCallDepth and MaxMemoryPages must be positive")
+	}
+	var wc wazero.RuntimeConfig
+	if cfg.engine == EngineInterpreter {
+		wc = wazero.NewRuntimeConfigInterpreter()
+	} else {
+		wc = wazero.NewRuntimeConfigCompiler()
+	}
+	wc = wc.WithCoreFeatures(api.CoreFeaturesV2).
+		WithMemoryLimitPages(cfg.limits.MaxMemoryPages).
+		WithDebugInfoEnabled(false).
+		WithCloseOnContextDone(false)
+	rt := &Runtime{cfg: cfg, policy: policyFor(cfg), lru: newModuleLRU(max(1, cfg.moduleCache))}
+	switch cfg.isolation {
+	case IsolationAuto, IsolationCoW:
+		rt.cow = cowSupported
+	}
+	if cfg.cacheDir != "" {
+		cache, err := wazero.NewCompilationCacheWithDir(filepath.Join(cfg.cacheDir, "compiled"))
+		if err != nil {
+			return nil, fmt.Errorf("runtime: open compilation cache: %w", err)
+		}
+		rt.cache = cache
+		wc = wc.WithCompilationCache(cache)
+		rt.disk = newPreparedCache(filepath.Join(cfg.cacheDir, "prepared"), rt.policy, cfg.unmetered)
+	}
+	rt.wz = wazero.NewRuntimeWithConfig(ctx, wc)
+	for _, h := range []struct {
+		name  string
+		funcs []hostFunc
+	}{{hostModule, meshledgerFuncs}, {wasiModule, wasiFuncs}} {
+		if err := instantiateHost(ctx, rt.wz, h.name, h.funcs); err != nil {
+			rt.wz.Close(ctx)
+			return nil, err
+		}
+	}
+	return rt, nil
+}
+
+// Config returns the runtime's configuration.
+func (r *Runtime) Config() Config { return r.cfg }
+
+// Stats returns the work counters.
+func (r *Runtime) Stats() Stats {
+	return Stats{
+		Prepared:    r.stats.prepared.Load(),
+		Compiled:    r.stats.compiled.Load(),
+		Initialised: r.stats.initialised.Load(),
+		DiskHits:    r.stats.diskHits.Load(),
+	}
+}
+
+// Close releases every module and the engine. Modules fail with ErrClosed
+// afterwards.
+func (r *Runtime) Close(ctx context.Context) error {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return nil
+	}
+	r.closed = true
+	mods := r.lru.drain()
+	r.mu.Unlock()
+	for _, m := range mods {
+		m.close(ctx)
+	}
+	err := r.wz.Close(ctx)
+	if r.cache != nil {
+		if cerr := r.cache.Close(ctx); err == nil {
+			err = cerr
+		}
+	}
+	return err
+}
+
+func (r *Runtime) isClosed() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.closed
+}
+
+// CodeHash is the identity of contract code: keccak256 of its bytes.
+func CodeHash(code []byte) Hash {
+	var h Hash
+	d := sha3.NewLegacyKeccak256()
+	d.Write(code)
+	d.Sum(h[:0])
+	return h
+}
+
+// Load validates, instruments, compiles and initialises code, or returns
+// the module already loaded for the same code. A module the policy rejects,
+// or whose initialisation fails, yields a *DeployError; any other error is a
+// host failure.
+func (r *Runtime) Load(ctx context.Context, code []byte) (*Module, error) {
+	if len(code) > r.cfg.limits.MaxCodeBytes {
+		return nil, &DeployError{Code: DeployCodeTooLarge, Msg: fmt.Sprintf("module of %d bytes exceeds the limit of %d", len(code), r.cfg.limits.MaxCodeBytes)}
+	}
+	hash := CodeHash(code)
+	if m, err := r.cached(hash); m != nil || err != nil {
+		return m, err
+	}
+	prep, meta, err := r.disk.load(hash)
+	if err != nil {
+		return nil, err
+	}
+	if prep != nil {
+		r.stats.diskHits.Add(1)
+	} else {
+		p, err := wasm.Prepare(code, r.policy)
+		if err != nil {
+			if de := deployErrorFrom(err); de != nil {
+				return nil, de
+			}
+			return nil, fmt.Errorf("runtime: prepare: %w", err)
+		}
+		r.stats.prepared.Add(1)
+		prep, meta = p.Code, metaOf(p)
+		if err := r.disk.store(hash, prep, meta); err != nil {
+			return nil, err
+		}
+	}
+	return r.finishLoad(ctx, hash, prep, meta)
+}
+
+// LoadCached loads the module of codeHash without its code, from memory or
+// from the disk cache of an earlier Load. ok is false when neither has it;
+// the caller then needs the code and Load.
+func (r *Runtime) LoadCached(ctx context.Context, codeHash Hash) (m *Module, ok bool, err error) {
+	if m, err := r.cached(codeHash); m != nil || err != nil {
+		return m, m != nil, err
+	}
+	prep, meta, err := r.disk.load(codeHash)
+	if err != nil || prep == nil {
+		return nil, false, err
+	}
+	r.stats.diskHits.Add(1)
+	m, err = r.finishLoad(ctx, codeHash, prep, meta)
+	if err != nil {
+		return nil, false, err
+	}
+	return m, true, nil
+}
+
+func (r *Runtime) cached(hash Hash) (*Module, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return nil, ErrClosed
+	}
+	return r.lru.get(hash), nil
+}
+
+// finishLoad compiles and initialises instrumented code and caches the
+// module.
+func (r *Runtime) finishLoad(ctx context.Context, hash Hash, code []byte, meta moduleMeta) (*Module, error) {
+	r.stats.compiled.Add(1)
+	compiled, err := r.wz.CompileModule(experimental.WithCompilationWorkers(ctx, goruntime.GOMAXPROCS(0)), code)
+	if err != nil {
+		return nil, &DeployError{Code: DeployMalformed, Msg: fmt.Sprintf("compile: %v", err)}
+	}
+	m := &Module{rt: r, hash: hash, moduleCore: &moduleCore{compiled: compiled, meta: meta, cow: r.cow, maxIdle: defaultMaxIdle()}}
+	if err := r.initialise(ctx, m); err != nil {
+		compiled.Close(ctx)
+		return nil, err
+	}
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		m.close(ctx)
+		return nil, ErrClosed
+	}
+	if existing := r.lru.get(hash); existing != nil {
+		// A concurrent Load won; keep one module per code.
+		r.mu.Unlock()
+		m.close(ctx)
+		return existing, nil
+	}
+	evicted := r.lru.add(hash, m)
+	r.mu.Unlock()
+	if evicted != nil {
+		// An evicted module may still be in use by a caller that holds it,
+		// so its resources are released once it is unreachable.
+		goruntime.AddCleanup(evicted, func(c *moduleCore) { c.close(context.Background()) }, evicted.moduleCore)
+	}
+	return m, nil
+}
+
+// initialise runs the start function and _initialize once, under the init
+// gas budget, and snapshots the result.
+func (r *Runtime) initialise(ctx context.Context, m *Module) error {
+	r.stats.initialised.Add(1)
+	inst := &instance{cs: newCallState(&r.cfg.limits)}
+	cs := inst.cs
+	cs.begin(ctx, Env{ReadOnly: true, GasLimit: r.cfg.initGas}, "", nil, nil)
+	defer cs.end()
+	// The start function runs during instantiation; host functions find
+	// the call state through the context.
+	tmpl, err := m.instantiateWith(cs, inst, false)
+	if err != nil {
+		if cs.hostErr != nil {
+			return cs.hostErr
+		}
+		var de *DeployError
+		if errors.As(err, &de) {
+			return de
+		}
+		if cs.fail == CodeOutOfGas {
+			return &DeployError{Code: DeployInitOutOfGas, Msg: "start function ran out of init gas"}
+		}
+		return &DeployError{Code: DeployInitFailed, Msg: fmt.Sprintf("start function: %s", initFailure(cs, err))}
+	}
+	defer tmpl.close(ctx)
+	if m.meta.HasInitialize {
+		if tmpl.gas != nil {
+			tmpl.gas.Set(min(r.cfg.initGas, math.MaxInt64))
+			tmpl.depth.Set(0)
+		}
+		fn := tmpl.mod.ExportedFunction(exportInitialize)
+		callErr := fn.CallWithStack(cs, nil)
+		switch {
+		case cs.hostErr != nil:
+			return cs.hostErr
+		case cs.fail == CodeOutOfGas || (tmpl.gas != nil && int64(tmpl.gas.Get()) < 0):
+			return &DeployError{Code: DeployInitOutOfGas, Msg: fmt.Sprintf("_initialize used more than %d gas", r.cfg.initGas)}
+		case cs.fail != "" || callErr != nil:
+			return &DeployError{Code: DeployInitFailed, Msg: "_initialize: " + initFailure(cs, callErr)}
+		}
+	}
+	snap, err := tmpl.takeSnapshot(m.cow)
+	if err != nil {
+		return err
+	}
+	m.snap = snap
+	return nil
+}
+
+func initFailure(cs *callState, err error) string {
+	if cs.fail != "" {
+		return fmt.Sprintf("%s: %s", cs.fail, cs.failMsg)
+	}
+	return trapMessage(err)
+}

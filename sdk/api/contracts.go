@@ -1,0 +1,98 @@
+package api
+
+import (
+	"encoding/json"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+)
+
+// Contract is one deployed contract instance (GET /v1/contracts/{address}).
+type Contract struct {
+	Address  common.Address `json:"address"`
+	Name     string         `json:"name"`
+	CodeHash common.Hash    `json:"codeHash"`
+	Deployer common.Address `json:"deployer"`
+	Height   uint64         `json:"height"`
+	TxHash   common.Hash    `json:"txHash"`
+	Methods  []string       `json:"methods"`
+}
+
+// Contracts is GET /v1/contracts, in ascending address order.
+type Contracts struct {
+	Contracts []Contract `json:"contracts"`
+}
+
+// State is GET /v1/contracts/{address}/state/{key}: the value of one key at
+// one height, with its proof against Header's state root.
+type State struct {
+	Contract common.Address `json:"contract"`
+	Key      hexutil.Bytes  `json:"key"`
+	Height   uint64         `json:"height"`
+	Exists   bool           `json:"exists"`
+	Value    hexutil.Bytes  `json:"value,omitempty"`
+	Proof    StateProof     `json:"proof"`
+	Header   SignedHeader   `json:"header"`
+}
+
+// History is GET /v1/contracts/{address}/history/{key}: the lineage of one
+// key, oldest change first. When NextCursor is set, more changes follow:
+// pass it as ?cursor= to continue.
+type History struct {
+	Contract   common.Address `json:"contract"`
+	Key        hexutil.Bytes  `json:"key"`
+	Entries    []HistoryEntry `json:"entries"`
+	NextCursor string         `json:"nextCursor,omitempty"`
+}
+
+// HistoryEntry is one change of a key: when (block height, time and the
+// transaction's index in it), by which transaction, signed by whom, to what.
+type HistoryEntry struct {
+	Height  uint64         `json:"height"`
+	TimeMs  int64          `json:"timeMs"`
+	Index   uint32         `json:"index"`
+	TxHash  common.Hash    `json:"txHash"`
+	Signer  common.Address `json:"signer"`
+	Value   hexutil.Bytes  `json:"value,omitempty"`
+	Deleted bool           `json:"deleted,omitempty"`
+}
+
+// History pagination bounds.
+const (
+	DefaultHistoryLimit = 100
+	MaxHistoryLimit     = 1000
+)
+
+// QueryRequest is the body of POST /v1/contracts/{address}/query: a
+// read-only call of Method with Args (the method's JSON arguments) against
+// the state at Height (latest when absent). Any write fails the call with
+// status "read_only". GasLimit is capped by the node's query gas cap, which
+// is also the default.
+type QueryRequest struct {
+	Method   string          `json:"method"`
+	Args     json.RawMessage `json:"args,omitempty"`
+	Height   *uint64         `json:"height,omitempty"`
+	GasLimit uint64          `json:"gasLimit,omitempty"`
+}
+
+// QueryResponse is the outcome of a query. A failed call is still a 200
+// response: Status carries the contract's result code (docs/abi.md), just as
+// in a receipt. Result repeats Return when Return is valid JSON (what
+// sdk/contract methods return), for convenience. Proofs prove every key the
+// call read against Header's state root.
+type QueryResponse struct {
+	Status  string          `json:"status"`
+	Message string          `json:"message,omitempty"`
+	Return  hexutil.Bytes   `json:"return"`
+	Result  json.RawMessage `json:"result,omitempty"`
+	GasUsed uint64          `json:"gasUsed"`
+	Height  uint64          `json:"height"`
+	Header  SignedHeader    `json:"header"`
+	Proofs  []StateProof    `json:"proofs"`
+}
+
+// Health is GET /healthz.
+type Health struct {
+	Status string `json:"status"` // "ok"
+	Height uint64 `json:"height"`
+}

@@ -1,0 +1,76 @@
+package api
+
+import "fmt"
+
+// Code is the machine-readable reason of an error response. Clients branch
+// on it; the HTTP status only groups codes.
+type Code string
+
+// Error codes. docs/api.md lists the HTTP status of each. The codes of
+// transaction admission errors are those of package ledger/tx
+// (tx.ErrorCode), so a client sees the same code from the API and from
+// local validation.
+const (
+	// 400
+	CodeBadRequest   Code = "bad_request"   // malformed JSON, parameter or path
+	CodeMalformedTx  Code = "malformed"     // the transaction does not decode or is invalid in itself
+	CodeBadCursor    Code = "bad_cursor"    // a pagination cursor that this node did not issue
+	CodeBadEventID   Code = "bad_event_id"  // Last-Event-ID or from_height is not valid
+	CodeInvalidQuery Code = "invalid_query" // a query body without a method, or with bad args
+
+	// 401: the signature does not authenticate the transaction.
+	CodeBadSignature   Code = "bad_signature"
+	CodeHighS          Code = "high_s"          // malleable signature (s in the upper half of the curve order)
+	CodeSenderMismatch Code = "sender_mismatch" // signed by a key other than the message's sender
+
+	// 403: a valid transaction that this chain refuses.
+	CodeWrongChain Code = "wrong_chain"
+
+	// 404
+	CodeNotFound          Code = "not_found"
+	CodeUnknownContract   Code = "unknown_contract"
+	CodeHeightUnavailable Code = "height_unavailable" // a height above the latest block
+	CodeRouteNotFound     Code = "route_not_found"
+
+	// 405
+	CodeMethodNotAllowed Code = "method_not_allowed"
+
+	// 409: the transaction conflicts with committed or pending state.
+	CodeNonceTooLow   Code = "nonce_too_low"
+	CodeNonceConflict Code = "nonce_conflict" // another transaction with this sender and nonce is pending
+
+	// 413
+	CodeTooLarge      Code = "too_large"       // request body or transaction above its limit
+	CodeBatchTooLarge Code = "batch_too_large" // more items than MaxBatch
+
+	// 422: well formed, but cannot be executed as it stands.
+	CodeNonceTooHigh     Code = "nonce_too_high" // beyond the pending window above the next nonce
+	CodeGasLimitTooHigh  Code = "gas_limit_too_high"
+	CodeCodeHashMismatch Code = "code_hash_mismatch"
+	CodeUnknownCode      Code = "unknown_code"
+	CodeRejected         Code = "rejected" // left out of a block for another reason
+
+	// 429
+	CodeTooManyRequests Code = "too_many_requests" // too many concurrent waits or streams
+
+	// 500
+	CodeInternal Code = "internal"
+
+	// 503: retry later (see the Retry-After header).
+	CodeMempoolFull Code = "mempool_full"
+	CodeUnavailable Code = "unavailable" // the node is shutting down or not ready
+)
+
+// ErrorResponse is the body of every non-2xx response.
+type ErrorResponse struct {
+	Error Error `json:"error"`
+}
+
+// Error is a machine-readable code with a human-readable message.
+type Error struct {
+	Code    Code   `json:"code"`
+	Message string `json:"message"`
+}
+
+// Error implements error so that clients can return it as is.
+func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }

@@ -1,0 +1,150 @@
+package api
+
+import (
+	"encoding/json"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+)
+
+// Chain is GET /v1/chain: what a client needs to sign transactions for this
+// chain and to check what it reads.
+type Chain struct {
+	ChainID      uint64         `json:"chainId"`
+	GenesisHash  common.Hash    `json:"genesisHash"`
+	LatestHeight uint64         `json:"latestHeight"`
+	LatestHash   common.Hash    `json:"latestHash"`
+	NodeAddress  common.Address `json:"nodeAddress"` // the key that signs this node's blocks
+	// Domain and Types are the EIP-712 "domain" and "types" objects, in the
+	// form eth_signTypedData_v4 takes. The primary types are named in
+	// PrimaryTypes by transaction type ("deploy", "call").
+	Domain       json.RawMessage   `json:"domain"`
+	Types        json.RawMessage   `json:"types"`
+	PrimaryTypes map[string]string `json:"primaryTypes,omitempty"`
+}
+
+// Account is GET /v1/accounts/{address}.
+type Account struct {
+	Address common.Address `json:"address"`
+	// Nonce is the next nonce the ledger will accept (committed state).
+	Nonce uint64 `json:"nonce"`
+	// PendingNonce is the next nonce after those waiting in the mempool: the
+	// one to sign next.
+	PendingNonce uint64 `json:"pendingNonce"`
+}
+
+// TxStatus is where a transaction is in its life.
+type TxStatus string
+
+const (
+	TxPending   TxStatus = "pending"   // admitted to the mempool, not yet in a block
+	TxCommitted TxStatus = "committed" // in a block; it has a receipt (which may report a failed call)
+	TxRejected  TxStatus = "rejected"  // dropped without a block; Error says why. Kept for a bounded time.
+)
+
+// Tx is the response of POST /v1/txs and GET /v1/txs/{hash}. A pending
+// transaction has Hash, Status and (on GET) Tx; a committed one has
+// everything needed to verify it against Header alone: TxProof and
+// ReceiptProof are MPT proofs of the transaction and receipt at key
+// rlp(Receipt.Index) in Header's txRoot and receiptRoot, WriteProofs prove
+// every key the transaction wrote against Header's stateRoot.
+type Tx struct {
+	Hash   common.Hash `json:"hash"`
+	Status TxStatus    `json:"status"`
+	// Tx is the transaction in its signed wire form (package ledger/tx).
+	Tx           json.RawMessage `json:"tx,omitempty"`
+	Sender       *common.Address `json:"sender,omitempty"`
+	Receipt      *Receipt        `json:"receipt,omitempty"`
+	Header       *SignedHeader   `json:"header,omitempty"`
+	TxProof      []hexutil.Bytes `json:"txProof,omitempty"`
+	ReceiptProof []hexutil.Bytes `json:"receiptProof,omitempty"`
+	WriteProofs  []StateProof    `json:"writeProofs,omitempty"`
+	// Error is why a rejected transaction was dropped.
+	Error *Error `json:"error,omitempty"`
+}
+
+// BatchItem is one element of the POST /v1/txs/batch response, in request
+// order. Exactly one of Hash+Status and Error is meaningful; HTTPStatus is
+// the status the item would have had on POST /v1/txs.
+type BatchItem struct {
+	Hash       common.Hash `json:"hash,omitempty"`
+	Status     TxStatus    `json:"status,omitempty"`
+	HTTPStatus int         `json:"httpStatus"`
+	Error      *Error      `json:"error,omitempty"`
+}
+
+// MaxBatch is the largest number of transactions in one batch request.
+const MaxBatch = 256
+
+// Header is a block header. Hash (in SignedHeader) is the keccak256 digest
+// the proposer signed.
+type Header struct {
+	ChainID     uint64         `json:"chainId"`
+	Height      uint64         `json:"height"`
+	ParentHash  common.Hash    `json:"parentHash"`
+	TimeMs      int64          `json:"timeMs"`
+	TxRoot      common.Hash    `json:"txRoot"`
+	ReceiptRoot common.Hash    `json:"receiptRoot"`
+	StateRoot   common.Hash    `json:"stateRoot"`
+	Proposer    common.Address `json:"proposer"`
+}
+
+// SignedHeader is a header, its hash and the proposer's 65-byte signature
+// r ‖ s ‖ v (v ∈ {0,1}) over that hash.
+type SignedHeader struct {
+	Hash      common.Hash   `json:"hash"`
+	Header    Header        `json:"header"`
+	Signature hexutil.Bytes `json:"signature"`
+}
+
+// Block is GET /v1/blocks/{height|latest}.
+type Block struct {
+	Header   SignedHeader  `json:"header"`
+	TxHashes []common.Hash `json:"txHashes"`
+}
+
+// Receipt is the deterministic outcome of a committed transaction. Status
+// "ok" is success; any other status is a failed call (see docs/abi.md),
+// whose writes and events were discarded.
+type Receipt struct {
+	TxHash          common.Hash     `json:"txHash"`
+	Status          string          `json:"status"`
+	Message         string          `json:"message,omitempty"`
+	GasUsed         uint64          `json:"gasUsed"`
+	Return          hexutil.Bytes   `json:"return"`
+	ContractAddress *common.Address `json:"contractAddress,omitempty"`
+	Events          []Event         `json:"events"`
+	Writes          []Write         `json:"writes"`
+	Height          uint64          `json:"height"`
+	Index           uint32          `json:"index"`
+}
+
+// Event is one event a contract emitted.
+type Event struct {
+	Contract common.Address `json:"contract"`
+	Name     string         `json:"name"`
+	Data     hexutil.Bytes  `json:"data"`
+}
+
+// Write is one committed state change.
+type Write struct {
+	Contract common.Address `json:"contract"`
+	Key      hexutil.Bytes  `json:"key"`
+	Value    hexutil.Bytes  `json:"value,omitempty"`
+	Delete   bool           `json:"delete,omitempty"`
+}
+
+// StateProof proves the value (or absence) of one contract key against a
+// state root. It has the JSON form of package ledger/proof's StateProof:
+// Nodes is the root-to-leaf list of RLP-encoded trie nodes along the trie
+// key keccak256(contract ‖ key), as in EIP-1186; the leaf holds rlp(value).
+// Any Merkle-Patricia verifier checks it (proof.VerifyStateProof,
+// go-ethereum's trie.VerifyProof).
+type StateProof struct {
+	Root     common.Hash     `json:"root"`
+	Contract common.Address  `json:"contract"`
+	Key      hexutil.Bytes   `json:"key"`
+	Value    hexutil.Bytes   `json:"value"`
+	Exists   bool            `json:"exists"`
+	Nodes    []hexutil.Bytes `json:"nodes"`
+}

@@ -1,0 +1,136 @@
+//go:build wasip1
+
+package contract
+
+import "unsafe"
+
+// hostAPI is, inside Wasm, the meshledger imports themselves: a concrete
+// zero-size type, so calls compile to direct imports with no interface
+// dispatch on the hot path.
+type hostAPI = wasmHost
+
+// meshCall is the module's entry point for every call (docs/abi.md).
+//
+//go:wasmexport mesh_call
+func meshCall() int32 { return dispatch(wasmHost{}) }
+
+type wasmHost struct{}
+
+func ptr(b []byte) unsafe.Pointer { return unsafe.Pointer(unsafe.SliceData(b)) }
+
+func (wasmHost) MethodLen() int           { return int(uint32(methodLen())) }
+func (wasmHost) MethodRead(buf []byte)    { methodRead(ptr(buf)) }
+func (wasmHost) ArgsLen() int             { return int(uint32(argsLen())) }
+func (wasmHost) ArgsRead(buf []byte)      { argsRead(ptr(buf)) }
+func (wasmHost) BlockHeight() uint64      { return uint64(blockHeight()) }
+func (wasmHost) BlockTimeMs() int64       { return blockTimeMs() }
+func (wasmHost) GasLeft() uint64          { return uint64(gasLeft()) }
+func (wasmHost) StateDelete(key []byte)   { stateDelete(ptr(key), uint32(len(key))) }
+func (wasmHost) SetReturn(data []byte)    { setReturn(ptr(data), uint32(len(data))) }
+func (wasmHost) StateHas(key []byte) bool { return stateHas(ptr(key), uint32(len(key))) != 0 }
+
+func (wasmHost) Caller() (a [20]byte) {
+	caller(unsafe.Pointer(&a))
+	return a
+}
+
+func (wasmHost) SelfAddress() (a [20]byte) {
+	selfAddress(unsafe.Pointer(&a))
+	return a
+}
+
+func (wasmHost) TxHash() (h [32]byte) {
+	txHash(unsafe.Pointer(&h))
+	return h
+}
+
+func (wasmHost) StateGet(key, buf []byte) int {
+	return int(stateGet(ptr(key), uint32(len(key)), ptr(buf), uint32(len(buf))))
+}
+
+func (wasmHost) StateSet(key, value []byte) {
+	stateSet(ptr(key), uint32(len(key)), ptr(value), uint32(len(value)))
+}
+
+func (wasmHost) StateScan(prefix, start []byte, limit int32, buf []byte) int {
+	return int(uint32(stateScan(ptr(prefix), uint32(len(prefix)), ptr(start), uint32(len(start)),
+		limit, ptr(buf), uint32(len(buf)))))
+}
+
+func (wasmHost) Emit(name string, data []byte) {
+	emit(unsafe.Pointer(unsafe.StringData(name)), uint32(len(name)), ptr(data), uint32(len(data)))
+}
+
+func (wasmHost) Abort(msg string) {
+	abort(unsafe.Pointer(unsafe.StringData(msg)), uint32(len(msg)))
+}
+
+// The imports of docs/abi.md. The host copies in or out during the call
+// and keeps no pointer, hence noescape.
+
+//go:wasmimport meshledger method_len
+func methodLen() int32
+
+//go:wasmimport meshledger method_read
+//go:noescape
+func methodRead(p unsafe.Pointer)
+
+//go:wasmimport meshledger args_len
+func argsLen() int32
+
+//go:wasmimport meshledger args_read
+//go:noescape
+func argsRead(p unsafe.Pointer)
+
+//go:wasmimport meshledger caller
+//go:noescape
+func caller(p unsafe.Pointer)
+
+//go:wasmimport meshledger self_address
+//go:noescape
+func selfAddress(p unsafe.Pointer)
+
+//go:wasmimport meshledger tx_hash
+//go:noescape
+func txHash(p unsafe.Pointer)
+
+//go:wasmimport meshledger block_height
+func blockHeight() int64
+
+//go:wasmimport meshledger block_time_ms
+func blockTimeMs() int64
+
+//go:wasmimport meshledger gas_left
+func gasLeft() int64
+
+//go:wasmimport meshledger state_get
+//go:noescape
+func stateGet(key unsafe.Pointer, keyLen uint32, val unsafe.Pointer, valCap uint32) int32
+
+//go:wasmimport meshledger state_has
+//go:noescape
+func stateHas(key unsafe.Pointer, keyLen uint32) int32
+
+//go:wasmimport meshledger state_set
+//go:noescape
+func stateSet(key unsafe.Pointer, keyLen uint32, val unsafe.Pointer, valLen uint32)
+
+//go:wasmimport meshledger state_delete
+//go:noescape
+func stateDelete(key unsafe.Pointer, keyLen uint32)
+
+//go:wasmimport meshledger state_scan
+//go:noescape
+func stateScan(prefix unsafe.Pointer, prefixLen uint32, start unsafe.Pointer, startLen uint32, limit int32, out unsafe.Pointer, outCap uint32) int32
+
+//go:wasmimport meshledger emit
+//go:noescape
+func emit(name unsafe.Pointer, nameLen uint32, data unsafe.Pointer, dataLen uint32)
+
+//go:wasmimport meshledger set_return
+//go:noescape
+func setReturn(p unsafe.Pointer, n uint32)
+
+//go:wasmimport meshledger abort
+//go:noescape
+func abort(msg unsafe.Pointer, msgLen uint32)
