@@ -49,7 +49,7 @@ func TestRejectedInputsChangeNothing(t *testing.T) {
 			return resign(t, good(), func(s []byte) {
 				v := new(big.Int).SetBytes(s[32:64])
 				v.Sub(crypto.S256().Params().N, v).FillBytes(s[32:64])
-				s[64] ^= 1 // 27 <-> 28
+				s[64] = 27 + 28 - s[64] // the other recovery id
 			})
 		}, tx.ErrHighS, false},
 		{"wrong chain", func() *tx.Tx {
@@ -183,21 +183,22 @@ func TestFailedReceiptsConsumeNonce(t *testing.T) {
 func TestBlockGasLimit(t *testing.T) {
 	e := newEnv(t)
 	e.setup()
-	// Room for exactly two pays by gas limit.
-	if err := e.l.Close(context.Background()); err != nil {
+	// A transaction may use the whole block, but not once another has used
+	// some of it.
+	limit := e.l.BlockGasLimit()
+	p1, p2 := e.pay(1), e.pay(2)
+	big, err := tx.SignCall(tx.Call{From: addrOf(e.servicer), Nonce: e.next(e.servicer), Contract: e.loan, Method: "pay", Args: []byte(`{"id":"L1","amount":3}`), GasLimit: limit}, testChainID, e.servicer)
+	if err != nil {
 		t.Fatal(err)
 	}
-	e.l = e.open(Config{Dir: e.dir, BlockGasLimit: 2*100_000_000 + 1})
-	p1, p2 := e.pay(1), e.callTx(e.servicer, e.nonce(e.servicer)+1, e.loan, "pay", map[string]any{"id": "L1", "amount": 1})
-	p3 := e.callTx(e.servicer, e.nonce(e.servicer)+2, e.loan, "pay", map[string]any{"id": "L1", "amount": 1})
-	a := e.apply(p1, p2, p3)
+	a := e.apply(p1, p2, big)
 	if len(a.Receipts) != 2 || len(a.Rejected) != 1 {
 		t.Fatalf("receipts %d rejected %+v", len(a.Receipts), a.Rejected)
 	}
 	if r := a.Rejected[0]; r.Index != 2 || !errors.Is(r.Err, ErrBlockGasExhausted) || !Retryable(r.Err) {
 		t.Fatalf("rejection %+v", r)
 	}
-	a = e.apply(p3)
+	a = e.apply(big)
 	if len(a.Receipts) != 1 || !a.Receipts[0].OK() {
 		t.Fatalf("retry: %+v", a.Rejected)
 	}

@@ -114,26 +114,37 @@ func TestCrashAtEveryWriteStep(t *testing.T) {
 
 	before := dump(t, c.db)
 	prev := c.l.Latest()
-
-	for step := 1; ; step++ {
+	arm := func(failAt int) {
 		c.cs.mu.Lock()
-		c.cs.puts, c.cs.failAt = 0, step
+		c.cs.puts, c.cs.failAt = 0, failAt
 		c.cs.mu.Unlock()
-		_, err := c.l.ApplyBlock(context.Background(), proposal, c.proposer)
+	}
+	// failWrite fails the final batch Write and checks nothing changed,
+	// counting the block's Puts on the way.
+	failWrite := func() int {
+		arm(0)
+		c.cs.FailBatchWrite(0)
+		defer c.cs.Reset()
+		if _, err := c.l.ApplyBlock(context.Background(), proposal, c.proposer); !errors.Is(err, storage.ErrInjected) {
+			t.Fatalf("failed write: %v", err)
+		}
+		if c.l.Latest().Hash() != prev.Hash() || !sameDump(before, dump(t, c.db)) {
+			t.Fatal("failed write changed the ledger")
+		}
 		c.cs.mu.Lock()
-		total := c.cs.puts
-		c.cs.mu.Unlock()
-		if err == nil {
-			t.Fatalf("step %d: block applied despite the failure (puts %d)", step, total)
+		defer c.cs.mu.Unlock()
+		return c.cs.puts
+	}
+	total := failWrite()
+	if total < 10 {
+		t.Fatalf("only %d puts in the block batch", total)
+	}
+	for step := 1; step <= total; step++ {
+		arm(step)
+		if _, err := c.l.ApplyBlock(context.Background(), proposal, c.proposer); !errors.Is(err, errPutInjected) {
+			t.Fatalf("step %d of %d: %v", step, total, err)
 		}
-		if step > total {
-			// Every Put has been failed once; now fail the final Write.
-			break
-		}
-		if !errors.Is(err, errPutInjected) {
-			t.Fatalf("step %d: %v", step, err)
-		}
-		if c.l.Latest() != prev {
+		if c.l.Latest().Hash() != prev.Hash() {
 			t.Fatalf("step %d: latest moved in memory", step)
 		}
 		c.restart(t)
@@ -144,17 +155,8 @@ func TestCrashAtEveryWriteStep(t *testing.T) {
 			t.Fatalf("step %d: store changed", step)
 		}
 	}
-	c.cs.mu.Lock()
-	c.cs.failAt = 0
-	c.cs.mu.Unlock()
-	c.cs.FailBatchWrite(0)
-	if _, err := c.l.ApplyBlock(context.Background(), proposal, c.proposer); !errors.Is(err, storage.ErrInjected) {
-		t.Fatalf("failed write: %v", err)
-	}
-	if c.l.Latest() != prev || !sameDump(before, dump(t, c.db)) {
-		t.Fatal("failed write changed the ledger")
-	}
-	c.cs.Reset()
+	failWrite()
+	arm(0)
 	// The same ledger instance, without restarting, must apply the block.
 	a, err := c.l.ApplyBlock(context.Background(), proposal, c.proposer)
 	if err != nil {

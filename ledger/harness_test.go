@@ -70,6 +70,7 @@ type env struct {
 	servicer *ecdsa.PrivateKey
 	code     []byte
 	loan     common.Address
+	issued   map[common.Address]uint64 // nonces handed out since the last block
 }
 
 func newEnv(tb testing.TB) *env {
@@ -78,6 +79,7 @@ func newEnv(tb testing.TB) *env {
 		tb: tb, dir: tb.TempDir(),
 		proposer: keySigner{mustKey(tb, 9)},
 		owner:    mustKey(tb, 1), servicer: mustKey(tb, 2),
+		issued: map[common.Address]uint64{},
 	}
 	e.genesis = block.DevGenesis(testChainID, genesisTimeMs, addrOf(e.owner))
 	e.l = e.open(Config{Dir: e.dir})
@@ -119,6 +121,14 @@ func (e *env) nonce(k *ecdsa.PrivateKey) uint64 {
 	if err != nil {
 		e.tb.Fatal(err)
 	}
+	return n
+}
+
+// next hands out k's next nonce, counting transactions made for the block
+// being assembled.
+func (e *env) next(k *ecdsa.PrivateKey) uint64 {
+	n := max(e.nonce(k), e.issued[addrOf(k)])
+	e.issued[addrOf(k)] = n + 1
 	return n
 }
 
@@ -168,6 +178,7 @@ func (e *env) apply(txs ...*tx.Tx) *Applied {
 	if err != nil {
 		e.tb.Fatalf("apply block: %v", err)
 	}
+	clear(e.issued)
 	return a
 }
 
@@ -187,7 +198,7 @@ func (e *env) setup() {
 }
 
 func (e *env) pay(amount int64) *tx.Tx {
-	return e.callTx(e.servicer, e.nonce(e.servicer), e.loan, "pay", map[string]any{"id": "L1", "amount": amount})
+	return e.callTx(e.servicer, e.next(e.servicer), e.loan, "pay", map[string]any{"id": "L1", "amount": amount})
 }
 
 // snapshot is what must not change when a bad input is refused.

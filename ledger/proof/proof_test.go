@@ -167,7 +167,6 @@ func TestMalformedNodes(t *testing.T) {
 		{"not rlp", []byte{0xff, 0x01}, []byte{1}, ErrBadNode},
 		{"list of 3", enc([][]byte{{1}, {2}, {3}}), []byte{1}, ErrBadNode},
 		{"bad hex-prefix flag", enc([][]byte{hp(0x40), {1}}), []byte{1}, ErrBadNode},
-		{"padding nibble set", enc([][]byte{hp(0x21, 0x00), {1}}), []byte{0x10}, ErrBadNode},
 		{"empty path", enc([][]byte{{}, {1}}), []byte{1}, ErrBadNode},
 		{"path is a list", enc([]any{[][]byte{{1}}, []byte{1}}), []byte{1}, ErrBadNode},
 		{"bad reference size", enc([][]byte{hp(0x00, 0x01), {1, 2, 3}}), []byte{0x01, 0x02}, ErrBadNode},

@@ -92,7 +92,7 @@ func (db *DB) checkFlat(root common.Hash) (int, error) {
 		tk := proof.StateTrieKey(contract, key)
 		leaf, err := tr.Get(tk[:])
 		if err != nil {
-			return 0, fmt.Errorf("state: check: %w", err)
+			return 0, fmt.Errorf("%w: key %x of %s: %w", ErrCorrupt, key, contract, err)
 		}
 		if !bytes.Equal(leaf, encodeLeaf(it.Value())) {
 			return 0, fmt.Errorf("%w: key %x of %s: flat %x, trie leaf %x", ErrCorrupt, key, contract, it.Value(), leaf)

@@ -20,7 +20,7 @@ type Failpoints struct {
 
 	mu         sync.Mutex
 	failWrites int // batch Writes to let through before failing; -1 = off
-	failPuts   int // direct Puts to let through before failing; -1 = off
+	failPuts   int // Puts (direct or batch) to let through before failing; -1 = off
 }
 
 // WithFailpoints wraps kv; no failure is armed.
@@ -37,7 +37,8 @@ func (f *Failpoints) FailBatchWrite(n int) {
 	f.failWrites = n
 }
 
-// FailPut arms a failure of direct (non-batch) Puts after n more succeed.
+// FailPut arms a failure of Puts, direct or into a batch, after n more
+// succeed; a failed batch Put queues nothing.
 func (f *Failpoints) FailPut(n int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -88,6 +89,13 @@ func (f *Failpoints) NewBatchWithSize(size int) ethdb.Batch {
 type failBatch struct {
 	ethdb.Batch
 	f *Failpoints
+}
+
+func (b *failBatch) Put(key, value []byte) error {
+	if b.f.take(&b.f.failPuts) {
+		return ErrInjected
+	}
+	return b.Batch.Put(key, value)
 }
 
 func (b *failBatch) Write() error {

@@ -142,7 +142,7 @@ func TestFailpoints(t *testing.T) {
 		{"disarmed", func(*Failpoints) {}, []bool{true, true}, []bool{true, true}, true},
 		{"first batch", func(f *Failpoints) { f.FailBatchWrite(0) }, []bool{false, false}, []bool{true}, true},
 		{"third batch", func(f *Failpoints) { f.FailBatchWrite(2) }, []bool{true, true, false, false}, []bool{true}, true},
-		{"second put", func(f *Failpoints) { f.FailPut(1) }, []bool{true}, []bool{true, false, false}, true},
+		{"second put", func(f *Failpoints) { f.FailPut(2) }, []bool{true}, []bool{true, false, false}, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -154,7 +154,9 @@ func TestFailpoints(t *testing.T) {
 				if i%2 == 1 {
 					b = f.NewBatchWithSize(64)
 				}
-				_ = b.Put(key, []byte("v"))
+				if err := b.Put(key, []byte("v")); err != nil {
+					t.Fatalf("batch %d put: %v", i, err)
+				}
 				err := b.Write()
 				if want != (err == nil) || (!want && !errors.Is(err, ErrInjected)) {
 					t.Fatalf("batch %d: err %v, want ok=%v", i, err, want)
@@ -180,6 +182,24 @@ func TestFailpoints(t *testing.T) {
 				t.Fatalf("after Reset: %v", err)
 			}
 		})
+	}
+}
+
+func TestFailpointBatchPut(t *testing.T) {
+	f := WithFailpoints(OpenMemory())
+	f.FailPut(1)
+	b := f.NewBatch()
+	if err := b.Put([]byte("a"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Put([]byte("b"), nil); !errors.Is(err, ErrInjected) {
+		t.Fatalf("second batch put: got %v, want ErrInjected", err)
+	}
+	if err := b.Write(); err != nil {
+		t.Fatal(err)
+	}
+	if has, _ := f.Has([]byte("b")); has {
+		t.Fatal("a failed batch put was applied")
 	}
 }
 

@@ -17,7 +17,8 @@ import (
 // A Tx is well formed by construction (NewTx, the decoders and the Sign
 // helpers all validate) and must be treated as immutable: its hash and
 // recovered sender are cached. Do not modify the Message after handing it
-// to NewTx or Sign. A Tx is safe for concurrent use.
+// to NewTx or Sign. A Tx is safe for concurrent use. The zero Tx is only
+// a target for json.Unmarshal or rlp.Decode.
 type Tx struct {
 	chainID uint64
 	msg     Message
@@ -102,7 +103,8 @@ func (t *Tx) Hash() common.Hash {
 	return h
 }
 
-// Recover checks the signature and returns the sender. It fails with
+// Recover checks the signature and returns the sender (it does not check
+// the chain id: see Verify). It fails with
 // ErrBadSignature, ErrHighS, or ErrSenderMismatch when the signer is not
 // the message's "from". A successful result is cached.
 func (t *Tx) Recover() (common.Address, error) {

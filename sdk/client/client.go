@@ -17,9 +17,13 @@ import (
 	"github.com/meshledger/meshledger/sdk/api"
 )
 
-// DefaultGasLimit is the gas limit of transactions the client signs when
-// WithGasLimit is not given.
-const DefaultGasLimit = 50_000_000
+// Default gas limits of the transactions the client signs (see WithGasLimit
+// and Op.WithGas). Gas is a resource bound, not a fee: a generous limit
+// costs nothing unless used.
+const (
+	DefaultGasLimit       = 50_000_000
+	DefaultDeployGasLimit = 1_000_000_000
+)
 
 // Client talks to one meshledger node. It is safe for concurrent use by any
 // number of goroutines; transactions signed with its key get nonces from

@@ -97,8 +97,9 @@ func (c *Client) Subscribe(ctx context.Context, f EventFilter, fn func(StreamEve
 	}
 }
 
-// handlerError marks an error from the caller's handler, which ends the
-// subscription instead of causing a reconnect.
+// handlerError marks an error that ends the subscription instead of
+// causing a reconnect: the caller's handler failed, or the node sent an
+// item that does not decode.
 type handlerError struct{ err error }
 
 func (e *handlerError) Error() string { return e.err.Error() }
@@ -135,7 +136,8 @@ func (c *Client) streamOnce(ctx context.Context, f EventFilter, last *api.EventI
 	err = readSSE(resp.Body, func(m sseMessage) error {
 		ev, ok, err := decodeStreamEvent(m)
 		if err != nil {
-			return err
+			// A reconnect would fetch the same bytes again.
+			return &handlerError{err}
 		}
 		if !ok {
 			return nil

@@ -32,7 +32,7 @@ func (s *flakyStream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for h := 1; h <= s.n; h++ {
 		items = append(items,
 			fmt.Sprintf("id: %d:0\nevent: block\ndata: {\"height\":%d,\"timeMs\":%d}\n\n", h, h, h*1000),
-			fmt.Sprintf(": keep-alive\nid: %d:1\nevent: event\ndata: {\"height\":%d,\n\"name\":\"tick\"}\n\n", h, h))
+			fmt.Sprintf(": keep-alive\nid: %d:1\nevent: event\ndata: {\"height\":%d,\ndata: \"name\":\"tick\"}\n\n", h, h))
 	}
 	start := 0
 	if last != "" {
@@ -111,6 +111,14 @@ func TestSubscribeErrors(t *testing.T) {
 			},
 			fn:   func(StreamEvent) error { return handlerErr },
 			want: func(err error) bool { return errors.Is(err, handlerErr) },
+		},
+		{
+			name: "malformed event is final",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/event-stream")
+				fmt.Fprint(w, "id: 1:0\nevent: block\ndata: {\"height\":\n\n")
+			},
+			want: func(err error) bool { return err != nil && strings.Contains(err.Error(), "block \"1:0\"") },
 		},
 		{
 			name: "context ends while reconnecting",

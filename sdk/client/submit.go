@@ -20,7 +20,27 @@ type Op struct {
 	deploy *tx.Deploy
 	code   []byte
 	call   *tx.Call
+	gas    uint64 // 0: the client's default for the kind
 	err    error
+}
+
+// WithGas returns a copy of op with its own gas limit.
+func (op Op) WithGas(gas uint64) Op {
+	op.gas = gas
+	return op
+}
+
+// gasLimit is op's gas limit: its own, else the client's default for calls
+// or, for deploys (which run validation, instrumentation and init),
+// DefaultDeployGasLimit when the client's default is lower.
+func (op Op) gasLimit(def uint64) uint64 {
+	switch {
+	case op.gas != 0:
+		return op.gas
+	case op.deploy != nil:
+		return max(def, DefaultDeployGasLimit)
+	}
+	return def
 }
 
 // DeployOp deploys Wasm code as a contract named name, calling its init
@@ -36,13 +56,14 @@ func CallOp(contract common.Address, method string, args any) Op {
 	return Op{call: &tx.Call{Contract: contract, Method: method, Args: raw}, err: err}
 }
 
-// Sign signs op for chainID with key, at nonce, with gas limit gas. It is
-// what the client does for each submission; loaders use it directly to
-// sign ahead of time.
+// Sign signs op for chainID with key, at nonce. gas is the gas limit when
+// op has none of its own (WithGas). It is what the client does for each
+// submission; load generators use it directly to sign ahead of time.
 func (op Op) Sign(key *Key, chainID, nonce, gas uint64) (*tx.Tx, error) {
 	if op.err != nil {
 		return nil, op.err
 	}
+	gas = op.gasLimit(gas)
 	switch {
 	case op.deploy != nil:
 		d := *op.deploy

@@ -91,4 +91,3 @@ func FuzzLoanCodec(f *testing.F) {
 		}
 	})
 }
-

@@ -85,7 +85,7 @@ func (m *Module) decodeSection(id byte, r *reader) error {
 		if err != nil {
 			return err
 		}
-		m.Funcs = make([]uint32, n)
+		m.Funcs = makeN[uint32](n)
 		for i := range m.Funcs {
 			if m.Funcs[i], err = r.u32("function type index"); err != nil {
 				return err
@@ -97,7 +97,7 @@ func (m *Module) decodeSection(id byte, r *reader) error {
 		if err != nil {
 			return err
 		}
-		m.Tables = make([]Table, n)
+		m.Tables = makeN[Table](n)
 		for i := range m.Tables {
 			if m.Tables[i], err = decodeTable(r); err != nil {
 				return err
@@ -109,7 +109,7 @@ func (m *Module) decodeSection(id byte, r *reader) error {
 		if err != nil {
 			return err
 		}
-		m.Memories = make([]Memory, n)
+		m.Memories = makeN[Memory](n)
 		for i := range m.Memories {
 			if m.Memories[i], err = decodeMemory(r); err != nil {
 				return err
@@ -145,7 +145,7 @@ func (m *Module) decodeTypes(r *reader) error {
 	if err != nil {
 		return err
 	}
-	m.Types = make([]FuncType, n)
+	m.Types = makeN[FuncType](n)
 	for i := range m.Types {
 		at := r.off()
 		form, err := r.byte1("type form")
@@ -173,7 +173,7 @@ func decodeValTypes(r *reader, what string) ([]ValType, error) {
 	if n == 0 {
 		return nil, nil
 	}
-	vs := make([]ValType, n)
+	vs := makeN[ValType](n)
 	for i := range vs {
 		if vs[i], err = decodeValType(r, what); err != nil {
 			return nil, err
@@ -211,7 +211,7 @@ func (m *Module) decodeImports(r *reader) error {
 	if err != nil {
 		return err
 	}
-	m.Imports = make([]Import, n)
+	m.Imports = makeN[Import](n)
 	for i := range m.Imports {
 		im := &m.Imports[i]
 		if im.Module, err = r.name("import module name"); err != nil {
@@ -335,7 +335,7 @@ func (m *Module) decodeGlobals(r *reader) error {
 	if err != nil {
 		return err
 	}
-	m.Globals = make([]Global, n)
+	m.Globals = makeN[Global](n)
 	for i := range m.Globals {
 		g := &m.Globals[i]
 		if g.GlobalType, err = decodeGlobalType(r); err != nil {
@@ -392,7 +392,7 @@ func (m *Module) decodeExports(r *reader) error {
 	if err != nil {
 		return err
 	}
-	m.Exports = make([]Export, n)
+	m.Exports = makeN[Export](n)
 	for i := range m.Exports {
 		e := &m.Exports[i]
 		if e.Name, err = r.name("export name"); err != nil {
@@ -419,7 +419,7 @@ func (m *Module) decodeElements(r *reader) error {
 	if err != nil {
 		return err
 	}
-	m.Elements = make([]Element, n)
+	m.Elements = makeN[Element](n)
 	for i := range m.Elements {
 		e := &m.Elements[i]
 		at := r.off()
@@ -454,7 +454,7 @@ func (m *Module) decodeElements(r *reader) error {
 		if err != nil {
 			return err
 		}
-		e.Funcs = make([]uint32, k)
+		e.Funcs = makeN[uint32](k)
 		for j := range e.Funcs {
 			if e.Funcs[j], err = r.u32("element function index"); err != nil {
 				return err
@@ -469,7 +469,7 @@ func (m *Module) decodeCodes(r *reader) error {
 	if err != nil {
 		return err
 	}
-	m.Codes = make([]Code, n)
+	m.Codes = makeN[Code](n)
 	for i := range m.Codes {
 		at := r.off()
 		size, err := r.u32("function body size")
@@ -489,7 +489,7 @@ func (m *Module) decodeCodes(r *reader) error {
 		}
 		var total uint64
 		if k > 0 {
-			c.Locals = make([]LocalDecl, k)
+			c.Locals = makeN[LocalDecl](k)
 		}
 		for j := range c.Locals {
 			if c.Locals[j].Count, err = br.u32("local count"); err != nil {
@@ -517,7 +517,7 @@ func (m *Module) decodeDatas(r *reader) error {
 	if err != nil {
 		return err
 	}
-	m.Datas = make([]Data, n)
+	m.Datas = makeN[Data](n)
 	for i := range m.Datas {
 		d := &m.Datas[i]
 		at := r.off()
@@ -547,4 +547,13 @@ func (m *Module) decodeDatas(r *reader) error {
 		}
 	}
 	return nil
+}
+
+// makeN returns nil for n == 0 so that an empty vector and an absent
+// section decode to the same parsed module.
+func makeN[T any](n int) []T {
+	if n == 0 {
+		return nil
+	}
+	return make([]T, n)
 }

@@ -1,0 +1,205 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/meshledger/meshledger/contracts/loan/loanlogic"
+	"github.com/meshledger/meshledger/sdk/build/buildtest"
+	"github.com/meshledger/meshledger/sdk/contract/contracttest"
+)
+
+// moduleInvoker runs the conformance suite's calls on a real module,
+// committing successful writes to an in-memory state.
+type moduleInvoker struct {
+	t     *testing.T
+	m     *Module
+	state *memState
+	env   Env
+}
+
+func (inv *moduleInvoker) Call(caller [20]byte, method string, args []byte) contracttest.Outcome {
+	env := inv.env
+	env.Caller = caller
+	res := mustCall(inv.t, inv.m, env, method, string(args), inv.state)
+	out := contracttest.Outcome{Code: string(res.Code), Message: res.Message, Return: res.Return}
+	for _, e := range res.Events {
+		out.Events = append(out.Events, contracttest.Event{Name: e.Name, Data: e.Data})
+	}
+	for _, w := range res.Writes {
+		out.Writes = append(out.Writes, contracttest.Write{Key: w.Key, Value: w.Value, Delete: w.Delete})
+	}
+	if res.OK() {
+		inv.state.apply(res.Writes)
+	}
+	return out
+}
+
+func (inv *moduleInvoker) Env() contracttest.Env {
+	return contracttest.Env{Self: inv.env.Contract, Height: inv.env.Height, TimeMs: inv.env.TimeMs, TxHash: inv.env.TxHash}
+}
+
+func TestConformance(t *testing.T) {
+	m := mustLoad(t, sharedRuntime(t, EngineCompiler), buildtest.Wasm(t, "contracts/conformance"))
+	contracttest.RunConformance(t, func(t *testing.T) contracttest.Invoker {
+		return &moduleInvoker{t: t, m: m, state: newMemState(), env: testEnv()}
+	})
+}
+
+var (
+	loanOwner    = Address{1}
+	loanBorrower = Address{2}
+	loanServicer = Address{3}
+)
+
+const loanNow = 1_704_067_200 // block time, Unix seconds
+
+func loanEnv(caller Address) Env {
+	env := testEnv()
+	env.Caller = caller
+	env.TimeMs = loanNow * 1000
+	return env
+}
+
+func loanCreateArgs(t testing.TB, principal int64) string {
+	b, err := json.Marshal(loanlogic.CreateRequest{
+		ID: "L-1", Borrower: [20]byte(loanBorrower), Servicer: [20]byte(loanServicer),
+		Principal: principal, RateBps: 600, TermMonths: 360, FirstDue: loanNow + 86400,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestLoanScenario(t *testing.T) {
+	m := mustLoad(t, sharedRuntime(t, EngineCompiler), buildtest.Wasm(t, "contracts/loan"))
+	st := newMemState()
+
+	res := mustCall(t, m, loanEnv(loanOwner), "create", loanCreateArgs(t, 200_000_00), st)
+	if !res.OK() {
+		t.Fatalf("create: %s %s", res.Code, res.Message)
+	}
+	if len(res.Events) != 1 || res.Events[0].Name != "LoanCreated" {
+		t.Fatalf("create events = %+v", res.Events)
+	}
+	if len(res.Writes) != 1 || string(res.Writes[0].Key) != "loan/L-1" {
+		t.Fatalf("create writes = %+v", res.Writes)
+	}
+	st.apply(res.Writes)
+
+	res = mustCall(t, m, loanEnv(loanServicer), "pay", `{"id":"L-1","amount":150000}`, st)
+	if !res.OK() {
+		t.Fatalf("pay: %s %s", res.Code, res.Message)
+	}
+	var p loanlogic.Payment
+	if err := json.Unmarshal(res.Return, &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Amount != 150000 || p.Interest+p.Principal != p.Amount || p.Payments != 1 {
+		t.Fatalf("payment = %+v", p)
+	}
+	if len(res.Events) != 1 || res.Events[0].Name != "PaymentRecorded" || len(res.Writes) != 1 {
+		t.Fatalf("pay effects: events %+v writes %+v", res.Events, res.Writes)
+	}
+	st.apply(res.Writes)
+
+	// Only the servicer may pay; the failure leaves no effects.
+	res = mustCall(t, m, loanEnv(loanBorrower), "pay", `{"id":"L-1","amount":1}`, st)
+	if res.Code != CodeError || res.Writes != nil || res.Events != nil {
+		t.Fatalf("pay by borrower = %+v", res)
+	}
+
+	ro := loanEnv(loanBorrower)
+	ro.ReadOnly = true
+	res = mustCall(t, m, ro, "get", `{"id":"L-1"}`, st)
+	if !res.OK() {
+		t.Fatalf("get: %s %s", res.Code, res.Message)
+	}
+	var l map[string]any
+	if err := json.Unmarshal(res.Return, &l); err != nil {
+		t.Fatal(err)
+	}
+	if l["balance"] != float64(p.Balance) {
+		t.Fatalf("loan after payment = %v, want balance %d", l, p.Balance)
+	}
+	if len(res.Reads) != 1 || string(res.Reads[0]) != "loan/L-1" {
+		t.Fatalf("get reads = %q", res.Reads)
+	}
+}
+
+// TestSpinLimits drives the SDK-built misbehaving contract into every
+// limit; after each failure the module must still serve a normal call.
+func TestSpinLimits(t *testing.T) {
+	m := mustLoad(t, sharedRuntime(t, EngineCompiler), buildtest.Wasm(t, "runtime/testdata/contracts/spin"))
+	tests := []struct {
+		method, args string
+		gas          uint64
+		want         Code
+	}{
+		{"loop", "{}", 10_000_000, CodeOutOfGas},
+		{"recurse", "{}", 1 << 30, CodeCallDepth},
+		{"grow", "{}", 1 << 32, CodeTrap},
+		{"bigreturn", "{}", 1 << 30, CodeReturnTooLarge},
+		{"flood", "{}", 1 << 30, CodeEventLimit},
+		{"logflood", "{}", 1 << 30, CodeLogLimit},
+		{"boom", "{}", 1 << 30, CodePanic},
+		{"nosuch", "{}", 1 << 30, CodeUnknownMethod},
+		{"compute", "{not json", 1 << 30, CodeBadArgs},
+		{"compute", `{"n":1000}`, 1 << 30, CodeOK},
+		{"floats", "{}", 1 << 30, CodeOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+string(tt.want), func(t *testing.T) {
+			env := testEnv()
+			env.GasLimit = tt.gas
+			res := mustCall(t, m, env, tt.method, tt.args, newMemState())
+			if res.Code != tt.want {
+				t.Fatalf("%s = %s %q, want %s", tt.method, res.Code, res.Message, tt.want)
+			}
+			if tt.want == CodeOutOfGas && res.GasUsed != tt.gas {
+				t.Fatalf("gas used %d, want the whole limit %d", res.GasUsed, tt.gas)
+			}
+			if ok := mustCall(t, m, testEnv(), "compute", `{"n":10}`, newMemState()); !ok.OK() {
+				t.Fatalf("next call = %s %s", ok.Code, ok.Message)
+			}
+		})
+	}
+}
+
+func TestSDKDeployFixtures(t *testing.T) {
+	rt := sharedRuntime(t, EngineCompiler)
+	interp := newTestRuntime(t, NewConfig().WithInterpreter().WithInitGas(10_000_000))
+	tests := []struct {
+		pkg  string
+		rt   *Runtime
+		want DeployCode
+	}{
+		{"runtime/testdata/contracts/badimport", rt, DeployForbiddenImport},
+		{"runtime/testdata/contracts/noexport", rt, DeployMissingExport},
+		{"runtime/testdata/contracts/initloop", interp, DeployInitOutOfGas},
+	}
+	for _, tt := range tests {
+		t.Run(tt.pkg, func(t *testing.T) {
+			_, err := tt.rt.Load(context.Background(), buildtest.Wasm(t, tt.pkg))
+			var de *DeployError
+			if !errors.As(err, &de) || de.Code != tt.want {
+				t.Fatalf("Load = %v, want DeployError %s", err, tt.want)
+			}
+			if res := mustCall(t, mustLoad(t, tt.rt, rawGuest(t)), testEnv(), "echo", "x", nil); !res.OK() {
+				t.Fatalf("next call = %+v", res)
+			}
+		})
+	}
+}
+
+func TestMethodsListing(t *testing.T) {
+	m := mustLoad(t, sharedRuntime(t, EngineCompiler), buildtest.Wasm(t, "contracts/loan"))
+	res := mustCall(t, m, testEnv(), "mesh.methods", "", nil)
+	if !res.OK() || !strings.Contains(string(res.Return), `"pay"`) {
+		t.Fatalf("mesh.methods = %s %q %q", res.Code, res.Return, res.Message)
+	}
+}
