@@ -2,6 +2,7 @@ package state
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/meshledger/meshledger/ledger/storage"
@@ -67,5 +68,23 @@ func TestFailedBlockWriteLeavesNoTrace(t *testing.T) {
 	}
 	if err := Check(db, r1); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Every Put Commit makes can fail; each failure is reported with its
+// cause and nothing is written.
+func TestCommitPutFailures(t *testing.T) {
+	// One change puts: flat value, history entry, one trie node (a lone
+	// leaf is the root), then the latest root.
+	for n, step := range []string{"apply change", "apply change", "put trie node", "put latest root"} {
+		t.Run(step, func(t *testing.T) {
+			fp := storage.WithFailpoints(storage.OpenMemory())
+			db := New(fp, Options{})
+			fp.FailPut(n)
+			_, err := db.Commit([32]byte{}, 0, []Change{set(alice, "k", "v", 0)}, fp.NewBatch())
+			if !errors.Is(err, storage.ErrInjected) || !strings.Contains(err.Error(), step) {
+				t.Fatalf("got %v, want ErrInjected at %q", err, step)
+			}
+		})
 	}
 }

@@ -38,12 +38,16 @@ func DomainSeparator(chainID uint64) common.Hash {
 }
 
 func domainSeparator(h *hasher, chainID uint64) common.Hash {
+	if h.sepSet && h.sepChain == chainID {
+		return h.sep
+	}
 	buf := h.words(4)
 	copy(buf[0:], domainTypeHash[:])
 	copy(buf[32:], domainNameHash[:])
 	copy(buf[64:], domainVerHash[:])
 	putUint64Word(buf[96:128], chainID)
-	return h.sum(buf)
+	h.sep, h.sepChain, h.sepSet = h.sum(buf), chainID, true
+	return h.sep
 }
 
 // Digest returns the EIP-712 signing hash of msg on chain chainID:

@@ -17,6 +17,12 @@ type hasher struct {
 	buf [7 * 32]byte // encodeData of one struct
 	str [256]byte    // short strings, copied to avoid a []byte conversion
 	out common.Hash
+
+	// The last domain separator computed with this hasher: a node works on
+	// one chain, so this saves one keccak256 per digest.
+	sepChain uint64
+	sep      common.Hash
+	sepSet   bool
 }
 
 // hasherPool only recycles scratch state: nothing in it outlives a call or
