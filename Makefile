@@ -8,7 +8,7 @@ CONTRACT_DIRS := $(shell $(GO) list -f '{{if eq .Name "main"}}{{.Dir}}{{end}}' .
 WASM_FLAGS := GOOS=wasip1 GOARCH=wasm
 TEST_TIMEOUT ?= 20m
 
-.PHONY: all run test contracts build bench vet fmt clean
+.PHONY: all run test contracts build bench vet fmt clean ethers race
 
 all: build contracts
 
@@ -32,9 +32,19 @@ contracts:
 	done
 
 ## test: vet and run every test
-test: contracts
+test: contracts ethers
 	$(GO) vet ./...
-	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+	ETHERS_DIR=$(if $(wildcard $(BUILD)/ethers/node_modules/ethers),$(abspath $(BUILD)/ethers),) \
+		$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+## ethers: best effort — with npm present, install ethers.js so the EIP-712
+## vectors are also checked against an independent signer (skipped otherwise)
+ethers:
+	@if [ ! -d $(BUILD)/ethers/node_modules/ethers ] && command -v npm >/dev/null 2>&1; then \
+		mkdir -p $(BUILD)/ethers && cd $(BUILD)/ethers && \
+		(npm init -y >/dev/null 2>&1; npm install --no-audit --no-fund --silent ethers@6 >/dev/null 2>&1) || \
+		echo "ethers.js not installed: the ethers cross-check will be skipped"; \
+	fi
 
 ## race: the concurrent packages under the race detector
 race:

@@ -1,0 +1,144 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/meshledger/meshledger/contracts/loan/loanlogic"
+	"github.com/meshledger/meshledger/sdk/build/buildtest"
+	"github.com/meshledger/meshledger/sdk/contract"
+)
+
+// loanState is a state holding one loan large enough never to be paid off
+// by the benchmark's payments.
+func loanState(b *testing.B, m *Module) *memState {
+	st := newMemState()
+	res, err := m.Call(context.Background(), loanEnv(loanOwner), "create", []byte(loanCreateArgs(b, loanlogic.MaxPrincipal)), st)
+	if err != nil || !res.OK() {
+		b.Fatalf("create: %v %+v", err, res)
+	}
+	st.apply(res.Writes)
+	return st
+}
+
+func benchLoanPayment(b *testing.B, cfg Config) {
+	rt := newTestRuntime(b, cfg)
+	m := mustLoad(b, rt, buildtest.Wasm(b, "contracts/loan"))
+	st := loanState(b, m)
+	env := loanEnv(loanServicer)
+	args := []byte(`{"id":"L-1","amount":1000}`)
+	ctx := context.Background()
+	var gas uint64
+	b.ReportAllocs()
+	for b.Loop() {
+		res, err := m.Call(ctx, env, "pay", args, st)
+		if err != nil || !res.OK() {
+			b.Fatalf("pay: %v %+v", err, res)
+		}
+		gas = res.GasUsed
+	}
+	b.ReportMetric(float64(gas), "gas/op")
+}
+
+// BenchmarkLoanPaymentWasm is one isolated pay call of the loan contract,
+// including the reset of the instance to its snapshot.
+func BenchmarkLoanPaymentWasm(b *testing.B) { benchLoanPayment(b, NewConfig()) }
+
+// BenchmarkLoanPaymentNative is the same payment as plain Go over an
+// in-memory map (see loanlogic.BenchmarkLoanPaymentNative).
+func BenchmarkLoanPaymentNative(b *testing.B) {
+	s := loanlogic.MapStore{}
+	now := int64(loanNow)
+	if _, err := loanlogic.Create(s, contract.Address(loanOwner), now, loanlogic.CreateRequest{
+		ID: "L-1", Borrower: contract.Address(loanBorrower), Servicer: contract.Address(loanServicer),
+		Principal: loanlogic.MaxPrincipal, RateBps: 600, TermMonths: 360, FirstDue: now + 86400,
+	}); err != nil {
+		b.Fatal(err)
+	}
+	args := []byte(`{"id":"L-1","amount":1000}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		var req loanlogic.PayRequest
+		if err := json.Unmarshal(args, &req); err != nil {
+			b.Fatal(err)
+		}
+		_, p, err := loanlogic.Pay(s, contract.Address(loanServicer), now, req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := json.Marshal(p); err != nil { // the event
+			b.Fatal(err)
+		}
+		if _, err := json.Marshal(p); err != nil { // the result
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkIsolation compares the per-call reset strategies on the loan
+// payment.
+func BenchmarkIsolation(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		iso  Isolation
+	}{{"cow", IsolationCoW}, {"copy", IsolationCopy}, {"fresh", IsolationFresh}} {
+		b.Run(c.name, func(b *testing.B) { benchLoanPayment(b, NewConfig().WithIsolation(c.iso)) })
+	}
+}
+
+func benchCompute(b *testing.B, cfg Config) {
+	rt := newTestRuntime(b, cfg)
+	m := mustLoad(b, rt, buildtest.Wasm(b, "runtime/testdata/contracts/spin"))
+	env := testEnv()
+	env.GasLimit = 1 << 40
+	args := []byte(`{"n":200000}`)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		res, err := m.Call(ctx, env, "compute", args, nil)
+		if err != nil || !res.OK() {
+			b.Fatalf("compute: %v %+v", err, res)
+		}
+	}
+}
+
+// BenchmarkComputeMetered runs CPU-bound contract code with gas metering.
+func BenchmarkComputeMetered(b *testing.B) { benchCompute(b, NewConfig()) }
+
+// BenchmarkComputeUnmetered runs the same code without instrumentation.
+func BenchmarkComputeUnmetered(b *testing.B) { benchCompute(b, NewConfig().WithoutMetering()) }
+
+// BenchmarkColdLoad loads an already deployed contract in a new Runtime
+// over a warm disk cache, as a restarted node does. The setup reports the
+// first (uncached) compile as first-compile-ms.
+func BenchmarkColdLoad(b *testing.B) {
+	code := buildtest.Wasm(b, "contracts/loan")
+	dir := b.TempDir()
+	ctx := context.Background()
+	start := time.Now()
+	warm, err := New(ctx, NewConfig().WithCacheDir(dir))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := warm.Load(ctx, code); err != nil {
+		b.Fatal(err)
+	}
+	firstCompile := time.Since(start)
+	warm.Close(ctx)
+	hash := CodeHash(code)
+	b.ReportAllocs()
+	for b.Loop() {
+		rt, err := New(ctx, NewConfig().WithCacheDir(dir))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, ok, err := rt.LoadCached(ctx, hash); err != nil || !ok {
+			b.Fatalf("LoadCached: %v %v", ok, err)
+		}
+		rt.Close(ctx)
+	}
+	b.ReportMetric(float64(firstCompile.Milliseconds()), "first-compile-ms")
+	b.ReportMetric(float64(len(code))/(1<<20), "code-MiB")
+}
