@@ -28,6 +28,7 @@ func resign(tb testing.TB, t *tx.Tx, edit func(sig []byte)) *tx.Tx {
 }
 
 func TestRejectedInputsChangeNothing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.setup()
 	used := e.callTx(e.owner, 0, e.loan, "get", map[string]string{"id": "L1"})
@@ -125,6 +126,7 @@ func TestRejectedInputsChangeNothing(t *testing.T) {
 }
 
 func TestFailedReceiptsConsumeNonce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.setup()
 	cases := []struct {
@@ -181,6 +183,7 @@ func TestFailedReceiptsConsumeNonce(t *testing.T) {
 }
 
 func TestBlockGasLimit(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.setup()
 	// A transaction may use the whole block, but not once another has used
@@ -205,6 +208,7 @@ func TestBlockGasLimit(t *testing.T) {
 }
 
 func TestApplyBlockErrors(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	before := e.snap()

@@ -31,6 +31,11 @@ func reparse(b *testing.B, txs []*tx.Tx) []*tx.Tx {
 		if out[i], err = tx.DecodeRLP(enc, tx.Limits{}); err != nil {
 			b.Fatal(err)
 		}
+		if t.Code() != nil {
+			if out[i], err = out[i].WithCode(t.Code()); err != nil {
+				b.Fatal(err)
+			}
+		}
 	}
 	return out
 }

@@ -99,6 +99,7 @@ func sameDump(a, b map[string]string) bool {
 // is intact and the store byte-for-byte unchanged; then applies the block
 // and checks it equals the block an unfailed ledger made.
 func TestCrashAtEveryWriteStep(t *testing.T) {
+	t.Parallel()
 	ref := newEnv(t)
 	ref.setup()
 

@@ -381,6 +381,11 @@ func (l *Ledger) contractRecord(b *pendingBlock, addr common.Address) (*contract
 			return c, nil
 		}
 	}
+	// Metadata never changes once committed, so a cached record is never
+	// stale; absence is not cached, since a later block may deploy there.
+	if c, ok := l.contracts.Load(addr); ok {
+		return c.(*contractRecord), nil
+	}
 	v, ok, err := storage.Get(l.kv, storage.ContractKey(addr))
 	if err != nil {
 		return nil, fmt.Errorf("ledger: read contract %s: %w", addr, err)
@@ -388,5 +393,10 @@ func (l *Ledger) contractRecord(b *pendingBlock, addr common.Address) (*contract
 	if !ok {
 		return nil, nil
 	}
-	return decodeContract(v)
+	c, err := decodeContract(v)
+	if err != nil {
+		return nil, err
+	}
+	l.contracts.Store(addr, c)
+	return c, nil
 }

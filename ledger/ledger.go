@@ -40,6 +40,8 @@ type Ledger struct {
 	commitMu sync.RWMutex // held for writing while a block's batch lands
 	latest   atomic.Pointer[block.SignedHeader]
 	closed   atomic.Bool
+
+	contracts sync.Map // common.Address → *contractRecord, committed only
 }
 
 // Open opens (creating from cfg.Genesis if empty) a ledger.

@@ -10,6 +10,7 @@ import (
 )
 
 func TestDeployCallReopenAndProofs(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.setup()
 	a := e.apply(e.pay(100_000), e.pay(50_000))
@@ -104,6 +105,7 @@ func TestDeployCallReopenAndProofs(t *testing.T) {
 }
 
 func TestHistory(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.setup()
 	e.apply(e.pay(1_000))
@@ -145,6 +147,7 @@ func TestHistory(t *testing.T) {
 }
 
 func TestQueryAtHeights(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.setup()
 	e.apply(e.pay(1_000))

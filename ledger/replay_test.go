@@ -29,6 +29,7 @@ func freshLedger(tb testing.TB, e *env) *Ledger {
 }
 
 func TestReplayFromStoreAndExport(t *testing.T) {
+	t.Parallel()
 	src := newEnv(t)
 	buildHistory(src)
 	ctx := context.Background()
@@ -78,6 +79,7 @@ func TestReplayFromStoreAndExport(t *testing.T) {
 }
 
 func TestExportErrors(t *testing.T) {
+	t.Parallel()
 	src := newEnv(t)
 	ctx := context.Background()
 	var buf bytes.Buffer
@@ -102,6 +104,7 @@ func asMismatch(t *testing.T, err error) *ReplayMismatch {
 }
 
 func TestReplayNamesTamperedStateValue(t *testing.T) {
+	t.Parallel()
 	src := newEnv(t)
 	buildHistory(src)
 	key := []byte("loan/L1")
@@ -122,6 +125,7 @@ func TestReplayNamesTamperedStateValue(t *testing.T) {
 }
 
 func TestReplayNamesTamperedReceipt(t *testing.T) {
+	t.Parallel()
 	src := newEnv(t)
 	buildHistory(src)
 	rs, err := src.l.Receipts(3)
@@ -147,6 +151,7 @@ func TestReplayNamesTamperedReceipt(t *testing.T) {
 // TestReplayHeaderMismatches alters source blocks in flight (re-signed
 // where the signature must still hold) and checks each is named.
 func TestReplayHeaderMismatches(t *testing.T) {
+	t.Parallel()
 	src := newEnv(t)
 	buildHistory(src)
 	ctx := context.Background()
@@ -216,6 +221,7 @@ func TestReplayHeaderMismatches(t *testing.T) {
 }
 
 func TestDeterminismAcrossLedgers(t *testing.T) {
+	t.Parallel()
 	a, b := newEnv(t), newEnv(t)
 	buildHistory(a)
 	buildHistory(b)

@@ -93,7 +93,7 @@ func benchCompute(b *testing.B, cfg Config) {
 	m := mustLoad(b, rt, buildtest.Wasm(b, "runtime/testdata/contracts/spin"))
 	env := testEnv()
 	env.GasLimit = 1 << 40
-	args := []byte(`{"n":200000}`)
+	args := []byte(`{"n":1000000}`)
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
@@ -105,10 +105,16 @@ func benchCompute(b *testing.B, cfg Config) {
 }
 
 // BenchmarkComputeMetered runs CPU-bound contract code with gas metering.
-func BenchmarkComputeMetered(b *testing.B) { benchCompute(b, NewConfig()) }
+// Both compute benchmarks reset by copying, the only mode the unmetered
+// module supports, so that they differ in metering alone.
+func BenchmarkComputeMetered(b *testing.B) {
+	benchCompute(b, NewConfig().WithIsolation(IsolationCopy))
+}
 
 // BenchmarkComputeUnmetered runs the same code without instrumentation.
-func BenchmarkComputeUnmetered(b *testing.B) { benchCompute(b, NewConfig().WithoutMetering()) }
+func BenchmarkComputeUnmetered(b *testing.B) {
+	benchCompute(b, NewConfig().WithoutMetering().WithIsolation(IsolationCopy))
+}
 
 // BenchmarkColdLoad loads an already deployed contract in a new Runtime
 // over a warm disk cache, as a restarted node does. The setup reports the

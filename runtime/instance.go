@@ -153,20 +153,13 @@ func (inst *instance) close(ctx context.Context) {
 }
 
 // takeSnapshot records the instance's current memory and globals.
-func (inst *instance) takeSnapshot(withImage bool) (*snapshot, error) {
+func (inst *instance) takeSnapshot() *snapshot {
 	buf, _ := inst.mem.Read(0, inst.mem.Size())
 	snap := &snapshot{mem: append([]byte(nil), buf...), globals: make([]uint64, len(inst.globals))}
 	for i, g := range inst.globals {
 		snap.globals[i] = g.Get()
 	}
-	if withImage {
-		img, err := newSnapshotImage(snap.mem)
-		if err != nil {
-			return nil, err
-		}
-		snap.image = img
-	}
-	return snap, nil
+	return snap
 }
 
 // heapMemory is a fixed-address linear memory on the Go heap.

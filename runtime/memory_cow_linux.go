@@ -3,7 +3,10 @@
 package runtime
 
 import (
+	"encoding/binary"
 	"fmt"
+	"os"
+	"sync"
 	"unsafe"
 
 	"github.com/tetratelabs/wazero/experimental"
@@ -11,6 +14,16 @@ import (
 )
 
 const cowSupported = true
+
+// openPagemap opens /proc/self/pagemap once per process. It is a handle to
+// a kernel interface, not mutable state: every reader uses ReadAt.
+var openPagemap = sync.OnceValue(func() *os.File {
+	f, err := os.Open("/proc/self/pagemap")
+	if err != nil {
+		return nil
+	}
+	return f
+})
 
 // snapshotImage holds a post-init memory image in a memfd so instances can
 // map it copy-on-write.
@@ -52,7 +65,10 @@ func (s *snapshotImage) close() {
 // snapshot image privately: a call's writes create private copies that
 // reset drops again.
 type cowMemory struct {
-	region []byte
+	region   []byte
+	pagemap  *os.File // shared, read with ReadAt; nil if unavailable
+	pageSize int
+	pmBuf    []byte
 }
 
 var _ experimental.LinearMemory = (*cowMemory)(nil)
@@ -65,7 +81,7 @@ func newCoWMemory(maxBytes uint64) (*cowMemory, error) {
 	if err != nil {
 		return nil, fmt.Errorf("runtime: reserve linear memory: %w", err)
 	}
-	return &cowMemory{region: b}, nil
+	return &cowMemory{region: b, pagemap: openPagemap(), pageSize: unix.Getpagesize()}, nil
 }
 
 func (m *cowMemory) Reallocate(size uint64) []byte {
@@ -97,12 +113,61 @@ func (m *cowMemory) mapImage(img *snapshotImage) error {
 
 // reset drops every private page in the first n bytes: image pages read
 // the image again, pages past it read zero.
+//
+// Only the pages the call wrote are dropped when the kernel's page map says
+// which they are (a written page of a private file mapping is anonymous):
+// pages the call merely read stay mapped, so the next call does not fault
+// them in again. Without /proc/self/pagemap the whole range is dropped.
 func (m *cowMemory) reset(n int) error {
 	if n == 0 {
+		return nil
+	}
+	if m.pagemap != nil && m.dropWritten(n) {
 		return nil
 	}
 	if err := unix.Madvise(m.region[:n], unix.MADV_DONTNEED); err != nil {
 		return fmt.Errorf("runtime: reset linear memory: %w", err)
 	}
 	return nil
+}
+
+// Page map entry bits (Documentation/admin-guide/mm/pagemap.rst).
+const (
+	pmPresent  = 1 << 63
+	pmFileOrSh = 1 << 61
+)
+
+// dropWritten drops the written pages in the first n bytes, reporting
+// false if the page map could not be read.
+func (m *cowMemory) dropWritten(n int) bool {
+	ps := m.pageSize
+	pages := (n + ps - 1) / ps
+	if cap(m.pmBuf) < pages*8 {
+		m.pmBuf = make([]byte, pages*8)
+	}
+	buf := m.pmBuf[:pages*8]
+	base := int64(uintptr(unsafe.Pointer(&m.region[0]))/uintptr(ps)) * 8
+	if k, err := m.pagemap.ReadAt(buf, base); err != nil || k != len(buf) {
+		return false
+	}
+	runStart := -1
+	flush := func(end int) bool {
+		if runStart >= 0 {
+			if unix.Madvise(m.region[runStart*ps:end*ps], unix.MADV_DONTNEED) != nil {
+				return false
+			}
+			runStart = -1
+		}
+		return true
+	}
+	for i := 0; i < pages; i++ {
+		e := binary.LittleEndian.Uint64(buf[i*8:])
+		written := e&pmPresent != 0 && e&pmFileOrSh == 0
+		if written && runStart < 0 {
+			runStart = i
+		} else if !written && !flush(i) {
+			return false
+		}
+	}
+	return flush(pages)
 }

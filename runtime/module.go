@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	goruntime "runtime"
@@ -69,6 +70,9 @@ func (m *Module) acquire(ctx context.Context) (*instance, error) {
 		return inst, nil
 	}
 	m.mu.Unlock()
+	if m.rt.cfg.unmetered {
+		return nil, errors.New("runtime: an unmetered module serves one call at a time")
+	}
 	inst, err := m.instantiate(ctx, m.cow)
 	if err != nil {
 		return nil, err

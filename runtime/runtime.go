@@ -266,7 +266,14 @@ func (r *Runtime) initialise(ctx context.Context, m *Module) error {
 		}
 		return &DeployError{Code: DeployInitFailed, Msg: fmt.Sprintf("start function: %s", initFailure(cs, err))}
 	}
-	defer tmpl.close(ctx)
+	if r.cfg.unmetered {
+		// The original module's globals are not exported, so no other
+		// instance can be brought to the snapshot: this one is the only
+		// instance, reset by memory alone (benchmarks only).
+		m.idle = append(m.idle, tmpl)
+	} else {
+		defer tmpl.close(ctx)
+	}
 	if m.meta.HasInitialize {
 		if tmpl.gas != nil {
 			tmpl.gas.Set(min(r.cfg.initGas, math.MaxInt64))
@@ -283,12 +290,47 @@ func (r *Runtime) initialise(ctx context.Context, m *Module) error {
 			return &DeployError{Code: DeployInitFailed, Msg: "_initialize: " + initFailure(cs, callErr)}
 		}
 	}
-	snap, err := tmpl.takeSnapshot(m.cow)
+	snap, err := r.warmUp(cs, tmpl)
 	if err != nil {
 		return err
 	}
+	if m.cow {
+		if snap.image, err = newSnapshotImage(snap.mem); err != nil {
+			return err
+		}
+	}
 	m.snap = snap
 	return nil
+}
+
+// warmUpMethod is called once after initialisation, before the snapshot.
+const warmUpMethod = "mesh.methods"
+
+// warmUp calls the reserved read-only method mesh.methods once on the
+// initialised instance and snapshots after it if it succeeded, or before
+// it otherwise. Go's heap is full right after initialisation, so without
+// this every call would grow memory, and an instance whose memory grew
+// cannot be reused. The warm-up's allocations leave free heap space in the
+// snapshot, and it fills the reflection caches every call would otherwise
+// rebuild. Both are pure functions of the code, so every node takes the
+// same snapshot.
+func (r *Runtime) warmUp(cs *callState, tmpl *instance) (*snapshot, error) {
+	before := tmpl.takeSnapshot()
+	cs.begin(cs.Context, Env{ReadOnly: true, GasLimit: r.cfg.initGas}, warmUpMethod, nil, nil)
+	if tmpl.gas != nil {
+		tmpl.gas.Set(min(r.cfg.initGas, math.MaxInt64))
+		tmpl.depth.Set(0)
+	}
+	tmpl.stack[0] = 0
+	callErr := tmpl.call.CallWithStack(cs, tmpl.stack[:])
+	if cs.hostErr != nil {
+		return nil, cs.hostErr
+	}
+	snap := before
+	if callErr == nil && cs.fail == "" && tmpl.stack[0] == statusOK {
+		snap = tmpl.takeSnapshot()
+	}
+	return snap, nil
 }
 
 func initFailure(cs *callState, err error) string {

@@ -4,10 +4,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"sync"
 	"syscall"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/meshledger/meshledger/ledger/proof"
@@ -71,11 +72,24 @@ func loadFixture(b *testing.B, n int) *fixture {
 	if f, ok := fixtures.byKeys[n]; ok {
 		return f
 	}
-	dir, err := os.MkdirTemp("", "state-bench-")
+	dir, reuse, err := fixtureDir(n)
 	if err != nil {
 		b.Fatal(err)
 	}
-	fixtures.dirs = append(fixtures.dirs, dir)
+	if reuse {
+		kv, err := storage.Open(dir, storage.Options{CacheMB: 256})
+		if err != nil {
+			b.Fatal(err)
+		}
+		f := &fixture{kv: kv, db: New(kv, Options{}), n: n, rng: rand.New(rand.NewPCG(uint64(n), 7))}
+		if f.root, err = f.db.LatestRoot(); err != nil {
+			b.Fatal(err)
+		}
+		// Heights continue from a large offset; they only key history.
+		f.next = 1 << 32
+		fixtures.byKeys[n] = f
+		return f
+	}
 	kv, err := storage.Open(dir, storage.Options{NoSync: true, CacheMB: 256})
 	if err != nil {
 		b.Fatal(err)
@@ -96,8 +110,33 @@ func loadFixture(b *testing.B, n int) *fixture {
 		b.Fatal(err)
 	}
 	f.db = New(f.kv, Options{})
+	if err := os.WriteFile(filepath.Join(dir, readyMarker), nil, 0o600); err != nil {
+		b.Fatal(err)
+	}
 	fixtures.byKeys[n] = f
 	return f
+}
+
+const readyMarker = "BENCH-FIXTURE-READY"
+
+// fixtureDir returns where the n-key fixture lives. By default it is a
+// fresh temporary directory removed when the process ends. With
+// STATE_BENCH_DIR set, fixtures are kept there between runs and reused
+// (reuse=true) when complete, which saves the bulk load when iterating on
+// performance.
+func fixtureDir(n int) (dir string, reuse bool, err error) {
+	if base := os.Getenv("STATE_BENCH_DIR"); base != "" {
+		dir = filepath.Join(base, fmt.Sprintf("keys-%d", n))
+		if _, err := os.Stat(filepath.Join(dir, readyMarker)); err == nil {
+			return dir, true, nil
+		}
+		return dir, false, os.RemoveAll(dir)
+	}
+	dir, err = os.MkdirTemp("", "state-bench-")
+	if err == nil {
+		fixtures.dirs = append(fixtures.dirs, dir)
+	}
+	return dir, false, err
 }
 
 func (f *fixture) commit(b *testing.B, changes []Change) {

@@ -144,7 +144,7 @@ func (c *Client) Submit(ctx context.Context, op Op) (*tx.Tx, error) {
 			if sendErr != nil {
 				return 0, false
 			}
-			_, sendErr = c.SendTx(ctx, signed)
+			sendErr = c.sendInWindow(ctx, signed)
 			if sendErr == nil {
 				return 1, false
 			}
@@ -162,6 +162,29 @@ func (c *Client) Submit(ctx context.Context, op Op) (*tx.Tx, error) {
 		}
 		if !isNonceError(sendErr) || attempt >= maxNonceRetries {
 			return nil, sendErr
+		}
+	}
+}
+
+// maxWindowWaits bounds how often one submission waits for the node's
+// pending window (nonce_too_high) to move.
+const maxWindowWaits = 20
+
+// sendInWindow sends t, waiting while the node refuses it as too far ahead
+// of the committed nonce: that is backpressure (earlier transactions of the
+// key are still pending), and blocks move the window on their own.
+func (c *Client) sendInWindow(ctx context.Context, t *tx.Tx) error {
+	for try := 1; ; try++ {
+		_, err := c.SendTx(ctx, t)
+		if err == nil || !IsCode(err, string(api.CodeNonceTooHigh)) || try >= maxWindowWaits {
+			return err
+		}
+		tm := time.NewTimer(c.retry.backoff(try, 0))
+		select {
+		case <-ctx.Done():
+			tm.Stop()
+			return errors.Join(err, ctx.Err())
+		case <-tm.C:
 		}
 	}
 }
@@ -217,16 +240,19 @@ func (c *Client) SubmitBatch(ctx context.Context, ops []Op) ([]BatchResult, erro
 			var ae *APIError
 			return 0, !errors.As(err, &ae) || ae.Retryable()
 		}
+		used, refused := uint64(len(items)), false
 		for i := range items {
 			res[i].Tx = txs[i]
-			if items[i].Error != nil {
-				res[i].Err = &APIError{Status: items[i].HTTPStatus, Code: string(items[i].Error.Code), Message: items[i].Error.Message}
-				// The node stops nothing after a refused item: those
-				// later items now wait on a nonce that will be reused.
-				return uint64(i), true
+			if e := items[i].Error; e != nil {
+				res[i].Err = &APIError{Status: items[i].HTTPStatus, Code: string(e.Code), Message: e.Message}
+				if !refused {
+					used, refused = uint64(i), true
+				}
 			}
 		}
-		return uint64(len(items)), false
+		// After a refusal the nonces at and past it are in an unknown mix
+		// of used and free: re-read them.
+		return used, refused
 	})
 	if err != nil {
 		return nil, err

@@ -16,6 +16,19 @@ type fastResult struct{ N int }
 
 func (f *fastResult) AppendJSON(b []byte) []byte { return fmt.Appendf(b, `{"fast":%d}`, f.N) }
 
+// fastArgs decodes only the literal 1 itself, and scribbles on itself
+// when it gives up, to prove the SDK starts the slow path from zero.
+type fastArgs struct{ N int }
+
+func (f *fastArgs) DecodeJSONFast(data []byte) bool {
+	if string(data) == "1" {
+		f.N = 1
+		return true
+	}
+	f.N = 99
+	return false
+}
+
 type sizeArgs struct {
 	Size int `json:"size"`
 }
@@ -89,6 +102,7 @@ func init() {
 	contract.Method("has", func(ctx *contract.Context, key string) (bool, error) {
 		return ctx.Has([]byte(key)), nil
 	})
+	contract.Method("fastargs", func(_ *contract.Context, a fastArgs) (int, error) { return a.N, nil })
 	contract.Method("gas", func(ctx *contract.Context, _ struct{}) (uint64, error) { return ctx.GasLeft(), nil })
 }
 
@@ -191,5 +205,24 @@ func TestHasAndGas(t *testing.T) {
 	var gas uint64
 	if err := h.Query("gas", nil).Decode(&gas); err != nil || gas != 123 {
 		t.Fatalf("gas %d %v", gas, err)
+	}
+}
+
+func TestFastJSONDecoderFallsBack(t *testing.T) {
+	tests := []struct {
+		args string
+		code string
+		want string
+	}{
+		{`1`, contracttest.CodeOK, `1`},
+		{`{"N":5}`, contracttest.CodeOK, `5`},
+		{`{}`, contracttest.CodeOK, `0`},
+		{`{"M":5}`, contracttest.CodeBadArgs, ``},
+	}
+	for _, tc := range tests {
+		res := contracttest.New().Call("fastargs", []byte(tc.args))
+		if res.Code != tc.code || (res.OK && string(res.Return) != tc.want) {
+			t.Errorf("fastargs %s: %s %q %s", tc.args, res.Code, res.Message, res.Return)
+		}
 	}
 }

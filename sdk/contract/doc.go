@@ -26,6 +26,13 @@
 // result when not registered, and mesh.methods lists the registered names
 // in ascending order.
 //
+// Performance: in Wasm every call starts from the post-initialisation
+// memory image, so work done during init is free for calls. The SDK
+// prepares the Go heap there, Method warms encoding/json's caches for its
+// argument and result types, and Warm does so for other types. Types on a
+// hot path can skip reflection entirely by implementing JSONAppender
+// (results, events) and FastJSONDecoder (arguments).
+//
 // Outside Wasm the same API runs against a host written in Go, which is
 // how contracttest's mock host executes contracts under plain go test.
 //

@@ -48,8 +48,8 @@ var registry = map[string]handler{}
 // function of the contract's main package.
 //
 // The call's arguments are JSON-decoded into A (unknown fields are rejected;
-// empty arguments leave A at its zero value); a decoding failure fails the
-// call as bad_args. A non-nil error fails the call with the error's text as
+// empty arguments leave A at its zero value; a FastJSONDecoder is tried
+// first); a decoding failure fails the call as bad_args. A non-nil error fails the call with the error's text as
 // its message, discarding the call's writes and events. Otherwise R is
 // JSON-encoded as the call's return data.
 //
@@ -68,7 +68,11 @@ func Method[A, R any](name string, fn func(*Context, A) (R, error)) {
 	resultIsPtr := reflect.TypeFor[R]().Kind() == reflect.Pointer
 	registry[name] = func(c *Context, args []byte) int32 {
 		var a A
-		if len(args) > 0 {
+		if fd, ok := any(&a).(FastJSONDecoder); ok && len(args) > 0 && fd.DecodeJSONFast(args) {
+			// Decoded without reflection.
+		} else if len(args) > 0 {
+			var zero A
+			a = zero // a failed fast decode may have written to it
 			if err := decodeArgs(args, &a); err != nil {
 				c.setMessage("bad args for " + name + ": " + err.Error())
 				return statusBadArgs
@@ -96,6 +100,16 @@ func Method[A, R any](name string, fn func(*Context, A) (R, error)) {
 	var a A
 	var r R
 	Warm(a, r)
+}
+
+// FastJSONDecoder is implemented (on the pointer) by argument types that
+// decode their usual JSON shape without reflection, which in Wasm costs a
+// fraction of encoding/json. DecodeJSONFast must return true only if it
+// decoded data exactly as the SDK's strict encoding/json decoding would
+// have; on false the SDK decodes with encoding/json instead, so a fast
+// decoder may accept just the canonical shape and leave the rest.
+type FastJSONDecoder interface {
+	DecodeJSONFast(data []byte) bool
 }
 
 // JSONAppender is implemented by result and event types that encode

@@ -2,10 +2,10 @@ package httpapi_test
 
 import (
 	"context"
-	"math/big"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -44,7 +44,9 @@ func wantError(t *testing.T, r nodetest.Response, status int, code api.Code) {
 	}
 }
 
-func encode(t *testing.T, x *tx.Tx) []byte {
+func encode(t *testing.T, x *tx.Tx) []byte { return encodeB(t, x) }
+
+func encodeB(t testing.TB, x *tx.Tx) []byte {
 	t.Helper()
 	b, err := json.Marshal(x)
 	if err != nil {
@@ -59,7 +61,7 @@ func encode(t *testing.T, x *tx.Tx) []byte {
 var emptyModule = []byte("\x00asm\x01\x00\x00\x00")
 
 // call signs a generic transaction: a deploy of emptyModule.
-func call(t *testing.T, a *nodetest.Account, chainID uint64, nonce, gas uint64) *tx.Tx {
+func call(t testing.TB, a *nodetest.Account, chainID uint64, nonce, gas uint64) *tx.Tx {
 	t.Helper()
 	d := tx.Deploy{From: a.Addr, Nonce: nonce, Name: "empty", GasLimit: gas}
 	s, err := tx.SignDeploy(d, emptyModule, chainID, a.Key)

@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
@@ -19,11 +18,6 @@ import (
 // The OpenAPI 3 document is generated from the route table and the sdk/api
 // types by reflection, so it cannot drift from what is served.
 
-var openAPIOnce = struct {
-	sync.Mutex
-	doc map[*Server][]byte
-}{doc: map[*Server][]byte{}}
-
 func (s *Server) handleOpenAPI(c echo.Context) error {
 	return c.JSONBlob(http.StatusOK, s.OpenAPI())
 }
@@ -31,18 +25,15 @@ func (s *Server) handleOpenAPI(c echo.Context) error {
 // OpenAPI returns the OpenAPI 3.0 document of the routes this server
 // serves.
 func (s *Server) OpenAPI() []byte {
-	openAPIOnce.Lock()
-	defer openAPIOnce.Unlock()
-	if b, ok := openAPIOnce.doc[s]; ok {
-		return b
-	}
-	b, err := json.MarshalIndent(buildOpenAPI(s.routes), "", "  ")
-	if err != nil {
-		// Only reachable by a programming error in the schema builder.
-		panic(err)
-	}
-	openAPIOnce.doc[s] = b
-	return b
+	s.openAPIOnce.Do(func() {
+		b, err := json.MarshalIndent(buildOpenAPI(s.routes), "", "  ")
+		if err != nil {
+			// Only reachable by a programming error in the schema builder.
+			panic(err)
+		}
+		s.openAPI = b
+	})
+	return s.openAPI
 }
 
 // OpenAPIPath converts an Echo path (":name") to OpenAPI form ("{name}").

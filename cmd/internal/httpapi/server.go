@@ -127,6 +127,9 @@ type Server struct {
 	routes  []route
 	genesis common.Hash // hash of block 0
 
+	openAPIOnce sync.Once
+	openAPI     []byte
+
 	waits   chan struct{} // semaphore of concurrent waits
 	streams chan struct{} // semaphore of concurrent streams
 

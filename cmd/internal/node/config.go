@@ -45,6 +45,11 @@ type Config struct {
 	// QueryGasCap bounds read-only queries (default 100,000,000 gas).
 	QueryGasCap uint64
 
+	// OnStart, when set, is called by Run once the node serves: the CLI
+	// prints the URL, the node address and, on a first development run,
+	// the development key (Node.KeyHex).
+	OnStart func(*Node)
+
 	// ShutdownTimeout bounds the HTTP drain in Close (default 10s).
 	ShutdownTimeout time.Duration
 	Logger          *slog.Logger

@@ -234,6 +234,9 @@ func Run(ctx context.Context, cfg Config) error {
 	if err := n.Start(); err != nil {
 		return errors.Join(err, n.Close(context.WithoutCancel(ctx)))
 	}
+	if cfg.OnStart != nil {
+		cfg.OnStart(n)
+	}
 	<-ctx.Done()
 	return n.Close(context.WithoutCancel(ctx))
 }

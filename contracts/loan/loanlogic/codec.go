@@ -185,3 +185,10 @@ func (p *parser) int(dst *int64) bool {
 	p.i = j
 	return true
 }
+
+// DecodeJSONFast decodes the canonical {"id":...,"amount":...} shape
+// (contract.FastJSONDecoder); anything else is left to encoding/json.
+func (r *PayRequest) DecodeJSONFast(data []byte) bool {
+	p := parser{data: data}
+	return p.lit(`{"id":`) && p.str(&r.ID) && p.lit(`,"amount":`) && p.int(&r.Amount) && p.lit(`}`) && p.i == len(data)
+}

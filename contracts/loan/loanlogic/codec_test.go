@@ -1,7 +1,9 @@
 package loanlogic
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"testing"
 
 	"github.com/meshledger/meshledger/sdk/contract"
@@ -88,6 +90,58 @@ func FuzzLoanCodec(f *testing.F) {
 			if got := slow.AppendJSON(nil); string(got) != string(want) {
 				t.Fatalf("AppendJSON %s, json.Marshal %s", got, want)
 			}
+		}
+	})
+}
+
+// strictDecode is the SDK's decoding of arguments.
+func strictDecode(data []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		return err
+	}
+	if d.More() {
+		return errors.New("trailing data")
+	}
+	return nil
+}
+
+func TestPayRequestDecodeJSONFast(t *testing.T) {
+	tests := []struct {
+		in   string
+		ok   bool
+		want PayRequest
+	}{
+		{`{"id":"L-1","amount":1000}`, true, PayRequest{"L-1", 1000}},
+		{`{"id":"L-1","amount":-7}`, true, PayRequest{"L-1", -7}},
+		{`{"amount":1000,"id":"L-1"}`, false, PayRequest{}},
+		{`{"id":"L-1", "amount":1000}`, false, PayRequest{}},
+		{`{"id":"L-1","amount":1000}x`, false, PayRequest{}},
+		{`{"id":"L\"","amount":1}`, false, PayRequest{}},
+		{`{"id":"L-1","amount":1.5}`, false, PayRequest{}},
+	}
+	for _, tc := range tests {
+		var r PayRequest
+		if ok := r.DecodeJSONFast([]byte(tc.in)); ok != tc.ok || (ok && r != tc.want) {
+			t.Errorf("DecodeJSONFast(%s) = %v %+v, want %v %+v", tc.in, ok, r, tc.ok, tc.want)
+		}
+	}
+}
+
+// FuzzPayRequestDecode holds the fast argument decoder to the SDK's strict
+// encoding/json decoding.
+func FuzzPayRequestDecode(f *testing.F) {
+	f.Add([]byte(`{"id":"L-1","amount":1000}`))
+	f.Add([]byte(`{"id":"","amount":-0}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var fast PayRequest
+		if !fast.DecodeJSONFast(data) {
+			return
+		}
+		var slow PayRequest
+		if err := strictDecode(data, &slow); err != nil || slow != fast {
+			t.Fatalf("fast %+v, strict %+v (%v)", fast, slow, err)
 		}
 	})
 }

@@ -1,0 +1,30 @@
+// Package runtime runs meshledger contracts: WebAssembly modules built from
+// Go (GOOS=wasip1, -buildmode=c-shared) executed by wazero under the ABI of
+// docs/abi.md.
+//
+// A Runtime validates and instruments a module once (deterministic gas,
+// call depth, canonical NaNs; see internal/wasm), compiles it, runs its
+// initialisation once under Config.InitGas, snapshots the result and keeps
+// the Module in a bounded LRU. With a cache directory, the instrumented
+// bytes and wazero's compiled code are kept on disk, so a restarted node
+// neither re-instruments nor recompiles (LoadCached finds a module by code
+// hash alone).
+//
+// Guarantees:
+//   - A call's Result (code, message, return data, gas, events, writes,
+//     reads) is a pure function of the code, the Env, the method, the
+//     arguments and the State. Both engines give identical Results.
+//   - Every call starts from the same post-initialisation snapshot of
+//     linear memory and every mutable global; nothing one call does is
+//     visible to another.
+//   - Contract failures are Result codes, never Go errors; a Go error means
+//     the host failed (cancelled context, state read error, engine fault)
+//     and the call must not be recorded.
+//   - Module.Call is safe for concurrent use: each call runs on its own
+//     pooled instance.
+//
+// It must never let wall-clock time, real randomness, the file system, map
+// iteration order or scheduling reach a contract, and never write to the
+// State it is given: writes are returned in Result.Writes for the caller
+// to apply.
+package runtime
