@@ -46,7 +46,7 @@ func startNet(t *testing.T, deployLoan bool) *testNet {
 }
 
 func ctx(t *testing.T) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	c, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	t.Cleanup(cancel)
 	return c
 }
@@ -58,8 +58,26 @@ func loanArgs(id string, borrower, servicer common.Address) map[string]any {
 	}
 }
 
-func TestClientSubmitWaitAndVerify(t *testing.T) {
+// TestClientAgainstNode runs the client's tests against one real node:
+// starting one and deploying the loan contract is the slow part.
+func TestClientAgainstNode(t *testing.T) {
 	tn := startNet(t, true)
+	for _, tt := range []struct {
+		name string
+		fn   func(*testing.T, *testNet)
+	}{
+		{"SubmitWaitAndVerify", testClientSubmitWaitAndVerify},
+		{"ConcurrentSubmittersNoNonceGaps", testClientConcurrentSubmittersNoNonceGaps},
+		{"ResyncsAfterForeignSubmitter", testClientResyncsAfterForeignSubmitter},
+		{"Batch", testClientBatch},
+		{"EventsFromNode", testClientEventsFromNode},
+		{"NotFound", testClientNotFound},
+	} {
+		t.Run(tt.name, func(t *testing.T) { tt.fn(t, tn) })
+	}
+}
+
+func testClientSubmitWaitAndVerify(t *testing.T, tn *testNet) {
 	c := tn.admin
 	borrower, _ := client.GenerateKey()
 	rec, err := c.Call(ctx(t), tn.loan, "create", loanArgs("L1", borrower.Address(), c.Key().Address()))
@@ -154,10 +172,13 @@ func TestClientSubmitWaitAndVerify(t *testing.T) {
 	})
 }
 
-func TestClientConcurrentSubmittersNoNonceGaps(t *testing.T) {
-	tn := startNet(t, true)
+func testClientConcurrentSubmittersNoNonceGaps(t *testing.T, tn *testNet) {
 	c := tn.admin
 	const workers, each = 24, 4
+	start, err := c.Account(ctx(t), c.Key().Address())
+	if err != nil {
+		t.Fatal(err)
+	}
 	var wg sync.WaitGroup
 	hashes := make(chan common.Hash, workers*each)
 	errs := make(chan error, workers*each)
@@ -196,18 +217,17 @@ func TestClientConcurrentSubmittersNoNonceGaps(t *testing.T) {
 	}
 	sort.Slice(nonces, func(i, j int) bool { return nonces[i] < nonces[j] })
 	for i, n := range nonces {
-		if n != uint64(i)+1 { // nonce 0 deployed the contract
+		if n != start.PendingNonce+uint64(i) {
 			t.Fatalf("nonces = %v: gap or repeat at %d", nonces, i)
 		}
 	}
 	acct, err := c.Account(ctx(t), c.Key().Address())
-	if err != nil || acct.Nonce != workers*each+1 {
-		t.Fatalf("account = %+v, %v; want nonce %d", acct, err, workers*each+1)
+	if err != nil || acct.Nonce != start.PendingNonce+workers*each {
+		t.Fatalf("account = %+v, %v; want nonce %d", acct, err, start.PendingNonce+workers*each)
 	}
 }
 
-func TestClientResyncsAfterForeignSubmitter(t *testing.T) {
-	tn := startNet(t, true)
+func testClientResyncsAfterForeignSubmitter(t *testing.T, tn *testNet) {
 	// A second client with the same key moves the nonce behind the first
 	// client's back; the first must recover by re-reading it.
 	other, err := client.New(tn.node.URL(), client.WithKey(tn.admin.Key()))
@@ -222,8 +242,7 @@ func TestClientResyncsAfterForeignSubmitter(t *testing.T) {
 	}
 }
 
-func TestClientBatch(t *testing.T) {
-	tn := startNet(t, true)
+func testClientBatch(t *testing.T, tn *testNet) {
 	me := tn.admin.Key().Address()
 	var ops []client.Op
 	for i := range 10 {
@@ -265,17 +284,21 @@ func TestClientBatch(t *testing.T) {
 // json_ is bytes that are not valid JSON, to check args validation.
 func json_(t *testing.T) []byte { return []byte("{not json") }
 
-func TestClientEventsFromNode(t *testing.T) {
-	tn := startNet(t, true)
+func testClientEventsFromNode(t *testing.T, tn *testNet) {
 	me := tn.admin.Key().Address()
+	var from uint64
 	for i := range 2 {
-		if _, err := tn.admin.Call(ctx(t), tn.loan, "create", loanArgs(fmt.Sprintf("E%d", i), me, me)); err != nil {
+		rec, err := tn.admin.Call(ctx(t), tn.loan, "create", loanArgs(fmt.Sprintf("E%d", i), me, me))
+		if err != nil {
 			t.Fatal(err)
+		}
+		if i == 0 {
+			from = rec.Receipt.Height
 		}
 	}
 	var names []string
 	var last api.EventID
-	err := tn.admin.Subscribe(ctx(t), client.EventFilter{FromHeight: 1, Contract: &tn.loan}, func(ev client.StreamEvent) error {
+	err := tn.admin.Subscribe(ctx(t), client.EventFilter{FromHeight: from, Contract: &tn.loan}, func(ev client.StreamEvent) error {
 		if !last.Less(ev.ID) && last != (api.EventID{}) {
 			t.Fatalf("out of order: %s after %s", ev.ID, last)
 		}
@@ -307,8 +330,7 @@ func TestClientEventsFromNode(t *testing.T) {
 	}
 }
 
-func TestClientNotFound(t *testing.T) {
-	tn := startNet(t, false)
+func testClientNotFound(t *testing.T, tn *testNet) {
 	_, err := tn.admin.Tx(ctx(t), common.Hash{1})
 	if !client.IsNotFound(err) || !client.IsCode(err, string(api.CodeNotFound)) {
 		t.Fatalf("Tx(unknown) = %v", err)

@@ -1,0 +1,30 @@
+// Package ledger is a node's chain: it executes blocks of signed
+// transactions against Wasm contracts and keeps blocks, transactions,
+// receipts, indexes, contract code and metadata, and contract state (under a
+// Merkle-Patricia trie) in one LevelDB store, serving them with proofs.
+//
+// One executor. ApplyBlock (a solo producer or a BFT engine) and
+// ReplayBlock (an auditor rebuilding a store) run the same function,
+// execute; ApplyBlock signs the resulting header, ReplayBlock compares it
+// with the original one. There is no other way to make a block.
+//
+// Guarantees:
+//   - Determinism: a block's header, receipts and state depend only on the
+//     parent block and the proposal (time, proposer, transactions), never on
+//     maps, clocks or scheduling. Signature recovery runs in parallel;
+//     everything that decides an outcome runs sequentially in proposal order.
+//   - Atomicity: every byte a block writes (trie nodes, flat state, history,
+//     header, transactions, receipts, indexes, code, metadata, the latest
+//     pointer) goes into one LevelDB batch written with sync. After a crash
+//     the store holds the previous block or the new one, never a mix; Open
+//     checks the latest header's state root against the state.
+//   - A transaction either is Rejected (left out, no trace, nonce unused) or
+//     gets a receipt (nonce consumed, gas counted); a failed receipt has no
+//     state writes and no events.
+//
+// It must never let a host failure (I/O error, cancelled context, engine
+// fault) become a receipt: those abort the block and commit nothing. It must
+// never write to the store outside a block batch, except the genesis batch.
+//
+// docs/ledger.md describes the formats and rules in full.
+package ledger
