@@ -60,9 +60,11 @@ func (l *Ledger) execute(ctx context.Context, p Proposal) (*pendingBlock, error)
 		codes:     make(map[common.Hash][]byte),
 		contracts: make(map[common.Address]*contractRecord),
 	}
-	// Signatures are checked in parallel: recovery is the one costly step
-	// that needs no state. Everything after is sequential.
-	sigErrs := l.recoverAll(p.Txs)
+	// Signatures are checked in parallel, ahead of execution: recovery is
+	// the one costly step that needs no state. Everything else is
+	// sequential, in proposal order.
+	rec := l.startRecovery(p.Txs)
+	defer rec.cancel()
 	for i, t := range p.Txs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -71,8 +73,8 @@ func (l *Ledger) execute(ctx context.Context, p Proposal) (*pendingBlock, error)
 			b.reject(i, nil, fmt.Errorf("%w: nil transaction", tx.ErrMalformed))
 			continue
 		}
-		if sigErrs[i] != nil {
-			b.reject(i, t, sigErrs[i])
+		if err := rec.wait(i); err != nil {
+			b.reject(i, t, err)
 			continue
 		}
 		sender, err := t.Recover()
@@ -89,30 +91,6 @@ func (l *Ledger) execute(ctx context.Context, p Proposal) (*pendingBlock, error)
 		}
 	}
 	return b, nil
-}
-
-// recoverAll runs tx.RecoverAll over the non-nil transactions (a nil one
-// is rejected as malformed by the caller) and maps the errors back.
-func (l *Ledger) recoverAll(txs []*tx.Tx) []error {
-	valid := make([]*tx.Tx, 0, len(txs))
-	for _, t := range txs {
-		if t != nil {
-			valid = append(valid, t)
-		}
-	}
-	errs := tx.RecoverAll(valid, l.chainID, l.workers)
-	if len(valid) == len(txs) {
-		return errs
-	}
-	out := make([]error, len(txs))
-	j := 0
-	for i, t := range txs {
-		if t != nil {
-			out[i] = errs[j]
-			j++
-		}
-	}
-	return out
 }
 
 func (b *pendingBlock) reject(i int, t *tx.Tx, err error) {

@@ -29,17 +29,47 @@ var (
 // value, or nil if the nodes prove the key absent. Nodes may come in any
 // order and may include extra nodes; only hash-linked ones are used.
 func VerifyProof(root common.Hash, trieKey []byte, nodes [][]byte) ([]byte, error) {
-	if root == EmptyRoot {
-		return nil, nil
-	}
 	byHash := make(map[common.Hash][]byte, len(nodes))
 	for _, n := range nodes {
 		byHash[keccak(n)] = n
 	}
+	return walk(root, trieKey, func(h common.Hash) ([]byte, error) { return byHash[h], nil }, nil)
+}
+
+// CollectProof builds the proof of trieKey under root from a node source
+// (nil blob = missing): the nodes VerifyProof needs, root first, as
+// go-ethereum's Trie.Prove returns them, and the raw leaf value (nil if
+// absent). Servers use it to prove straight from stored node blobs,
+// without decoding them into a trie.
+func CollectProof(root common.Hash, trieKey []byte, node func(common.Hash) ([]byte, error)) (nodes [][]byte, value []byte, err error) {
+	value, err = walk(root, trieKey, node, func(blob []byte) { nodes = append(nodes, blob) })
+	return nodes, value, err
+}
+
+// walk follows trieKey from root through nodes fetched by hash, reporting
+// each fetched node to visit (if set), and returns the raw leaf value or
+// nil for a proven absence.
+func walk(root common.Hash, trieKey []byte, fetch func(common.Hash) ([]byte, error), visit func([]byte)) ([]byte, error) {
+	if root == EmptyRoot {
+		return nil, nil
+	}
+	lookup := func(h common.Hash, depth int) ([]byte, error) {
+		blob, err := fetch(h)
+		if err != nil {
+			return nil, fmt.Errorf("proof: fetch node %x: %w", h, err)
+		}
+		if blob == nil {
+			return nil, fmt.Errorf("%w: %x at depth %d", ErrMissingNode, h, depth)
+		}
+		if visit != nil {
+			visit(blob)
+		}
+		return blob, nil
+	}
 	path := keyNibbles(trieKey)
-	node, ok := byHash[root]
-	if !ok {
-		return nil, fmt.Errorf("%w: root %x", ErrMissingNode, root)
+	node, err := lookup(root, 0)
+	if err != nil {
+		return nil, err
 	}
 	for depth := 0; ; depth++ {
 		elems, err := rlp.SplitListValues(node)
@@ -96,9 +126,8 @@ func VerifyProof(root common.Hash, trieKey []byte, nodes [][]byte) ([]byte, erro
 		case len(content) == 0:
 			return nil, nil
 		case len(content) == common.HashLength:
-			h := common.BytesToHash(content)
-			if node, ok = byHash[h]; !ok {
-				return nil, fmt.Errorf("%w: %x at depth %d", ErrMissingNode, h, depth+1)
+			if node, err = lookup(common.BytesToHash(content), depth+1); err != nil {
+				return nil, err
 			}
 		default:
 			return nil, fmt.Errorf("%w: depth %d: reference of %d bytes", ErrBadNode, depth, len(content))

@@ -179,23 +179,32 @@ func decodeLeaf(leaf []byte) ([]byte, error) {
 }
 
 // Prove returns a proof of contract's key under root: of its value if
-// present, of its absence otherwise.
+// present, of its absence otherwise. It reads the stored node blobs along
+// the key's path and returns them as they are, which gives the same nodes
+// as go-ethereum's Trie.Prove without decoding and re-encoding them.
 func (db *DB) Prove(root common.Hash, contract common.Address, key []byte) (*proof.StateProof, error) {
 	root = normRoot(root)
-	tr, err := db.openTrie(root)
-	if err != nil {
-		return nil, err
-	}
-	v, ok, err := trieGet(tr, contract, key)
-	if err != nil {
-		return nil, err
-	}
 	tk := proof.StateTrieKey(contract, key)
-	var nodes nodeList
-	if err := tr.Prove(tk[:], &nodes); err != nil {
-		return nil, fmt.Errorf("state: prove %x of %s: %w", key, contract, err)
+	nodes, leaf, err := proof.CollectProof(root, tk[:], func(h common.Hash) ([]byte, error) {
+		return db.nodes.Node(common.Hash{}, nil, h)
+	})
+	if err != nil {
+		if len(nodes) == 0 && errors.Is(err, proof.ErrMissingNode) {
+			return nil, fmt.Errorf("%w: %x: %w", ErrUnknownRoot, root, err)
+		}
+		return nil, fmt.Errorf("%w: prove %x of %s: %w", ErrCorrupt, key, contract, err)
 	}
-	return &proof.StateProof{Root: root, Contract: contract, Key: bytes.Clone(key), Value: v, Exists: ok, Nodes: nodes}, nil
+	p := &proof.StateProof{Root: root, Contract: contract, Key: bytes.Clone(key), Nodes: nodes}
+	if leaf != nil {
+		if p.Value, err = decodeLeaf(leaf); err != nil {
+			return nil, err
+		}
+		p.Exists = true
+	}
+	for i, n := range p.Nodes { // blobs may be shared with the cache
+		p.Nodes[i] = bytes.Clone(n)
+	}
+	return p, nil
 }
 
 // nodeList collects proof nodes in the root-to-leaf order trie.Prove

@@ -64,6 +64,23 @@ func TestBlocksReadProve(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				// Same nodes as go-ethereum's own prover.
+				tr, err := s.db.openTrie(root)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var ref nodeList
+				if err := tr.Prove(proof.StateTrieKey(e.contract, []byte(e.key)).Bytes(), &ref); err != nil {
+					t.Fatal(err)
+				}
+				if len(ref) != len(p.Nodes) {
+					t.Fatalf("h%d %s: %d nodes, trie.Prove %d", h, e.key, len(p.Nodes), len(ref))
+				}
+				for i := range ref {
+					if !bytes.Equal(ref[i], p.Nodes[i]) {
+						t.Fatalf("h%d %s: node %d differs from trie.Prove", h, e.key, i)
+					}
+				}
 				if p.Exists != e.exists || string(p.Value) != e.value {
 					t.Errorf("h%d Prove %s: claims %q %v", h, e.key, p.Value, p.Exists)
 				}

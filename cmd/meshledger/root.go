@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/meshledger/meshledger/sdk/client"
+)
+
+// env is what a command may touch outside its arguments, injected so that
+// tests run commands in-process.
+type env struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+// app holds the global flags of one invocation.
+type app struct {
+	env
+	nodeURL    string
+	keyFile    string
+	passFile   string
+	jsonOut    bool
+	trust      []string
+	keyFlagSet bool
+}
+
+// Defaults of the global flags.
+const (
+	defaultNode    = "http://127.0.0.1:8080"
+	defaultKeyFile = "./data/node.key" // the development node's key
+	envPrefix      = "MESHLEDGER_"
+)
+
+// run executes one command line and returns the process exit code.
+func run(ctx context.Context, args []string, e env) int {
+	root := newRoot(e)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		return 130 // interrupted: not a failure worth a message
+	}
+	fmt.Fprintln(e.stderr, "error:", err)
+	var ae *client.APIError
+	if errors.As(err, &ae) {
+		return 3
+	}
+	var cf *client.CallFailedError
+	if errors.As(err, &cf) {
+		return 4
+	}
+	return 1
+}
+
+func newRoot(e env) *cobra.Command {
+	a := &app{env: e}
+	root := &cobra.Command{
+		Use:   "meshledger",
+		Short: "Run and use a meshledger node",
+		Long: `meshledger runs a node hosting deterministic WebAssembly contracts and talks to
+one over its HTTP API: deploy and call contracts, read state with proofs, follow
+lineage and events.
+
+Every flag can also be set from the environment as MESHLEDGER_<FLAG>, with
+dashes as underscores (--block-interval → MESHLEDGER_BLOCK_INTERVAL).`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if err := applyEnv(cmd.Flags(), e.getenv); err != nil {
+				return err
+			}
+			a.keyFlagSet = cmd.Flags().Changed("key")
+			return nil
+		},
+	}
+	root.SetOut(e.stdout)
+	root.SetErr(e.stderr)
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.nodeURL, "node", defaultNode, "node API base URL")
+	pf.StringVar(&a.keyFile, "key", defaultKeyFile, "signing key file (hex or keystore JSON); the node command signs blocks with it")
+	pf.StringVar(&a.passFile, "passphrase-file", "", "file holding the keystore passphrase (or set MESHLEDGER_PASSPHRASE)")
+	pf.BoolVar(&a.jsonOut, "json", false, "print machine-readable JSON")
+	pf.StringSliceVar(&a.trust, "trust", nil, "node addresses whose signed headers --verify accepts (default: the node's own address, trusted on first use)")
+
+	root.AddCommand(
+		newNodeCmd(a), newKeysCmd(a), newDeployCmd(a), newCallCmd(a), newQueryCmd(a),
+		newStateCmd(a), newHistoryCmd(a), newTxCmd(a), newBlockCmd(a), newEventsCmd(a),
+		newChainCmd(a), newContractsCmd(a), newBenchCmd(a),
+	)
+	return root
+}
+
+// applyEnv sets every flag not given on the command line from
+// MESHLEDGER_<NAME> when that variable is set.
+func applyEnv(fs *pflag.FlagSet, getenv func(string) string) error {
+	var err error
+	fs.VisitAll(func(f *pflag.Flag) {
+		if err != nil || f.Changed {
+			return
+		}
+		name := envPrefix + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := getenv(name); v != "" {
+			if e := fs.Set(f.Name, v); e != nil {
+				err = fmt.Errorf("%s=%q: %w", name, v, e)
+			}
+		}
+	})
+	return err
+}
+
+// passphrase reads the keystore passphrase: --passphrase-file, else
+// MESHLEDGER_PASSPHRASE, else empty.
+func (a *app) passphrase() (string, error) {
+	if a.passFile != "" {
+		b, err := os.ReadFile(a.passFile)
+		if err != nil {
+			return "", fmt.Errorf("passphrase: %w", err)
+		}
+		return strings.TrimRight(string(b), "\r\n"), nil
+	}
+	return a.getenv(envPrefix + "PASSPHRASE"), nil
+}
+
+// loadKey loads the --key file.
+func (a *app) loadKey() (*client.Key, error) {
+	pass, err := a.passphrase()
+	if err != nil {
+		return nil, err
+	}
+	k, err := client.LoadKeyFile(a.keyFile, pass)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) && !a.keyFlagSet {
+			return nil, fmt.Errorf("no signing key: %s does not exist (pass --key FILE, or create one with 'meshledger keys new')", filepath.Clean(a.keyFile))
+		}
+		return nil, err
+	}
+	return k, nil
+}
+
+// client returns an API client; withKey also loads the signing key.
+func (a *app) client(withKey bool) (*client.Client, error) {
+	opts := []client.Option{}
+	if withKey {
+		k, err := a.loadKey()
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, client.WithKey(k))
+	}
+	for _, s := range a.trust {
+		if !common.IsHexAddress(s) {
+			return nil, fmt.Errorf("--trust %q: not an address", s)
+		}
+		opts = append(opts, client.WithTrustedNodes(common.HexToAddress(s)))
+	}
+	return client.New(a.nodeURL, opts...)
+}
+
+// verifier returns the verifier of --trust, or, without it, one trusting
+// the node's advertised address (trust on first use), saying so on stderr.
+func (a *app) verifier(ctx context.Context, c *client.Client) (*client.Verifier, error) {
+	if len(a.trust) > 0 {
+		return c.Verifier(), nil
+	}
+	ch, err := c.Chain(ctx)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(a.stderr, "note: trusting node address %s as reported by the node (pin it with --trust)\n", ch.NodeAddress.Hex())
+	return client.NewVerifier(ch.NodeAddress), nil
+}
+
+// parseAddress parses a contract or account address argument.
+func parseAddress(what, s string) (common.Address, error) {
+	if !common.IsHexAddress(s) {
+		return common.Address{}, fmt.Errorf("%s %q: want a 0x-prefixed 20-byte hex address", what, s)
+	}
+	return common.HexToAddress(s), nil
+}
