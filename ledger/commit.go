@@ -29,6 +29,9 @@ func (l *Ledger) ApplyBlock(ctx context.Context, p Proposal, signer Signer) (*Ap
 	}
 	l.applyMu.Lock()
 	defer l.applyMu.Unlock()
+	if err := l.checkOpen(); err != nil { // closed while waiting
+		return nil, err
+	}
 	b, err := l.execute(ctx, p)
 	if err != nil {
 		return nil, err
@@ -56,23 +59,39 @@ func (b *pendingBlock) applied(sh *block.SignedHeader) *Applied {
 	return &Applied{Header: sh, TxHashes: hashes, Receipts: b.receipts, Rejected: b.rejected}
 }
 
-// seal commits the state changes into batch and builds the header.
+// seal commits the state changes into batch and builds the header. The
+// transaction and receipt roots are independent of the state root, so they
+// are hashed on another core meanwhile.
 func (l *Ledger) seal(b *pendingBlock, batch ethdb.Batch) (block.Header, error) {
+	type roots struct {
+		tx, receipt common.Hash
+		err         error
+	}
+	done := make(chan roots, 1)
+	go func() {
+		var r roots
+		b.receiptEnc, r.err = block.EncodeReceipts(b.receipts)
+		if r.err == nil {
+			r.receipt = block.DeriveRoot(b.receiptEnc)
+			r.tx = block.DeriveRoot(b.bodies())
+		}
+		done <- r
+	}()
 	root, err := l.state.Commit(b.parent.Header.StateRoot, b.height, b.changes, batch)
+	r := <-done
 	if err != nil {
 		return block.Header{}, fmt.Errorf("ledger: commit state of block %d: %w", b.height, err)
 	}
-	receiptRoot, err := block.ReceiptRoot(b.receipts)
-	if err != nil {
-		return block.Header{}, err
+	if r.err != nil {
+		return block.Header{}, fmt.Errorf("ledger: block %d: %w", b.height, r.err)
 	}
 	return block.Header{
 		ChainID:     l.chainID,
 		Height:      b.height,
 		ParentHash:  b.parent.Hash(),
 		TimeMs:      b.timeMs,
-		TxRoot:      block.DeriveRoot(b.bodies()),
-		ReceiptRoot: receiptRoot,
+		TxRoot:      r.tx,
+		ReceiptRoot: r.receipt,
 		StateRoot:   root,
 		Proposer:    b.proposer,
 	}, nil
@@ -131,10 +150,7 @@ func (l *Ledger) putBlock(b *pendingBlock, sh *block.SignedHeader, batch ethdb.B
 		if err != nil {
 			return err
 		}
-		renc, err := b.receipts[i].Encode()
-		if err != nil {
-			return err
-		}
+		renc := b.receiptEnc[i]
 		if err := put(storage.TxKey(b.height, idx), enc); err != nil {
 			return fmt.Errorf("put tx %d: %w", i, err)
 		}

@@ -38,9 +38,11 @@ type pendingBlock struct {
 	txs      []*tx.Tx
 	records  []*txRecord
 	receipts []*block.Receipt
-	changes  []state.Change
-	rejected []Rejected
-	gasUsed  uint64
+	// receiptEnc holds the receipts' encodings once seal computed them.
+	receiptEnc [][]byte
+	changes    []state.Change
+	rejected   []Rejected
+	gasUsed    uint64
 }
 
 // execute runs a proposal on top of the latest block: the one code path

@@ -80,7 +80,7 @@ func (l *Ledger) sourceBlock(height uint64) (*SourceBlock, error) {
 		sb.Receipts = []*block.Receipt{}
 	}
 	for _, r := range recs {
-		t, err := r.decodeTx(l.txLimits)
+		t, err := r.decodeTx()
 		if err != nil {
 			return nil, err
 		}

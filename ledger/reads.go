@@ -151,7 +151,7 @@ func (l *Ledger) Tx(hash common.Hash) (*TxRecord, error) {
 	for i, r := range recs {
 		bodies[i] = r.Body
 	}
-	t, err := recs[index].decodeTx(l.txLimits)
+	t, err := recs[index].decodeTx()
 	if err != nil {
 		return nil, err
 	}

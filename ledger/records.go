@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/rlp"
@@ -31,10 +32,18 @@ func decodeTxRecord(b []byte) (*txRecord, error) {
 	return &r, nil
 }
 
-// decodeTx parses a stored body without size limits beyond the defaults
-// raised to what was admitted: the body was accepted once already.
-func (r *txRecord) decodeTx(lim tx.Limits) (*tx.Tx, error) {
-	t, err := tx.DecodeRLP(r.Body, lim)
+// storedLimits decode bodies already committed: they were admitted under
+// the limits of their time, which may since have been lowered.
+func storedLimits() tx.Limits {
+	return tx.Limits{
+		MaxEnvelopeBytes: math.MaxInt32, MaxCodeBytes: math.MaxInt32,
+		MaxArgsBytes: math.MaxInt32, MaxNameBytes: math.MaxInt32,
+	}
+}
+
+// decodeTx parses a stored body.
+func (r *txRecord) decodeTx() (*tx.Tx, error) {
+	t, err := tx.DecodeRLP(r.Body, storedLimits())
 	if err != nil {
 		return nil, fmt.Errorf("%w: tx body %s: %v", storage.ErrCorrupt, r.Hash, err)
 	}

@@ -88,6 +88,9 @@ func (l *Ledger) ReplayBlock(ctx context.Context, sb *SourceBlock) (*Applied, er
 	}
 	l.applyMu.Lock()
 	defer l.applyMu.Unlock()
+	if err := l.checkOpen(); err != nil { // closed while waiting
+		return nil, err
+	}
 	parent := l.latest.Load()
 	h := sb.Header.Header
 	mm := func(what, expected, got string) *ReplayMismatch {

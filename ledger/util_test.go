@@ -1,5 +1,10 @@
 package ledger
 
-import "errors"
+import (
+	"errors"
+	"slices"
+)
 
 func errorsIs(err, target error) bool { return errors.Is(err, target) }
+
+func sortStrings(s []string) { slices.Sort(s) }

@@ -1,10 +1,13 @@
 package runtime
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -28,28 +31,48 @@ func listFiles(t *testing.T, dir string) map[string]string {
 	return out
 }
 
+// TestRestartUsesDiskCaches restarts a runtime over a warm disk cache: it
+// must neither instrument, compile nor initialise again, and its module
+// must behave as before. Both engines must also take byte-identical
+// snapshots.
 func TestRestartUsesDiskCaches(t *testing.T) {
 	code := rawGuest(t)
-	first := newTestRuntime(t, NewConfig())
-	want := mustCall(t, mustLoad(t, first, code), testEnv(), "json", "10", nil)
+	var snaps []*snapshot
+	for _, eng := range []Engine{EngineCompiler, EngineInterpreter} {
+		t.Run(fmt.Sprintf("engine=%d", eng), func(t *testing.T) {
+			cfg := NewConfig().WithEngine(eng)
+			first := newTestRuntime(t, cfg)
+			loaded := mustLoad(t, first, code)
+			want := mustCall(t, loaded, testEnv(), "json", "10", nil)
+			snaps = append(snaps, loaded.snap)
 
-	before := listFiles(t, testCacheDir)
-	restarted := newTestRuntime(t, NewConfig())
-	m, ok, err := restarted.LoadCached(context.Background(), CodeHash(code))
-	if err != nil || !ok {
-		t.Fatalf("LoadCached after restart = %v, %v", ok, err)
+			before := listFiles(t, testCacheDir)
+			restarted := newTestRuntime(t, cfg)
+			m, ok, err := restarted.LoadCached(context.Background(), CodeHash(code))
+			if err != nil || !ok {
+				t.Fatalf("LoadCached after restart = %v, %v", ok, err)
+			}
+			if st := restarted.Stats(); st.Prepared != 0 || st.DiskHits != 1 || st.Initialised != 0 || st.SnapshotHits != 1 {
+				t.Fatalf("restarted runtime stats = %+v, want no instrumentation or initialisation, one disk and one snapshot hit", st)
+			}
+			after := listFiles(t, testCacheDir)
+			for p, v := range after {
+				if before[p] != v {
+					t.Fatalf("cache file %s written on restart: the module was recompiled, re-instrumented or initialised", p)
+				}
+			}
+			for i := range 3 { // the first call runs on a new instance, later ones on a reset one
+				if got := mustCall(t, m, testEnv(), "json", "10", nil); digest(got) != digest(want) {
+					t.Fatalf("call %d after restart %s, before %s", i, digest(got), digest(want))
+				}
+				if got := mustCall(t, m, testEnv(), "counter", "", nil); string(got.Return) != "1" {
+					t.Fatalf("counter after restart = %q, want 1", got.Return)
+				}
+			}
+		})
 	}
-	if st := restarted.Stats(); st.Prepared != 0 || st.DiskHits != 1 {
-		t.Fatalf("restarted runtime stats = %+v, want no instrumentation and one disk hit", st)
-	}
-	after := listFiles(t, testCacheDir)
-	for p, v := range after {
-		if before[p] != v {
-			t.Fatalf("cache file %s written on restart: the module was recompiled or re-instrumented", p)
-		}
-	}
-	if got := mustCall(t, m, testEnv(), "json", "10", nil); digest(got) != digest(want) {
-		t.Fatalf("after restart %s, before %s", digest(got), digest(want))
+	if len(snaps) == 2 && (!bytes.Equal(snaps[0].mem, snaps[1].mem) || !slices.Equal(snaps[0].globals, snaps[1].globals)) {
+		t.Fatal("the engines took different snapshots")
 	}
 }
 
@@ -87,8 +110,8 @@ func TestModuleLRUEvicts(t *testing.T) {
 	if again := mustLoad(t, rt, codeA); again == a {
 		t.Fatal("module survived eviction from a cache of one")
 	}
-	if st := rt.Stats(); st.Initialised != 3 {
-		t.Fatalf("stats = %+v, want three initialisations", st)
+	if st := rt.Stats(); st.Initialised != 2 || st.SnapshotHits != 1 {
+		t.Fatalf("stats = %+v, want two initialisations and the reload's snapshot from disk", st)
 	}
 	// A caller still holding the evicted module can keep using it.
 	if res := mustCall(t, a, testEnv(), "x", "", nil); !res.OK() {

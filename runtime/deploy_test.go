@@ -65,8 +65,9 @@ func TestLoadIsCachedAndLoadCachedFindsIt(t *testing.T) {
 	if _, ok, err := rt.LoadCached(context.Background(), Hash{1}); ok || err != nil {
 		t.Fatalf("LoadCached(unknown) = %v, %v", ok, err)
 	}
-	if st := rt.Stats(); st.Initialised != 1 {
-		t.Fatalf("stats = %+v, want one initialisation", st)
+	// The shared disk cache may hold the snapshot from an earlier test.
+	if st := rt.Stats(); st.Initialised+st.SnapshotHits != 1 {
+		t.Fatalf("stats = %+v, want one initialisation or snapshot read", st)
 	}
 }
 

@@ -136,7 +136,7 @@ func (inst *instance) reset(snap *snapshot) (bool, error) {
 		return false, nil
 	}
 	if inst.cow != nil {
-		if err := inst.cow.reset(len(snap.mem)); err != nil {
+		if err := inst.cow.reset(snap.mem); err != nil {
 			return false, err
 		}
 	} else {
@@ -150,6 +150,19 @@ func (inst *instance) reset(snap *snapshot) (bool, error) {
 func (inst *instance) close(ctx context.Context) {
 	inst.mod.Close(ctx)
 	// wazero frees the linear memory through LinearMemory.Free.
+}
+
+// setSnapshot makes snap the state every call of m starts from.
+func (m *moduleCore) setSnapshot(snap *snapshot) error {
+	if m.cow {
+		img, err := newSnapshotImage(snap.mem)
+		if err != nil {
+			return err
+		}
+		snap.image = img
+	}
+	m.snap = snap
+	return nil
 }
 
 // takeSnapshot records the instance's current memory and globals.

@@ -62,26 +62,41 @@ func (s *snapshotImage) close() {
 
 // cowMemory is a linear memory whose whole maximum size is reserved up
 // front, so its address never changes, and whose first pages map the
-// snapshot image privately: a call's writes create private copies that
-// reset drops again.
+// snapshot image privately: a call's writes create private copies of the
+// pages it writes, which reset returns to the snapshot.
 type cowMemory struct {
 	region   []byte
-	pagemap  *os.File // shared, read with ReadAt; nil if unavailable
+	pagemap  *os.File // shared; nil if unavailable
 	pageSize int
-	pmBuf    []byte
+	// keep bounds how many private pages reset restores by copying (and
+	// keeps); private pages beyond it are dropped instead.
+	keep int
+	scan bool         // try PAGEMAP_SCAN; cleared once it fails
+	vec  []pageRegion // PAGEMAP_SCAN output, on the heap so it never moves
+	buf  []byte       // page map entries when scan is false
+	runs [][2]int
 }
 
 var _ experimental.LinearMemory = (*cowMemory)(nil)
 
+// keepResidentBytes bounds the private pages an instance keeps between
+// calls. Restoring a kept page costs a 4 KiB copy; dropping it costs a
+// madvise now and a page fault plus a copy when the next call writes it
+// again, several times more. The bound keeps the copy cheap when calls
+// write widely different pages.
+const keepResidentBytes = 1 << 20
+
 func newCoWMemory(maxBytes uint64) (*cowMemory, error) {
+	ps := unix.Getpagesize()
 	if maxBytes == 0 {
-		maxBytes = uint64(unix.Getpagesize())
+		maxBytes = uint64(ps)
 	}
 	b, err := unix.Mmap(-1, 0, int(maxBytes), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE)
 	if err != nil {
 		return nil, fmt.Errorf("runtime: reserve linear memory: %w", err)
 	}
-	return &cowMemory{region: b, pagemap: openPagemap(), pageSize: unix.Getpagesize()}, nil
+	return &cowMemory{region: b, pagemap: openPagemap(), pageSize: ps, keep: keepResidentBytes / ps,
+		scan: true, vec: make([]pageRegion, 64)}, nil
 }
 
 func (m *cowMemory) Reallocate(size uint64) []byte {
@@ -111,63 +126,98 @@ func (m *cowMemory) mapImage(img *snapshotImage) error {
 	return nil
 }
 
-// reset drops every private page in the first n bytes: image pages read
-// the image again, pages past it read zero.
+// reset returns the first len(snap) bytes to snap, whose pages the region
+// maps from the snapshot image.
 //
-// Only the pages the call wrote are dropped when the kernel's page map says
-// which they are (a written page of a private file mapping is anonymous):
-// pages the call merely read stay mapped, so the next call does not fault
-// them in again. Without /proc/self/pagemap the whole range is dropped.
-func (m *cowMemory) reset(n int) error {
+// Only private pages can differ from the image: a page the instance never
+// wrote still maps the sealed image. The kernel's page map names the
+// private pages. Up to keep of them are overwritten from snap and stay
+// mapped, so the next call writes them without a page fault; any others
+// are dropped (madvise(MADV_DONTNEED)) and read the image again. Without
+// the page map every page is dropped.
+func (m *cowMemory) reset(snap []byte) error {
+	n := len(snap)
 	if n == 0 {
 		return nil
 	}
-	if m.pagemap != nil && m.dropWritten(n) {
-		return nil
+	runs, ok := m.privateRuns(n)
+	if !ok {
+		return m.drop(0, n)
 	}
-	if err := unix.Madvise(m.region[:n], unix.MADV_DONTNEED); err != nil {
+	kept := 0
+	for _, r := range runs {
+		start, end := r[0], r[1]
+		if k := min(end-start, m.keep-kept); k > 0 {
+			copy(m.region[start*m.pageSize:(start+k)*m.pageSize], snap[start*m.pageSize:(start+k)*m.pageSize])
+			kept += k
+			start += k
+		}
+		if start < end {
+			if err := m.drop(start*m.pageSize, end*m.pageSize); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (m *cowMemory) drop(from, to int) error {
+	if err := unix.Madvise(m.region[from:to], unix.MADV_DONTNEED); err != nil {
 		return fmt.Errorf("runtime: reset linear memory: %w", err)
 	}
 	return nil
 }
 
+// privateRuns returns the runs [start, end) of private pages among the
+// first n bytes, in page numbers, in increasing order. ok is false if the
+// page map could not be read.
+func (m *cowMemory) privateRuns(n int) (runs [][2]int, ok bool) {
+	if m.pagemap == nil {
+		return nil, false
+	}
+	if m.scan {
+		return m.scanRuns(n)
+	}
+	return m.readRuns(n)
+}
+
 // Page map entry bits (Documentation/admin-guide/mm/pagemap.rst).
 const (
 	pmPresent  = 1 << 63
+	pmSwapped  = 1 << 62
 	pmFileOrSh = 1 << 61
 )
 
-// dropWritten drops the written pages in the first n bytes, reporting
-// false if the page map could not be read.
-func (m *cowMemory) dropWritten(n int) bool {
+// readRuns finds the private pages by reading one page map entry per page.
+func (m *cowMemory) readRuns(n int) ([][2]int, bool) {
 	ps := m.pageSize
 	pages := (n + ps - 1) / ps
-	if cap(m.pmBuf) < pages*8 {
-		m.pmBuf = make([]byte, pages*8)
+	if cap(m.buf) < pages*8 {
+		m.buf = make([]byte, pages*8)
 	}
-	buf := m.pmBuf[:pages*8]
+	buf := m.buf[:pages*8]
 	base := int64(uintptr(unsafe.Pointer(&m.region[0]))/uintptr(ps)) * 8
 	if k, err := m.pagemap.ReadAt(buf, base); err != nil || k != len(buf) {
-		return false
+		return nil, false
 	}
+	runs := m.runs[:0]
 	runStart := -1
-	flush := func(end int) bool {
-		if runStart >= 0 {
-			if unix.Madvise(m.region[runStart*ps:end*ps], unix.MADV_DONTNEED) != nil {
-				return false
-			}
+	for i := 0; i <= pages; i++ {
+		private := false
+		if i < pages {
+			e := binary.LittleEndian.Uint64(buf[i*8:])
+			// A private page may have been swapped out; it still
+			// differs from the image until restored.
+			private = e&(pmPresent|pmSwapped) != 0 && e&pmFileOrSh == 0
+		}
+		switch {
+		case private && runStart < 0:
+			runStart = i
+		case !private && runStart >= 0:
+			runs = append(runs, [2]int{runStart, i})
 			runStart = -1
 		}
-		return true
 	}
-	for i := 0; i < pages; i++ {
-		e := binary.LittleEndian.Uint64(buf[i*8:])
-		written := e&pmPresent != 0 && e&pmFileOrSh == 0
-		if written && runStart < 0 {
-			runStart = i
-		} else if !written && !flush(i) {
-			return false
-		}
-	}
-	return flush(pages)
+	m.runs = runs
+	return runs, true
 }

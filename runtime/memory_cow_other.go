@@ -20,4 +20,4 @@ func newCoWMemory(uint64) (*cowMemory, error)    { return nil, errNoCoW }
 func (*cowMemory) Reallocate(uint64) []byte      { return nil }
 func (*cowMemory) Free()                         {}
 func (*cowMemory) mapImage(*snapshotImage) error { return errNoCoW }
-func (*cowMemory) reset(int) error               { return errNoCoW }
+func (*cowMemory) reset([]byte) error            { return errNoCoW }

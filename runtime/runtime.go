@@ -32,17 +32,18 @@ type Runtime struct {
 	closed bool
 
 	stats struct {
-		prepared, compiled, initialised, diskHits atomic.Uint64
+		prepared, compiled, initialised, diskHits, snapshotHits atomic.Uint64
 	}
 }
 
 // Stats counts the expensive steps a Runtime performed, so that callers
 // and tests can tell cache hits from work.
 type Stats struct {
-	Prepared    uint64 // modules validated and instrumented
-	Compiled    uint64 // modules handed to the engine's compiler (a disk cache hit still counts)
-	Initialised uint64 // _initialize or start runs
-	DiskHits    uint64 // instrumented modules read from the disk cache
+	Prepared     uint64 // modules validated and instrumented
+	Compiled     uint64 // modules handed to the engine's compiler (a disk cache hit still counts)
+	Initialised  uint64 // _initialize or start runs
+	DiskHits     uint64 // instrumented modules read from the disk cache
+	SnapshotHits uint64 // post-initialisation snapshots read from the disk cache instead of initialising
 }
 
 // New creates a Runtime. Close releases it.
@@ -93,10 +94,11 @@ func (r *Runtime) Config() Config { return r.cfg }
 // Stats returns the work counters.
 func (r *Runtime) Stats() Stats {
 	return Stats{
-		Prepared:    r.stats.prepared.Load(),
-		Compiled:    r.stats.compiled.Load(),
-		Initialised: r.stats.initialised.Load(),
-		DiskHits:    r.stats.diskHits.Load(),
+		Prepared:     r.stats.prepared.Load(),
+		Compiled:     r.stats.compiled.Load(),
+		Initialised:  r.stats.initialised.Load(),
+		DiskHits:     r.stats.diskHits.Load(),
+		SnapshotHits: r.stats.snapshotHits.Load(),
 	}
 }
 
@@ -216,7 +218,7 @@ func (r *Runtime) finishLoad(ctx context.Context, hash Hash, code []byte, meta m
 		return nil, &DeployError{Code: DeployMalformed, Msg: fmt.Sprintf("compile: %v", err)}
 	}
 	m := &Module{rt: r, hash: hash, moduleCore: &moduleCore{compiled: compiled, meta: meta, cow: r.cow, maxIdle: defaultMaxIdle()}}
-	if err := r.initialise(ctx, m); err != nil {
+	if err := r.initialiseOrRestore(ctx, m); err != nil {
 		compiled.Close(ctx)
 		return nil, err
 	}
@@ -240,6 +242,28 @@ func (r *Runtime) finishLoad(ctx context.Context, hash Hash, code []byte, meta m
 		goruntime.AddCleanup(evicted, func(c *moduleCore) { c.close(context.Background()) }, evicted.moduleCore)
 	}
 	return m, nil
+}
+
+// initialiseOrRestore gives m its snapshot: the one stored in the disk
+// cache by an earlier initialisation under the same configuration, or a
+// new one, which it stores.
+func (r *Runtime) initialiseOrRestore(ctx context.Context, m *Module) error {
+	if r.cfg.unmetered {
+		// The unmetered module keeps its template instance (see initialise).
+		return r.initialise(ctx, m)
+	}
+	snap, err := r.disk.loadSnapshot(m.hash, &r.cfg, &m.meta)
+	if err != nil {
+		return err
+	}
+	if snap != nil {
+		r.stats.snapshotHits.Add(1)
+		return m.setSnapshot(snap)
+	}
+	if err := r.initialise(ctx, m); err != nil {
+		return err
+	}
+	return r.disk.storeSnapshot(m.hash, &r.cfg, m.snap)
 }
 
 // initialise runs the start function and _initialize once, under the init
@@ -294,13 +318,7 @@ func (r *Runtime) initialise(ctx context.Context, m *Module) error {
 	if err != nil {
 		return err
 	}
-	if m.cow {
-		if snap.image, err = newSnapshotImage(snap.mem); err != nil {
-			return err
-		}
-	}
-	m.snap = snap
-	return nil
+	return m.setSnapshot(snap)
 }
 
 // warmUpMethod is called once after initialisation, before the snapshot.

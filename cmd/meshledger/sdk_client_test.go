@@ -4,7 +4,6 @@ package main
 // node assembly is internal to cmd/.
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"sort"
@@ -14,66 +13,14 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 
-	"github.com/meshledger/meshledger/cmd/internal/node/nodetest"
 	"github.com/meshledger/meshledger/sdk/api"
 	"github.com/meshledger/meshledger/sdk/client"
 )
-
-// testNet is a started node with a client signing as its admin.
-type testNet struct {
-	node  *nodetest.Node
-	admin *client.Client
-	loan  common.Address
-}
-
-func startNet(t *testing.T, deployLoan bool) *testNet {
-	t.Helper()
-	n := nodetest.Start(t, nodetest.Config(t.TempDir()))
-	c, err := client.New(n.URL(), client.WithKey(client.NewKey(n.Key())), client.WithTrustedNodes(n.Address()),
-		client.WithPollInterval(20*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tn := &testNet{node: n, admin: c}
-	if deployLoan {
-		rec, err := c.Deploy(ctx(t), nodetest.LoanWasm(t), "loan", nil)
-		if err != nil {
-			t.Fatalf("deploy: %v", err)
-		}
-		tn.loan = *rec.Receipt.ContractAddress
-	}
-	return tn
-}
-
-func ctx(t *testing.T) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	t.Cleanup(cancel)
-	return c
-}
 
 func loanArgs(id string, borrower, servicer common.Address) map[string]any {
 	return map[string]any{
 		"id": id, "borrower": borrower.Hex(), "servicer": servicer.Hex(),
 		"principal": 30_000_000, "rate_bps": 650, "term_months": 360, "first_due": time.Now().Unix() + 30*24*3600,
-	}
-}
-
-// TestClientAgainstNode runs the client's tests against one real node:
-// starting one and deploying the loan contract is the slow part.
-func TestClientAgainstNode(t *testing.T) {
-	tn := startNet(t, true)
-	for _, tt := range []struct {
-		name string
-		fn   func(*testing.T, *testNet)
-	}{
-		{"SubmitWaitAndVerify", testClientSubmitWaitAndVerify},
-		{"ConcurrentSubmittersNoNonceGaps", testClientConcurrentSubmittersNoNonceGaps},
-		{"ResyncsAfterForeignSubmitter", testClientResyncsAfterForeignSubmitter},
-		{"Batch", testClientBatch},
-		{"EventsFromNode", testClientEventsFromNode},
-		{"NotFound", testClientNotFound},
-	} {
-		t.Run(tt.name, func(t *testing.T) { tt.fn(t, tn) })
 	}
 }
 

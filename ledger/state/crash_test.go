@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+
 	"github.com/meshledger/meshledger/ledger/storage"
 )
 
@@ -86,5 +89,31 @@ func TestCommitPutFailures(t *testing.T) {
 				t.Fatalf("got %v, want ErrInjected at %q", err, step)
 			}
 		})
+	}
+}
+
+func TestProveMissingInnerNode(t *testing.T) {
+	kv := storage.OpenMemory()
+	db := New(kv, Options{NodeCacheBytes: -1})
+	b := kv.NewBatch()
+	var changes []Change
+	for i := range 50 {
+		changes = append(changes, set(alice, string(rune('a'+i)), "v", 0))
+	}
+	root, err := db.Commit([32]byte{}, 0, changes, b)
+	if err != nil || b.Write() != nil {
+		t.Fatal(err)
+	}
+	p, err := db.Prove(root, alice, []byte("a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Drop the last node on the path: the root stays, the proof cannot finish.
+	leafHash := common.BytesToHash(crypto.Keccak256(p.Nodes[len(p.Nodes)-1]))
+	if err := kv.Delete(storage.TrieNodeKey(leafHash)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Prove(root, alice, []byte("a")); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("got %v, want ErrCorrupt", err)
 	}
 }

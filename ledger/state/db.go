@@ -35,9 +35,10 @@ var (
 
 // Options configure a DB. The zero value is the default.
 type Options struct {
-	// NodeCacheBytes bounds the in-memory trie node cache (default 128 MiB;
-	// negative disables it). Sized so that the upper trie levels, which
-	// every block touches, stay in memory at millions of keys.
+	// NodeCacheBytes bounds the in-memory trie node cache (default 256 MiB;
+	// negative disables it). The default holds the whole trie of about a
+	// million keys; beyond that the upper levels, which every block
+	// touches, stay cached and leaves are read from LevelDB.
 	NodeCacheBytes int64
 }
 
@@ -53,7 +54,7 @@ func New(kv ethdb.KeyValueStore, opts Options) *DB {
 	size := opts.NodeCacheBytes
 	switch {
 	case size == 0:
-		size = 128 << 20
+		size = 256 << 20
 	case size < 0:
 		size = 0
 	}

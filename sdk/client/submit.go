@@ -296,8 +296,8 @@ func (c *Client) WaitTx(ctx context.Context, hash common.Hash) (*api.Tx, error) 
 	}
 }
 
-// CallFailedError reports a committed transaction whose call failed: the
-// receipt's status (docs/abi.md codes) and message.
+// CallFailedError reports a call that failed: the receipt's (or query's)
+// status (docs/abi.md codes) and message. TxHash is zero for queries.
 type CallFailedError struct {
 	TxHash  common.Hash
 	Status  string
@@ -305,6 +305,9 @@ type CallFailedError struct {
 }
 
 func (e *CallFailedError) Error() string {
+	if e.TxHash == (common.Hash{}) {
+		return fmt.Sprintf("call failed: %s: %s", e.Status, e.Message)
+	}
 	return fmt.Sprintf("transaction %s failed: %s: %s", e.TxHash.Hex(), e.Status, e.Message)
 }
 
@@ -336,4 +339,23 @@ func (c *Client) Call(ctx context.Context, contract common.Address, method strin
 		return t, err
 	}
 	return t, ReceiptError(t)
+}
+
+// SendRawTx posts one transaction already in its JSON wire form. Load
+// generators encode ahead of time with it so that sending costs no CPU.
+func (c *Client) SendRawTx(ctx context.Context, body []byte) (*api.Tx, error) {
+	var out api.Tx
+	if _, err := c.do(ctx, request{method: http.MethodPost, path: api.PathTxs, body: body}, &out); err != nil {
+		return nil, fmt.Errorf("submit: %w", err)
+	}
+	return &out, nil
+}
+
+// SendRawTxs posts a JSON array of transactions in wire form as one batch.
+func (c *Client) SendRawTxs(ctx context.Context, body []byte) ([]api.BatchItem, error) {
+	var out []api.BatchItem
+	if _, err := c.do(ctx, request{method: http.MethodPost, path: api.PathTxsBatch, body: body}, &out); err != nil {
+		return nil, fmt.Errorf("submit batch: %w", err)
+	}
+	return out, nil
 }

@@ -1,14 +1,8 @@
 package wasm
 
-import "fmt"
-
-// Gas costs; docs/abi.md "Gas" is the normative table.
-const (
-	costInstr        = 1
-	costCallExtra    = 2
-	costDivExtra     = 3
-	costGrowPerPage  = 1024
-	bytesPerCopyUnit = 64 // memory.copy/fill: 1 gas per 64 bytes or part
+import (
+	"fmt"
+	"os"
 )
 
 var (
@@ -28,8 +22,16 @@ type instrumenter struct {
 	depthSet []byte
 	maxDepth uint32
 
+	// metered is false under Policy.NoMetering: segments are tracked but
+	// neither charged nor checked.
+	metered bool
+	variant string // EXPERIMENT
+	entryPending bool
+	meter   meter
+	ctl     []frame // open constructs of the current function, reused
+
 	body []byte // the function being built
-	seg  []byte // the current metered segment, not yet charged
+	seg  []byte // the pending metered segment, not yet charged
 
 	// Scratch locals of the current function, assigned on first use.
 	nLocals uint32
@@ -46,9 +48,10 @@ const (
 
 var scratchTypes = [3]ValType{I32, F32, F64}
 
-func newInstrumenter(m *Module, gasIdx, depthIdx, maxDepth uint32) *instrumenter {
+func newInstrumenter(m *Module, gasIdx, depthIdx, maxDepth uint32, metered bool) *instrumenter {
 	in := &instrumenter{
 		m:        m,
+		metered:  metered,
 		numTypes: len(m.Types),
 		types:    append([]FuncType(nil), m.Types...),
 		maxDepth: maxDepth,
@@ -57,6 +60,7 @@ func newInstrumenter(m *Module, gasIdx, depthIdx, maxDepth uint32) *instrumenter
 	in.gasSet = appendULEB([]byte{opGlobalSet}, uint64(gasIdx))
 	in.depthGet = appendULEB([]byte{opGlobalGet}, uint64(depthIdx))
 	in.depthSet = appendULEB([]byte{opGlobalSet}, uint64(depthIdx))
+	in.variant = os.Getenv("MESHGAS_V") // EXPERIMENT
 	return in
 }
 
@@ -121,25 +125,13 @@ func (in *instrumenter) function(c *Code, ft FuncType) error {
 	in.body = append(in.body, in.blockTypeFor(ft.Results)...)
 
 	r := &reader{b: c.Body, base: c.BodyOffset}
-	ctl := make([]byte, 1, 16) // open constructs; [0] is the function itself
-	ctl[0] = opBlock
-	var cost int64
-	dead := false
-	charge := func(n int64) {
-		if !dead {
-			cost += n
-		}
-	}
-	// flush ends the current segment: it is charged at its start.
-	flush := func() {
-		if cost > 0 {
-			in.body = in.gasCharge(in.body, cost)
-		}
-		in.body = append(in.body, in.seg...)
-		in.seg = in.seg[:0]
-		cost = 0
-		dead = false
-	}
+	ctl := in.ctl[:0]
+	ctl = append(ctl, frame{op: opBlock, exit: -1})
+	defer func() { in.ctl = ctl[:0] }()
+	mt := &in.meter
+	mt.reset(0)
+	mt.mustCheck = true
+	in.entryPending = true
 	for {
 		if r.eof() {
 			return malformed("body ends at offset %d without its final end", r.off())
@@ -152,27 +144,51 @@ func (in *instrumenter) function(c *Code, ft FuncType) error {
 		raw := c.Body[start:r.pos]
 		switch op {
 		case opBlock:
-			ctl = append(ctl, opBlock)
-			charge(costInstr)
+			ctl = append(ctl, frame{op: opBlock, exit: -1})
+			mt.charge(costInstr)
 			in.seg = append(in.seg, raw...)
-		case opLoop, opIf:
-			ctl = append(ctl, byte(op))
-			charge(costInstr)
+		case opLoop:
+			mt.charge(costInstr)
 			in.seg = append(in.seg, raw...)
-			flush()
+			in.flush(ctl, opLoop)
+			ctl = append(ctl, frame{op: opLoop, exit: -1})
+			mt.mustCheck = true
+		case opIf:
+			mt.charge(costInstr)
+			in.seg = append(in.seg, raw...)
+			in.flush(ctl, opIf)
+			ctl = append(ctl, frame{op: opIf, entry: mt.exposure, exit: -1})
 		case opElse:
-			if ctl[len(ctl)-1] != opIf {
+			f := &ctl[len(ctl)-1]
+			if f.op != opIf {
 				return malformed("else at offset %d without a matching if", r.off()-1)
 			}
-			ctl[len(ctl)-1] = opElse
-			charge(costInstr)
+			mt.charge(costInstr)
 			in.seg = append(in.seg, raw...)
-			flush()
+			live := !mt.dead
+			in.flush(ctl, opElse)
+			if live {
+				f.exit = max(f.exit, mt.exposure)
+			}
+			f.op = opElse
+			mt.exposure = f.entry
 		case opEnd:
-			ctl = ctl[:len(ctl)-1]
-			charge(costInstr)
+			mt.charge(costInstr)
 			in.seg = append(in.seg, raw...)
-			flush()
+			live := !mt.dead
+			in.flush(ctl, opEnd)
+			f := ctl[len(ctl)-1]
+			ctl = ctl[:len(ctl)-1]
+			// Paths reaching the end: branches to it, the fall-through,
+			// and for an if without else, the skipped then-branch.
+			e := f.exit
+			if live {
+				e = max(e, mt.exposure)
+			}
+			if f.op == opIf {
+				e = max(e, f.entry)
+			}
+			mt.exposure = max(e, 0)
 			if len(ctl) == 0 {
 				if !r.eof() {
 					return malformed("%d bytes after the final end at offset %d", r.remaining(), r.off())
@@ -182,47 +198,120 @@ func (in *instrumenter) function(c *Code, ft FuncType) error {
 				return nil
 			}
 		case opBrIf:
-			charge(costInstr)
+			mt.charge(costInstr)
 			in.seg = append(in.seg, raw...)
-			flush()
-		case opBr, opBrTable, opUnreachable:
-			charge(costInstr)
+			in.branch(ctl, raw)
+			in.flush(ctl, opBrIf)
+		case opBr, opBrTable:
+			mt.charge(costInstr)
 			in.seg = append(in.seg, raw...)
-			dead = true
+			in.branch(ctl, raw)
+			mt.dead = true
+		case opUnreachable:
+			mt.charge(costInstr)
+			in.seg = append(in.seg, raw...)
+			mt.dead = true
 		case opReturn:
-			charge(costInstr)
+			mt.charge(costInstr)
 			in.seg = in.depthEpilogue(in.seg)
 			in.seg = append(in.seg, raw...)
-			dead = true
+			mt.dead = true
 		case opCall, opCallIndirect:
-			charge(costInstr + costCallExtra)
+			mt.charge(costInstr + costCallExtra)
+			mt.hasCall = mt.hasCall || !mt.dead
 			in.seg = append(in.seg, raw...)
 		case 0x6d, 0x6e, 0x6f, 0x70, 0x7f, 0x80, 0x81, 0x82: // i32/i64 div_s div_u rem_s rem_u
-			charge(costInstr + costDivExtra)
+			mt.charge(costInstr + costDivExtra)
 			in.seg = append(in.seg, raw...)
 		case opMemoryGrow:
-			charge(costInstr)
-			in.seg = in.dynamicCharge(in.seg, false)
+			mt.charge(costInstr)
+			if in.metered {
+				in.seg = in.dynamicCharge(in.seg, false)
+			}
 			in.seg = append(in.seg, raw...)
 		case opMemoryCopy, opMemoryFill:
-			charge(costInstr)
-			in.seg = in.dynamicCharge(in.seg, true)
+			mt.charge(costInstr)
+			if in.metered {
+				in.seg = in.dynamicCharge(in.seg, true)
+			}
 			in.seg = append(in.seg, raw...)
 		case 0x8d, 0x8e, 0x8f, 0x90, 0x91, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0xb6:
 			// f32 ceil floor trunc nearest sqrt add sub mul div min max, f32.demote_f64
-			charge(costInstr)
+			mt.charge(costInstr)
 			in.seg = append(in.seg, raw...)
 			in.seg = in.canonNaN(in.seg, scratchF32)
 		case 0x9b, 0x9c, 0x9d, 0x9e, 0x9f, 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xbb:
 			// f64 ceil floor trunc nearest sqrt add sub mul div min max, f64.promote_f32
-			charge(costInstr)
+			mt.charge(costInstr)
 			in.seg = append(in.seg, raw...)
 			in.seg = in.canonNaN(in.seg, scratchF64)
 		default:
-			charge(costInstr)
+			mt.charge(costInstr)
 			in.seg = append(in.seg, raw...)
 		}
 	}
+}
+
+// branch records the targets of a live br, br_if or br_table (raw is the
+// whole instruction) in the pending segment, by frame index: the segment
+// may open blocks before it ends, which would shift label depths.
+func (in *instrumenter) branch(ctl []frame, raw []byte) {
+	mt := &in.meter
+	if mt.dead {
+		return
+	}
+	r := &reader{b: raw, pos: 1}
+	n := 1
+	if raw[0] == opBrTable {
+		c, _ := r.u32("br_table label count") // decoded before
+		n = int(c) + 1
+	}
+	for range n {
+		d, _ := r.u32("label")
+		if int64(d) < int64(len(ctl)) {
+			mt.targets = append(mt.targets, uint32(len(ctl)-1-int(d)))
+		}
+	}
+}
+
+// flush ends the pending segment, whose last instruction is op: it is
+// charged at its start, and checked there when it must be or when its
+// exposure would exceed maxUnchecked.
+func (in *instrumenter) flush(ctl []frame, op byte) {
+	mt := &in.meter
+	check := mt.needsCheck() || in.variant == "old"
+	entry := in.entryPending
+	in.entryPending = false
+	if in.variant == "merge" && entry {
+		check = true
+	} else if check && mt.mustCheck && op == opLoop && !mt.hasCall && mt.exposure+mt.cost <= maxUnchecked {
+		// The loop header's check follows at once and nothing in between
+		// can start unbounded work, so it stands in for this one. Go
+		// bodies start with their dispatch loop, which makes this the
+		// common function entry.
+		check = false
+	}
+	if in.metered {
+		if mt.cost > 0 {
+			in.body = in.gasSub(in.body, mt.cost)
+		}
+		if check && in.variant == "merge" && entry {
+			in.body = in.gasDepthCheck(in.body)
+		} else if check {
+			in.body = in.gasCheck(in.body)
+		}
+	} else if entry && in.variant == "merge" {
+		in.body = in.gasDepthCheck(in.body)
+	}
+	in.body = append(in.body, in.seg...)
+	in.seg = in.seg[:0]
+	after := mt.exposureAfter(check)
+	for _, i := range mt.targets {
+		if ctl[i].op != opLoop {
+			ctl[i].exit = max(ctl[i].exit, after)
+		}
+	}
+	mt.reset(after)
 }
 
 // local returns the index of a scratch local, declaring it on first use.
@@ -233,47 +322,6 @@ func (in *instrumenter) local(kind int) uint64 {
 		in.extra = append(in.extra, LocalDecl{Count: 1, Type: scratchTypes[kind]})
 	}
 	return uint64(in.scratch[kind])
-}
-
-// trapIfGasNegative: global.get gas; i64.const 0; i64.lt_s; if; unreachable; end.
-func (in *instrumenter) trapIfGasNegative(b []byte) []byte {
-	b = append(b, in.gasGet...)
-	b = append(b, opI64Const, 0, opI64LtS, opIf, 0x40, opUnreachable, opEnd)
-	return b
-}
-
-// gasCharge subtracts a static cost and traps once the counter is
-// negative. The counter is only ever negative at this trap, which is how
-// the host tells out-of-gas from other traps.
-func (in *instrumenter) gasCharge(b []byte, cost int64) []byte {
-	b = append(b, in.gasGet...)
-	b = append(b, opI64Const)
-	b = appendSLEB(b, cost)
-	b = append(b, opI64Sub)
-	b = append(b, in.gasSet...)
-	return in.trapIfGasNegative(b)
-}
-
-// dynamicCharge charges for the i32 operand on top of the stack (pages to
-// grow, or bytes to copy/fill) and leaves it in place.
-func (in *instrumenter) dynamicCharge(b []byte, perBytes bool) []byte {
-	s := in.local(scratchI32)
-	b = append(b, opLocalTee)
-	b = appendULEB(b, s)
-	b = append(b, in.gasGet...)
-	b = append(b, opLocalGet)
-	b = appendULEB(b, s)
-	b = append(b, opI64ExtendI32U)
-	if perBytes {
-		b = append(b, opI64Const, bytesPerCopyUnit-1, opI64Add, opI64Const, 6, opI64ShrU)
-	} else {
-		b = append(b, opI64Const)
-		b = appendSLEB(b, costGrowPerPage)
-		b = append(b, opI64Mul)
-	}
-	b = append(b, opI64Sub)
-	b = append(b, in.gasSet...)
-	return in.trapIfGasNegative(b)
 }
 
 // canonNaN replaces a NaN on top of the stack with the canonical quiet NaN:
@@ -301,11 +349,24 @@ func (in *instrumenter) canonNaN(b []byte, kind int) []byte {
 	return append(b, opSelect)
 }
 
+func (in *instrumenter) gasDepthCheck(b []byte) []byte {
+	b = append(b, in.gasGet...)
+	b = append(b, opI64Const, 0, opI64LtS)
+	b = append(b, in.depthGet...)
+	b = append(b, opI32Const)
+	b = appendSLEB(b, int64(int32(in.maxDepth)))
+	b = append(b, opI32GtU, 0x72, opIf, 0x40, opUnreachable, opEnd)
+	return b
+}
+
 // depthPrologue: depth++; trap if depth > max.
 func (in *instrumenter) depthPrologue(b []byte) []byte {
 	b = append(b, in.depthGet...)
 	b = append(b, opI32Const, 1, opI32Add)
 	b = append(b, in.depthSet...)
+	if in.variant == "merge" {
+		return b
+	}
 	b = append(b, in.depthGet...)
 	b = append(b, opI32Const)
 	b = appendSLEB(b, int64(int32(in.maxDepth)))

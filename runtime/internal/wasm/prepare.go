@@ -63,7 +63,7 @@ func Prepare(code []byte, p Policy) (*Prepared, error) {
 
 	gasIdx := uint32(len(m.Globals))
 	depthIdx := gasIdx + 1
-	in := newInstrumenter(m, gasIdx, depthIdx, p.MaxCallDepth)
+	in := newInstrumenter(m, gasIdx, depthIdx, p.MaxCallDepth, !p.NoMetering)
 	codePayload, err := in.codeSection()
 	if err != nil {
 		return nil, err

@@ -52,6 +52,13 @@ type Policy struct {
 	// before the host can set the counter. It is irrelevant to modules
 	// without a start section (Go reactors use _initialize instead).
 	StartGas int64
+	// NoMetering leaves gas out of the instrumentation: the module keeps
+	// its shape (the gas and depth globals, the depth limit, NaN
+	// canonicalisation, the exported globals) but nothing is charged or
+	// checked, so the counter never moves. It exists so that benchmarks
+	// can measure what metering costs; a node must never use it, because
+	// unmetered code can run forever.
+	NoMetering bool
 }
 
 // Names the instrumented module exports; original exports may not use them.

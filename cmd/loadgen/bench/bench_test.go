@@ -1,0 +1,96 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/meshledger/meshledger/sdk/client"
+)
+
+func TestConfigValidate(t *testing.T) {
+	k, _ := client.GenerateKey()
+	tests := []struct {
+		name string
+		cfg  Config
+		want error
+	}{
+		{"spawn defaults", Config{Spawn: true}, nil},
+		{"target with key", Config{NodeURL: "http://127.0.0.1:1", AdminKey: k}, nil},
+		{"bad mode", Config{Spawn: true, Mode: "burst"}, ErrBadMode},
+		{"no target", Config{}, ErrNoTarget},
+		{"no admin", Config{NodeURL: "http://127.0.0.1:1"}, ErrNoAdmin},
+		{"batch above window", Config{Spawn: true, BatchSize: 65, Window: 64}, ErrBatchSize},
+		{"single ignores batch size", Config{Spawn: true, Mode: ModeSingle, BatchSize: 65, Window: 64}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.cfg.withDefaults().validate(); !errors.Is(err, tt.want) {
+				t.Fatalf("validate = %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestSummarise(t *testing.T) {
+	var lat []time.Duration
+	for i := 100; i >= 1; i-- {
+		lat = append(lat, time.Duration(i)*time.Millisecond)
+	}
+	start := time.Unix(0, 0)
+	var r Result
+	r.summarise(lat, start, start.Add(2*time.Second))
+	if r.Committed != 100 || r.TxPerSec != 50 || r.P50 != 50*time.Millisecond || r.P90 != 90*time.Millisecond ||
+		r.P99 != 99*time.Millisecond || r.Max != 100*time.Millisecond {
+		t.Fatalf("summary %+v", r)
+	}
+	var empty Result
+	empty.summarise(nil, start, start)
+	if empty.Committed != 0 || empty.TxPerSec != 0 {
+		t.Fatalf("empty summary %+v", empty)
+	}
+}
+
+func TestPacerSpacesSends(t *testing.T) {
+	p := &pacer{interval: 2 * time.Millisecond}
+	start := time.Now()
+	for range 10 {
+		if err := p.wait(context.Background(), 5); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 10 reservations of 5 transactions: the last starts after 45 slots.
+	if el := time.Since(start); el < 90*time.Millisecond {
+		t.Fatalf("50 transactions at 500/s took %v, want ≥ 90ms", el)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	p.next = time.Now().Add(time.Hour)
+	if err := p.wait(ctx, 1); !errors.Is(err, context.Canceled) {
+		t.Fatalf("wait after cancel = %v", err)
+	}
+	var none *pacer
+	if err := none.wait(ctx, 1); err != nil {
+		t.Fatal("a nil pacer must not wait")
+	}
+}
+
+func TestBackpressure(t *testing.T) {
+	tests := []struct {
+		err  error
+		want bool
+	}{
+		{&client.APIError{Status: 503, Code: "mempool_full"}, true},
+		{&client.APIError{Status: 422, Code: "nonce_too_high"}, true},
+		{errors.New("mempool_full: pool is full"), true},
+		{&client.APIError{Status: 400, Code: "malformed"}, false},
+		{errors.New("bad_signature: x"), false},
+		{nil, false},
+	}
+	for _, tt := range tests {
+		if got := backpressure(tt.err); got != tt.want {
+			t.Errorf("backpressure(%v) = %v, want %v", tt.err, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,90 @@
+package bench
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/meshledger/meshledger/sdk/client"
+)
+
+// NewCommand returns the load generator as a cobra command named use, so
+// that it runs both as cmd/loadgen and as "meshledger bench".
+func NewCommand(use string, stdout, stderr io.Writer) *cobra.Command {
+	cfg := Defaults()
+	var keyFile, wasmFile, mode string
+	var jsonOut, quiet bool
+	cmd := &cobra.Command{
+		Use:   use,
+		Short: "Drive a node with signed loan payments and report throughput and latency",
+		Long: `Deploy the loan contract, book one loan per worker, pre-sign every payment,
+then send them (in batches or one by one, at full speed or at --rate) for
+--duration or until --count are sent, and report committed tx/s and the
+submit-to-commit latency seen on the event stream.
+
+Use --spawn to run against a fresh in-process node on loopback, or --node
+and --key (an admin key of that chain) to drive an existing one.`,
+		Example: `  ` + use + ` --spawn --mode batch --workers 8 --batch 32 --duration 10s
+  ` + use + ` --spawn --mode single --workers 32
+  ` + use + ` --spawn --mode batch --rate 1500
+  ` + use + ` --node http://127.0.0.1:8080 --key ./data/node.key --wasm loan.wasm`,
+		Args:          cobra.NoArgs,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg.Mode = Mode(mode)
+			if keyFile != "" {
+				k, err := client.LoadKeyFile(keyFile, os.Getenv("MESHLEDGER_PASSPHRASE"))
+				if err != nil {
+					return err
+				}
+				cfg.AdminKey = k
+			}
+			if wasmFile != "" {
+				b, err := os.ReadFile(wasmFile)
+				if err != nil {
+					return fmt.Errorf("--wasm: %w", err)
+				}
+				cfg.Wasm = b
+			}
+			if !quiet {
+				cfg.Log = stderr
+			}
+			res, err := Run(cmd.Context(), cfg)
+			if res != nil {
+				if jsonOut {
+					enc := json.NewEncoder(stdout)
+					enc.SetIndent("", "  ")
+					if e := enc.Encode(res); e != nil && err == nil {
+						err = e
+					}
+				} else {
+					res.Print(stdout)
+				}
+			}
+			return err
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.NodeURL, "node", "", "node API base URL to drive")
+	f.BoolVar(&cfg.Spawn, "spawn", false, "start an in-process node on a temporary directory and 127.0.0.1")
+	f.StringVar(&keyFile, "key", "", "admin key file of the target chain (not needed with --spawn)")
+	f.StringVar(&wasmFile, "wasm", "", "loan contract module (default: build --contract-dir)")
+	f.StringVar(&cfg.ContractDir, "contract-dir", cfg.ContractDir, "loan contract package to build when --wasm is not given")
+	f.StringVar(&mode, "mode", string(cfg.Mode), "batch (POST /v1/txs/batch) or single (POST /v1/txs)")
+	f.IntVar(&cfg.Workers, "workers", cfg.Workers, "concurrent senders, each with its own key and loan")
+	f.IntVar(&cfg.BatchSize, "batch", cfg.BatchSize, "transactions per batch request")
+	f.IntVar(&cfg.Window, "window", cfg.Window, "transactions in flight per worker (at most the node's nonce window)")
+	f.Float64Var(&cfg.Rate, "rate", 0, "target total tx/s (default: as fast as possible)")
+	f.DurationVar(&cfg.Duration, "duration", cfg.Duration, "length of the timed phase")
+	f.IntVar(&cfg.Count, "count", cfg.Count, "payments to pre-sign and send at most")
+	f.Uint64Var(&cfg.GasLimit, "gas", cfg.GasLimit, "gas limit of each payment")
+	f.DurationVar(&cfg.BlockInterval, "block-interval", cfg.BlockInterval, "with --spawn: the node's block interval")
+	f.IntVar(&cfg.BlockMaxTxs, "block-max-txs", cfg.BlockMaxTxs, "with --spawn: the node's block size cut")
+	f.BoolVar(&jsonOut, "json", false, "print the result as JSON")
+	f.BoolVar(&quiet, "quiet", false, "no progress lines on stderr")
+	return cmd
+}

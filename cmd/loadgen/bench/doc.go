@@ -1,0 +1,17 @@
+// Package bench drives a meshledger node with signed loan payments and
+// measures what a partner system would see: committed transactions per
+// second and the latency from submitting a transaction to seeing it in a
+// committed block (observed on the event stream).
+//
+// It deploys the loan contract, books one loan per worker (each worker is
+// the servicer of its own loan and signs with its own key, so workers never
+// share a nonce sequence), pre-signs and pre-encodes every payment before
+// the timed phase so that client CPU is not what is measured, then sends
+// them in batches (POST /v1/txs/batch) or one by one (POST /v1/txs), at
+// full speed or at a target rate.
+//
+// Guarantees: a worker never has more transactions in flight than the
+// node's nonce window, so the node never refuses one as too far ahead;
+// every latency sample is one committed transaction. It must never be
+// pointed at a production chain: it books loans and records payments.
+package bench

@@ -1,0 +1,65 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"time"
+)
+
+// Result is the outcome of a run.
+type Result struct {
+	Mode      Mode    `json:"mode"`
+	Workers   int     `json:"workers"`
+	BatchSize int     `json:"batchSize"`
+	Rate      float64 `json:"targetRate,omitempty"`
+
+	Sent        int           `json:"sent"`        // admitted by the node
+	Refused     int           `json:"refused"`     // refused for good
+	Committed   int           `json:"committed"`   // seen in a committed block
+	Uncommitted int           `json:"uncommitted"` // admitted, not seen committed by the end
+	Blocks      int           `json:"blocks"`
+	SendTime    time.Duration `json:"sendTimeNs"`
+	// Elapsed runs from the first send to the last commit seen.
+	Elapsed  time.Duration `json:"elapsedNs"`
+	TxPerSec float64       `json:"committedTxPerSec"`
+	// Submit-to-commit latency percentiles.
+	P50 time.Duration `json:"p50Ns"`
+	P90 time.Duration `json:"p90Ns"`
+	P99 time.Duration `json:"p99Ns"`
+	Max time.Duration `json:"maxNs"`
+}
+
+func (r *Result) summarise(lat []time.Duration, start, lastCommit time.Time) {
+	r.Committed = len(lat)
+	if len(lat) == 0 {
+		return
+	}
+	r.Elapsed = lastCommit.Sub(start)
+	if r.Elapsed > 0 {
+		r.TxPerSec = float64(r.Committed) / r.Elapsed.Seconds()
+	}
+	s := slices.Clone(lat)
+	slices.Sort(s)
+	r.P50, r.P90, r.P99, r.Max = percentile(s, 50), percentile(s, 90), percentile(s, 99), s[len(s)-1]
+}
+
+// percentile is the nearest-rank percentile of sorted samples.
+func percentile(sorted []time.Duration, p int) time.Duration {
+	i := (len(sorted)*p + 99) / 100
+	return sorted[max(i-1, 0)]
+}
+
+// Print writes the result for people.
+func (r *Result) Print(w io.Writer) {
+	rate := "max"
+	if r.Rate > 0 {
+		rate = fmt.Sprintf("%.0f tx/s", r.Rate)
+	}
+	fmt.Fprintf(w, "mode %s, %d workers, batch %d, rate %s\n", r.Mode, r.Workers, r.BatchSize, rate)
+	fmt.Fprintf(w, "committed %d of %d sent (%d refused, %d uncommitted) in %d blocks over %s\n",
+		r.Committed, r.Sent, r.Refused, r.Uncommitted, r.Blocks, r.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(w, "throughput %.0f committed tx/s\n", r.TxPerSec)
+	fmt.Fprintf(w, "latency submit→commit p50 %s  p90 %s  p99 %s  max %s\n",
+		r.P50.Round(time.Millisecond), r.P90.Round(time.Millisecond), r.P99.Round(time.Millisecond), r.Max.Round(time.Millisecond))
+}

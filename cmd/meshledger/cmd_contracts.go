@@ -1,0 +1,55 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/meshledger/meshledger/sdk/api"
+)
+
+func newContractsCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:               "contracts [ADDRESS]",
+		Short:             "List deployed contracts, or show one",
+		Example:           "  meshledger contracts\n  meshledger contracts 0xC0nTrAcT --json",
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: a.completeContract,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.client(false)
+			if err != nil {
+				return err
+			}
+			var list []api.Contract
+			if len(args) == 1 {
+				addr, err := parseAddress("contract", args[0])
+				if err != nil {
+					return err
+				}
+				ct, err := c.Contract(cmd.Context(), addr)
+				if err != nil {
+					return err
+				}
+				if a.jsonOut {
+					return printJSON(a.stdout, ct)
+				}
+				list = []api.Contract{*ct}
+			} else {
+				if list, err = c.Contracts(cmd.Context()); err != nil {
+					return err
+				}
+				if a.jsonOut {
+					return printJSON(a.stdout, api.Contracts{Contracts: list})
+				}
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ADDRESS\tNAME\tHEIGHT\tDEPLOYER\tMETHODS")
+			for _, ct := range list {
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", ct.Address.Hex(), ct.Name, ct.Height, ct.Deployer.Hex(), strings.Join(ct.Methods, ","))
+			}
+			return tw.Flush()
+		},
+	}
+}

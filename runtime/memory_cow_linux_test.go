@@ -1,0 +1,146 @@
+//go:build linux
+
+package runtime
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestCoWResetRestoresSnapshot writes random pages of a copy-on-write
+// memory over many rounds and checks that every reset brings all of it back
+// to the snapshot, whichever way the private pages are found and whether
+// they are kept (overwritten) or dropped.
+func TestCoWResetRestoresSnapshot(t *testing.T) {
+	const pages = 64
+	for _, c := range []struct {
+		name    string
+		scan    bool // PAGEMAP_SCAN rather than reading entries
+		noMap   bool // no page map: drop everything
+		keep    int
+		maxKept int // private pages expected after a reset
+	}{
+		{"scan keep all", true, false, pages, pages},
+		{"scan keep some", true, false, 5, 5},
+		{"scan keep none", true, false, 0, 0},
+		{"read keep all", false, false, pages, pages},
+		{"read keep some", false, false, 5, 5},
+		{"no page map", false, true, pages, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m, snap := newTestCoW(t, pages)
+			if m.pagemap == nil && !c.noMap {
+				t.Skip("no /proc/self/pagemap")
+			}
+			m.scan, m.keep = c.scan, c.keep
+			if c.noMap {
+				m.pagemap = nil
+			}
+			ps := m.pageSize
+			rng := rand.New(rand.NewPCG(1, 2))
+			touched := map[int]bool{}
+			for round := range 20 {
+				for range 1 + rng.IntN(10) {
+					p := rng.IntN(pages)
+					touched[p] = true
+					m.region[p*ps+rng.IntN(ps)] ^= 0xFF
+				}
+				if round%5 == 4 { // a call that writes everything
+					for i := range snap {
+						m.region[i] = ^snap[i]
+					}
+					for p := range pages {
+						touched[p] = true
+					}
+				}
+				if err := m.reset(snap); err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(m.region[:len(snap)], snap) {
+					t.Fatalf("round %d: memory differs from the snapshot after reset", round)
+				}
+				if c.noMap {
+					continue
+				}
+				if got, want := privatePages(t, m, len(snap)), min(len(touched), c.maxKept); got != want {
+					t.Fatalf("round %d: %d private pages after reset, want %d", round, got, want)
+				}
+			}
+		})
+	}
+}
+
+// newTestCoW maps a snapshot of n random pages into a new memory twice as
+// large.
+func newTestCoW(t *testing.T, n int) (*cowMemory, []byte) {
+	t.Helper()
+	m, err := newCoWMemory(uint64(2 * n * 65536))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Free)
+	snap := make([]byte, n*m.pageSize)
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := range snap {
+		snap[i] = byte(rng.Uint32())
+	}
+	img, err := newSnapshotImage(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(img.close)
+	if err := m.mapImage(img); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(m.region[:len(snap)], snap) {
+		t.Fatal("mapped image differs from the snapshot")
+	}
+	return m, snap
+}
+
+func privatePages(t *testing.T, m *cowMemory, n int) int {
+	t.Helper()
+	runs, ok := m.privateRuns(n)
+	if !ok {
+		t.Fatal("page map unreadable")
+	}
+	total := 0
+	for _, r := range runs {
+		total += r[1] - r[0]
+	}
+	return total
+}
+
+// TestCoWScanAgreesWithPagemapRead checks that PAGEMAP_SCAN and reading
+// the page map find the same private pages.
+func TestCoWScanAgreesWithPagemapRead(t *testing.T) {
+	m, snap := newTestCoW(t, 64)
+	if m.pagemap == nil {
+		t.Skip("no /proc/self/pagemap")
+	}
+	for _, p := range []int{0, 1, 2, 7, 30, 31, 63} {
+		m.region[p*m.pageSize] = 1
+	}
+	_ = m.region[40*m.pageSize] // read only: stays the image's page
+	scanned, ok := m.scanRuns(len(snap))
+	if !ok || !m.scan {
+		t.Skip("PAGEMAP_SCAN unsupported by this kernel")
+	}
+	scanned = append([][2]int(nil), scanned...)
+	read, ok := m.readRuns(len(snap))
+	if !ok {
+		t.Fatal("page map unreadable")
+	}
+	want := [][2]int{{0, 3}, {7, 8}, {30, 32}, {63, 64}}
+	for name, got := range map[string][][2]int{"scan": scanned, "read": read} {
+		if len(got) != len(want) {
+			t.Fatalf("%s: runs %v, want %v", name, got, want)
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("%s: runs %v, want %v", name, got, want)
+			}
+		}
+	}
+}
