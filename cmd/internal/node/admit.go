@@ -45,7 +45,7 @@ func (n *Node) submit(t *tx.Tx) (httpapi.Submitted, error) {
 		if committed, err := n.committed(hash); err != nil || committed {
 			return httpapi.Submitted{Hash: hash, Status: api.TxCommitted, Known: true}, err
 		}
-		if err := n.ledger.CheckTx(t); err != nil {
+		if err := n.ledger.CheckTx(t); err != nil && !n.deployPending(t, err) {
 			return n.afterNonceTooLow(hash, fmt.Errorf("check tx %s: %w", hash, err))
 		}
 		sender := t.Message().Sender()
@@ -65,6 +65,21 @@ func (n *Node) submit(t *tx.Tx) (httpapi.Submitted, error) {
 		}
 		return httpapi.Submitted{Hash: hash, Status: api.TxPending, Known: known}, nil
 	}
+}
+
+// deployPending reports whether err only says that t calls a contract not
+// yet committed while a pending deploy will create it: a client may deploy
+// and call without waiting for the deploy's block. If the deploy fails, the
+// call gets a failed receipt (unknown_contract) when it executes.
+func (n *Node) deployPending(t *tx.Tx, err error) bool {
+	call, ok := t.Message().(*tx.Call)
+	if !ok || !errors.Is(err, ledger.ErrUnknownContract) {
+		return false
+	}
+	return n.pool.Any(func(e mempool.Entry[*tx.Tx]) bool {
+		d, ok := e.Tx.Message().(*tx.Deploy)
+		return ok && d.ContractAddress() == call.Contract
+	})
 }
 
 // afterNonceTooLow turns a nonce-too-low refusal of a transaction that has

@@ -178,6 +178,19 @@ func (p *Pool[T]) Get(hash common.Hash) (Entry[T], bool) {
 	return *e, true
 }
 
+// Any reports whether some pending entry satisfies match. It holds the
+// pool's lock while matching: match must be quick and must not call the pool.
+func (p *Pool[T]) Any(match func(Entry[T]) bool) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, e := range p.byHash {
+		if match(*e) {
+			return true
+		}
+	}
+	return false
+}
+
 // Dropped returns why the transaction was dropped, if it was recently.
 func (p *Pool[T]) Dropped(hash common.Hash) (error, bool) {
 	p.mu.Lock()
