@@ -102,4 +102,3 @@ func TestKeyFromHex(t *testing.T) {
 		t.Fatalf("short key: err = %v", err)
 	}
 }
-

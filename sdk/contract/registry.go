@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
-	"sort"
+	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/meshledger/meshledger/sdk/contract/internal/hostlink"
 )
@@ -37,12 +39,25 @@ const maxMessage = 4 << 10
 // failure message is already set on the host.
 type handler func(c *Context, args []byte) int32
 
+// method is one registered method.
+type method struct {
+	name string
+	run  handler
+}
+
 // registry is package-level by necessity: one Wasm module is one contract,
 // and Go's reactor runs package init functions exactly once before the
 // host snapshots memory, so init is the only place methods can be declared
 // (as net/http's DefaultServeMux is for a default server). It is written
 // only during package initialisation and read-only afterwards.
-var registry = map[string]handler{}
+var registry struct {
+	// methods is sorted by name: a binary search over a few names costs
+	// less than hashing the name for a map.
+	methods []method
+	// namesJSON is the reply to mesh.methods, built as methods are
+	// registered, since the list never changes after initialisation.
+	namesJSON []byte
+}
 
 // Method registers fn as the contract method name. Call it from an init
 // function of the contract's main package.
@@ -59,23 +74,64 @@ func Method[A, R any](name string, fn func(*Context, A) (R, error)) {
 	if name == "" || name == MethodsMethod || strings.HasPrefix(name, "mesh.") {
 		panic(fmt.Sprintf("contract: method name %q is empty or reserved", name))
 	}
-	if _, dup := registry[name]; dup {
+	i, dup := findMethod(name)
+	if dup {
 		panic(fmt.Sprintf("contract: method %q registered twice", name))
 	}
 	if fn == nil {
 		panic(fmt.Sprintf("contract: method %q has a nil function", name))
 	}
+	registry.methods = slices.Insert(registry.methods, i, method{name: name, run: handler(newHandler(name, fn))})
+	names := make([]string, len(registry.methods))
+	for i, m := range registry.methods {
+		names[i] = m.name
+	}
+	out, err := json.Marshal(names)
+	if err != nil {
+		panic(err) // a []string always encodes
+	}
+	registry.namesJSON = out
+}
+
+// newHandler binds fn to the SDK's decoding and encoding. Everything that
+// can be decided from the types alone is decided here, during
+// initialisation, so that a call pays for none of it: which fast paths
+// apply, and (by asserting once) the interface tables the call's own
+// assertions will find in the runtime's cache.
+func newHandler[A, R any](name string, fn func(*Context, A) (R, error)) handler {
 	resultIsPtr := reflect.TypeFor[R]().Kind() == reflect.Pointer
-	registry[name] = func(c *Context, args []byte) int32 {
+	_, fastDecoder := asFastDecoder(new(A))
+	var argDec *argDecoder
+	if !fastDecoder {
+		argDec = newArgDecoder(reflect.TypeFor[A]())
+	}
+	var zr R
+	_, appender := asAppender(zr)
+	var resEnc *resultEncoder
+	if !appender {
+		resEnc = newResultEncoder(reflect.TypeFor[R]())
+	}
+	var a A
+	Warm(a, zr)
+
+	return func(c *Context, args []byte) int32 {
 		var a A
-		if fd, ok := any(&a).(FastJSONDecoder); ok && len(args) > 0 && fd.DecodeJSONFast(args) {
-			// Decoded without reflection.
-		} else if len(args) > 0 {
-			var zero A
-			a = zero // a failed fast decode may have written to it
-			if err := decodeArgs(args, &a); err != nil {
-				c.setMessage("bad args for " + name + ": " + err.Error())
-				return statusBadArgs
+		if len(args) > 0 {
+			ok := false
+			switch {
+			case fastDecoder:
+				fd, _ := asFastDecoder(&a)
+				ok = fd.DecodeJSONFast(args)
+			case argDec != nil:
+				ok = argDec.decode(args, unsafe.Pointer(&a))
+			}
+			if !ok {
+				var zero A
+				a = zero // a failed fast decode may have written to it
+				if err := decodeArgs(args, &a); err != nil {
+					c.setMessage("bad args for " + name + ": " + err.Error())
+					return statusBadArgs
+				}
 			}
 		}
 		r, err := fn(c, a)
@@ -83,10 +139,15 @@ func Method[A, R any](name string, fn func(*Context, A) (R, error)) {
 			c.setMessage(err.Error())
 			return statusError
 		}
-		if ap, ok := any(r).(JSONAppender); ok && !(resultIsPtr && reflect.ValueOf(r).IsNil()) {
+		switch {
+		case appender && !(resultIsPtr && *(*unsafe.Pointer)(unsafe.Pointer(&r)) == nil):
+			ap, _ := asAppender(r)
 			// The host copies the return data, so the scratch buffer
 			// can hold it.
 			c.h.SetReturn(ap.AppendJSON(c.scratch[:0]))
+			return statusOK
+		case resEnc != nil:
+			c.h.SetReturn(resEnc.encode(c.scratch[:0], unsafe.Pointer(&r)))
 			return statusOK
 		}
 		out, err := json.Marshal(r)
@@ -97,9 +158,39 @@ func Method[A, R any](name string, fn func(*Context, A) (R, error)) {
 		c.h.SetReturn(out)
 		return statusOK
 	}
-	var a A
-	var r R
-	Warm(a, r)
+}
+
+// asFastDecoder and asAppender are the only places the SDK asserts these
+// interfaces. Registration runs them once per type during initialisation,
+// which leaves the runtime's interface tables and these call sites' caches
+// filled in the memory image every call starts from; an assertion that
+// first meets its type during a call costs thousands of instructions.
+//
+//go:noinline
+func asFastDecoder(v any) (FastJSONDecoder, bool) {
+	d, ok := v.(FastJSONDecoder)
+	return d, ok
+}
+
+//go:noinline
+func asAppender(v any) (JSONAppender, bool) {
+	ap, ok := v.(JSONAppender)
+	return ap, ok
+}
+
+// findMethod returns name's index in the registry, or where it belongs.
+func findMethod(name string) (int, bool) {
+	ms := registry.methods
+	lo, hi := 0, len(ms)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if ms[m].name < name {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo, lo < len(ms) && ms[lo].name == name
 }
 
 // FastJSONDecoder is implemented (on the pointer) by argument types that
@@ -146,17 +237,11 @@ func Warm(values ...any) {
 		_, _ = json.Marshal(v)
 		p := reflect.New(reflect.TypeOf(v))
 		_ = json.Unmarshal([]byte(`{}`), p.Interface())
+		// Fill the interface caches Emit's assertion uses, for the value
+		// and its pointer.
+		_, _ = asAppender(v)
+		_, _ = asAppender(p.Interface())
 	}
-}
-
-// methodNames returns the registered names in ascending order.
-func methodNames() []string {
-	names := make([]string, 0, len(registry))
-	for n := range registry {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
 }
 
 // dispatch runs one call against h and returns its mesh_call status.
@@ -173,7 +258,7 @@ func dispatch(h hostAPI) (status int32) {
 			// no guest code would run, so neither may ours.
 			panic(f)
 		}
-		c.setMessage(fmt.Sprint(r))
+		c.setMessage(panicMessage(r))
 		status = statusPanic
 	}()
 
@@ -186,22 +271,20 @@ func dispatch(h hostAPI) (status int32) {
 	if len(name) > 0 {
 		h.MethodRead(name)
 	}
-	fn, ok := registry[string(name)]
+	// The name is only compared, never kept, so it may alias the buffer.
+	i, ok := findMethod(unsafe.String(unsafe.SliceData(name), len(name)))
 	if !ok {
 		switch string(name) {
 		case InitMethod:
 			return statusOK
 		case MethodsMethod:
-			out, err := json.Marshal(methodNames())
-			if err != nil {
-				panic(err)
-			}
-			h.SetReturn(out)
+			h.SetReturn(registry.namesJSON)
 			return statusOK
 		}
-		c.setMessage(fmt.Sprintf("unknown method %q", name))
+		c.setMessage(unknownMethod(name))
 		return statusUnknownMethod
 	}
+	run := registry.methods[i].run
 
 	var args []byte
 	if n := h.ArgsLen(); n > 0 {
@@ -212,7 +295,36 @@ func dispatch(h hostAPI) (status int32) {
 		}
 		h.ArgsRead(args)
 	}
-	return fn(c, args)
+	return run(c, args)
+}
+
+// panicMessage is fmt.Sprint(v), without fmt for the usual values.
+func panicMessage(v any) (msg string) {
+	switch v := v.(type) {
+	case string:
+		return v
+	case error:
+		defer func() {
+			// An Error method that panics is fmt's business: it reports
+			// the panic in the message.
+			if recover() != nil {
+				msg = fmt.Sprint(v)
+			}
+		}()
+		return v.Error()
+	}
+	return fmt.Sprint(v)
+}
+
+// unknownMethod is the message `unknown method "name"`, quoted as %q
+// would; fmt is left to names that need escaping.
+func unknownMethod(name []byte) string {
+	for _, c := range name {
+		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return "unknown method " + strconv.Quote(string(name))
+		}
+	}
+	return `unknown method "` + string(name) + `"`
 }
 
 // setMessage sets a failure message as the return data, truncated to a
@@ -221,8 +333,18 @@ func (c *Context) setMessage(msg string) {
 	if len(msg) > maxMessage {
 		msg = msg[:maxMessage]
 	}
-	if !utf8.ValidString(msg) {
+	if !isASCII(msg) && !utf8.ValidString(msg) {
 		msg = strings.ToValidUTF8(msg, "\uFFFD")
 	}
-	c.h.SetReturn([]byte(msg))
+	// The host copies the data before returning.
+	c.h.SetReturn(unsafe.Slice(unsafe.StringData(msg), len(msg)))
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"testing"
 
 	"github.com/meshledger/meshledger/sdk/contract"
@@ -144,4 +145,12 @@ func FuzzPayRequestDecode(f *testing.F) {
 			t.Fatalf("fast %+v, strict %+v (%v)", fast, slow, err)
 		}
 	})
+}
+
+func TestAppendIntMatchesStrconv(t *testing.T) {
+	for _, v := range []int64{0, 1, -1, 9, 10, -10, 99, 100, 101, -999, 1_000_000_007, MaxPrincipal, 1<<63 - 1, -1 << 63} {
+		if got, want := string(appendInt([]byte("x"), v)), "x"+strconv.FormatInt(v, 10); got != want {
+			t.Errorf("appendInt(%d) = %s, want %s", v, got, want)
+		}
+	}
 }
