@@ -14,7 +14,7 @@ func newCallCmd(a *app) *cobra.Command {
 		Long: `Sign a call with --key, submit it and wait for its receipt. A call that the
 contract refuses is committed with a failed receipt: the command prints it
 and exits with status 4.`,
-		Example: `  meshledger call 0xC0nTrAcT create '{"id":"L1","borrower":"0x…","servicer":"0x…","principal":30000000,"rate_bps":650,"term_months":360,"first_due":1767225600}'
+		Example: `  meshledger call 0xC0nTrAcT create '{"id":"L1","borrower":"0x…","servicer":"0x…","principal":30000000,"rate_bps":650,"term_months":360,"first_due":1893456000}'
   meshledger call 0xC0nTrAcT pay '{"id":"L1","amount":180000}' --key servicer.key`,
 		Args:              cobra.RangeArgs(2, 3),
 		ValidArgsFunction: a.completeContractMethod,
