@@ -13,21 +13,23 @@ import (
 	"time"
 )
 
-// listFiles maps every file under dir to its size and modification time.
-func listFiles(t *testing.T, dir string) map[string]string {
+// listFiles maps every file under dirs to its size and modification time.
+func listFiles(t *testing.T, dirs ...string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		out[p] = info.ModTime().Format(time.RFC3339Nano) + " " + string(rune(info.Size()))
-		return nil
-	})
+	for _, dir := range dirs {
+		filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			out[p] = info.ModTime().Format(time.RFC3339Nano) + " " + fmt.Sprint(info.Size())
+			return nil
+		})
+	}
 	return out
 }
 
@@ -46,7 +48,7 @@ func TestRestartUsesDiskCaches(t *testing.T) {
 			want := mustCall(t, loaded, testEnv(), "json", "10", nil)
 			snaps = append(snaps, loaded.snap)
 
-			before := listFiles(t, testCacheDir)
+			before := listFiles(t, testCacheDir, testCompiledDir)
 			restarted := newTestRuntime(t, cfg)
 			m, ok, err := restarted.LoadCached(context.Background(), CodeHash(code))
 			if err != nil || !ok {
@@ -55,7 +57,7 @@ func TestRestartUsesDiskCaches(t *testing.T) {
 			if st := restarted.Stats(); st.Prepared != 0 || st.DiskHits != 1 || st.Initialised != 0 || st.SnapshotHits != 1 {
 				t.Fatalf("restarted runtime stats = %+v, want no instrumentation or initialisation, one disk and one snapshot hit", st)
 			}
-			after := listFiles(t, testCacheDir)
+			after := listFiles(t, testCacheDir, testCompiledDir)
 			for p, v := range after {
 				if before[p] != v {
 					t.Fatalf("cache file %s written on restart: the module was recompiled, re-instrumented or initialised", p)

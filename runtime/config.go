@@ -1,5 +1,7 @@
 package runtime
 
+import "path/filepath"
+
 // Engine selects how wazero executes contract code.
 type Engine int
 
@@ -83,6 +85,7 @@ type Config struct {
 	limits      Limits
 	initGas     uint64
 	cacheDir    string
+	compiledDir string
 	moduleCache int
 	unmetered   bool
 }
@@ -105,9 +108,19 @@ func (c Config) WithLimits(l Limits) Config { c.limits = l; return c }
 // WithInitGas sets the gas budget of _initialize and start.
 func (c Config) WithInitGas(gas uint64) Config { c.initGas = gas; return c }
 
-// WithCacheDir keeps compiled code and instrumented modules under dir so
-// that a restarted node neither re-instruments nor recompiles.
+// WithCacheDir keeps compiled code, instrumented modules and
+// post-initialisation snapshots under dir so that a restarted node neither
+// re-instruments, recompiles nor re-initialises.
 func (c Config) WithCacheDir(dir string) Config { c.cacheDir = dir; return c }
+
+// WithCompiledCacheDir keeps the engine's compiled code under dir instead
+// of under the cache directory, with or without one. Compiled code is
+// keyed by the exact module bytes, the engine version and the CPU, so one
+// directory may serve any number of runtimes and processes at once, such
+// as test binaries that load the same contracts; the instrumented modules
+// and snapshots of WithCacheDir may not be shared that freely, since they
+// also depend on this package's code.
+func (c Config) WithCompiledCacheDir(dir string) Config { c.compiledDir = dir; return c }
 
 // WithModuleCacheSize bounds how many loaded modules are kept in memory.
 func (c Config) WithModuleCacheSize(n int) Config { c.moduleCache = n; return c }
@@ -128,6 +141,18 @@ func (c Config) InitGas() uint64 { return c.initGas }
 
 // CacheDir returns the disk cache directory ("" when disabled).
 func (c Config) CacheDir() string { return c.cacheDir }
+
+// CompiledCacheDir returns the directory of compiled code: the one of
+// WithCompiledCacheDir, else "compiled" under CacheDir, else "".
+func (c Config) CompiledCacheDir() string {
+	switch {
+	case c.compiledDir != "":
+		return c.compiledDir
+	case c.cacheDir != "":
+		return filepath.Join(c.cacheDir, "compiled")
+	}
+	return ""
+}
 
 // Engine returns the configured engine.
 func (c Config) Engine() Engine { return c.engine }

@@ -129,9 +129,10 @@ func TestDeterminismAcrossEnginesAndProcesses(t *testing.T) {
 		t.Fatalf("sequence exercised too few outcomes: %v", codes)
 	}
 
-	// A fresh process, sharing the disk cache, gives the same figures.
+	// A fresh process, which instruments and initialises the module
+	// itself (only compiled code is shared), gives the same figures.
 	cmd := exec.Command(os.Args[0], "-test.run", "^TestDeterminismChild$", "-test.v")
-	cmd.Env = append(os.Environ(), determinismChildEnv+"="+testCacheDir)
+	cmd.Env = append(os.Environ(), determinismChildEnv+"="+t.TempDir())
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("child: %v\n%s", err, out)
@@ -148,8 +149,12 @@ func TestDeterminismChild(t *testing.T) {
 	if dir == "" {
 		t.Skip("run by TestDeterminismAcrossEnginesAndProcesses")
 	}
-	rt := newTestRuntime(t, NewConfig().WithCacheDir(dir))
-	ds := runSteps(t, mustLoad(t, rt, rawGuest(t)), randomSteps(1200))
+	rt := newTestRuntime(t, NewConfig().WithCacheDir(dir).WithCompiledCacheDir(testCompiledDir))
+	m := mustLoad(t, rt, rawGuest(t))
+	if st := rt.Stats(); st.Prepared != 1 || st.Initialised != 1 {
+		t.Fatalf("stats = %+v, want the module instrumented and initialised in this process", st)
+	}
+	ds := runSteps(t, m, randomSteps(1200))
 	fmt.Printf("digest=%s\n", sumDigests(ds))
 }
 

@@ -6,9 +6,15 @@
 // call depth, canonical NaNs; see internal/wasm), compiles it, runs its
 // initialisation once under Config.InitGas, snapshots the result and keeps
 // the Module in a bounded LRU. With a cache directory, the instrumented
-// bytes and wazero's compiled code are kept on disk, so a restarted node
-// neither re-instruments nor recompiles (LoadCached finds a module by code
-// hash alone).
+// bytes, the snapshot and wazero's compiled code are kept on disk, so a
+// restarted node neither re-instruments, recompiles nor re-initialises
+// (LoadCached finds a module by code hash alone). wazero still decodes and
+// validates the whole module before it finds its compiled code, which
+// dominates such a load.
+//
+// Calls run on pooled instances that are returned to the snapshot after
+// each call; on Linux by copy-on-write memory whose written pages are
+// found in the kernel's page map (see docs/abi.md, Isolation).
 //
 // Guarantees:
 //   - A call's Result (code, message, return data, gas, events, writes,

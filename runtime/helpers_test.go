@@ -3,12 +3,19 @@ package runtime
 import (
 	"bytes"
 	"context"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
+	goruntime "runtime"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/tetratelabs/wazero"
 )
 
 // guests builds Go packages to Wasm once per test process.
@@ -95,8 +102,16 @@ func (s *memState) apply(ws []Write) {
 }
 
 // testCacheDir is a disk cache shared by the tests of one process, so each
-// module is compiled once per process rather than once per test.
+// module is instrumented and initialised once per process rather than once
+// per test. It is not kept across processes: its entries depend on this
+// package's code, which changes between test runs.
 var testCacheDir string
+
+// testCompiledDir holds compiled code for every test process, across runs
+// (see WithCompiledCacheDir): compiling a contract takes seconds, and its
+// compiled code depends only on its bytes, the wazero version and the CPU.
+// Without a known wazero version it is per process, like testCacheDir.
+var testCompiledDir string
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "meshledger-runtime-test")
@@ -104,17 +119,55 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	testCacheDir = dir
+	testCompiledDir = filepath.Join(dir, "compiled")
+	if v := wazeroVersion(); v != "" {
+		testCompiledDir = filepath.Join(os.TempDir(), "meshledger-test-wazero-"+v)
+		pruneCompiled(testCompiledDir, 7*24*time.Hour)
+	}
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
 
-// newTestRuntime creates a runtime closed at the end of the test. It uses
-// the shared disk cache unless cfg names its own.
+// wazeroVersion is the version of the wazero module this binary was built
+// with, or "" if unknown. Test binaries carry no dependency versions in
+// their build information (and wazero then calls itself "dev", which would
+// let its cache mix versions), but the source path of wazero's code names
+// its module version.
+func wazeroVersion() string {
+	pc := reflect.ValueOf(wazero.NewRuntime).Pointer()
+	file, _ := goruntime.FuncForPC(pc).FileLine(pc)
+	_, rest, ok := strings.Cut(filepath.ToSlash(file), "github.com/tetratelabs/wazero@")
+	if !ok {
+		return ""
+	}
+	v, _, _ := strings.Cut(rest, "/")
+	return v
+}
+
+// pruneCompiled removes compiled code not written for maxAge, so that the
+// shared directory does not grow with every version of every contract. A
+// removed entry that is still in use is compiled again once.
+func pruneCompiled(dir string, maxAge time.Duration) {
+	cutoff := time.Now().Add(-maxAge)
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		if info, err := d.Info(); err == nil && info.ModTime().Before(cutoff) {
+			os.Remove(p)
+		}
+		return nil
+	})
+}
+
+// newTestRuntime creates a runtime closed at the end of the test. Unless
+// cfg names its own cache directory it uses the process's disk cache and
+// the shared compiled code.
 func newTestRuntime(tb testing.TB, cfg Config) *Runtime {
 	tb.Helper()
 	if cfg.CacheDir() == "" {
-		cfg = cfg.WithCacheDir(testCacheDir)
+		cfg = cfg.WithCacheDir(testCacheDir).WithCompiledCacheDir(testCompiledDir)
 	}
 	rt, err := New(context.Background(), cfg)
 	if err != nil {
@@ -137,7 +190,7 @@ var shared struct {
 func sharedRuntime(tb testing.TB, e Engine) *Runtime {
 	tb.Helper()
 	shared.once[e].Do(func() {
-		shared.rt[e], shared.err[e] = New(context.Background(), NewConfig().WithEngine(e).WithCacheDir(testCacheDir))
+		shared.rt[e], shared.err[e] = New(context.Background(), NewConfig().WithEngine(e).WithCacheDir(testCacheDir).WithCompiledCacheDir(testCompiledDir))
 	})
 	if shared.err[e] != nil {
 		tb.Fatal(shared.err[e])

@@ -37,13 +37,9 @@ func newSnapshotImage(mem []byte) (*snapshotImage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("runtime: memfd_create: %w", err)
 	}
-	for off := 0; off < len(mem); {
-		n, err := unix.Pwrite(fd, mem[off:], int64(off))
-		if err != nil {
-			unix.Close(fd)
-			return nil, fmt.Errorf("runtime: write snapshot image: %w", err)
-		}
-		off += n
+	if err := writeImage(fd, mem); err != nil {
+		unix.Close(fd)
+		return nil, err
 	}
 	// Sealing makes the image immutable, so no instance can ever see another
 	// instance's writes through the shared page cache.
@@ -52,6 +48,35 @@ func newSnapshotImage(mem []byte) (*snapshotImage, error) {
 		return nil, fmt.Errorf("runtime: seal snapshot image: %w", err)
 	}
 	return &snapshotImage{fd: fd, size: len(mem)}, nil
+}
+
+// writeImage sizes the memfd to mem and writes its non-zero blocks; the
+// rest of a memfd reads as zero without using memory, and most of a Go
+// module's memory is zero.
+func writeImage(fd int, mem []byte) error {
+	if err := unix.Ftruncate(fd, int64(len(mem))); err != nil {
+		return fmt.Errorf("runtime: size snapshot image: %w", err)
+	}
+	blocks := (len(mem) + snapshotBlock - 1) / snapshotBlock
+	for i := 0; i < blocks; {
+		if isZero(memBlock(mem, i)) {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < blocks && !isZero(memBlock(mem, j)) {
+			j++
+		}
+		for off, end := i*snapshotBlock, min(j*snapshotBlock, len(mem)); off < end; {
+			n, err := unix.Pwrite(fd, mem[off:end], int64(off))
+			if err != nil {
+				return fmt.Errorf("runtime: write snapshot image: %w", err)
+			}
+			off += n
+		}
+		i = j
+	}
+	return nil
 }
 
 func (s *snapshotImage) close() {
@@ -74,7 +99,14 @@ type cowMemory struct {
 	scan bool         // try PAGEMAP_SCAN; cleared once it fails
 	vec  []pageRegion // PAGEMAP_SCAN output, on the heap so it never moves
 	buf  []byte       // page map entries when scan is false
-	runs [][2]int
+	runs [][2]int     // scratch for privateRuns
+
+	// kept lists the private pages the last reset kept, valid only with
+	// keptAt: the process's page fault count when that reset finished.
+	kept, keptNext [][2]int
+	keptAt         int64
+	keptValid      bool
+	scans          int // page map reads, for tests
 }
 
 var _ experimental.LinearMemory = (*cowMemory)(nil)
@@ -135,20 +167,36 @@ func (m *cowMemory) mapImage(img *snapshotImage) error {
 // mapped, so the next call writes them without a page fault; any others
 // are dropped (madvise(MADV_DONTNEED)) and read the image again. Without
 // the page map every page is dropped.
+//
+// The page map is read only when a page may have become private since the
+// last reset. A page becomes private only through a write fault, which
+// the kernel counts in the process's page faults (getrusage), including
+// faults taken by a system call writing on the process's behalf. If the
+// count has not moved, the private pages are exactly the ones the last
+// reset kept. Only another process writing into this one's memory
+// (ptrace, process_vm_writev) could change them unnoticed.
 func (m *cowMemory) reset(snap []byte) error {
 	n := len(snap)
 	if n == 0 {
 		return nil
 	}
-	runs, ok := m.privateRuns(n)
+	runs, ok := m.kept, false
+	if faults, fok := processFaults(); fok && m.keptValid && faults == m.keptAt {
+		ok = true
+	} else {
+		m.scans++
+		runs, ok = m.privateRuns(n)
+	}
+	m.keptValid = false
 	if !ok {
 		return m.drop(0, n)
 	}
-	kept := 0
+	kept, next := 0, m.keptNext[:0]
 	for _, r := range runs {
 		start, end := r[0], r[1]
 		if k := min(end-start, m.keep-kept); k > 0 {
 			copy(m.region[start*m.pageSize:(start+k)*m.pageSize], snap[start*m.pageSize:(start+k)*m.pageSize])
+			next = append(next, [2]int{start, start + k})
 			kept += k
 			start += k
 		}
@@ -158,7 +206,18 @@ func (m *cowMemory) reset(snap []byte) error {
 			}
 		}
 	}
+	m.kept, m.keptNext = next, m.kept
+	m.keptAt, m.keptValid = processFaults()
 	return nil
+}
+
+// processFaults returns the page faults of every thread of the process.
+func processFaults() (int64, bool) {
+	var ru unix.Rusage
+	if unix.Getrusage(unix.RUSAGE_SELF, &ru) != nil {
+		return 0, false
+	}
+	return ru.Minflt + ru.Majflt, true
 }
 
 func (m *cowMemory) drop(from, to int) error {

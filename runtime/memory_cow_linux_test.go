@@ -144,3 +144,49 @@ func TestCoWScanAgreesWithPagemapRead(t *testing.T) {
 		}
 	}
 }
+
+// TestCoWResetSkipsScanWithoutFaults writes only pages an earlier reset
+// kept, which takes no page fault, so resets need not read the page map;
+// a write to a new page faults and must be found again.
+func TestCoWResetSkipsScanWithoutFaults(t *testing.T) {
+	m, snap := newTestCoW(t, 64)
+	if m.pagemap == nil {
+		t.Skip("no /proc/self/pagemap")
+	}
+	ps := m.pageSize
+	written := []int{1, 2, 9, 40}
+	for _, p := range written {
+		m.region[p*ps] ^= 0xFF
+	}
+	if err := m.reset(snap); err != nil {
+		t.Fatal(err)
+	}
+	scans := m.scans
+	const rounds = 50
+	for round := range rounds {
+		for _, p := range written {
+			m.region[p*ps+round] ^= 0xFF
+		}
+		if err := m.reset(snap); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(m.region[:len(snap)], snap) {
+			t.Fatalf("round %d: memory differs from the snapshot after reset", round)
+		}
+	}
+	// Other goroutines of the test process may fault now and then, which
+	// forces a scan; most rounds must skip it.
+	if got := m.scans - scans; got > rounds/2 {
+		t.Fatalf("%d of %d resets read the page map, want most to skip it", got, rounds)
+	}
+	m.region[50*ps] ^= 0xFF // a new private page
+	if err := m.reset(snap); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(m.region[:len(snap)], snap) {
+		t.Fatal("a newly written page survived the reset")
+	}
+	if got := privatePages(t, m, len(snap)); got != len(written)+1 {
+		t.Fatalf("%d private pages, want %d", got, len(written)+1)
+	}
+}

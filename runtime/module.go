@@ -175,6 +175,9 @@ func (m *Module) run(ctx context.Context, inst *instance, env Env, method string
 	if inst.gas == nil || left > int64(limit) {
 		left = int64(limit)
 	}
+	// The counter may run below zero between the checks the instrumented
+	// code makes, so a call that returned, or trapped for another reason,
+	// with it negative ran out of gas too.
 	if res.Code == CodeOutOfGas || left < 0 {
 		res.Code = CodeOutOfGas
 		if res.Message == "" {

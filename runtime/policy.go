@@ -34,6 +34,7 @@ func policyFor(cfg Config) wasm.Policy {
 		RequiredExports: map[string]wasm.FuncType{exportCall: {Results: []wasm.ValType{wasm.I32}}},
 		MaxCallDepth:    l.MaxCallDepth,
 		StartGas:        startGas,
+		NoMetering:      cfg.unmetered,
 	}
 }
 

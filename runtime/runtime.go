@@ -66,13 +66,15 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	case IsolationAuto, IsolationCoW:
 		rt.cow = cowSupported
 	}
-	if cfg.cacheDir != "" {
-		cache, err := wazero.NewCompilationCacheWithDir(filepath.Join(cfg.cacheDir, "compiled"))
+	if dir := cfg.CompiledCacheDir(); dir != "" {
+		cache, err := wazero.NewCompilationCacheWithDir(dir)
 		if err != nil {
 			return nil, fmt.Errorf("runtime: open compilation cache: %w", err)
 		}
 		rt.cache = cache
 		wc = wc.WithCompilationCache(cache)
+	}
+	if cfg.cacheDir != "" {
 		rt.disk = newPreparedCache(filepath.Join(cfg.cacheDir, "prepared"), rt.policy, cfg.unmetered)
 	}
 	rt.wz = wazero.NewRuntimeWithConfig(ctx, wc)
@@ -167,13 +169,9 @@ func (r *Runtime) Load(ctx context.Context, code []byte) (*Module, error) {
 			return nil, fmt.Errorf("runtime: prepare: %w", err)
 		}
 		r.stats.prepared.Add(1)
+		// Unmetered (benchmarks only), the module has the same shape with
+		// no gas charged (wasm.Policy.NoMetering).
 		prep, meta = p.Code, metaOf(p)
-		if r.cfg.unmetered {
-			// Benchmarks only: run the validated original without the
-			// counters. Its globals are not exported, so only memory is
-			// reset between calls.
-			prep, meta = code, moduleMeta{HasInitialize: p.HasInitialize, HasStart: p.HasStart}
-		}
 		if err := r.disk.store(hash, prep, meta); err != nil {
 			return nil, err
 		}
@@ -212,13 +210,23 @@ func (r *Runtime) cached(hash Hash) (*Module, error) {
 // finishLoad compiles and initialises instrumented code and caches the
 // module.
 func (r *Runtime) finishLoad(ctx context.Context, hash Hash, code []byte, meta moduleMeta) (*Module, error) {
+	// The stored snapshot is read and verified while the engine decodes
+	// and validates the module, which takes far longer.
+	var stored chan snapshotRead
+	if !r.cfg.unmetered && r.disk != nil {
+		stored = make(chan snapshotRead, 1)
+		go func() {
+			snap, err := r.disk.loadSnapshot(hash, &r.cfg, &meta)
+			stored <- snapshotRead{snap, err}
+		}()
+	}
 	r.stats.compiled.Add(1)
 	compiled, err := r.wz.CompileModule(experimental.WithCompilationWorkers(ctx, goruntime.GOMAXPROCS(0)), code)
 	if err != nil {
 		return nil, &DeployError{Code: DeployMalformed, Msg: fmt.Sprintf("compile: %v", err)}
 	}
 	m := &Module{rt: r, hash: hash, moduleCore: &moduleCore{compiled: compiled, meta: meta, cow: r.cow, maxIdle: defaultMaxIdle()}}
-	if err := r.initialiseOrRestore(ctx, m); err != nil {
+	if err := r.initialiseOrRestore(ctx, m, stored); err != nil {
 		compiled.Close(ctx)
 		return nil, err
 	}
@@ -244,21 +252,28 @@ func (r *Runtime) finishLoad(ctx context.Context, hash Hash, code []byte, meta m
 	return m, nil
 }
 
+// snapshotRead is the outcome of preparedCache.loadSnapshot.
+type snapshotRead struct {
+	snap *snapshot
+	err  error
+}
+
 // initialiseOrRestore gives m its snapshot: the one stored in the disk
-// cache by an earlier initialisation under the same configuration, or a
-// new one, which it stores.
-func (r *Runtime) initialiseOrRestore(ctx context.Context, m *Module) error {
-	if r.cfg.unmetered {
-		// The unmetered module keeps its template instance (see initialise).
+// cache by an earlier initialisation under the same configuration, which
+// stored delivers (nil: no disk cache), or a new one, which it stores.
+func (r *Runtime) initialiseOrRestore(ctx context.Context, m *Module, stored <-chan snapshotRead) error {
+	if stored == nil {
+		// No disk cache, or the unmetered module, which keeps its
+		// template instance (see initialise).
 		return r.initialise(ctx, m)
 	}
-	snap, err := r.disk.loadSnapshot(m.hash, &r.cfg, &m.meta)
-	if err != nil {
-		return err
+	read := <-stored
+	if read.err != nil {
+		return read.err
 	}
-	if snap != nil {
+	if read.snap != nil {
 		r.stats.snapshotHits.Add(1)
-		return m.setSnapshot(snap)
+		return m.setSnapshot(read.snap)
 	}
 	if err := r.initialise(ctx, m); err != nil {
 		return err
@@ -289,6 +304,12 @@ func (r *Runtime) initialise(ctx context.Context, m *Module) error {
 			return &DeployError{Code: DeployInitOutOfGas, Msg: "start function ran out of init gas"}
 		}
 		return &DeployError{Code: DeployInitFailed, Msg: fmt.Sprintf("start function: %s", initFailure(cs, err))}
+	}
+	if tmpl.gas != nil && int64(tmpl.gas.Get()) < 0 {
+		// The counter may end below zero without a trap (no check after
+		// the last charge): the start function still ran out of gas.
+		tmpl.close(ctx)
+		return &DeployError{Code: DeployInitOutOfGas, Msg: "start function ran out of init gas"}
 	}
 	if r.cfg.unmetered {
 		// The original module's globals are not exported, so no other
@@ -345,7 +366,8 @@ func (r *Runtime) warmUp(cs *callState, tmpl *instance) (*snapshot, error) {
 		return nil, cs.hostErr
 	}
 	snap := before
-	if callErr == nil && cs.fail == "" && tmpl.stack[0] == statusOK {
+	outOfGas := tmpl.gas != nil && int64(tmpl.gas.Get()) < 0
+	if callErr == nil && cs.fail == "" && tmpl.stack[0] == statusOK && !outOfGas {
 		snap = tmpl.takeSnapshot()
 	}
 	return snap, nil

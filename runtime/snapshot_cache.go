@@ -47,9 +47,8 @@ func (c *preparedCache) loadSnapshot(h Hash, cfg *Config, meta *moduleMeta) (*sn
 	if err != nil {
 		return nil, fmt.Errorf("runtime: read snapshot cache: %w", err)
 	}
-	snap, ok := decodeSnapshot(b, h)
-	if !ok || len(snap.globals) != len(meta.Globals) ||
-		len(snap.mem)%wasmPageSize != 0 || uint64(len(snap.mem)/wasmPageSize) > uint64(cfg.limits.MaxMemoryPages) {
+	snap, ok := decodeSnapshot(b, h, uint64(cfg.limits.MaxMemoryPages)*wasmPageSize)
+	if !ok || len(snap.globals) != len(meta.Globals) || len(snap.mem)%wasmPageSize != 0 {
 		return nil, nil
 	}
 	return snap, nil
@@ -68,11 +67,25 @@ func (c *preparedCache) storeSnapshot(h Hash, cfg *Config, snap *snapshot) error
 
 const wasmPageSize = 65536
 
+// snapshotBlock is the unit in which a stored snapshot omits zero memory.
+// Most of a Go module's memory is zero: its heap is sized for growth.
+const snapshotBlock = 4096
+
 // encodeSnapshot lays out a snapshot as: magic, code hash, global count,
-// globals, memory length, memory, then SHA-256 of everything before it.
-// Integers are little-endian uint64.
+// globals, memory length, a bitmap with one bit per snapshotBlock of
+// memory (set: stored), the stored (non-zero) blocks in order, then
+// SHA-256 of everything before it. Integers are little-endian uint64.
 func encodeSnapshot(snap *snapshot, h Hash) []byte {
-	n := len(snapshotMagic) + len(h) + 8 + 8*len(snap.globals) + 8 + len(snap.mem) + sha256.Size
+	blocks := (len(snap.mem) + snapshotBlock - 1) / snapshotBlock
+	bitmap := make([]byte, (blocks+7)/8)
+	stored := 0
+	for i := range blocks {
+		if !isZero(memBlock(snap.mem, i)) {
+			bitmap[i/8] |= 1 << (i % 8)
+			stored += len(memBlock(snap.mem, i))
+		}
+	}
+	n := len(snapshotMagic) + len(h) + 8 + 8*len(snap.globals) + 8 + len(bitmap) + stored + sha256.Size
 	b := make([]byte, 0, n)
 	b = append(b, snapshotMagic[:]...)
 	b = append(b, h[:]...)
@@ -81,13 +94,38 @@ func encodeSnapshot(snap *snapshot, h Hash) []byte {
 		b = binary.LittleEndian.AppendUint64(b, g)
 	}
 	b = binary.LittleEndian.AppendUint64(b, uint64(len(snap.mem)))
-	b = append(b, snap.mem...)
+	b = append(b, bitmap...)
+	for i := range blocks {
+		if bitmap[i/8]&(1<<(i%8)) != 0 {
+			b = append(b, memBlock(snap.mem, i)...)
+		}
+	}
 	sum := sha256.Sum256(b)
 	return append(b, sum[:]...)
 }
 
-// decodeSnapshot parses and verifies encodeSnapshot's output for code h.
-func decodeSnapshot(b []byte, h Hash) (*snapshot, bool) {
+func memBlock(mem []byte, i int) []byte {
+	return mem[i*snapshotBlock : min((i+1)*snapshotBlock, len(mem))]
+}
+
+func isZero(b []byte) bool {
+	for len(b) >= 8 {
+		if binary.LittleEndian.Uint64(b) != 0 {
+			return false
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// decodeSnapshot parses and verifies encodeSnapshot's output for code h,
+// of at most maxMem bytes of memory.
+func decodeSnapshot(b []byte, h Hash, maxMem uint64) (*snapshot, bool) {
 	if len(b) < sha256.Size {
 		return nil, false
 	}
@@ -128,11 +166,25 @@ func decodeSnapshot(b []byte, h Hash) (*snapshot, bool) {
 		snap.globals[i], _ = u64()
 	}
 	ml, ok := u64()
-	if !ok || ml != uint64(len(r)) {
+	if !ok || ml > maxMem {
 		return nil, false
 	}
-	// The file's bytes stay referenced only through mem, which is most of
-	// them.
-	snap.mem = r
-	return snap, true
+	blocks := (int(ml) + snapshotBlock - 1) / snapshotBlock
+	bitmap, ok := take(uint64(blocks+7) / 8)
+	if !ok {
+		return nil, false
+	}
+	snap.mem = make([]byte, ml)
+	for i := range blocks {
+		if bitmap[i/8]&(1<<(i%8)) == 0 {
+			continue
+		}
+		dst := memBlock(snap.mem, i)
+		src, ok := take(uint64(len(dst)))
+		if !ok {
+			return nil, false
+		}
+		copy(dst, src)
+	}
+	return snap, len(r) == 0
 }

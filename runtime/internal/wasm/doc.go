@@ -11,12 +11,21 @@
 // whose Code:
 //
 //   - meters gas: a mutable i64 global exported as "mesh_gas" is decreased
-//     at the start of every metered segment (function entry, after loop,
-//     if, else, every non-final end, and after br_if) by the static cost of
-//     the whole segment, and memory.grow, memory.copy and memory.fill are
-//     charged for their operand right before they run. The counter is below
-//     zero only at the out-of-gas trap, so a host that sees mesh_gas < 0
-//     after a trap knows the call ran out of gas;
+//     by the static cost of every metered segment (code between function
+//     entry, loop, if, else, every non-final end and br_if) each time the
+//     segment runs, and memory.grow, memory.copy and memory.fill are
+//     charged for their operand right before they run. The counter is
+//     compared with zero only where unbounded work can start: at function
+//     entries, loop headers and dynamic charges, and wherever the gas
+//     charged since the last check could otherwise exceed maxUnchecked.
+//     It may therefore be negative between checks, and a host that sees
+//     mesh_gas < 0 when a call traps or returns knows the call ran out of
+//     gas. To charge less often on hot paths, the header of a loop entered
+//     only by falling in and by br is charged by those predecessors, and a
+//     segment ending with an if by the branches (meter.go); a call that
+//     returns is charged exactly the sum of its segments either way, which
+//     the tests check against a plain charge-and-check-every-segment
+//     schedule;
 //   - bounds call depth: a mutable i32 global "mesh_depth" is incremented
 //     on every function entry (trapping once it exceeds MaxCallDepth) and
 //     decremented on every exit. The body is wrapped in a block of the
@@ -71,5 +80,10 @@
 //
 // Never depend on map iteration order, time or randomness; never panic on
 // hostile input (it is fuzzed); never charge for its own inserted code;
-// never let the counter go negative except at the out-of-gas trap.
+// never let a path run more than maxUnchecked gas past its last check
+// within one function.
+//
+// Policy.NoMetering keeps the module's shape but charges nothing: it exists
+// for benchmarks that measure what metering costs, and a node must never
+// use it, because unmetered code can run forever.
 package wasm

@@ -103,6 +103,13 @@ func FuzzPrepare(f *testing.F) {
 		if err := compiles(prep.Code); err != nil {
 			t.Fatalf("the engine accepts the input but not the instrumented output: %v", err)
 		}
+		ref, err := prepare(b, p, true)
+		if err != nil {
+			t.Fatalf("Prepare accepts the input but the reference schedule does not: %v", err)
+		}
+		if err := compiles(ref.Code); err != nil {
+			t.Fatalf("the engine accepts the input but not the reference output: %v", err)
+		}
 	})
 }
 

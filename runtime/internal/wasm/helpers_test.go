@@ -234,6 +234,25 @@ func testPolicy() Policy {
 	}
 }
 
+// schedules are the two gas schedules tests compare: the optimised one
+// Prepare produces and the reference one it must match.
+var schedules = []struct {
+	name    string
+	prepare func(testing.TB, []byte, Policy) *Prepared
+}{
+	{"optimised", mustPrepare},
+	{"reference", mustPrepareReference},
+}
+
+func mustPrepareReference(t testing.TB, b []byte, p Policy) *Prepared {
+	t.Helper()
+	prep, err := prepare(b, p, true)
+	if err != nil {
+		t.Fatalf("prepare (reference): %v", err)
+	}
+	return prep
+}
+
 func mustPrepare(t testing.TB, b []byte, p Policy) *Prepared {
 	t.Helper()
 	prep, err := Prepare(b, p)

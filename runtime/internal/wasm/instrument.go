@@ -1,9 +1,6 @@
 package wasm
 
-import (
-	"fmt"
-	"os"
-)
+import "fmt"
 
 var (
 	canonF32 = [4]byte{0x00, 0x00, 0xc0, 0x7f}                         // 0x7fc00000
@@ -25,10 +22,16 @@ type instrumenter struct {
 	// metered is false under Policy.NoMetering: segments are tracked but
 	// neither charged nor checked.
 	metered bool
-	variant string // EXPERIMENT
-	entryPending bool
-	meter   meter
-	ctl     []frame // open constructs of the current function, reused
+	// reference selects the plain schedule the optimisations must match
+	// (tests only): every segment charged in advance and checked.
+	reference bool
+	meter     meter
+	ctl       []frame // open constructs of the current function
+	hoist     []bool  // per loop of the current function, in order: see scanLoops
+	scan      []int32 // scanLoops' construct stack
+	// The charge flush emitted last: where, its length (0: none), amount.
+	lastAt, lastLen int
+	lastCost        int64
 
 	body []byte // the function being built
 	seg  []byte // the pending metered segment, not yet charged
@@ -60,7 +63,6 @@ func newInstrumenter(m *Module, gasIdx, depthIdx, maxDepth uint32, metered bool)
 	in.gasSet = appendULEB([]byte{opGlobalSet}, uint64(gasIdx))
 	in.depthGet = appendULEB([]byte{opGlobalGet}, uint64(depthIdx))
 	in.depthSet = appendULEB([]byte{opGlobalSet}, uint64(depthIdx))
-	in.variant = os.Getenv("MESHGAS_V") // EXPERIMENT
 	return in
 }
 
@@ -119,19 +121,19 @@ func (in *instrumenter) function(c *Code, ft FuncType) error {
 	in.scratch = [3]int32{-1, -1, -1}
 	in.body = in.body[:0]
 	in.seg = in.seg[:0]
+	in.scanLoops(c.Body)
 
 	in.body = in.depthPrologue(in.body)
 	in.body = append(in.body, opBlock)
 	in.body = append(in.body, in.blockTypeFor(ft.Results)...)
 
 	r := &reader{b: c.Body, base: c.BodyOffset}
-	ctl := in.ctl[:0]
-	ctl = append(ctl, frame{op: opBlock, exit: -1})
+	ctl := append(in.ctl[:0], frame{op: opBlock, exit: -1})
 	defer func() { in.ctl = ctl[:0] }()
+	loops := 0
 	mt := &in.meter
 	mt.reset(0)
 	mt.mustCheck = true
-	in.entryPending = true
 	for {
 		if r.eof() {
 			return malformed("body ends at offset %d without its final end", r.off())
@@ -150,14 +152,24 @@ func (in *instrumenter) function(c *Code, ft FuncType) error {
 		case opLoop:
 			mt.charge(costInstr)
 			in.seg = append(in.seg, raw...)
+			// Only a loop that is fallen into can be paid for by the
+			// segment before it; one after a br is unreachable anyway.
+			live := !mt.dead
 			in.flush(ctl, opLoop)
-			ctl = append(ctl, frame{op: opLoop, exit: -1})
+			f := frame{op: opLoop, exit: -1, header: -1, enterAt: in.lastAt, enterLen: in.lastLen, enterCost: in.lastCost}
+			f.hoisted = live && in.metered && loops < len(in.hoist) && in.hoist[loops] && !in.reference
+			loops++
+			ctl = append(ctl, f)
 			mt.mustCheck = true
+			mt.header = len(ctl) - 1
 		case opIf:
 			mt.charge(costInstr)
 			in.seg = append(in.seg, raw...)
-			in.flush(ctl, opIf)
-			ctl = append(ctl, frame{op: opIf, entry: mt.exposure, exit: -1})
+			deferred := in.flush(ctl, opIf)
+			// A deferred cost is counted in each branch's first segment.
+			mt.exposure -= deferred
+			ctl = append(ctl, frame{op: opIf, entry: mt.exposure, exit: -1, deferred: deferred})
+			mt.cost = deferred
 		case opElse:
 			f := &ctl[len(ctl)-1]
 			if f.op != opIf {
@@ -172,8 +184,15 @@ func (in *instrumenter) function(c *Code, ft FuncType) error {
 			}
 			f.op = opElse
 			mt.exposure = f.entry
+			mt.cost = f.deferred
 		case opEnd:
 			mt.charge(costInstr)
+			if f := ctl[len(ctl)-1]; f.op == opIf && f.deferred > 0 && in.metered {
+				// The path skipping the then-branch still owes the
+				// condition's cost: it gets an else that charges it.
+				in.seg = append(in.seg, opElse)
+				in.seg = in.gasSub(in.seg, f.deferred)
+			}
 			in.seg = append(in.seg, raw...)
 			live := !mt.dead
 			in.flush(ctl, opEnd)
@@ -186,7 +205,7 @@ func (in *instrumenter) function(c *Code, ft FuncType) error {
 				e = max(e, mt.exposure)
 			}
 			if f.op == opIf {
-				e = max(e, f.entry)
+				e = max(e, f.entry+f.deferred)
 			}
 			mt.exposure = max(e, 0)
 			if len(ctl) == 0 {
@@ -218,21 +237,16 @@ func (in *instrumenter) function(c *Code, ft FuncType) error {
 			mt.dead = true
 		case opCall, opCallIndirect:
 			mt.charge(costInstr + costCallExtra)
-			mt.hasCall = mt.hasCall || !mt.dead
+			mt.observed = mt.observed || !mt.dead
 			in.seg = append(in.seg, raw...)
 		case 0x6d, 0x6e, 0x6f, 0x70, 0x7f, 0x80, 0x81, 0x82: // i32/i64 div_s div_u rem_s rem_u
 			mt.charge(costInstr + costDivExtra)
 			in.seg = append(in.seg, raw...)
-		case opMemoryGrow:
+		case opMemoryGrow, opMemoryCopy, opMemoryFill:
 			mt.charge(costInstr)
+			mt.observed = mt.observed || !mt.dead
 			if in.metered {
-				in.seg = in.dynamicCharge(in.seg, false)
-			}
-			in.seg = append(in.seg, raw...)
-		case opMemoryCopy, opMemoryFill:
-			mt.charge(costInstr)
-			if in.metered {
-				in.seg = in.dynamicCharge(in.seg, true)
+				in.seg = in.dynamicCharge(in.seg, op != opMemoryGrow)
 			}
 			in.seg = append(in.seg, raw...)
 		case 0x8d, 0x8e, 0x8f, 0x90, 0x91, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0xb6:
@@ -250,68 +264,6 @@ func (in *instrumenter) function(c *Code, ft FuncType) error {
 			in.seg = append(in.seg, raw...)
 		}
 	}
-}
-
-// branch records the targets of a live br, br_if or br_table (raw is the
-// whole instruction) in the pending segment, by frame index: the segment
-// may open blocks before it ends, which would shift label depths.
-func (in *instrumenter) branch(ctl []frame, raw []byte) {
-	mt := &in.meter
-	if mt.dead {
-		return
-	}
-	r := &reader{b: raw, pos: 1}
-	n := 1
-	if raw[0] == opBrTable {
-		c, _ := r.u32("br_table label count") // decoded before
-		n = int(c) + 1
-	}
-	for range n {
-		d, _ := r.u32("label")
-		if int64(d) < int64(len(ctl)) {
-			mt.targets = append(mt.targets, uint32(len(ctl)-1-int(d)))
-		}
-	}
-}
-
-// flush ends the pending segment, whose last instruction is op: it is
-// charged at its start, and checked there when it must be or when its
-// exposure would exceed maxUnchecked.
-func (in *instrumenter) flush(ctl []frame, op byte) {
-	mt := &in.meter
-	check := mt.needsCheck() || in.variant == "old"
-	entry := in.entryPending
-	in.entryPending = false
-	if in.variant == "merge" && entry {
-		check = true
-	} else if check && mt.mustCheck && op == opLoop && !mt.hasCall && mt.exposure+mt.cost <= maxUnchecked {
-		// The loop header's check follows at once and nothing in between
-		// can start unbounded work, so it stands in for this one. Go
-		// bodies start with their dispatch loop, which makes this the
-		// common function entry.
-		check = false
-	}
-	if in.metered {
-		if mt.cost > 0 {
-			in.body = in.gasSub(in.body, mt.cost)
-		}
-		if check && in.variant == "merge" && entry {
-			in.body = in.gasDepthCheck(in.body)
-		} else if check {
-			in.body = in.gasCheck(in.body)
-		}
-	} else if entry && in.variant == "merge" {
-		in.body = in.gasDepthCheck(in.body)
-	}
-	in.body = append(in.body, in.seg...)
-	in.seg = in.seg[:0]
-	after := mt.exposureAfter(check)
-	for _, i := range mt.targets {
-		if ctl[i].op != opLoop {
-			ctl[i].exit = max(ctl[i].exit, after)
-		}
-	}
-	mt.reset(after)
 }
 
 // local returns the index of a scratch local, declaring it on first use.
@@ -349,29 +301,15 @@ func (in *instrumenter) canonNaN(b []byte, kind int) []byte {
 	return append(b, opSelect)
 }
 
-func (in *instrumenter) gasDepthCheck(b []byte) []byte {
-	b = append(b, in.gasGet...)
-	b = append(b, opI64Const, 0, opI64LtS)
-	b = append(b, in.depthGet...)
-	b = append(b, opI32Const)
-	b = appendSLEB(b, int64(int32(in.maxDepth)))
-	b = append(b, opI32GtU, 0x72, opIf, 0x40, opUnreachable, opEnd)
-	return b
-}
-
 // depthPrologue: depth++; trap if depth > max.
 func (in *instrumenter) depthPrologue(b []byte) []byte {
 	b = append(b, in.depthGet...)
 	b = append(b, opI32Const, 1, opI32Add)
 	b = append(b, in.depthSet...)
-	if in.variant == "merge" {
-		return b
-	}
 	b = append(b, in.depthGet...)
 	b = append(b, opI32Const)
 	b = appendSLEB(b, int64(int32(in.maxDepth)))
-	b = append(b, opI32GtU, opIf, 0x40, opUnreachable, opEnd)
-	return b
+	return append(b, opI32GtU, opIf, 0x40, opUnreachable, opEnd)
 }
 
 // depthEpilogue: depth--.

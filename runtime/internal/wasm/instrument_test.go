@@ -1,6 +1,7 @@
 package wasm
 
 import (
+	"bytes"
 	"math"
 	"strings"
 	"testing"
@@ -28,6 +29,31 @@ func behaviourModule() []byte {
 		opLoop, 0x40, opLocalGet, 0, opI32Const, 1, opI32Sub, opLocalTee, 0, opBrIf, 0, opEnd,
 		opLocalGet, 0, opEnd)
 	m.fn("spin", typeVoid, nil, opLoop, 0x40, opBr, 0, opEnd, opEnd)
+	// br_loop(n) counts down like loop, but as Go does: an if holding a br
+	// back to the loop, whose header is then charged by the br. Gas: 1
+	// (loop) + 5 per header + 1 per br taken (n-1) + 3 (end, local.get,
+	// end) = 6n + 3.
+	m.fn("br_loop", typeI32I32, nil,
+		opLoop, 0x40, opLocalGet, 0, opI32Const, 1, opI32Sub, opLocalTee, 0, opIf, 0x40, opBr, 1, opEnd, opEnd,
+		opLocalGet, 0, opEnd)
+	// table_loop(n) loops through a br_table (index 0: the loop, default:
+	// past the block's end). Gas: 2 (block, loop) + 6 per iteration + 2
+	// (local.get, end) = 6n + 4.
+	m.fn("table_loop", typeI32I32, nil,
+		opBlock, 0x40, opLoop, 0x40, opLocalGet, 0, opI32Const, 1, opI32Sub, opLocalTee, 0, opI32Eqz,
+		opBrTable, 1, 0, 1, opEnd, opEnd, opLocalGet, 0, opEnd)
+	// if_no_else(c): the if's segment is not the checked entry, so its cost
+	// is charged in the then-branch or in an added else. Gas: 2 (block,
+	// end) + 2 (local.get, if) + 2 if taken (nop, end) + 2 (i32.const, end).
+	m.fn("if_no_else", typeI32I32, nil,
+		opBlock, 0x40, opEnd, opLocalGet, 0, opIf, 0x40, opNop, opEnd, opI32Const, 7, opEnd)
+	// long_blocks: 30 blocks of 99 nops, each a segment of 101 gas no loop
+	// or entry demands a check for. Gas: 2 + 30*101 + 1.
+	long := []any{opBlock, 0x40, opEnd}
+	for range 30 {
+		long = append(long, opBlock, 0x40, bytes.Repeat([]byte{opNop}, 99), opEnd)
+	}
+	m.fn("long_blocks", typeVoid, nil, append(long, opEnd)...)
 
 	// rec(n) recurses n times: n+1 frames.
 	rec := uint32(len(m.imports) + len(m.funcs))
@@ -75,10 +101,19 @@ const (
 	canonNaN64 = 0x7ff8000000000000
 )
 
-// TestInstrumentedBehaviour runs every case on both engines; identical
-// expectations make it a differential test of results and gas.
+// TestInstrumentedBehaviour runs every case on both engines and under both
+// the optimised and the reference schedule; identical expectations make it
+// a differential test of results and gas.
 func TestInstrumentedBehaviour(t *testing.T) {
-	prep := mustPrepare(t, behaviourModule(), testPolicy()) // MaxCallDepth 8
+	for _, sched := range schedules {
+		t.Run(sched.name, func(t *testing.T) {
+			prep := sched.prepare(t, behaviourModule(), testPolicy()) // MaxCallDepth 8
+			testBehaviour(t, prep)
+		})
+	}
+}
+
+func testBehaviour(t *testing.T, prep *Prepared) {
 	inf := math.Inf(1)
 	tests := []struct {
 		name     string
@@ -93,7 +128,22 @@ func TestInstrumentedBehaviour(t *testing.T) {
 		{"loop 100", "loop", []uint64{100}, 1000, []uint64{0}, 1 + 500 + 3, ""},
 		{"loop with exact budget", "loop", []uint64{10}, 54, []uint64{0}, 54, ""},
 		{"loop one gas short", "loop", []uint64{10}, 53, nil, -1, "gas"},
-		{"infinite loop", "spin", nil, 100000, nil, -1, "gas"},
+		{"infinite loop", "spin", nil, 100000, nil, -1, "gas trap"},
+		{"br loop 1", "br_loop", []uint64{1}, 1000, []uint64{0}, 6 + 3, ""},
+		{"br loop 100", "br_loop", []uint64{100}, 1000, []uint64{0}, 600 + 3, ""},
+		{"br loop with exact budget", "br_loop", []uint64{10}, 63, []uint64{0}, 63, ""},
+		{"br loop one gas short", "br_loop", []uint64{10}, 62, nil, -1, "gas"},
+		{"br loop without gas", "br_loop", []uint64{1 << 30}, 1000, nil, -1, "gas trap"},
+		{"table loop 1", "table_loop", []uint64{1}, 1000, []uint64{0}, 6 + 4, ""},
+		{"table loop 50", "table_loop", []uint64{50}, 1000, []uint64{0}, 300 + 4, ""},
+		{"table loop without gas", "table_loop", []uint64{1 << 30}, 1000, nil, -1, "gas trap"},
+		{"if without else taken", "if_no_else", []uint64{1}, 1000, []uint64{7}, 8, ""},
+		{"if without else skipped", "if_no_else", []uint64{0}, 1000, []uint64{7}, 6, ""},
+		{"if without else one gas short", "if_no_else", []uint64{0}, 5, nil, -1, "gas"},
+		{"long straight line", "long_blocks", nil, 10000, nil, 2 + 30*101 + 1, ""},
+		// The exposure bound forces a check within maxUnchecked gas, long
+		// before the end.
+		{"long straight line without gas", "long_blocks", nil, 50, nil, -1, "gas trap"},
 		{"recursion at the limit", "rec", []uint64{7}, 100000, []uint64{7}, -1, ""},
 		{"recursion past the limit", "rec", []uint64{8}, 100000, nil, -1, "depth"},
 		{"infinite recursion", "forever", nil, 100000, nil, -1, "depth"},
@@ -152,12 +202,17 @@ func TestInstrumentedBehaviour(t *testing.T) {
 						if inst.gas() < 0 {
 							t.Errorf("mesh_gas = %d after a successful call", inst.gas())
 						}
-					case "gas":
-						if err == nil || inst.gas() >= 0 {
-							t.Fatalf("err = %v, mesh_gas = %d; want an out-of-gas trap", err, inst.gas())
+					case "gas", "gas trap":
+						// Out of gas: the counter is negative when the call
+						// ends, by a check's trap or not.
+						if inst.gas() >= 0 {
+							t.Fatalf("err = %v, mesh_gas = %d; want out of gas", err, inst.gas())
 						}
-						if !strings.Contains(err.Error(), "unreachable") {
+						if err != nil && !strings.Contains(err.Error(), "unreachable") {
 							t.Errorf("err = %v, want the unreachable trap", err)
+						}
+						if tc.wantTrap == "gas trap" && err == nil {
+							t.Error("the call ran to its end; want a check to stop it")
 						}
 						if d := inst.depth(); d > 8 {
 							t.Errorf("mesh_depth = %d on out of gas", d)

@@ -1,5 +1,7 @@
 package wasm
 
+import "slices"
+
 // Gas costs; docs/abi.md "Gas" is the normative table.
 const (
 	costInstr        = 1
@@ -12,24 +14,36 @@ const (
 // maxUnchecked bounds the gas a function may charge past its last check
 // along any path: a segment that would take the bound above it is checked
 // even where no loop or function entry demands it. It bounds the work a
-// call can do after its counter went negative and before the next check
-// sees it: at most maxUnchecked per frame on the stack (each return
-// resumes a caller at most maxUnchecked past its own last check), so at
-// most MaxCallDepth * maxUnchecked in all. Smaller values check more
-// often; Go code rarely comes near it outside very long functions.
+// call can do after its counter went negative and before a check sees it:
+// at most maxUnchecked per frame on the stack (a return resumes the caller
+// at most maxUnchecked past the caller's own last check), so at most
+// MaxCallDepth * maxUnchecked in all. Go code rarely comes near it
+// outside very long functions.
 const maxUnchecked = 1000
 
 // frame is one open construct of the body being instrumented; the function
 // body itself is the outermost block.
 type frame struct {
 	op byte // opBlock, opLoop, opIf, or opElse once the if reached its else
-	// entry is the exposure where the construct's body starts; for an if,
-	// also where its (possibly implicit) else branch starts.
+	// entry is the exposure where an if's branches start.
 	entry int64
 	// exit is the largest exposure of a branch to the construct's end seen
 	// so far, -1 while none. Branches to a loop go to its checked header
 	// and are not recorded.
 	exit int64
+	// deferred is the cost of the segment that ended with this if, charged
+	// at the start of each branch instead (see flush).
+	deferred int64
+
+	// Loops only. A hoisted loop's header segment is charged by the
+	// segments that lead to it: the one ending with the loop instruction
+	// and every one ending with a br to the loop (see scanLoops).
+	hoisted bool
+	header  int64 // cost of the header segment, -1 until known
+	// The charge of the segment that entered the loop: where it is in the
+	// body, its length (0: none) and its amount.
+	enterAt, enterLen int
+	enterCost         int64
 }
 
 // meter tracks the pending segment and its exposure: an upper bound on the
@@ -42,8 +56,11 @@ type meter struct {
 	cost      int64 // static cost of the pending segment
 	dead      bool  // the rest of the segment cannot run
 	mustCheck bool  // the segment starts at a function entry or a loop header
-	hasCall   bool  // the segment calls a function
-	targets   []uint32
+	// observed: the segment calls a function or charges dynamically, so
+	// code outside it reads the counter before the segment ends.
+	observed bool
+	header   int      // index in ctl of the loop whose header is this segment, -1 if none
+	targets  []uint32 // frames (by index in ctl) a live branch in the segment goes to
 }
 
 // charge adds an instruction's static cost to the pending segment.
@@ -53,41 +70,160 @@ func (m *meter) charge(n int64) {
 	}
 }
 
-// exposureAfter returns the exposure at the end of the pending segment,
-// given whether it is checked at its start.
-func (m *meter) exposureAfter(checked bool) int64 {
-	if checked {
-		// The charge at the start covered the whole segment and the check
-		// found it paid.
-		return 0
-	}
-	return m.exposure + m.cost
-}
-
-// needsCheck decides whether the pending segment is checked at its start.
-func (m *meter) needsCheck() bool {
-	return m.mustCheck || m.exposure+m.cost > maxUnchecked
-}
-
 // reset starts a new segment at the given exposure.
 func (m *meter) reset(exposure int64) {
-	m.exposure = exposure
-	m.cost = 0
-	m.dead = false
-	m.mustCheck = false
-	m.hasCall = false
-	m.targets = m.targets[:0]
+	*m = meter{exposure: exposure, header: -1, targets: m.targets[:0]}
 }
 
-// branchTo records that a branch to label depth d leaves with exposure e.
-// Depths beyond the open constructs are left to the engine's validator.
-func branchTo(ctl []frame, d uint32, e int64) {
-	if int(d) >= len(ctl) {
+// branch records the targets of a live br, br_if or br_table (raw is the
+// whole instruction) in the pending segment, by frame index: the segment
+// may open blocks before it ends, which shifts label depths. Depths beyond
+// the open constructs are left to the engine's validator.
+func (in *instrumenter) branch(ctl []frame, raw []byte) {
+	mt := &in.meter
+	if mt.dead {
 		return
 	}
-	f := &ctl[len(ctl)-1-int(d)]
-	if f.op != opLoop && e > f.exit {
-		f.exit = e
+	r := &reader{b: raw, pos: 1}
+	n := 1
+	if raw[0] == opBrTable {
+		c, _ := r.u32("br_table label count") // decoded before
+		n = int(c) + 1
+	}
+	for range n {
+		d, _ := r.u32("label")
+		if int64(d) < int64(len(ctl)) {
+			mt.targets = append(mt.targets, uint32(len(ctl)-1-int(d)))
+		}
+	}
+}
+
+// flush ends the pending segment, whose last instruction is op. The
+// segment is charged at its start, in advance, with its own cost, except
+// that
+//   - a hoisted loop's header segment is charged by the segments leading
+//     to it, so it pays only for the branches back to the loop it contains;
+//   - a segment ending with a br to a hoisted loop also pays for the
+//     loop's header;
+//   - a segment ending with an if is charged at the start of each branch
+//     (it returns that cost as deferred), if nothing observes the counter
+//     in between: the branches start segments charged anyway, so the
+//     condition costs no charge of its own.
+//
+// It is checked where it must be (function entry, loop header) and where
+// its exposure would exceed maxUnchecked.
+func (in *instrumenter) flush(ctl []frame, op byte) (deferred int64) {
+	mt := &in.meter
+	own := mt.cost
+	hoistedHeader := mt.header >= 0 && ctl[mt.header].hoisted
+	amount := own
+	if hoistedHeader {
+		amount = 0
+	}
+	for _, i := range mt.targets {
+		if f := &ctl[i]; f.op == opLoop && f.hoisted {
+			if f.header >= 0 {
+				amount += f.header
+			} else {
+				amount += own // a branch back from the header segment itself
+			}
+		}
+	}
+	check := mt.mustCheck || mt.exposure+amount > maxUnchecked || in.reference
+	if check && mt.mustCheck && op == opLoop && !mt.observed && mt.exposure+amount <= maxUnchecked && !in.reference {
+		// The loop header's check follows at once and nothing in between
+		// can start unbounded work, so it stands in for this one. Go
+		// bodies start with their dispatch loop, which makes this the
+		// common function entry.
+		check = false
+	}
+	if op == opIf && !check && !mt.observed && !mt.dead && !hoistedHeader {
+		deferred, amount = amount, 0
+	}
+	if hoistedHeader {
+		f := &ctl[mt.header]
+		f.header = own
+		in.recharge(f.enterAt, f.enterLen, f.enterCost+own)
+	}
+	in.lastAt, in.lastLen, in.lastCost = len(in.body), 0, amount
+	if in.metered {
+		if amount > 0 {
+			in.body = in.gasSub(in.body, amount)
+			in.lastLen = len(in.body) - in.lastAt
+		}
+		if check {
+			in.body = in.gasCheck(in.body)
+		}
+	}
+	in.body = append(in.body, in.seg...)
+	in.seg = in.seg[:0]
+	after := mt.exposure + amount + deferred
+	if check {
+		// The charge at the start covered the whole segment and the check
+		// found it paid.
+		after = 0
+	}
+	for _, i := range mt.targets {
+		if ctl[i].op != opLoop {
+			ctl[i].exit = max(ctl[i].exit, after)
+		}
+	}
+	mt.reset(after)
+	return deferred
+}
+
+// recharge replaces the charge of length n at body[at:] by one of amount,
+// or inserts it there if n is 0. It only ever rewrites the segment that
+// entered the loop being flushed, which is at the end of the body.
+func (in *instrumenter) recharge(at, n int, amount int64) {
+	if !in.metered {
+		return
+	}
+	ch := in.gasSub(nil, amount)
+	in.body = slices.Replace(in.body, at, at+n, ch...)
+}
+
+// scanLoops finds, before a body is rewritten, the loops whose header can
+// be charged by the segments leading to it: those no br_if or br_table
+// targets, so that every way into the header is either falling into the
+// loop or an unconditional br, each of which ends a segment that can pay
+// for the header in advance. Go's compiler enters its dispatch loop only
+// that way. Errors are left to the rewrite, which decodes the same bytes.
+func (in *instrumenter) scanLoops(body []byte) {
+	in.hoist = in.hoist[:0]
+	stack := append(in.scan[:0], -1) // loop number per open construct, -1 if not a loop
+	defer func() { in.scan = stack[:0] }()
+	r := &reader{b: body}
+	for !r.eof() && len(stack) > 0 {
+		start := r.pos
+		op, err := decodeInstr(r, in.numTypes)
+		if err != nil {
+			return
+		}
+		switch op {
+		case opBlock, opIf:
+			stack = append(stack, -1)
+		case opLoop:
+			stack = append(stack, int32(len(in.hoist)))
+			in.hoist = append(in.hoist, true)
+		case opEnd:
+			stack = stack[:len(stack)-1]
+		case opBrIf, opBrTable:
+			lr := &reader{b: body[start:r.pos], pos: 1}
+			n := 1
+			if op == opBrTable {
+				c, _ := lr.u32("br_table label count")
+				n = int(c) + 1
+			}
+			for range n {
+				d, _ := lr.u32("label")
+				if int64(d) < int64(len(stack)) {
+					if k := stack[len(stack)-1-int(d)]; k >= 0 {
+						in.hoist[k] = false
+					}
+				}
+			}
+		}
 	}
 }
 

@@ -10,7 +10,7 @@ import (
 // InstrumentVersion identifies the instrumentation scheme. It changes
 // whenever Prepare's output bytes change for the same input and policy, so
 // caches of prepared or compiled modules must include it in their key.
-const InstrumentVersion = 1
+const InstrumentVersion = 2
 
 // GlobalExport is a mutable global of the original module, exported under
 // Name so the host can snapshot and restore it.
@@ -21,8 +21,10 @@ type GlobalExport struct {
 
 // Prepared is a validated, instrumented module.
 type Prepared struct {
-	Code        []byte // instrumented module bytes
-	GasGlobal   string // exported mutable i64 gas counter; < 0 only after an out-of-gas trap
+	Code []byte // instrumented module bytes
+	// GasGlobal is the exported mutable i64 gas counter. A call whose
+	// counter is below zero when it traps or returns ran out of gas.
+	GasGlobal   string
 	DepthGlobal string // exported mutable i32 call depth; > MaxCallDepth only after a call-depth trap
 	// Globals lists every mutable global of the original module in index
 	// order, exported as "mesh_g<index>".
@@ -44,6 +46,12 @@ var ErrInvalidPolicy = errors.New("wasm: invalid policy")
 // yields a *ValidationError. Prepare is a pure function of its inputs and
 // safe for concurrent use.
 func Prepare(code []byte, p Policy) (*Prepared, error) {
+	return prepare(code, p, false)
+}
+
+// prepare is Prepare, or with reference set (tests only), Prepare with the
+// plain gas schedule that the optimised one must match on every path.
+func prepare(code []byte, p Policy, reference bool) (*Prepared, error) {
 	if p.MaxCallDepth == 0 || p.MaxCallDepth > math.MaxInt32 {
 		return nil, fmt.Errorf("%w: MaxCallDepth %d must be in [1, %d]", ErrInvalidPolicy, p.MaxCallDepth, math.MaxInt32)
 	}
@@ -64,6 +72,7 @@ func Prepare(code []byte, p Policy) (*Prepared, error) {
 	gasIdx := uint32(len(m.Globals))
 	depthIdx := gasIdx + 1
 	in := newInstrumenter(m, gasIdx, depthIdx, p.MaxCallDepth, !p.NoMetering)
+	in.reference = reference
 	codePayload, err := in.codeSection()
 	if err != nil {
 		return nil, err
