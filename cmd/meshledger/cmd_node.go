@@ -1,7 +1,11 @@
 package main
 
 import (
+	"fmt"
+	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -25,6 +29,7 @@ genesis whose admin is that key. --key selects another block signing key.`,
 				cfg.KeyFile = a.keyFile
 			}
 			cfg.Logger = slog.New(slog.NewTextHandler(a.stderr, nil))
+			cfg.OnStart = func(n *node.Node) { printNextSteps(a.stderr, n, cfg.Listen) }
 			return node.Run(cmd.Context(), cfg)
 		},
 	}
@@ -35,4 +40,24 @@ genesis whose admin is that key. --key selects another block signing key.`,
 	f.DurationVar(&cfg.BlockInterval, "block-interval", node.DefaultBlockInterval, "longest a pending transaction waits for a block")
 	f.IntVar(&cfg.BlockMaxTxs, "block-max-txs", node.DefaultBlockMaxTxs, "cut a block early once this many transactions are ready")
 	return cmd
+}
+
+// printNextSteps tells a newcomer what to run once the node serves.
+func printNextSteps(w io.Writer, n *node.Node, listen string) {
+	self := "meshledger"
+	if len(os.Args) > 0 && filepath.Base(os.Args[0]) == "meshledger" {
+		self = os.Args[0]
+	}
+	nodeFlag := ""
+	if listen != "" && listen != node.DefaultListen {
+		nodeFlag = " --node " + n.URL()
+	}
+	fmt.Fprintf(w, `
+meshledger node %s serving %s (chain %d)
+Try next, in another terminal:
+  %s%s deploy build/contracts/loan.wasm --name loan
+  %s%s chain
+Stop with Ctrl-C: the current block is finished and the store closed cleanly.
+
+`, n.Address().Hex(), n.URL(), n.ChainID(), self, nodeFlag, self, nodeFlag)
 }
