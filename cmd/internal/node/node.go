@@ -24,12 +24,15 @@ import (
 	"github.com/meshledger/meshledger/ledger"
 	"github.com/meshledger/meshledger/ledger/block"
 	"github.com/meshledger/meshledger/ledger/tx"
+	"github.com/meshledger/meshledger/runtime"
 )
 
 // Files in the data directory.
 const (
 	GenesisFile = "genesis.json"
 	ChainDir    = "chain"
+	// WasmCacheDir holds the runtime's on-disk module caches.
+	WasmCacheDir = "wasm-cache"
 )
 
 // The API reads the ledger only through this interface.
@@ -87,8 +90,12 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Instrumented modules, their compiled code and post-initialisation
+	// snapshots live beside the chain, so a restart never recompiles.
+	rtCfg := runtime.NewConfig().WithCacheDir(filepath.Join(cfg.DataDir, WasmCacheDir))
 	l, err := ledger.Open(ctx, ledger.Config{
 		Dir: filepath.Join(cfg.DataDir, ChainDir), Genesis: g, QueryGasCap: cfg.QueryGasCap,
+		RuntimeConfig: &rtCfg,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("node: open ledger: %w", err)
