@@ -31,11 +31,16 @@ contracts:
 		$(WASM_FLAGS) $(GO) build -buildmode=c-shared -trimpath -o $(BUILD)/contracts/$$n.wasm $$d || exit 1; \
 	done
 
-## test: vet and run every test
+## test: vet, every test, and the concurrent packages again under the race detector
 test: contracts ethers
 	$(GO) vet ./...
 	ETHERS_DIR=$(if $(wildcard $(BUILD)/ethers/node_modules/ethers),$(abspath $(BUILD)/ethers),) \
 		$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+	$(MAKE) race
+
+# Packages whose code runs concurrently. Tests that compile a Go-built contract
+# skip themselves under -race (compiling it instrumented takes minutes).
+RACE_PKGS := ./cmd/internal/... ./sdk/client/... ./ledger/tx/... ./ledger/state/... ./ledger/storage/... ./runtime/internal/overlay/...
 
 ## ethers: best effort — with npm present, install ethers.js so the EIP-712
 ## vectors are also checked against an independent signer (skipped otherwise)
@@ -48,7 +53,7 @@ ethers:
 
 ## race: the concurrent packages under the race detector
 race:
-	$(GO) test -count=1 -race -timeout $(TEST_TIMEOUT) ./cmd/... ./sdk/client/... ./ledger/...
+	$(GO) test -count=1 -race -timeout $(TEST_TIMEOUT) $(RACE_PKGS)
 
 ## bench: every benchmark, 5 runs each, into $(BUILD)/bench.txt (compare with benchstat)
 bench: contracts

@@ -30,7 +30,8 @@ const (
 var sharedRuntime *runtime.Runtime
 
 func TestMain(m *testing.M) {
-	rt, err := runtime.New(context.Background(), runtime.NewConfig())
+	// Compiled code is shared with every other test binary on the machine.
+	rt, err := runtime.New(context.Background(), runtime.NewConfig().WithCompiledCacheDir(buildtest.CompiledCacheDir()))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -3,19 +3,14 @@ package runtime
 import (
 	"bytes"
 	"context"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"reflect"
-	goruntime "runtime"
 	"sort"
-	"strings"
 	"sync"
 	"testing"
-	"time"
 
-	"github.com/tetratelabs/wazero"
+	"github.com/meshledger/meshledger/sdk/build/buildtest"
 )
 
 // guests builds Go packages to Wasm once per test process.
@@ -120,45 +115,12 @@ func TestMain(m *testing.M) {
 	}
 	testCacheDir = dir
 	testCompiledDir = filepath.Join(dir, "compiled")
-	if v := wazeroVersion(); v != "" {
-		testCompiledDir = filepath.Join(os.TempDir(), "meshledger-test-wazero-"+v)
-		pruneCompiled(testCompiledDir, 7*24*time.Hour)
+	if shared := buildtest.CompiledCacheDir(); shared != "" {
+		testCompiledDir = shared
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
-}
-
-// wazeroVersion is the version of the wazero module this binary was built
-// with, or "" if unknown. Test binaries carry no dependency versions in
-// their build information (and wazero then calls itself "dev", which would
-// let its cache mix versions), but the source path of wazero's code names
-// its module version.
-func wazeroVersion() string {
-	pc := reflect.ValueOf(wazero.NewRuntime).Pointer()
-	file, _ := goruntime.FuncForPC(pc).FileLine(pc)
-	_, rest, ok := strings.Cut(filepath.ToSlash(file), "github.com/tetratelabs/wazero@")
-	if !ok {
-		return ""
-	}
-	v, _, _ := strings.Cut(rest, "/")
-	return v
-}
-
-// pruneCompiled removes compiled code not written for maxAge, so that the
-// shared directory does not grow with every version of every contract. A
-// removed entry that is still in use is compiled again once.
-func pruneCompiled(dir string, maxAge time.Duration) {
-	cutoff := time.Now().Add(-maxAge)
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return nil
-		}
-		if info, err := d.Info(); err == nil && info.ModTime().Before(cutoff) {
-			os.Remove(p)
-		}
-		return nil
-	})
 }
 
 // newTestRuntime creates a runtime closed at the end of the test. Unless

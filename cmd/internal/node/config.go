@@ -44,6 +44,10 @@ type Config struct {
 	API     httpapi.Config
 	// QueryGasCap bounds read-only queries (default 100,000,000 gas).
 	QueryGasCap uint64
+	// CompiledCacheDir, when set, keeps the engine's compiled contract code
+	// there instead of under DataDir/wasm-cache, so several data
+	// directories (test nodes, say) compile each contract once.
+	CompiledCacheDir string
 
 	// OnStart, when set, is called by Run once the node serves: the CLI
 	// prints the URL, the node address and, on a first development run,

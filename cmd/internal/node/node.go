@@ -93,6 +93,9 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	// Instrumented modules, their compiled code and post-initialisation
 	// snapshots live beside the chain, so a restart never recompiles.
 	rtCfg := runtime.NewConfig().WithCacheDir(filepath.Join(cfg.DataDir, WasmCacheDir))
+	if cfg.CompiledCacheDir != "" {
+		rtCfg = rtCfg.WithCompiledCacheDir(cfg.CompiledCacheDir)
+	}
 	l, err := ledger.Open(ctx, ledger.Config{
 		Dir: filepath.Join(cfg.DataDir, ChainDir), Genesis: g, QueryGasCap: cfg.QueryGasCap,
 		RuntimeConfig: &rtCfg,

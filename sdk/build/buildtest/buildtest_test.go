@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -61,5 +62,15 @@ func TestModuleRoot(t *testing.T) {
 	}
 	if _, err := ModuleRoot(t.TempDir()); !errors.Is(err, ErrNoModule) {
 		t.Fatalf("ModuleRoot(tempdir) err %v, want ErrNoModule", err)
+	}
+}
+
+func TestCompiledCacheDirNamesWazeroVersion(t *testing.T) {
+	dir := CompiledCacheDir()
+	if !strings.Contains(filepath.Base(dir), "meshledger-test-wazero-v") {
+		t.Fatalf("CompiledCacheDir() = %q, want a directory named for the wazero version", dir)
+	}
+	if again := CompiledCacheDir(); again != dir {
+		t.Fatalf("CompiledCacheDir changed: %q then %q", dir, again)
 	}
 }

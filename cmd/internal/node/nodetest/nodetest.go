@@ -30,12 +30,14 @@ type Node struct {
 	Dir string
 }
 
-// Config returns a test configuration in dir: small intervals, quiet logs.
+// Config returns a test configuration in dir: small intervals, quiet logs,
+// compiled contract code shared with every test process.
 func Config(dir string) node.Config {
 	return node.Config{
-		DataDir:       dir,
-		BlockInterval: 20 * time.Millisecond,
-		Logger:        quietLogger(),
+		DataDir:          dir,
+		BlockInterval:    20 * time.Millisecond,
+		Logger:           quietLogger(),
+		CompiledCacheDir: buildtest.CompiledCacheDir(),
 	}
 }
 
@@ -52,6 +54,9 @@ func Start(t testing.TB, cfg node.Config) *Node {
 	}
 	if cfg.BlockInterval == 0 {
 		cfg.BlockInterval = 20 * time.Millisecond
+	}
+	if cfg.CompiledCacheDir == "" {
+		cfg.CompiledCacheDir = buildtest.CompiledCacheDir()
 	}
 	if !cfg.NoHTTP && cfg.Listener == nil {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -84,6 +89,9 @@ func Open(t testing.TB, cfg node.Config) *Node {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = quietLogger()
+	}
+	if cfg.CompiledCacheDir == "" {
+		cfg.CompiledCacheDir = buildtest.CompiledCacheDir()
 	}
 	n, err := node.New(context.Background(), cfg)
 	if err != nil {
