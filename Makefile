@@ -42,14 +42,19 @@ test: contracts ethers
 # skip themselves under -race (compiling it instrumented takes minutes).
 RACE_PKGS := ./cmd/internal/... ./sdk/client/... ./ledger/tx/... ./ledger/state/... ./ledger/storage/... ./runtime/internal/overlay/...
 
-## ethers: best effort — with npm present, install ethers.js so the EIP-712
-## vectors are also checked against an independent signer (skipped otherwise)
+## ethers: best effort — with npm present, install ethers.js and @ethereumjs/mpt
+## so the EIP-712 vectors and the state, transaction and receipt proofs are also
+## checked by independent JavaScript implementations (skipped otherwise)
 ethers:
-	@if [ ! -d $(BUILD)/ethers/node_modules/ethers ] && command -v npm >/dev/null 2>&1; then \
-		mkdir -p $(BUILD)/ethers && cd $(BUILD)/ethers && \
-		(npm init -y >/dev/null 2>&1; npm install --no-audit --no-fund --silent ethers@6 >/dev/null 2>&1) || \
-		echo "ethers.js not installed: the ethers cross-check will be skipped"; \
-	fi
+	@if command -v npm >/dev/null 2>&1 && mkdir -p $(BUILD)/ethers; then \
+		cd $(BUILD)/ethers || exit 0; \
+		[ -f package.json ] || npm init -y >/dev/null 2>&1; \
+		[ -d node_modules/ethers ] || npm install --no-audit --no-fund --silent ethers@6 >/dev/null 2>&1 || \
+			echo "ethers.js not installed: the ethers cross-check will be skipped"; \
+		[ -d node_modules/@ethereumjs/mpt ] || \
+			npm install --no-audit --no-fund --silent @ethereumjs/mpt@10 @ethereumjs/util@10 @ethereumjs/rlp@10 >/dev/null 2>&1 || \
+			echo "@ethereumjs/mpt not installed: the JavaScript proof check will be skipped"; \
+	fi; true
 
 ## race: the concurrent packages under the race detector
 race:
