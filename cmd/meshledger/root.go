@@ -97,7 +97,7 @@ dashes as underscores (--block-interval → MESHLEDGER_BLOCK_INTERVAL).`,
 	root.AddCommand(
 		newNodeCmd(a), newKeysCmd(a), newDeployCmd(a), newCallCmd(a), newQueryCmd(a),
 		newStateCmd(a), newHistoryCmd(a), newTxCmd(a), newBlockCmd(a), newEventsCmd(a),
-		newChainCmd(a), newContractsCmd(a), newBenchCmd(a),
+		newChainCmd(a), newContractsCmd(a), newBenchCmd(a), newExportCmd(a), newReplayCmd(a),
 	)
 	return root
 }
