@@ -46,13 +46,13 @@ func newHistoryCmd(a *app) *cobra.Command {
 				return printJSON(a.stdout, api.History{Contract: contract, Key: key, Entries: entries})
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "HEIGHT\tTIME\tTX\tSIGNER\tVALUE")
+			fmt.Fprintln(tw, "HEIGHT\tINDEX\tTIME\tTX\tSIGNER\tVALUE")
 			for _, e := range entries {
 				val := showBytes(e.Value)
 				if e.Deleted {
 					val = "(deleted)"
 				}
-				fmt.Fprintf(tw, "%d.%d\t%s\t%s\t%s\t%s\n", e.Height, e.Index, showTime(e.TimeMs), e.TxHash.Hex(), e.Signer.Hex(), val)
+				fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%s\n", e.Height, e.Index, showTime(e.TimeMs), e.TxHash.Hex(), e.Signer.Hex(), val)
 			}
 			return tw.Flush()
 		},

@@ -4,7 +4,7 @@ import "testing"
 
 func testCLIHistory(t *testing.T, tn *testNet) {
 	r := tn.cli(t, "history", tn.loan.Hex(), "loan/C1")
-	r.want(t, 0, "HEIGHT", "SIGNER", "VALUE", tn.admin.Key().Address().Hex(), `"id":"C1"`, tn.admin.Key().Address().Hex())
+	r.want(t, 0, "HEIGHT", "INDEX", "SIGNER", "VALUE", tn.admin.Key().Address().Hex(), `"id":"C1"`, tn.admin.Key().Address().Hex())
 	tn.cli(t, "history", tn.loan.Hex(), "loan/C1", "--limit", "1", "--json").want(t, 0, `"entries"`, `"signer"`)
 	tn.cli(t, "history", tn.loan.Hex(), "loan/none").want(t, 0, "HEIGHT")
 }

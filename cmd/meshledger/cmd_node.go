@@ -29,7 +29,7 @@ genesis whose admin is that key. --key selects another block signing key.`,
 				cfg.KeyFile = a.keyFile
 			}
 			cfg.Logger = slog.New(slog.NewTextHandler(a.stderr, nil))
-			cfg.OnStart = func(n *node.Node) { printNextSteps(a.stderr, n, cfg.Listen) }
+			cfg.OnStart = func(n *node.Node) { printNextSteps(a.stderr, n, cfg) }
 			return node.Run(cmd.Context(), cfg)
 		},
 	}
@@ -43,21 +43,29 @@ genesis whose admin is that key. --key selects another block signing key.`,
 }
 
 // printNextSteps tells a newcomer what to run once the node serves.
-func printNextSteps(w io.Writer, n *node.Node, listen string) {
+func printNextSteps(w io.Writer, n *node.Node, cfg node.Config) {
 	self := "meshledger"
 	if len(os.Args) > 0 && filepath.Base(os.Args[0]) == "meshledger" {
 		self = os.Args[0]
 	}
 	nodeFlag := ""
-	if listen != "" && listen != node.DefaultListen {
+	if cfg.Listen != "" && cfg.Listen != node.DefaultListen {
 		nodeFlag = " --node " + n.URL()
+	}
+	// Client commands sign with ./data/node.key by default: point them at
+	// this node's key when it lives elsewhere.
+	keyFlag := ""
+	if key := cfg.KeyFile; key != "" {
+		keyFlag = " --key " + key
+	} else if cfg.DataDir != "" && filepath.Clean(cfg.DataDir) != filepath.Clean(node.DefaultDataDir) {
+		keyFlag = " --key " + filepath.Join(cfg.DataDir, "node.key")
 	}
 	fmt.Fprintf(w, `
 meshledger node %s serving %s (chain %d)
 Try next, in another terminal:
-  %s%s deploy build/contracts/loan.wasm --name loan
+  %s%s%s deploy build/contracts/loan.wasm --name loan
   %s%s chain
 Stop with Ctrl-C: the current block is finished and the store closed cleanly.
 
-`, n.Address().Hex(), n.URL(), n.ChainID(), self, nodeFlag, self, nodeFlag)
+`, n.Address().Hex(), n.URL(), n.ChainID(), self, nodeFlag, keyFlag, self, nodeFlag)
 }

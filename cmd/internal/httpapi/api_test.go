@@ -230,6 +230,11 @@ func TestEventsResumeWithoutGapOrDuplicate(t *testing.T) {
 	if strings.Join(rest, ",") != "3:0,4:0" {
 		t.Fatalf("resumed = %v", rest)
 	}
+	// The largest sequence number resumes at the next block, never wraps
+	// around to resend this one.
+	if wrapped := read(srv.URL+api.PathEvents, "3:4294967295", 1); strings.Join(wrapped, ",") != "4:0" {
+		t.Fatalf("after 3:4294967295 = %v", wrapped)
+	}
 	// Live: a stream from the tip sees the next block.
 	got := make(chan []string, 1)
 	go func() { got <- read(srv.URL+api.PathEvents, "", 1) }()

@@ -3,7 +3,10 @@ package httpapi
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -93,6 +96,11 @@ func (s *Server) streamStart(c echo.Context) (api.EventID, error) {
 		if err != nil {
 			return api.EventID{}, fmt.Errorf("%s: %w", api.HeaderLastEventID, err)
 		}
+		if id.Seq == math.MaxUint32 {
+			// No block holds that many items: resume at the next block
+			// rather than wrap around to this block's first item.
+			return api.EventID{Height: id.Height + 1}, nil
+		}
 		return api.EventID{Height: id.Height, Seq: id.Seq + 1}, nil
 	}
 	if fh := c.QueryParam(api.ParamFromHeight); fh != "" {
@@ -107,13 +115,10 @@ func (s *Server) streamStart(c echo.Context) (api.EventID, error) {
 
 // sendBlock sends block h's items from `from` on: the block (seq 0), then
 // its contract events (seq 1..) in execution order. Sequence numbers count
-// every event, filtered or not, so IDs do not depend on the filter.
+// every event, filtered or not, so IDs do not depend on the filter, and the
+// frames of a block are rendered once for every stream (blockFrames).
 func (s *Server) sendBlock(sw *sseWriter, h uint64, from api.EventID, filter *common.Address) error {
-	b, err := s.deps.Ledger.Block(h)
-	if err != nil {
-		return err
-	}
-	receipts, err := s.deps.Ledger.Receipts(h)
+	bf, err := s.frames.get(h, s.renderBlock)
 	if err != nil {
 		return err
 	}
@@ -121,34 +126,120 @@ func (s *Server) sendBlock(sw *sseWriter, h uint64, from api.EventID, filter *co
 	if from.Height == h {
 		minSeq = from.Seq
 	}
-	hdr := b.Header.Header
 	if minSeq == 0 {
-		hashes := b.TxHashes
-		if hashes == nil {
-			hashes = []common.Hash{}
-		}
-		ev := api.BlockEvent{Height: h, Hash: b.Header.Hash(), TimeMs: hdr.TimeMs, TxHashes: hashes}
-		if err := sw.event(api.EventID{Height: h}, api.SSEBlock, ev); err != nil {
+		if err := sw.write(bf.block); err != nil {
 			return err
 		}
+	}
+	for i, ev := range bf.events {
+		seq := uint32(i + 1)
+		if seq < minSeq || filter != nil && ev.contract != *filter {
+			continue
+		}
+		if err := sw.write(ev.frame); err != nil {
+			return err
+		}
+	}
+	return sw.flush()
+}
+
+// renderBlock renders block h's SSE frames.
+func (s *Server) renderBlock(h uint64) (*blockFrames, error) {
+	b, err := s.deps.Ledger.Block(h)
+	if err != nil {
+		return nil, err
+	}
+	receipts, err := s.deps.Ledger.Receipts(h)
+	if err != nil {
+		return nil, err
+	}
+	hdr := b.Header.Header
+	hashes := b.TxHashes
+	if hashes == nil {
+		hashes = []common.Hash{}
+	}
+	bf := &blockFrames{}
+	ev := api.BlockEvent{Height: h, Hash: b.Header.Hash(), TimeMs: hdr.TimeMs, TxHashes: hashes}
+	if bf.block, err = sseFrame(api.EventID{Height: h}, api.SSEBlock, ev); err != nil {
+		return nil, err
 	}
 	seq := uint32(0)
 	for _, r := range receipts {
 		for _, e := range r.Events {
 			seq++
-			if seq < minSeq || filter != nil && e.Contract != *filter {
-				continue
-			}
 			ev := api.ContractEvent{
 				Height: h, TimeMs: hdr.TimeMs, TxIndex: r.Index, TxHash: r.TxHash,
 				Contract: e.Contract, Name: e.Name, Data: nonNilBytes(e.Data),
 			}
-			if err := sw.event(api.EventID{Height: h, Seq: seq}, api.SSEEvent, ev); err != nil {
-				return err
+			frame, err := sseFrame(api.EventID{Height: h, Seq: seq}, api.SSEEvent, ev)
+			if err != nil {
+				return nil, err
 			}
+			bf.events = append(bf.events, eventFrame{contract: e.Contract, frame: frame})
 		}
 	}
-	return sw.flush()
+	return bf, nil
+}
+
+// framesKept is how many blocks' frames are kept: streams at the tail all
+// ask for the newest block at once; a stream catching up from far behind
+// renders as it goes.
+const framesKept = 8
+
+// blockFrames are one committed block's SSE frames: the block item, then
+// each contract event with its contract for filtering.
+type blockFrames struct {
+	block  []byte
+	events []eventFrame
+}
+
+type eventFrame struct {
+	contract common.Address
+	frame    []byte
+}
+
+// frameCache renders each block's frames once however many streams send
+// it. Committed blocks never change, so a kept entry is never stale.
+type frameCache struct {
+	mu      sync.Mutex
+	entries map[uint64]*frameEntry
+	order   []uint64 // oldest first
+}
+
+type frameEntry struct {
+	once sync.Once
+	bf   *blockFrames
+	err  error
+}
+
+func (c *frameCache) get(h uint64, render func(uint64) (*blockFrames, error)) (*blockFrames, error) {
+	c.mu.Lock()
+	e, ok := c.entries[h]
+	if !ok {
+		if c.entries == nil {
+			c.entries = make(map[uint64]*frameEntry)
+		}
+		e = &frameEntry{}
+		c.entries[h] = e
+		c.order = append(c.order, h)
+		if len(c.order) > framesKept {
+			delete(c.entries, c.order[0])
+			c.order = c.order[1:]
+		}
+	}
+	c.mu.Unlock()
+	e.once.Do(func() { e.bf, e.err = render(h) })
+	if e.err != nil {
+		// A read error may be transient: the next stream tries again.
+		c.mu.Lock()
+		if c.entries[h] == e {
+			delete(c.entries, h)
+			c.order = slices.DeleteFunc(c.order, func(x uint64) bool { return x == h })
+		}
+		c.mu.Unlock()
+		return nil, e.err
+	}
+	return e.bf, nil
 }
 
 // sseWriter writes SSE frames with a deadline per write, so that a client
@@ -171,16 +262,17 @@ func (sw *sseWriter) write(frame []byte) error {
 	return nil
 }
 
-func (sw *sseWriter) event(id api.EventID, typ string, data any) error {
+// sseFrame renders one SSE item.
+func sseFrame(id api.EventID, typ string, data any) ([]byte, error) {
 	b, err := json.Marshal(data)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	frame := make([]byte, 0, len(b)+64)
 	frame = fmt.Appendf(frame, "id: %s\nevent: %s\ndata: ", id, typ)
 	frame = append(frame, b...)
 	frame = append(frame, '\n', '\n')
-	return sw.write(frame)
+	return frame, nil
 }
 
 func (sw *sseWriter) comment(text string) error {
