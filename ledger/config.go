@@ -54,6 +54,6 @@ type Config struct {
 	// QueryGasCap bounds queries (0: DefaultQueryGasCap).
 	QueryGasCap uint64
 	// RecoverWorkers is the signature recovery parallelism (<= 0:
-	// GOMAXPROCS).
+	// GOMAXPROCS-1, at least 1, since the executor runs beside it).
 	RecoverWorkers int
 }

@@ -38,11 +38,12 @@ type pendingBlock struct {
 	txs      []*tx.Tx
 	records  []*txRecord
 	receipts []*block.Receipt
-	// receiptEnc holds the receipts' encodings once seal computed them.
-	receiptEnc [][]byte
-	changes    []state.Change
-	rejected   []Rejected
-	gasUsed    uint64
+	// enc encodes records and receipts and derives the roots as
+	// transactions are included.
+	enc      *blockEncoder
+	changes  []state.Change
+	rejected []Rejected
+	gasUsed  uint64
 }
 
 // execute runs a proposal on top of the latest block: the one code path
@@ -50,7 +51,7 @@ type pendingBlock struct {
 // effect on the store. A returned error is a host failure (or a proposal
 // that cannot make a block at all); transaction problems are rejections
 // or failed receipts.
-func (l *Ledger) execute(ctx context.Context, p Proposal) (*pendingBlock, error) {
+func (l *Ledger) execute(ctx context.Context, p Proposal) (_ *pendingBlock, err error) {
 	parent := l.latest.Load()
 	if p.TimeMs <= parent.Header.TimeMs {
 		return nil, fmt.Errorf("%w: %d <= parent %d", ErrBadTime, p.TimeMs, parent.Header.TimeMs)
@@ -61,7 +62,16 @@ func (l *Ledger) execute(ctx context.Context, p Proposal) (*pendingBlock, error)
 		nonces:    make(map[common.Address]uint64),
 		codes:     make(map[common.Hash][]byte),
 		contracts: make(map[common.Address]*contractRecord),
+		txs:       make([]*tx.Tx, 0, len(p.Txs)),
+		records:   make([]*txRecord, 0, len(p.Txs)),
+		receipts:  make([]*block.Receipt, 0, len(p.Txs)),
+		enc:       startEncoder(len(p.Txs)),
 	}
+	defer func() {
+		if err != nil {
+			_ = b.enc.finish() // stop its goroutine; the block is abandoned
+		}
+	}()
 	// Signatures are checked in parallel, ahead of execution: recovery is
 	// the one costly step that needs no state. Everything else is
 	// sequential, in proposal order.
@@ -176,6 +186,7 @@ func (l *Ledger) run(ctx context.Context, b *pendingBlock, t *tx.Tx, sender comm
 	b.txs = append(b.txs, t)
 	b.records = append(b.records, rec)
 	b.receipts = append(b.receipts, rc)
+	b.enc.add(rec, rc)
 	return nil
 }
 

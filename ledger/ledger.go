@@ -42,6 +42,9 @@ type Ledger struct {
 	closed   atomic.Bool
 
 	contracts sync.Map // common.Address → *contractRecord, committed only
+
+	batchPerTx atomic.Int64 // batch bytes per transaction of the last block
+	tries      triesCache   // proof tries of the latest blocks Tx was asked about
 }
 
 // Open opens (creating from cfg.Genesis if empty) a ledger.

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -135,35 +136,24 @@ func (l *Ledger) Tx(hash common.Hash) (*TxRecord, error) {
 	if err != nil {
 		return nil, err
 	}
-	recs, err := l.txRecords(height)
+	bt, err := l.blockTries(height)
 	if err != nil {
 		return nil, err
 	}
-	receipts, err := l.readReceipts(height)
+	if int(index) >= len(bt.records) {
+		return nil, fmt.Errorf("%w: block %d has %d txs, lookup says index %d",
+			storage.ErrCorrupt, height, len(bt.records), index)
+	}
+	t, err := bt.records[index].decodeTx()
 	if err != nil {
 		return nil, err
 	}
-	if int(index) >= len(recs) || len(recs) != len(receipts) {
-		return nil, fmt.Errorf("%w: block %d has %d txs, %d receipts, lookup says index %d",
-			storage.ErrCorrupt, height, len(recs), len(receipts), index)
-	}
-	bodies := make([][]byte, len(recs))
-	for i, r := range recs {
-		bodies[i] = r.Body
-	}
-	t, err := recs[index].decodeTx()
+	txProof, rProof, err := bt.prove(int(index))
 	if err != nil {
 		return nil, err
 	}
-	txProof, err := block.ProveTx(bodies, int(index))
-	if err != nil {
-		return nil, err
-	}
-	rProof, err := block.ProveReceipt(receipts, int(index))
-	if err != nil {
-		return nil, err
-	}
-	rc := receipts[index]
+	rc := new(block.Receipt)
+	*rc = *bt.receipts[index] // callers own their copy; the cache keeps its own
 	out := &TxRecord{Tx: t, Receipt: rc, Header: sh, TxProof: txProof, ReceiptProof: rProof}
 	for _, w := range rc.Writes {
 		p, err := l.state.Prove(sh.Header.StateRoot, w.Contract, w.Key)
@@ -173,6 +163,20 @@ func (l *Ledger) Tx(hash common.Hash) (*TxRecord, error) {
 		out.WriteProofs = append(out.WriteProofs, p)
 	}
 	return out, nil
+}
+
+// HasTx reports whether a transaction is committed: one index read, where
+// Tx also builds its proofs.
+func (l *Ledger) HasTx(hash common.Hash) (bool, error) {
+	_, _, err := l.txPosition(hash)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, ErrNotFound):
+		return false, nil
+	default:
+		return false, err
+	}
 }
 
 func (l *Ledger) txPosition(hash common.Hash) (uint64, uint32, error) {
@@ -269,26 +273,39 @@ func (l *Ledger) State(contract common.Address, key []byte, height uint64) (*Sta
 // latest committed state: everything ApplyBlock would check except that a
 // nonce ahead of the account's next one is accepted (it may become valid).
 func (l *Ledger) CheckTx(t *tx.Tx) error {
+	_, err := l.CheckTxNonce(t)
+	return err
+}
+
+// CheckTxNonce is CheckTx that also returns the sender's next committed
+// nonce it checked against, so that admission reads it once. The nonce is
+// valid when the error is nil or ErrUnknownContract/ErrUnknownCode (checked
+// after it); otherwise it is 0.
+func (l *Ledger) CheckTxNonce(t *tx.Tx) (next uint64, err error) {
 	if err := l.checkOpen(); err != nil {
-		return err
+		return 0, err
 	}
 	if t == nil {
-		return fmt.Errorf("%w: nil transaction", tx.ErrMalformed)
+		return 0, fmt.Errorf("%w: nil transaction", tx.ErrMalformed)
 	}
 	sender, err := t.Verify(l.chainID)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if err := l.checkStateless(t); err != nil {
-		return err
+		return 0, err
 	}
-	next, err := l.storedNonce(sender)
-	if err != nil {
-		return err
+	if next, err = l.storedNonce(sender); err != nil {
+		return 0, err
 	}
 	if err := tx.CheckNonce(t.Message().AccountNonce(), next); err != nil && !isTooHigh(err) {
-		return err
+		return 0, err
 	}
+	return next, l.checkTarget(t)
+}
+
+// checkTarget checks that a deploy's code and a call's contract exist.
+func (l *Ledger) checkTarget(t *tx.Tx) error {
 	switch m := t.Message().(type) {
 	case *tx.Deploy:
 		if t.Code() == nil {

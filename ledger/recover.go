@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	goruntime "runtime"
 	"sync/atomic"
 
 	"github.com/meshledger/meshledger/ledger/tx"
@@ -36,10 +37,17 @@ func (l *Ledger) startRecovery(txs []*tx.Tx) *recovery {
 		r.bounds = append(r.bounds, end)
 		r.done = append(r.done, make(chan struct{}))
 	}
+	workers := l.workers
+	if workers <= 0 {
+		// The executor keeps one core busy; recovery takes the others.
+		// Recovery (~65 µs a transaction) outruns execution, so on two
+		// cores one worker still stays ahead, without preempting it.
+		workers = max(goruntime.GOMAXPROCS(0)-1, 1)
+	}
 	go func() {
 		for c := range r.done {
 			if !r.stop.Load() {
-				r.recoverChunk(txs, r.bounds[c], r.bounds[c+1], l.chainID, l.workers)
+				r.recoverChunk(txs, r.bounds[c], r.bounds[c+1], l.chainID, workers)
 			}
 			close(r.done[c])
 		}

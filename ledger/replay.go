@@ -124,6 +124,7 @@ func (l *Ledger) ReplayBlock(ctx context.Context, sb *SourceBlock) (*Applied, er
 	if err != nil {
 		return nil, err
 	}
+	defer b.enc.finish() // on a mismatch, before seal
 	if len(b.rejected) > 0 {
 		r := b.rejected[0]
 		m := mm(MismatchRejected, "included", r.Err.Error())
@@ -142,7 +143,7 @@ func (l *Ledger) ReplayBlock(ctx context.Context, sb *SourceBlock) (*Applied, er
 			}
 		}
 	}
-	batch := l.kv.NewBatch()
+	batch := l.newBlockBatch(len(b.records))
 	sealed, err := l.seal(b, batch)
 	if err != nil {
 		return nil, err

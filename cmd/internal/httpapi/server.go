@@ -130,6 +130,8 @@ type Server struct {
 	openAPIOnce sync.Once
 	openAPI     []byte
 
+	frames frameCache // SSE frames of the latest blocks, shared by streams
+
 	waits   chan struct{} // semaphore of concurrent waits
 	streams chan struct{} // semaphore of concurrent streams
 

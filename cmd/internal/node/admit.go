@@ -42,26 +42,27 @@ func (n *Node) submit(t *tx.Tx) (httpapi.Submitted, error) {
 		if _, ok := n.pool.Get(hash); ok {
 			return httpapi.Submitted{Hash: hash, Status: api.TxPending, Known: true}, nil
 		}
-		if committed, err := n.committed(hash); err != nil || committed {
-			return httpapi.Submitted{Hash: hash, Status: api.TxCommitted, Known: true}, err
-		}
-		if err := n.ledger.CheckTx(t); err != nil && !n.deployPending(t, err) {
-			return n.afterNonceTooLow(hash, fmt.Errorf("check tx %s: %w", hash, err))
-		}
-		sender := t.Message().Sender()
-		next, err := n.ledger.NextNonce(sender)
+		// A committed transaction used its nonce, so it always fails here
+		// or in Add (nonce too low): whether it is committed is asked only
+		// then, which spares every new transaction that read.
+		next, err := n.ledger.CheckTxNonce(t)
 		if err != nil {
-			return httpapi.Submitted{}, fmt.Errorf("next nonce of %s: %w", sender, err)
+			if !n.deployPending(t, err) {
+				return n.unlessCommitted(hash, fmt.Errorf("check tx %s: %w", hash, err))
+			}
+			if next, err = n.ledger.NextNonce(t.Message().Sender()); err != nil {
+				return httpapi.Submitted{}, fmt.Errorf("next nonce of %s: %w", t.Message().Sender(), err)
+			}
 		}
 		entry := mempool.Entry[*tx.Tx]{
-			Hash: hash, Sender: sender, Nonce: t.Message().AccountNonce(), Size: txSize(t), Tx: t,
+			Hash: hash, Sender: t.Message().Sender(), Nonce: t.Message().AccountNonce(), Size: txSize(t), Tx: t,
 		}
 		known, err := n.pool.Add(entry, next, epoch)
 		switch {
 		case errors.Is(err, mempool.ErrStale) && attempt < maxStaleRetries:
 			continue
 		case err != nil:
-			return n.afterNonceTooLow(hash, fmt.Errorf("admit tx %s: %w", hash, err))
+			return n.unlessCommitted(hash, fmt.Errorf("admit tx %s: %w", hash, err))
 		}
 		return httpapi.Submitted{Hash: hash, Status: api.TxPending, Known: known}, nil
 	}
@@ -82,28 +83,14 @@ func (n *Node) deployPending(t *tx.Tx, err error) bool {
 	})
 }
 
-// afterNonceTooLow turns a nonce-too-low refusal of a transaction that has
-// itself just committed (a race with the producer) into the idempotent
-// answer.
-func (n *Node) afterNonceTooLow(hash common.Hash, err error) (httpapi.Submitted, error) {
-	if errors.Is(err, tx.ErrNonceTooLow) || errors.Is(err, mempool.ErrNonceTooLow) {
-		if committed, cerr := n.committed(hash); cerr == nil && committed {
-			return httpapi.Submitted{Hash: hash, Status: api.TxCommitted, Known: true}, nil
-		}
+// unlessCommitted turns a refusal of a transaction that is already
+// committed (resubmitted, or committed by a block racing this admission)
+// into the idempotent answer.
+func (n *Node) unlessCommitted(hash common.Hash, err error) (httpapi.Submitted, error) {
+	if committed, cerr := n.ledger.HasTx(hash); cerr == nil && committed {
+		return httpapi.Submitted{Hash: hash, Status: api.TxCommitted, Known: true}, nil
 	}
 	return httpapi.Submitted{}, err
-}
-
-func (n *Node) committed(hash common.Hash) (bool, error) {
-	_, err := n.ledger.Tx(hash)
-	switch {
-	case err == nil:
-		return true, nil
-	case errors.Is(err, ledger.ErrNotFound):
-		return false, nil
-	default:
-		return false, fmt.Errorf("read tx %s: %w", hash, err)
-	}
 }
 
 // txSize is what a transaction costs the mempool's byte bound: its block

@@ -4,6 +4,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
+// MetricBlockApplySeconds is the histogram of the time to execute, commit
+// and sign one block.
+const MetricBlockApplySeconds = "meshledger_block_apply_seconds"
+
 // nodeMetrics are the node's admission, mempool and block metrics, on the
 // node's private registry (shared with the API's HTTP metrics).
 type nodeMetrics struct {
@@ -42,7 +46,7 @@ func newNodeMetrics(reg *prometheus.Registry, poolLen, poolBytes func() float64)
 			Buckets: prometheus.ExponentialBuckets(1e4, 4, 12),
 		}),
 		blockApply: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name:    "meshledger_block_apply_seconds",
+			Name:    MetricBlockApplySeconds,
 			Help:    "Time to execute, commit and sign one block.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
 		}),

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/meshledger/meshledger/cmd/internal/node"
 	"github.com/meshledger/meshledger/sdk/build"
@@ -138,6 +139,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	url, admin := cfg.NodeURL, cfg.AdminKey
+	applyTime := func() time.Duration { return 0 }
 	if cfg.Spawn {
 		n, dir, err := spawn(ctx, cfg)
 		if err != nil {
@@ -146,6 +148,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		defer os.RemoveAll(dir)
 		defer n.Close(context.WithoutCancel(ctx))
 		url, admin = n.URL(), client.NewKey(n.Key())
+		applyTime = func() time.Duration { return blockApplyTime(n.Registry()) }
 		fmt.Fprintf(cfg.Log, "spawned node at %s (block interval %s, max %d txs)\n", url, cfg.BlockInterval, cfg.BlockMaxTxs)
 	}
 	c, err := client.New(url, client.WithKey(admin), client.WithPollInterval(20*time.Millisecond))
@@ -177,7 +180,30 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	fmt.Fprintf(cfg.Log, "pre-signed %d payments for %d workers in %s\n", cfg.Count, cfg.Workers, time.Since(start).Round(time.Millisecond))
-	return drive(ctx, c, ws, cfg)
+	applied := applyTime()
+	res, err := drive(ctx, c, ws, cfg)
+	if res != nil {
+		res.ApplyTime = applyTime() - applied
+	}
+	return res, err
+}
+
+// blockApplyTime is the total time a spawned node spent applying blocks,
+// from its own metrics.
+func blockApplyTime(reg prometheus.Gatherer) time.Duration {
+	mfs, err := reg.Gather()
+	if err != nil {
+		return 0
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != node.MetricBlockApplySeconds {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			return time.Duration(m.GetHistogram().GetSampleSum() * float64(time.Second))
+		}
+	}
+	return 0
 }
 
 // spawn starts an in-process node in a temporary directory on loopback.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 
 	"github.com/spf13/cobra"
 
@@ -15,7 +16,7 @@ import (
 // that it runs both as cmd/loadgen and as "meshledger bench".
 func NewCommand(use string, stdout, stderr io.Writer) *cobra.Command {
 	cfg := Defaults()
-	var keyFile, wasmFile, mode string
+	var keyFile, wasmFile, mode, cpuProfile string
 	var jsonOut, quiet bool
 	cmd := &cobra.Command{
 		Use:   use,
@@ -53,6 +54,13 @@ and --key (an admin key of that chain) to drive an existing one.`,
 			if !quiet {
 				cfg.Log = stderr
 			}
+			if cpuProfile != "" {
+				stop, err := startCPUProfile(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer stop()
+			}
 			res, err := Run(cmd.Context(), cfg)
 			if res != nil {
 				if jsonOut {
@@ -86,5 +94,22 @@ and --key (an admin key of that chain) to drive an existing one.`,
 	f.IntVar(&cfg.BlockMaxTxs, "block-max-txs", cfg.BlockMaxTxs, "with --spawn: the node's block size cut")
 	f.BoolVar(&jsonOut, "json", false, "print the result as JSON")
 	f.BoolVar(&quiet, "quiet", false, "no progress lines on stderr")
+	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of this process (with --spawn: node and load generator) to this file")
 	return cmd
+}
+
+// startCPUProfile profiles the whole process until the returned stop runs.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }

@@ -203,7 +203,7 @@ func drive(ctx context.Context, c *client.Client, ws []*worker, cfg Config) (*Re
 			w.cond.Broadcast()
 		}
 	}()
-	start := time.Now()
+	start, cpuStart := time.Now(), cpuTime()
 	res := &Result{Mode: cfg.Mode, Workers: cfg.Workers, BatchSize: cfg.BatchSize, Rate: cfg.Rate}
 	if cfg.Mode == ModeSingle {
 		res.BatchSize = 1
@@ -224,6 +224,7 @@ func drive(ctx context.Context, c *client.Client, ws []*worker, cfg Config) (*Re
 	for tr.outstanding() > 0 && time.Now().Before(drainBy) && ctx.Err() == nil {
 		time.Sleep(10 * time.Millisecond)
 	}
+	cpuEnd := cpuTime()
 	stopSub()
 	<-subDone
 	tr.mu.Lock()
@@ -232,6 +233,10 @@ func drive(ctx context.Context, c *client.Client, ws []*worker, cfg Config) (*Re
 	res.Uncommitted = len(tr.sent)
 	res.Blocks = tr.blocks
 	res.summarise(tr.latencies, start, tr.lastCommit)
+	if res.Committed > 0 && cpuStart > 0 {
+		res.CPUTime = cpuEnd - cpuStart
+		res.CPUPerTx = res.CPUTime / time.Duration(res.Committed)
+	}
 	if sendErr != nil && !errors.Is(sendErr, context.DeadlineExceeded) {
 		return res, sendErr
 	}

@@ -28,6 +28,16 @@ type Result struct {
 	P90 time.Duration `json:"p90Ns"`
 	P99 time.Duration `json:"p99Ns"`
 	Max time.Duration `json:"maxNs"`
+
+	// CPUTime is this process's CPU time (user + system) from the first
+	// send to the end of the drain: with --spawn, node and load generator
+	// together. On a shared machine CPUPerTx moves much less than TxPerSec.
+	CPUTime  time.Duration `json:"cpuTimeNs,omitempty"`
+	CPUPerTx time.Duration `json:"cpuPerTxNs,omitempty"`
+	// ApplyTime is the spawned node's time in ApplyBlock over the run (0
+	// when driving a remote node): ApplyTime/Elapsed is how busy its block
+	// producer was.
+	ApplyTime time.Duration `json:"applyTimeNs,omitempty"`
 }
 
 func (r *Result) summarise(lat []time.Duration, start, lastCommit time.Time) {
@@ -62,4 +72,11 @@ func (r *Result) Print(w io.Writer) {
 	fmt.Fprintf(w, "throughput %.0f committed tx/s\n", r.TxPerSec)
 	fmt.Fprintf(w, "latency submit→commit p50 %s  p90 %s  p99 %s  max %s\n",
 		r.P50.Round(time.Millisecond), r.P90.Round(time.Millisecond), r.P99.Round(time.Millisecond), r.Max.Round(time.Millisecond))
+	if r.CPUTime > 0 {
+		fmt.Fprintf(w, "process CPU %s, %s per committed tx\n", r.CPUTime.Round(time.Millisecond), r.CPUPerTx.Round(time.Microsecond))
+	}
+	if r.ApplyTime > 0 && r.Elapsed > 0 {
+		fmt.Fprintf(w, "block producer busy %.0f%% (%s applying blocks)\n",
+			100*r.ApplyTime.Seconds()/r.Elapsed.Seconds(), r.ApplyTime.Round(time.Millisecond))
+	}
 }
