@@ -11,8 +11,10 @@
 // Guarantees:
 //   - Determinism: a block's header, receipts and state depend only on the
 //     parent block and the proposal (time, proposer, transactions), never on
-//     maps, clocks or scheduling. Signature recovery runs in parallel;
-//     everything that decides an outcome runs sequentially in proposal order.
+//     maps, clocks or scheduling. Signature recovery, and the encoding and
+//     hashing of included records and receipts into the block's roots, run
+//     beside execution; everything that decides an outcome runs
+//     sequentially in proposal order.
 //   - Atomicity: every byte a block writes (trie nodes, flat state, history,
 //     header, transactions, receipts, indexes, code, metadata, the latest
 //     pointer) goes into one LevelDB batch written with sync. After a crash
