@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"errors"
+	"hash"
 	"math"
 
 	"github.com/tetratelabs/wazero/api"
@@ -36,9 +37,13 @@ type callState struct {
 	events  []Event
 	evBytes int
 	log     []byte
-	scan    []byte // state_scan encoding scratch
+	scan    []byte    // state_scan encoding scratch
+	keccak  hash.Hash // random_get's hash, kept across calls
 	clockNs int64
 	randCtr uint64
+	// memRefused is set when the memory refused to grow past the limit
+	// during this call (see limitedMemory).
+	memRefused bool
 
 	fail    Code // set by a host function that ended the call
 	failMsg string
@@ -88,6 +93,7 @@ func (cs *callState) begin(ctx context.Context, env Env, method string, args []b
 	// time of initialisation would give.
 	cs.clockNs = max(env.TimeMs*1_000_000, 1)
 	cs.randCtr = 0
+	cs.memRefused = false
 	cs.fail, cs.failMsg, cs.hostErr = "", "", nil
 }
 
@@ -97,7 +103,15 @@ func (cs *callState) end() {
 	cs.Context = nil
 	cs.args = nil
 	cs.buf.Reset(nil)
+	// One large scan must not pin its buffer to a pooled instance for
+	// good; the common small ones keep theirs to avoid reallocating.
+	if cap(cs.scan) > maxKeptScratch {
+		cs.scan = nil
+	}
 }
+
+// maxKeptScratch bounds the state_scan buffer an idle instance keeps.
+const maxKeptScratch = 1 << 20
 
 func storeOf(st State) overlay.Store {
 	if st == nil {
@@ -140,9 +154,6 @@ func (cs *callState) charge(cost uint64) {
 	}
 	cs.gas.Set(uint64(left - int64(cost)))
 }
-
-// bytesGas is the byte-proportional part of a host call's cost.
-func bytesGas(n int) uint64 { return (uint64(n) + 3) / 4 }
 
 func (cs *callState) read(ptr, n uint32) []byte {
 	b, ok := cs.mem.Read(ptr, n)

@@ -34,7 +34,7 @@ const (
 // Every limit is part of consensus: nodes of one network must agree on them.
 type Limits struct {
 	MaxCodeBytes   int    // Wasm binary size
-	MaxMemoryPages uint32 // 64 KiB pages, initial and maximum
+	MaxMemoryPages uint32 // 64 KiB pages, initial and maximum; a grow past it fails the call with CodeMemoryLimit
 	MaxTables      int
 	MaxTableSize   uint32
 	MaxFunctions   int
@@ -42,7 +42,7 @@ type Limits struct {
 	MaxImports     int
 	// MaxCallDepth bounds nested Wasm calls. It must stay below the
 	// interpreter's own frame ceiling (2,000) so that both engines stop at
-	// the same deterministic point with CodeCallDepth.
+	// the same deterministic point with CodeCallDepth; New rejects more.
 	MaxCallDepth uint32
 
 	MaxReturnBytes int

@@ -47,7 +47,7 @@ func randomSteps(n int) []step {
 		env.TxHash = Hash{byte(i), byte(i >> 8)}
 		env.GasLimit = 5_000_000
 		var method, args string
-		switch rng.Intn(16) {
+		switch rng.Intn(19) {
 		case 0:
 			method, args = "echo", strings.Repeat("x", rng.Intn(100))
 		case 1, 2:
@@ -78,6 +78,12 @@ func randomSteps(n int) []step {
 		case 15:
 			method, args = "counter", ""
 			env.ReadOnly = rng.Intn(2) == 0
+		case 16: // a divisor of 0 panics in Go: the unreachable trap
+			method, args = "div", fmt.Sprint(rng.Intn(3))
+		case 17:
+			method, args = "trap", "oob"
+		case 18:
+			method, args = "raw", fmt.Sprintf("state_get 0x%x 4 buf:8 8", 0xFFFFFFF0+rng.Intn(16))
 		}
 		steps = append(steps, step{env, method, args})
 	}
@@ -158,17 +164,41 @@ func TestDeterminismChild(t *testing.T) {
 	fmt.Printf("digest=%s\n", sumDigests(ds))
 }
 
-// TestGasDoesNotDependOnHistory runs the same call first on a fresh module
-// and again after 100 unrelated calls: isolation means identical results.
+// TestGasDoesNotDependOnHistory runs several calls first on a fresh
+// module and again after 100 unrelated calls, on both engines: isolation
+// means identical results, and both engines agree.
 func TestGasDoesNotDependOnHistory(t *testing.T) {
-	rt := newTestRuntime(t, NewConfig().WithModuleCacheSize(1))
-	m := mustLoad(t, rt, rawGuest(t))
-	probe := step{testEnv(), "json", "20"}
-	st := newMemState()
-	first := digest(mustCall(t, m, probe.env, probe.method, probe.args, st))
-	runSteps(t, m, randomSteps(100))
-	again := digest(mustCall(t, m, probe.env, probe.method, probe.args, st))
-	if first != again {
-		t.Fatalf("alone: %s\nafter 100 calls: %s", first, again)
+	probes := []step{
+		{testEnv(), "json", "20"},
+		{testEnv(), "set", "a=1;b=2"},
+		{testEnv(), "scan", "k||5"},
+		{testEnv(), "compute", "5000"},
+		{testEnv(), "rand", ""},
+		{testEnv(), "time", "250"},
+		{testEnv(), "emit", "3"},
+		{testEnv(), "trap", "oob"},
+	}
+	var perEngine [2][]string
+	for _, e := range []Engine{EngineCompiler, EngineInterpreter} {
+		rt := newTestRuntime(t, NewConfig().WithEngine(e).WithModuleCacheSize(1))
+		m := mustLoad(t, rt, rawGuest(t))
+		st := newMemState()
+		st.m["k1"], st.m["k2"] = []byte("v1"), []byte("v2")
+		first := make([]string, len(probes))
+		for i, p := range probes {
+			first[i] = digest(mustCall(t, m, p.env, p.method, p.args, st))
+		}
+		runSteps(t, m, randomSteps(100))
+		for i, p := range probes {
+			if again := digest(mustCall(t, m, p.env, p.method, p.args, st)); again != first[i] {
+				t.Fatalf("%s %s %q alone: %s\nafter 100 calls: %s", engineName(e), p.method, p.args, first[i], again)
+			}
+		}
+		perEngine[e] = first
+	}
+	for i := range probes {
+		if perEngine[0][i] != perEngine[1][i] {
+			t.Fatalf("%s %q: compiler %s\ninterpreter %s", probes[i].method, probes[i].args, perEngine[0][i], perEngine[1][i])
+		}
 	}
 }

@@ -73,7 +73,7 @@ func TestHostFunctions(t *testing.T) {
 		{name: "exit", method: "exit", args: "3", wantCode: CodeExit, wantMsg: "exit code 3"},
 		// Go's runtime ends a fatal error in the library build mode with the
 		// unreachable instruction, after printing it to the log.
-		{name: "uncaught panic", method: "panic", wantCode: CodeTrap, wantMsg: "wasm error: unreachable",
+		{name: "uncaught panic", method: "panic", wantCode: CodeTrap, wantMsg: "trap: unreachable",
 			check: func(t *testing.T, r *Result) {
 				if !strings.Contains(string(r.Log), "panic: boom") {
 					t.Errorf("Log = %q", r.Log)
@@ -177,8 +177,8 @@ func TestCallDepthAndMemory(t *testing.T) {
 			// and before either engine's native limit.
 			{"recurse", "", CodeCallDepth, "1500"},
 			// Growing past the memory cap makes memory.grow return -1; Go's
-			// allocator then throws "out of memory", which traps.
-			{"alloc", "40", CodeTrap, "unreachable"},
+			// allocator then throws "out of memory" (see TestMemoryLimit).
+			{"alloc", "40", CodeMemoryLimit, "memory exceeds 512 pages"},
 			{"alloc", "2", CodeOK, ""},
 		}
 		for _, tt := range tests {

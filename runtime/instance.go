@@ -33,9 +33,10 @@ type instance struct {
 
 var instanceConfig = wazero.NewModuleConfig().WithName("").WithStartFunctions()
 
-// instantiate creates an instance in its declared initial state. A start
-// function, if any, runs again under the init gas budget; the snapshot
-// replaces whatever it did.
+// instantiate creates an instance in its declared initial state, for
+// restore to bring to the snapshot. The start function, which the
+// instrumented module exports instead of running, is not called: the
+// snapshot already holds what it did.
 func (m *Module) instantiate(ctx context.Context, cow bool) (*instance, error) {
 	inst := &instance{cs: newCallState(&m.rt.cfg.limits)}
 	inst.cs.begin(ctx, Env{ReadOnly: true, GasLimit: m.rt.cfg.initGas}, "", nil, nil)
@@ -47,18 +48,28 @@ func (m *Module) instantiate(ctx context.Context, cow bool) (*instance, error) {
 // host functions called by a start function use.
 func (m *Module) instantiateWith(ctx context.Context, inst *instance, cow bool) (*instance, error) {
 	var err error
-	if cow {
-		ctx = experimental.WithMemoryAllocator(ctx, experimental.MemoryAllocatorFunc(func(_, maxBytes uint64) experimental.LinearMemory {
-			mem, err := newCoWMemory(maxBytes)
-			if err != nil {
-				// Fall back to an ordinary buffer; this instance then
-				// resets by copying.
-				return &heapMemory{buf: make([]byte, 0, maxBytes)}
-			}
-			inst.cow = mem
-			return mem
-		}))
+	limit := uint64(m.meta.MaxMemoryPages) * wasmPageSize
+	if limit == 0 {
+		limit = uint64(m.rt.cfg.limits.MaxMemoryPages) * wasmPageSize
 	}
+	// wazero's own page limit is the Wasm maximum, so that every grow past
+	// ours reaches this allocator, which refuses it and records that it
+	// did: the call's failure is then memory_limit rather than a bare trap.
+	ctx = experimental.WithMemoryAllocator(ctx, experimental.MemoryAllocatorFunc(func(capBytes, maxBytes uint64) experimental.LinearMemory {
+		maxBytes = min(maxBytes, limit)
+		lm := &limitedMemory{limit: maxBytes, refused: &inst.cs.memRefused}
+		if cow {
+			if mem, err := newCoWMemory(maxBytes); err == nil {
+				inst.cow = mem
+				lm.LinearMemory = mem
+				return lm
+			}
+			// Fall back to an ordinary buffer; this instance then resets
+			// by copying.
+		}
+		lm.LinearMemory = &heapMemory{buf: make([]byte, 0, min(capBytes, maxBytes)), max: maxBytes}
+		return lm
+	}))
 	mod, err := m.rt.wz.InstantiateModule(ctx, m.compiled, instanceConfig)
 	if err != nil {
 		inst.cow.freeIfSet()
@@ -175,14 +186,39 @@ func (inst *instance) takeSnapshot() *snapshot {
 	return snap
 }
 
-// heapMemory is a fixed-address linear memory on the Go heap.
-type heapMemory struct{ buf []byte }
+// limitedMemory refuses to grow a linear memory past limit and records
+// each refusal in the call state.
+type limitedMemory struct {
+	experimental.LinearMemory
+	limit   uint64
+	refused *bool
+}
 
-func (h *heapMemory) Reallocate(size uint64) []byte {
-	if size > uint64(cap(h.buf)) {
+func (l *limitedMemory) Reallocate(size uint64) []byte {
+	if size > l.limit {
+		*l.refused = true
 		return nil
 	}
-	return h.buf[:size]
+	return l.LinearMemory.Reallocate(size)
+}
+
+// heapMemory is a linear memory on the Go heap, growing up to max.
+type heapMemory struct {
+	buf []byte
+	max uint64
+}
+
+func (h *heapMemory) Reallocate(size uint64) []byte {
+	if size > h.max {
+		return nil
+	}
+	if size > uint64(cap(h.buf)) {
+		grown := make([]byte, size, min(max(size, 2*uint64(cap(h.buf))), h.max))
+		copy(grown, h.buf)
+		h.buf = grown
+	}
+	h.buf = h.buf[:size]
+	return h.buf
 }
 
 func (h *heapMemory) Free() { h.buf = nil }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	goruntime "runtime"
-	"strings"
 	"sync"
 
 	"github.com/tetratelabs/wazero"
@@ -168,7 +167,12 @@ func (m *Module) run(ctx context.Context, inst *instance, env Env, method string
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("runtime: call %s: %w", method, err)
 		}
-		res.Code, res.Message = m.classifyTrap(inst, callErr)
+		var known bool
+		if res.Code, res.Message, known = m.classifyTrap(inst, callErr); !known {
+			// Not a Wasm trap (a fault in a host function or the engine):
+			// nothing says every node would fail the same way.
+			return nil, fmt.Errorf("runtime: call %s: %w", method, callErr)
+		}
 	default:
 		res.Code, res.Message = statusResult(uint32(inst.stack[0]), cs.ret)
 	}
@@ -209,27 +213,60 @@ func (m *Module) run(ctx context.Context, inst *instance, env Env, method string
 
 // classifyTrap maps a Wasm trap to its code. Out of gas and depth are read
 // from the instrumentation globals, so the classification does not depend
-// on the engine's error text.
-func (m *Module) classifyTrap(inst *instance, err error) (Code, string) {
+// on the engine's error text. known is false for an error that is no Wasm
+// trap.
+func (m *Module) classifyTrap(inst *instance, err error) (code Code, msg string, known bool) {
 	if inst.gas != nil {
 		if int64(inst.gas.Get()) < 0 {
-			return CodeOutOfGas, "out of gas"
+			return CodeOutOfGas, "out of gas", true
 		}
 		if uint32(inst.depth.Get()) > m.rt.cfg.limits.MaxCallDepth {
-			return CodeCallDepth, fmt.Sprintf("call depth exceeds %d", m.rt.cfg.limits.MaxCallDepth)
+			return CodeCallDepth, fmt.Sprintf("call depth exceeds %d", m.rt.cfg.limits.MaxCallDepth), true
 		}
 	}
-	return CodeTrap, trapMessage(err)
+	if inst.cs.memRefused {
+		// memory.grow returned -1 at the limit during this call, and the
+		// call then trapped: Go's allocator throws "out of memory".
+		return CodeMemoryLimit, fmt.Sprintf("memory exceeds %d pages", m.meta.MaxMemoryPages), true
+	}
+	msg, known = trapKind(err)
+	return CodeTrap, msg, known
 }
 
-// trapMessage keeps the first line of an engine error: the trap kind,
-// without the stack trace, whose format may differ between engines.
+// trapKinds maps the trap kinds of the engine's errors to the messages a
+// Result carries. Messages go into receipts, so they are this package's
+// own fixed strings rather than the engine's text, which may change
+// between versions or differ between engines.
+var trapKinds = map[string]string{
+	"unreachable":                   "trap: unreachable",
+	"integer divide by zero":        "trap: integer divide by zero",
+	"integer overflow":              "trap: integer overflow",
+	"invalid conversion to integer": "trap: invalid conversion to integer",
+	"out of bounds memory access":   "trap: out of bounds memory access",
+	"invalid table access":          "trap: invalid table access",
+	"indirect call type mismatch":   "trap: indirect call type mismatch",
+	"stack overflow":                "trap: stack overflow",
+}
+
+// trapOther is the message of an engine error of no known kind.
+const trapOther = "trap: engine error"
+
+// trapMessage names the trap kind of an engine error. wazero wraps the
+// kind, an error whose text is exactly the kind, in an error that adds a
+// stack trace whose format differs between engines.
 func trapMessage(err error) string {
-	msg := err.Error()
-	if i := strings.IndexByte(msg, '\n'); i >= 0 {
-		msg = msg[:i]
+	msg, _ := trapKind(err)
+	return msg
+}
+
+// trapKind is trapMessage, and whether err was a Wasm trap at all.
+func trapKind(err error) (string, bool) {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if msg, ok := trapKinds[e.Error()]; ok {
+			return msg, true
+		}
 	}
-	return strings.TrimSpace(msg)
+	return trapOther, false
 }
 
 // Status values of mesh_call.

@@ -46,10 +46,23 @@ type Stats struct {
 	SnapshotHits uint64 // post-initialisation snapshots read from the disk cache instead of initialising
 }
 
+// maxWasmPages is the most pages a 32-bit Wasm memory can have.
+const maxWasmPages = 65536
+
+// maxInterpreterDepth is the interpreter's own frame ceiling: MaxCallDepth
+// must stay below it so both engines stop recursion at the same point.
+const maxInterpreterDepth = 2000
+
 // New creates a Runtime. Close releases it.
 func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	if cfg.limits.MaxCallDepth == 0 || cfg.limits.MaxMemoryPages == 0 {
 		return nil, errors.New("runtime: config limits MaxCallDepth and MaxMemoryPages must be positive")
+	}
+	if cfg.limits.MaxCallDepth >= maxInterpreterDepth {
+		return nil, fmt.Errorf("runtime: config limit MaxCallDepth %d must be below the interpreter's frame ceiling of %d", cfg.limits.MaxCallDepth, maxInterpreterDepth)
+	}
+	if cfg.limits.MaxMemoryPages > maxWasmPages {
+		return nil, fmt.Errorf("runtime: config limit MaxMemoryPages %d exceeds the Wasm maximum of %d", cfg.limits.MaxMemoryPages, maxWasmPages)
 	}
 	var wc wazero.RuntimeConfig
 	if cfg.engine == EngineInterpreter {
@@ -58,7 +71,9 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 		wc = wazero.NewRuntimeConfigCompiler()
 	}
 	wc = wc.WithCoreFeatures(api.CoreFeaturesV2).
-		WithMemoryLimitPages(cfg.limits.MaxMemoryPages).
+		// The page limit is enforced by the instances' memory allocator
+		// (limitedMemory), which can tell a refused grow apart.
+		WithMemoryLimitPages(maxWasmPages).
 		WithDebugInfoEnabled(false).
 		WithCloseOnContextDone(false)
 	rt := &Runtime{cfg: cfg, policy: policyFor(cfg), lru: newModuleLRU(max(1, cfg.moduleCache))}
@@ -281,16 +296,16 @@ func (r *Runtime) initialiseOrRestore(ctx context.Context, m *Module, stored <-c
 	return r.disk.storeSnapshot(m.hash, &r.cfg, m.snap)
 }
 
-// initialise runs the start function and _initialize once, under the init
-// gas budget, and snapshots the result.
+// initialise runs the start function and _initialize once, each under the
+// init gas budget, and snapshots the result.
 func (r *Runtime) initialise(ctx context.Context, m *Module) error {
 	r.stats.initialised.Add(1)
 	inst := &instance{cs: newCallState(&r.cfg.limits)}
 	cs := inst.cs
 	cs.begin(ctx, Env{ReadOnly: true, GasLimit: r.cfg.initGas}, "", nil, nil)
 	defer cs.end()
-	// The start function runs during instantiation; host functions find
-	// the call state through the context.
+	// Host functions called during instantiation find the call state
+	// through the context.
 	tmpl, err := m.instantiateWith(cs, inst, false)
 	if err != nil {
 		if cs.hostErr != nil {
@@ -300,16 +315,13 @@ func (r *Runtime) initialise(ctx context.Context, m *Module) error {
 		if errors.As(err, &de) {
 			return de
 		}
-		if cs.fail == CodeOutOfGas {
-			return &DeployError{Code: DeployInitOutOfGas, Msg: "start function ran out of init gas"}
-		}
-		return &DeployError{Code: DeployInitFailed, Msg: fmt.Sprintf("start function: %s", initFailure(cs, err))}
+		return &DeployError{Code: DeployInitFailed, Msg: fmt.Sprintf("instantiate: %s", initFailure(cs, err))}
 	}
-	if tmpl.gas != nil && int64(tmpl.gas.Get()) < 0 {
-		// The counter may end below zero without a trap (no check after
-		// the last charge): the start function still ran out of gas.
-		tmpl.close(ctx)
-		return &DeployError{Code: DeployInitOutOfGas, Msg: "start function ran out of init gas"}
+	if m.meta.HasStart {
+		if err := r.runInit(cs, tmpl, wasm.StartExportName, "start function"); err != nil {
+			tmpl.close(ctx)
+			return err
+		}
 	}
 	if r.cfg.unmetered {
 		// The original module's globals are not exported, so no other
@@ -320,19 +332,8 @@ func (r *Runtime) initialise(ctx context.Context, m *Module) error {
 		defer tmpl.close(ctx)
 	}
 	if m.meta.HasInitialize {
-		if tmpl.gas != nil {
-			tmpl.gas.Set(min(r.cfg.initGas, math.MaxInt64))
-			tmpl.depth.Set(0)
-		}
-		fn := tmpl.mod.ExportedFunction(exportInitialize)
-		callErr := fn.CallWithStack(cs, nil)
-		switch {
-		case cs.hostErr != nil:
-			return cs.hostErr
-		case cs.fail == CodeOutOfGas || (tmpl.gas != nil && int64(tmpl.gas.Get()) < 0):
-			return &DeployError{Code: DeployInitOutOfGas, Msg: fmt.Sprintf("_initialize used more than %d gas", r.cfg.initGas)}
-		case cs.fail != "" || callErr != nil:
-			return &DeployError{Code: DeployInitFailed, Msg: "_initialize: " + initFailure(cs, callErr)}
+		if err := r.runInit(cs, tmpl, exportInitialize, exportInitialize); err != nil {
+			return err
 		}
 	}
 	snap, err := r.warmUp(cs, tmpl)
@@ -340,6 +341,30 @@ func (r *Runtime) initialise(ctx context.Context, m *Module) error {
 		return err
 	}
 	return m.setSnapshot(snap)
+}
+
+// runInit calls the initialisation export name of tmpl (the start
+// function or _initialize) under the init gas budget. A failure is a
+// DeployError naming what, or a host error.
+func (r *Runtime) runInit(cs *callState, tmpl *instance, name, what string) error {
+	if tmpl.gas != nil {
+		tmpl.gas.Set(min(r.cfg.initGas, math.MaxInt64))
+		tmpl.depth.Set(0)
+	}
+	fn := tmpl.mod.ExportedFunction(name)
+	if fn == nil {
+		return fmt.Errorf("runtime: instrumented module lacks export %q", name)
+	}
+	callErr := fn.CallWithStack(cs, nil)
+	switch {
+	case cs.hostErr != nil:
+		return cs.hostErr
+	case cs.fail == CodeOutOfGas || (tmpl.gas != nil && int64(tmpl.gas.Get()) < 0):
+		return &DeployError{Code: DeployInitOutOfGas, Msg: fmt.Sprintf("%s used more than %d gas", what, r.cfg.initGas)}
+	case cs.fail != "" || callErr != nil:
+		return &DeployError{Code: DeployInitFailed, Msg: what + ": " + initFailure(cs, callErr)}
+	}
+	return nil
 }
 
 // warmUpMethod is called once after initialisation, before the snapshot.

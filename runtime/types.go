@@ -58,6 +58,9 @@ const (
 	CodeBadKey         Code = "bad_key"
 	CodeValueTooLarge  Code = "value_too_large"
 	CodeBadStatus      Code = "bad_status"
+	// CodeMemoryLimit: memory.grow was refused at Limits.MaxMemoryPages
+	// and the call then trapped (Go's allocator throws "out of memory").
+	CodeMemoryLimit Code = "memory_limit"
 )
 
 // Event is one event a call emitted.

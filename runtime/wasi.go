@@ -11,6 +11,17 @@ import (
 // wasiModule is the WASI module name Go's wasip1 port imports from.
 const wasiModule = "wasi_snapshot_preview1"
 
+// Sizes of the WASI records the host reads and writes, and the caps on
+// how many one call may pass. maxIovecs is WASI's (and POSIX's) IOV_MAX;
+// Go's runtime passes one iovec and at most a few subscriptions.
+const (
+	iovecSize        = 8
+	subscriptionSize = 48
+	eventSize        = 32
+	maxIovecs        = 1024
+	maxSubscriptions = 1024
+)
+
 // WASI errno values used by the subset.
 const (
 	errnoSuccess = 0
@@ -69,14 +80,19 @@ func wasiBadf(cs *callState, s []uint64) {
 }
 
 // wasiRandomGet fills the buffer from keccak256(tx hash ‖ counter) blocks,
-// the counter starting at zero for every call.
+// the counter starting at zero for every call. Each block is a Keccak
+// permutation, far dearer than copying its bytes, so gas is charged per
+// block started.
 func wasiRandomGet(cs *callState, s []uint64) {
 	ptr, n := uint32(s[0]), uint32(s[1])
-	cs.charge(gasHostBase + bytesGas(int(n)))
+	cs.charge(gasHostBase + bytesGas(int(n)) + (uint64(n)+31)/32*gasRandomBlock)
 	buf := cs.read(ptr, n)
 	var seed [40]byte
 	copy(seed[:32], cs.env.TxHash[:])
-	h := sha3.NewLegacyKeccak256()
+	if cs.keccak == nil {
+		cs.keccak = sha3.NewLegacyKeccak256()
+	}
+	h := cs.keccak
 	var block [32]byte
 	for len(buf) > 0 {
 		binary.BigEndian.PutUint64(seed[32:], cs.randCtr)
@@ -89,6 +105,9 @@ func wasiRandomGet(cs *callState, s []uint64) {
 	s[0] = errnoSuccess
 }
 
+// wasiFdWrite appends the iovecs' bytes to the call's log. The iovec
+// count is capped and paid for before any is read, so the work of one call
+// is bounded and priced per iovec even when every iovec is empty.
 func wasiFdWrite(cs *callState, s []uint64) {
 	fd, iovs, iovsLen, nwrittenPtr := uint32(s[0]), uint32(s[1]), uint32(s[2]), uint32(s[3])
 	cs.charge(gasHostBase)
@@ -96,18 +115,31 @@ func wasiFdWrite(cs *callState, s []uint64) {
 		s[0] = errnoBadf
 		return
 	}
-	total := uint32(0)
-	for i := uint32(0); i < iovsLen; i++ {
-		iov := cs.read(iovs+i*8, 8)
-		p, n := binary.LittleEndian.Uint32(iov), binary.LittleEndian.Uint32(iov[4:])
-		if int64(len(cs.log))+int64(n) > int64(cs.limits.MaxLogBytes) {
-			cs.stop(CodeLogLimit, fmt.Sprintf("log exceeds %d bytes", cs.limits.MaxLogBytes))
-		}
-		cs.charge(bytesGas(int(n)))
-		cs.log = append(cs.log, cs.read(p, n)...)
-		total += n
+	if iovsLen > maxIovecs {
+		s[0] = errnoInval
+		return
 	}
-	cs.writeU32(nwrittenPtr, total)
+	cs.charge(uint64(iovsLen) * gasIovec)
+	// One read of the whole array: wazero checks its bounds in 64 bits, so
+	// an array ending past memory traps instead of wrapping to address 0.
+	vec := cs.read(iovs, iovsLen*iovecSize)
+	// The limit and the bytes are settled for the whole call before any
+	// byte is copied: a failing fd_write leaves the log as it was.
+	total, byteGas := int64(0), uint64(0)
+	for i := 0; i < len(vec); i += iovecSize {
+		n := binary.LittleEndian.Uint32(vec[i+4:])
+		total += int64(n)
+		byteGas += keptBytesGas(int(n)) // the log is kept and returned
+	}
+	if int64(len(cs.log))+total > int64(cs.limits.MaxLogBytes) {
+		cs.stop(CodeLogLimit, fmt.Sprintf("log exceeds %d bytes", cs.limits.MaxLogBytes))
+	}
+	cs.charge(byteGas)
+	for i := 0; i < len(vec); i += iovecSize {
+		p, n := binary.LittleEndian.Uint32(vec[i:]), binary.LittleEndian.Uint32(vec[i+4:])
+		cs.log = append(cs.log, cs.read(p, n)...)
+	}
+	cs.writeU32(nwrittenPtr, uint32(total))
 	s[0] = errnoSuccess
 }
 
@@ -139,18 +171,25 @@ func wasiFdstatGet(cs *callState, s []uint64) {
 
 // wasiPollOneoff completes every subscription at once. Clock subscriptions
 // advance the virtual clock to the earliest deadline, so a sleeping
-// goroutine wakes in the same virtual instant on every node.
+// goroutine wakes in the same virtual instant on every node. Like fd_write
+// it caps the count, charges per subscription before reading any, and
+// checks each array's bounds once in 64 bits.
 func wasiPollOneoff(cs *callState, s []uint64) {
 	in, out, nsubs, neventsPtr := uint32(s[0]), uint32(s[1]), uint32(s[2]), uint32(s[3])
-	cs.charge(gasHostBase + uint64(nsubs))
-	if nsubs == 0 {
+	cs.charge(gasHostBase)
+	if nsubs == 0 || nsubs > maxSubscriptions {
 		s[0] = errnoInval
 		return
 	}
-	const subSize, eventSize = 48, 32
+	cs.charge(uint64(nsubs) * gasSubscription)
+	subs := cs.read(in, nsubs*subscriptionSize)
+	events := cs.read(out, nsubs*eventSize)
 	deadline := int64(-1)
+	// The arrays are views of linear memory, handled one entry at a time,
+	// so overlapping arrays behave as if each event were written right
+	// after its subscription was read.
 	for i := uint32(0); i < nsubs; i++ {
-		sub := cs.read(in+i*subSize, subSize)
+		sub := subs[i*subscriptionSize : (i+1)*subscriptionSize]
 		var ev [eventSize]byte
 		copy(ev[:8], sub[:8]) // userdata
 		tag := sub[8]
@@ -167,7 +206,7 @@ func wasiPollOneoff(cs *callState, s []uint64) {
 		} else {
 			binary.LittleEndian.PutUint16(ev[8:], errnoBadf)
 		}
-		cs.write(out+i*eventSize, ev[:])
+		copy(events[i*eventSize:], ev[:])
 	}
 	if deadline > cs.clockNs {
 		cs.clockNs = deadline

@@ -53,3 +53,50 @@ func tinyModule(importModule, importName string, exportCall bool) []byte {
 	m = append(m, wasmSection(10, []byte{1}, leb(uint32(len(body))), body)...)
 	return m
 }
+
+// rawModule describes a hand-assembled module: one memory (its limits
+// bytes as encoded), mesh_call `() -> i32` with body call, and optionally
+// a start function `() -> ()` with body start.
+type rawModuleSpec struct {
+	memory []byte // limits: flags, min[, max]
+	call   []byte // body of mesh_call without locals, ending in end (0x0b)
+	start  []byte // body of the start function; nil for none
+}
+
+func (s rawModuleSpec) bytes() []byte {
+	m := []byte{0, 'a', 's', 'm', 1, 0, 0, 0}
+	// types: 0 = () -> i32, 1 = () -> ()
+	m = append(m, wasmSection(1, []byte{2, 0x60, 0, 1, 0x7f, 0x60, 0, 0})...)
+	funcs, bodies := []byte{1, 0}, [][]byte{s.call}
+	if s.start != nil {
+		funcs, bodies = []byte{2, 0, 1}, append(bodies, s.start)
+	}
+	m = append(m, wasmSection(3, funcs)...)
+	memory := s.memory
+	if memory == nil {
+		memory = []byte{0, 1}
+	}
+	m = append(m, wasmSection(5, append([]byte{1}, memory...))...)
+	m = append(m, wasmSection(7, []byte{2}, wasmName("memory"), []byte{2, 0}, wasmName("mesh_call"), []byte{0, 0})...)
+	if s.start != nil {
+		m = append(m, wasmSection(8, []byte{1})...)
+	}
+	code := [][]byte{leb(uint32(len(bodies)))}
+	for _, b := range bodies {
+		body := append([]byte{0}, b...) // no locals
+		code = append(code, leb(uint32(len(body))), body)
+	}
+	return append(m, wasmSection(10, code...)...)
+}
+
+// Function bodies for rawModuleSpec.
+var (
+	bodyReturn0     = []byte{0x41, 0, 0x0b}                                              // i32.const 0
+	bodyDivZero     = []byte{0x41, 1, 0x41, 0, 0x6d, 0x0b}                               // 1 / 0
+	bodyOverflow    = []byte{0x41, 0x80, 0x80, 0x80, 0x80, 0x78, 0x41, 0x7f, 0x6d, 0x0b} // MinInt32 / -1
+	bodyUnreachable = []byte{0x00, 0x0b}
+	bodyOOBLoad     = []byte{0x41, 0x70, 0x28, 0x02, 0x00, 0x0b}             // i32.load at 0xFFFFFFF0
+	bodyBadConvert  = []byte{0x44, 0, 0, 0, 0, 0, 0, 0xf8, 0x7f, 0xaa, 0x0b} // i32.trunc_f64_s(NaN)
+	bodyLoopForever = []byte{0x03, 0x40, 0x0c, 0x00, 0x0b, 0x0b}             // loop br 0 end
+	bodyStartTrap   = []byte{0x00, 0x0b}
+)

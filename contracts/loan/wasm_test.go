@@ -74,8 +74,8 @@ func TestWasmMatchesMock(t *testing.T) {
 			}
 		}
 		for j, w := range got.Writes {
-			if !bytes.Equal(w.Key, want.Writes[j].Key) || !bytes.Equal(w.Value, want.Writes[j].Value) {
-				t.Fatalf("step %d write %d differs", i, j)
+			if mw := want.Writes[j]; !bytes.Equal(w.Key, mw.Key) || !bytes.Equal(w.Value, mw.Value) || w.Delete != mw.Delete {
+				t.Fatalf("step %d write %d: wasm %q=%q delete=%t, mock %q=%q delete=%t", i, j, w.Key, w.Value, w.Delete, mw.Key, mw.Value, mw.Delete)
 			}
 		}
 		if got.OK() {

@@ -34,7 +34,11 @@
 //     The host sees mesh_depth > MaxCallDepth only after a call-depth trap;
 //   - canonicalises NaNs (below);
 //   - exports every mutable global of the original module as
-//     "mesh_g<index>" so the host can snapshot and restore them.
+//     "mesh_g<index>" so the host can snapshot and restore them;
+//   - replaces the start section by the export "mesh_start" of the start
+//     function, so the host runs it as a metered call after instantiation
+//     and can tell a start function that ran out of gas from one that
+//     trapped (the counter of a failed instantiation cannot be read).
 //
 // No existing function, global or type index moves: the two new globals
 // and any new block types are appended, scratch locals follow the original

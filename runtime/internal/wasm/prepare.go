@@ -10,7 +10,7 @@ import (
 // InstrumentVersion identifies the instrumentation scheme. It changes
 // whenever Prepare's output bytes change for the same input and policy, so
 // caches of prepared or compiled modules must include it in their key.
-const InstrumentVersion = 2
+const InstrumentVersion = 3
 
 // GlobalExport is a mutable global of the original module, exported under
 // Name so the host can snapshot and restore it.
@@ -28,8 +28,12 @@ type Prepared struct {
 	DepthGlobal string // exported mutable i32 call depth; > MaxCallDepth only after a call-depth trap
 	// Globals lists every mutable global of the original module in index
 	// order, exported as "mesh_g<index>".
-	Globals        []GlobalExport
-	HasInitialize  bool // exports "_initialize" () -> ()
+	Globals       []GlobalExport
+	HasInitialize bool // exports "_initialize" () -> ()
+	// HasStart reports that the module had a start function, which the
+	// output exports as StartExportName instead of running it at
+	// instantiation, so that the host runs it like any metered call and
+	// can read the gas counter after it, even after a trap.
 	HasStart       bool
 	MinMemoryPages uint32
 	// MaxMemoryPages is the smaller of the declared maximum (if any) and
@@ -104,6 +108,9 @@ func prepare(code []byte, p Policy, reference bool) (*Prepared, error) {
 		Export{Name: GasGlobalName, Kind: ExternGlobal, Index: gasIdx},
 		Export{Name: DepthGlobalName, Kind: ExternGlobal, Index: depthIdx},
 	)
+	if m.HasStart {
+		exports = append(exports, Export{Name: StartExportName, Kind: ExternFunc, Index: m.Start})
+	}
 	for i, g := range m.Globals {
 		if !g.Mutable {
 			continue
@@ -128,6 +135,9 @@ func prepare(code []byte, p Policy, reference bool) (*Prepared, error) {
 	}
 	if len(m.Codes) == 0 {
 		delete(replaced, secCode)
+	}
+	if m.HasStart {
+		replaced[secStart] = nil // dropped: exported above instead
 	}
 	prep.Code = assemble(m.Sections, replaced)
 	return prep, nil
@@ -155,7 +165,9 @@ func assemble(orig []Section, replaced map[byte][]byte) []byte {
 	out := &Module{}
 	for _, id := range canonicalOrder {
 		if p, ok := replaced[id]; ok {
-			out.Sections = append(out.Sections, Section{ID: id, Payload: p})
+			if p != nil {
+				out.Sections = append(out.Sections, Section{ID: id, Payload: p})
+			}
 		} else if s := byID[id]; s != nil {
 			out.Sections = append(out.Sections, *s)
 		}

@@ -65,6 +65,7 @@ type Policy struct {
 const (
 	GasGlobalName      = "mesh_gas"
 	DepthGlobalName    = "mesh_depth"
+	StartExportName    = "mesh_start"
 	globalExportPrefix = "mesh_g"
 	memoryExportName   = "memory"
 	initializeExport   = "_initialize"
@@ -75,7 +76,7 @@ const (
 const maxLocals = 50000
 
 func isReservedExport(name string) bool {
-	if name == GasGlobalName || name == DepthGlobalName {
+	if name == GasGlobalName || name == DepthGlobalName || name == StartExportName {
 		return true
 	}
 	rest, ok := strings.CutPrefix(name, globalExportPrefix)

@@ -91,6 +91,7 @@ func TestPrepareRejects(t *testing.T) {
 		{"memory64", modWith(func(m *tmod) { m.mems = [][]byte{{4, 1}} }), nil, KindForbiddenFeature, "memory64"},
 		{"two memories", modWith(func(m *tmod) { m.mems = append(m.mems, []byte{0, 1}) }), nil, KindForbiddenFeature, "2 memories"},
 		{"reserved export name", modWith(func(m *tmod) { m.exports = append(m.exports, texport{"mesh_g3", ExternFunc, 0}) }), nil, KindForbiddenFeature, `"mesh_g3" is reserved`},
+		{"reserved start export", modWith(func(m *tmod) { m.exports = append(m.exports, texport{"mesh_start", ExternFunc, 0}) }), nil, KindForbiddenFeature, `"mesh_start" is reserved`},
 		{"externref table", modWith(func(m *tmod) { m.tables = [][]byte{{0x6f, 0, 1}} }), nil, KindForbiddenFeature, "externref table"},
 		{"v128 local", oneFuncLocals([]LocalDecl{{1, 0x7b}}, opEnd), nil, KindForbiddenFeature, "v128 (SIMD)"},
 		{"passive data", modWith(func(m *tmod) { m.datas = vec(code(1, 0)) }), nil, KindForbiddenFeature, "passive"},
@@ -193,5 +194,35 @@ func TestPrepareInvalidPolicy(t *testing.T) {
 				t.Fatalf("err = %v, want ErrInvalidPolicy", err)
 			}
 		})
+	}
+}
+
+// TestPrepareExportsStart: the start section becomes the export
+// StartExportName of the same function, so no engine runs it at
+// instantiation.
+func TestPrepareExportsStart(t *testing.T) {
+	idx := uint32(0)
+	prep := mustPrepare(t, modWith(func(m *tmod) { m.start = &idx }), testPolicy())
+	if !prep.HasStart {
+		t.Fatal("HasStart = false")
+	}
+	out, err := Decode(prep.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.HasStart {
+		t.Fatal("the prepared module still has a start section")
+	}
+	found := false
+	for _, e := range out.Exports {
+		if e.Name == StartExportName {
+			found = e.Kind == ExternFunc && e.Index == idx
+		}
+	}
+	if !found {
+		t.Fatalf("exports %+v lack %s = function %d", out.Exports, StartExportName, idx)
+	}
+	for _, e := range engines {
+		compileOK(t, e.cfg(), prep.Code)
 	}
 }

@@ -61,6 +61,21 @@ func randomGet(p unsafe.Pointer, n uint32) uint32
 //go:wasmimport meshledger abort
 func abort(p unsafe.Pointer, l uint32)
 
+//go:wasmimport meshledger state_has
+func stateHas(k unsafe.Pointer, kl uint32) int32
+
+//go:wasmimport meshledger tx_hash
+func txHash(p unsafe.Pointer)
+
+//go:wasmimport wasi_snapshot_preview1 fd_write
+func fdWrite(fd uint32, iovs uint32, iovsLen uint32, nwritten unsafe.Pointer) uint32
+
+//go:wasmimport wasi_snapshot_preview1 poll_oneoff
+func pollOneoff(in uint32, out uint32, nsubs uint32, nevents unsafe.Pointer) uint32
+
+//go:wasmimport wasi_snapshot_preview1 clock_time_get
+func clockTimeGet(id uint32, precision uint64, t unsafe.Pointer) uint32
+
 func ptr(b []byte) unsafe.Pointer { return unsafe.Pointer(unsafe.SliceData(b)) }
 
 func ret(b []byte) { setReturn(ptr(b), uint32(len(b))) }
@@ -228,6 +243,15 @@ func meshCall() int32 {
 		ret([]byte(strconv.FormatUint(x, 10)))
 	case "panic":
 		panic("boom")
+	case "raw":
+		return rawCall(strings.Fields(string(args)))
+	case "hostloop": // "fn n size": call one host function n times
+		f := strings.Fields(string(args))
+		n, _ := strconv.Atoi(f[1])
+		size, _ := strconv.Atoi(f[2])
+		hostLoop(f[0], n, size)
+	case "trap": // "div": Go's divide check panics; "oob": a Wasm memory trap
+		return trap(string(args))
 	default:
 		ret([]byte("unknown method " + string(m)))
 		return 2
@@ -236,3 +260,144 @@ func meshCall() int32 {
 }
 
 func main() {}
+
+// addr resolves a numeric guest pointer, or "buf:N", the address of a
+// fresh zeroed buffer of N bytes.
+func addr(s string) uint32 {
+	if n, ok := strings.CutPrefix(s, "buf:"); ok {
+		size, _ := strconv.Atoi(n)
+		b := make([]byte, size+1)
+		sink = b
+		return uint32(uintptr(ptr(b)))
+	}
+	v, _ := strconv.ParseUint(s, 0, 32)
+	return uint32(v)
+}
+
+// rawCall calls one host function with raw pointer arguments, so tests can
+// pass pointers no Go code would, and returns its errno or result.
+func rawCall(f []string) int32 {
+	var out [8]byte
+	var r int64
+	switch f[0] {
+	case "fd_write": // iovs iovs_len
+		r = int64(fdWrite(1, addr(f[1]), addr(f[2]), unsafe.Pointer(&out)))
+	case "poll_oneoff": // in out nsubs
+		r = int64(pollOneoff(addr(f[1]), addr(f[2]), addr(f[3]), unsafe.Pointer(&out)))
+	case "state_get": // key_ptr key_len val_ptr val_cap
+		r = int64(stateGet(unsafe.Pointer(uintptr(addr(f[1]))), addr(f[2]), unsafe.Pointer(uintptr(addr(f[3]))), addr(f[4])))
+	case "random_get": // ptr len
+		r = int64(randomGet(unsafe.Pointer(uintptr(addr(f[1]))), addr(f[2])))
+	case "abort": // bytes as hex
+		b := make([]byte, len(f[1])/2)
+		for i := range b {
+			v, _ := strconv.ParseUint(f[1][2*i:2*i+2], 16, 8)
+			b[i] = byte(v)
+		}
+		abort(ptr(b), uint32(len(b)))
+	}
+	ret([]byte(strconv.FormatInt(r, 10)))
+	return 0
+}
+
+var zero int
+
+// trap fails the way kind names. Go checks integer division itself, so
+// "div" ends in Go's fatal panic (the unreachable instruction), while
+// "oob" loads past the end of linear memory, which only Wasm checks.
+func trap(kind string) int32 {
+	switch kind {
+	case "div":
+		ret([]byte(strconv.Itoa(1 / zero)))
+	case "oob":
+		p := (*byte)(unsafe.Pointer(uintptr(0xFFFFFFF0)))
+		ret([]byte{*p})
+	}
+	return 0
+}
+
+// hostLoop calls host function fn n times with size-byte buffers (or size
+// items), for BenchmarkHostFunctions.
+func hostLoop(fn string, n, size int) {
+	buf := make([]byte, max(size, 64))
+	key := []byte("k")
+	var out [8]byte
+	switch fn {
+	case "method_len":
+		for range n {
+			methodLen()
+		}
+	case "tx_hash":
+		for range n {
+			txHash(ptr(buf))
+		}
+	case "args_read":
+		for range n {
+			argsRead(ptr(buf))
+		}
+	case "state_get":
+		for range n {
+			stateGet(ptr(key), 1, ptr(buf), uint32(len(buf)))
+		}
+	case "state_has":
+		for range n {
+			stateHas(ptr(key), 1)
+		}
+	case "state_set":
+		for range n {
+			stateSet(ptr(key), 1, ptr(buf), uint32(size))
+		}
+	case "state_delete":
+		for range n {
+			stateDelete(ptr(key), 1)
+		}
+	case "state_scan": // size entries under prefix "s"
+		p := []byte("s")
+		enc := make([]byte, 16<<10)
+		for range n {
+			stateScan(ptr(p), 1, nil, 0, int32(size), ptr(enc), uint32(len(enc)))
+		}
+	case "emit":
+		name := []byte("ev")
+		for range n {
+			emit(ptr(name), 2, ptr(buf), uint32(size))
+		}
+	case "set_return":
+		for range n {
+			setReturn(ptr(buf), uint32(size))
+		}
+	case "random_get":
+		for range n {
+			randomGet(ptr(buf), uint32(size))
+		}
+	case "fd_write": // one iovec of size bytes
+		iov := make([]byte, 8)
+		binary.LittleEndian.PutUint32(iov, uint32(uintptr(ptr(buf))))
+		binary.LittleEndian.PutUint32(iov[4:], uint32(size))
+		for range n {
+			fdWrite(1, uint32(uintptr(ptr(iov))), 1, unsafe.Pointer(&out))
+		}
+	case "fd_write_iovecs": // size empty iovecs
+		iovs := make([]byte, 8*size)
+		for range n {
+			fdWrite(1, uint32(uintptr(ptr(iovs))), uint32(size), unsafe.Pointer(&out))
+		}
+	case "poll_oneoff": // size clock subscriptions with a zero timeout
+		in, evs := make([]byte, 48*size), make([]byte, 32*size)
+		for range n {
+			pollOneoff(uint32(uintptr(ptr(in))), uint32(uintptr(ptr(evs))), uint32(size), unsafe.Pointer(&out))
+		}
+	case "clock_time_get":
+		for range n {
+			clockTimeGet(0, 0, unsafe.Pointer(&out))
+		}
+	case "compute": // no host call: the reference rate of plain code
+		x := uint64(1)
+		for i := 0; i < n; i++ {
+			x = x*6364136223846793005 + 1442695040888963407
+			x ^= x >> 13
+		}
+		buf[0] = byte(x)
+	}
+	ret(buf[:1])
+}

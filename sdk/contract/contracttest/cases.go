@@ -106,6 +106,29 @@ var conformanceCases = []conformanceCase{
 		c.ok(script{Ops: []op{scan("s/", "", MaxScanEntries+1)}}, want)
 		c.ok(script{Ops: []op{scan("s/", "s/0999", 0)}}, list(entries("s/0999", "v", "s/1000", "v")))
 	}},
+	{"QueryIsReadOnly", func(c conformance) {
+		q, ok := c.inv.(QueryInvoker)
+		if !ok {
+			c.t.Skip("the invoker runs no queries")
+		}
+		c.ok(script{Ops: []op{set("a", "1")}}, "")
+		query := func(s script) Outcome {
+			c.t.Helper()
+			raw, err := json.Marshal(s)
+			if err != nil {
+				c.t.Fatal(err)
+			}
+			return q.Query(alice, "run", raw)
+		}
+		o := query(script{Ops: []op{get("a"), has("b"), scan("", "", 0)}})
+		if want := list(found("1"), "false", entries("a", "1")); o.Code != CodeOK || string(o.Return) != want || len(o.Writes) != 0 {
+			c.t.Fatalf("query: %s %q %s, writes %v; want ok %s", o.Code, o.Message, o.Return, fmtWrites(o.Writes), want)
+		}
+		c.failed(query(script{Ops: []op{set("b", "2")}}), CodeReadOnly)
+		c.failed(query(script{Ops: []op{del("a")}}), CodeReadOnly)
+		c.failed(query(script{Ops: []op{emit("E", `{}`), set("a", "2")}}), CodeReadOnly)
+		c.state(map[string]*string{"a": str("1"), "b": nil})
+	}},
 	{"EventsInOrder", func(c conformance) {
 		o := c.ok(script{Ops: []op{emit("A", `{"x": 1}`), emit("B", `[1, 2]`), emit("A", `"s"`)}}, "")
 		want := []Event{{"A", []byte(`{"x":1}`)}, {"B", []byte(`[1,2]`)}, {"A", []byte(`"s"`)}}

@@ -220,8 +220,9 @@ func (h *Host) Events() []Event {
 	return append([]Event(nil), h.events...)
 }
 
-// Invoker adapts h to the conformance suite's Invoker; the host's other
-// block context still applies.
+// Invoker adapts h to the conformance suite's Invoker (and its optional
+// EnvInvoker and QueryInvoker); the host's other block context still
+// applies.
 func (h *Host) Invoker() EnvInvoker { return hostInvoker{h} }
 
 type hostInvoker struct{ h *Host }
@@ -230,6 +231,12 @@ func (i hostInvoker) Call(caller [20]byte, method string, args []byte) Outcome {
 	i.h.mu.Lock()
 	defer i.h.mu.Unlock()
 	return i.h.run(caller, method, args, false)
+}
+
+func (i hostInvoker) Query(caller [20]byte, method string, args []byte) Outcome {
+	i.h.mu.Lock()
+	defer i.h.mu.Unlock()
+	return i.h.run(caller, method, args, true)
 }
 
 func (i hostInvoker) Env() Env {

@@ -28,6 +28,15 @@ type EnvInvoker interface {
 	Env() Env
 }
 
+// QueryInvoker is an Invoker that also runs read-only calls (queries), as
+// a node answers them: any state write fails the call with read_only, and
+// nothing is committed. Optional: the suite's query case is skipped for an
+// Invoker without it.
+type QueryInvoker interface {
+	Invoker
+	Query(caller [20]byte, method string, args []byte) Outcome
+}
+
 // Env is the block context of an EnvInvoker's calls.
 type Env struct {
 	Self   [20]byte

@@ -1,0 +1,130 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+// hostBenchCase is one host import called in a loop by the raw guest's
+// hostloop method: n calls, each moving size bytes (or size items).
+type hostBenchCase struct {
+	name string
+	fn   string
+	n    int
+	size int
+}
+
+var hostBenchCases = []hostBenchCase{
+	{"compute", "compute", 1_000_000, 0},
+	{"method_len", "method_len", 5000, 0},
+	{"tx_hash", "tx_hash", 5000, 0},
+	{"args_read", "args_read", 5000, 0},
+	{"clock_time_get", "clock_time_get", 5000, 0},
+	{"state_get/32B", "state_get", 5000, 32},
+	{"state_get/64KiB", "state_get", 200, 64 << 10},
+	{"state_has", "state_has", 5000, 32},
+	{"state_set/32B", "state_set", 5000, 32},
+	{"state_set/64KiB", "state_set", 200, 64 << 10},
+	{"state_delete", "state_delete", 5000, 0},
+	{"state_scan/10x32B", "state_scan", 1000, 10},
+	{"state_scan/100x32B", "state_scan", 200, 100},
+	{"emit/32B", "emit", 5000, 32},
+	{"emit/4KiB", "emit", 1000, 4 << 10},
+	{"set_return/32B", "set_return", 5000, 32},
+	{"set_return/64KiB", "set_return", 200, 64 << 10},
+	{"random_get/32B", "random_get", 2000, 32},
+	{"random_get/4KiB", "random_get", 100, 4 << 10},
+	{"fd_write/32B", "fd_write", 5000, 32},
+	{"fd_write/4KiB", "fd_write", 15, 4 << 10}, // 60 KiB: under the default log limit
+	{"fd_write/1024_empty_iovecs", "fd_write_iovecs", 100, 1024},
+	{"poll_oneoff/1", "poll_oneoff", 5000, 1},
+	{"poll_oneoff/64", "poll_oneoff", 500, 64},
+}
+
+// sortedState is a State over sorted keys that seeks like a real store,
+// so a benchmarked scan measures the host rather than memState's sort.
+type sortedState struct {
+	keys []string
+	m    map[string][]byte
+}
+
+func (s *sortedState) Get(key []byte) ([]byte, bool, error) {
+	v, ok := s.m[string(key)]
+	return v, ok, nil
+}
+
+func (s *sortedState) Iterate(prefix, start []byte, fn func(k, v []byte) bool) error {
+	from := max(string(prefix), string(start))
+	for i := sort.SearchStrings(s.keys, from); i < len(s.keys) && strings.HasPrefix(s.keys[i], string(prefix)); i++ {
+		if !fn([]byte(s.keys[i]), s.m[s.keys[i]]) {
+			break
+		}
+	}
+	return nil
+}
+
+// hostBenchState holds the key "k" with a size-byte value and 100
+// entries "sNN" of 32 bytes for the scans.
+func hostBenchState(size int) *sortedState {
+	st := &sortedState{m: map[string][]byte{"k": make([]byte, size)}}
+	for i := range 100 {
+		st.m[fmt.Sprintf("s%02d", i)] = make([]byte, 32)
+	}
+	for k := range st.m {
+		st.keys = append(st.keys, k)
+	}
+	sort.Strings(st.keys)
+	return st
+}
+
+// BenchmarkHostFunctions measures what each host import costs in time per
+// unit of gas, so the gas schedule of docs/abi.md can be checked against
+// plain Wasm code: the compute case is the reference rate (no host call),
+// and an import whose ns/gas is far above it is underpriced. The fixed
+// cost of a call (reset, reading the method and arguments) is measured
+// with zero iterations first and subtracted from both time and gas.
+func BenchmarkHostFunctions(b *testing.B) {
+	l := DefaultLimits
+	// Lifted so the loops measure the imports, not the per-call limits.
+	l.MaxEvents, l.MaxEventBytes, l.MaxLogBytes = 1<<30, 1<<40, 1<<40
+	rt := newTestRuntime(b, NewConfig().WithLimits(l))
+	m := mustLoad(b, rt, rawGuest(b))
+	env := testEnv()
+	env.GasLimit = 1 << 50
+	ctx := context.Background()
+	call := func(b *testing.B, st State, args string) *Result {
+		res, err := m.Call(ctx, env, "hostloop", []byte(args), st)
+		if err != nil || !res.OK() {
+			b.Fatalf("hostloop %s: %v %+v", args, err, res)
+		}
+		return res
+	}
+	for _, c := range hostBenchCases {
+		b.Run(c.name, func(b *testing.B) {
+			st := hostBenchState(c.size)
+			args := fmt.Sprintf("%s %d %d", c.fn, c.n, c.size)
+			base := fmt.Sprintf("%s 0 %d", c.fn, c.size)
+			const baseRuns = 200
+			start := time.Now()
+			var baseGas uint64
+			for range baseRuns {
+				baseGas = call(b, st, base).GasUsed
+			}
+			baseNs := float64(time.Since(start).Nanoseconds()) / baseRuns
+			var gas uint64
+			b.ResetTimer()
+			for b.Loop() {
+				gas = call(b, st, args).GasUsed
+			}
+			ns := float64(b.Elapsed().Nanoseconds())/float64(b.N) - baseNs
+			g := float64(gas - baseGas)
+			b.ReportMetric(ns/g, "ns/gas")
+			b.ReportMetric(g/float64(c.n), "gas/hostcall")
+			b.ReportMetric(ns/float64(c.n), "ns/hostcall")
+		})
+	}
+}
