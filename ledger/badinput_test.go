@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"errors"
+	"maps"
 	"math/big"
 	"strings"
 	"testing"
@@ -104,13 +105,13 @@ func TestRejectedInputsChangeNothing(t *testing.T) {
 			}
 			e.sameAs(before)
 
-			a := e.apply(bad)
-			if len(a.Rejected) != 1 || !errors.Is(a.Rejected[0].Err, c.want) {
-				t.Fatalf("ApplyBlock rejected %+v, want %v", a.Rejected, c.want)
+			// A proposal whose only transaction is rejected makes no
+			// block at all: height, root and store stay as they were.
+			rej := e.applyRejected(bad)
+			if len(rej) != 1 || !errors.Is(rej[0].Err, c.want) {
+				t.Fatalf("ApplyBlock rejected %+v, want %v", rej, c.want)
 			}
-			if len(a.Receipts) != 0 || a.Header.Header.StateRoot != before.root || a.Header.Header.TxRoot != block.EmptyRoot {
-				t.Fatalf("rejected tx left a trace: %+v", a.Header.Header)
-			}
+			e.sameAs(before)
 			for addr, want := range before.nonces {
 				if got, _ := e.l.NextNonce(addr); got != want {
 					t.Fatalf("nonce of %s %d→%d", addr, want, got)
@@ -160,6 +161,7 @@ func TestFailedReceiptsConsumeNonce(t *testing.T) {
 				t.Fatalf("CheckTx: %v, want %v", err, c.check)
 			}
 			before := e.snap()
+			loanState := flatContractState(t, e.l, e.loan)
 			a := e.apply(ft)
 			if len(a.Rejected) != 0 || len(a.Receipts) != 1 {
 				t.Fatalf("rejected %+v", a.Rejected)
@@ -168,8 +170,13 @@ func TestFailedReceiptsConsumeNonce(t *testing.T) {
 			if r.Status != c.status || r.Message == "" || len(r.Writes) != 0 || len(r.Events) != 0 {
 				t.Fatalf("receipt %+v", *r)
 			}
-			if a.Header.Header.StateRoot != before.root {
-				t.Fatal("failed tx changed state")
+			// The root moves only by the consumed nonce (system namespace).
+			if got := flatContractState(t, e.l, e.loan); !maps.Equal(got, loanState) {
+				t.Fatal("failed tx changed contract state")
+			}
+			np, err := e.l.ProveAccount(addrOf(e.servicer))
+			if err != nil || np.Nonce != before.nonces[addrOf(e.servicer)]+1 || np.Header.Header.StateRoot != a.Header.Header.StateRoot {
+				t.Fatalf("proven nonce %+v, %v", np, err)
 			}
 			if got := e.nonce(e.servicer); got != before.nonces[addrOf(e.servicer)]+1 {
 				t.Fatalf("nonce not consumed: %d", got)
@@ -207,6 +214,34 @@ func TestBlockGasLimit(t *testing.T) {
 	}
 }
 
+// TestNoEmptyBlocks: a proposal with no transactions, or whose every
+// transaction is rejected, commits nothing and says why.
+func TestNoEmptyBlocks(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.setup()
+	before := e.snap()
+	height := e.l.Latest().Header.Height
+	if rej := e.applyRejected(); len(rej) != 0 {
+		t.Fatalf("no txs: rejected %+v", rej)
+	}
+	used := e.callTx(e.owner, 0, e.loan, "get", map[string]string{"id": "L1"})
+	bad := resign(t, e.pay(1), func(s []byte) { copy(s[:32], make([]byte, 32)) })
+	rej := e.applyRejected(used, nil, bad)
+	if len(rej) != 3 || !errors.Is(rej[0].Err, tx.ErrNonceTooLow) || !errors.Is(rej[1].Err, tx.ErrMalformed) ||
+		!errors.Is(rej[2].Err, tx.ErrBadSignature) || rej[2].Index != 2 {
+		t.Fatalf("rejected %+v", rej)
+	}
+	e.sameAs(before)
+	if got := e.l.Latest().Header.Height; got != height {
+		t.Fatalf("height %d → %d", height, got)
+	}
+	// The next valid proposal still makes the next block.
+	if a := e.apply(e.pay(5)); a.Header.Header.Height != height+1 {
+		t.Fatalf("next block at %d", a.Header.Header.Height)
+	}
+}
+
 func TestApplyBlockErrors(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -223,4 +258,14 @@ func TestApplyBlockErrors(t *testing.T) {
 		t.Fatalf("wrong proposer: %v", err)
 	}
 	e.sameAs(before)
+}
+
+// flatContractState is a contract's whole latest flat state.
+func flatContractState(tb testing.TB, l *Ledger, c common.Address) map[string]string {
+	tb.Helper()
+	out := map[string]string{}
+	if err := l.state.Iterate(c, nil, nil, func(k, v []byte) bool { out[string(k)] = string(v); return true }); err != nil {
+		tb.Fatal(err)
+	}
+	return out
 }

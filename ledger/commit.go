@@ -18,8 +18,11 @@ import (
 // the only way blocks are made, whichever component proposes them.
 //
 // Transactions that cannot enter the block are returned in
-// Applied.Rejected and leave no trace. A returned error means no block was
-// committed and the ledger is unchanged.
+// Applied.Rejected and leave no trace. There are no empty blocks: when no
+// transaction of the proposal can be included, nothing is committed and the
+// error is an *EmptyBlockError (errors.Is ErrEmptyBlock) carrying the
+// rejections, which the producer handles like a block's. A returned error
+// means no block was committed and the ledger is unchanged.
 func (l *Ledger) ApplyBlock(ctx context.Context, p Proposal, signer Signer) (*Applied, error) {
 	if err := l.checkOpen(); err != nil {
 		return nil, err
@@ -35,6 +38,10 @@ func (l *Ledger) ApplyBlock(ctx context.Context, p Proposal, signer Signer) (*Ap
 	b, err := l.execute(ctx, p)
 	if err != nil {
 		return nil, err
+	}
+	if len(b.records) == 0 {
+		_ = b.enc.finish() // stop its goroutine; the block is abandoned
+		return nil, &EmptyBlockError{Height: b.height, Rejected: b.rejected}
 	}
 	batch := l.newBlockBatch(len(b.records))
 	h, err := l.seal(b, batch)
@@ -90,8 +97,8 @@ func (l *Ledger) commit(b *pendingBlock, sh *block.SignedHeader, batch ethdb.Bat
 	if err := l.putBlock(b, sh, batch); err != nil {
 		return fmt.Errorf("ledger: block %d: %w", b.height, err)
 	}
-	l.commitMu.Lock()
-	defer l.commitMu.Unlock()
+	l.commitSeq.Add(1) // odd: the flat index may move under readers
+	defer l.commitSeq.Add(1)
 	if err := batch.Write(); err != nil {
 		return fmt.Errorf("ledger: write block %d: %w", b.height, err)
 	}

@@ -22,6 +22,9 @@ const (
 	DefaultHistoryLimit = 100
 	// MaxHistoryLimit caps a History page.
 	MaxHistoryLimit = 1000
+	// DefaultQueryScanLimit bounds the history entries a query at a past
+	// height may read to list a contract's keys for a prefix scan.
+	DefaultQueryScanLimit = 100_000
 )
 
 // Config configures Open. Dir or Store must be set; Genesis must be set for
@@ -53,6 +56,11 @@ type Config struct {
 	TxLimits tx.Limits
 	// QueryGasCap bounds queries (0: DefaultQueryGasCap).
 	QueryGasCap uint64
+	// QueryScanLimit bounds the history entries one query may read to
+	// list candidate keys for prefix scans at a past height (0:
+	// DefaultQueryScanLimit); beyond it the query fails with
+	// ErrScanLimit.
+	QueryScanLimit int
 	// RecoverWorkers is the signature recovery parallelism (<= 0:
 	// GOMAXPROCS-1, at least 1, since the executor runs beside it).
 	RecoverWorkers int

@@ -182,6 +182,7 @@ func (l *Ledger) run(ctx context.Context, b *pendingBlock, t *tx.Tx, sender comm
 		return fmt.Errorf("ledger: execute tx %d (%s) of block %d: %w", index, t.Hash(), b.height, err)
 	}
 	b.nonces[sender] = t.Message().AccountNonce() + 1
+	b.recordNonce(sender, b.nonces[sender], index, t.Hash())
 	b.gasUsed += rc.GasUsed
 	b.txs = append(b.txs, t)
 	b.records = append(b.records, rec)
@@ -214,6 +215,12 @@ func (l *Ledger) runDeploy(ctx context.Context, b *pendingBlock, t *tx.Tx, d *tx
 		return err
 	}
 	addr := tx.ContractAddress(common.Address(env.Caller), d.Nonce)
+	if addr == SystemAddress {
+		// A keccak preimage of zero: never in practice, but the system
+		// namespace must stay unwritable by contracts whatever happens.
+		rc.Status, rc.Message = block.StatusAddressInUse, "the zero address is reserved for the system namespace"
+		return nil
+	}
 	if existing, err := l.contractRecord(b, addr); err != nil {
 		return err
 	} else if existing != nil {
@@ -234,11 +241,12 @@ func (l *Ledger) runDeploy(ctx context.Context, b *pendingBlock, t *tx.Tx, d *tx
 	if err != nil {
 		return err
 	}
-	b.contracts[addr] = &contractRecord{
+	rec := &contractRecord{
 		Name: d.Name, CodeHash: d.CodeHash, Deployer: common.Address(env.Caller),
 		Height: b.height, TxHash: common.Hash(env.TxHash), Methods: methods,
 	}
-	return nil
+	b.contracts[addr] = rec
+	return b.recordContract(addr, rec, rc.Index, rc.TxHash)
 }
 
 // listMethods asks the contract for its methods. A contract that cannot

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"testing"
@@ -181,6 +182,19 @@ func (e *env) apply(txs ...*tx.Tx) *Applied {
 	}
 	clear(e.issued)
 	return a
+}
+
+// applyRejected proposes txs that must all be rejected: it checks that no
+// block was made (ErrEmptyBlock) and returns the rejections.
+func (e *env) applyRejected(txs ...*tx.Tx) []Rejected {
+	e.tb.Helper()
+	a, err := e.l.ApplyBlock(context.Background(), e.proposal(txs...), e.proposer)
+	var empty *EmptyBlockError
+	if !errors.As(err, &empty) || !errors.Is(err, ErrEmptyBlock) || a != nil {
+		e.tb.Fatalf("apply all-rejected block: applied %v, err %v", a, err)
+	}
+	clear(e.issued)
+	return empty.Rejected
 }
 
 // setup deploys the loan contract and creates loan "L1".

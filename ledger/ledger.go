@@ -34,12 +34,17 @@ type Ledger struct {
 	gasLimit uint64
 	txLimits tx.Limits
 	queryCap uint64
+	scanCap  int
 	workers  int
 
-	applyMu  sync.Mutex   // one block at a time
-	commitMu sync.RWMutex // held for writing while a block's batch lands
-	latest   atomic.Pointer[block.SignedHeader]
-	closed   atomic.Bool
+	applyMu sync.Mutex // one block at a time
+	// commitSeq is odd while a block's batch is being written and the tip
+	// moved: a reader of the flat index that sees it even and unchanged
+	// across its reads read exactly the latest block's state (a seqlock:
+	// readers never hold up a commit). Commits are serialised by applyMu.
+	commitSeq atomic.Uint64
+	latest    atomic.Pointer[block.SignedHeader]
+	closed    atomic.Bool
 
 	contracts sync.Map // common.Address → *contractRecord, committed only
 
@@ -52,6 +57,10 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 	l := &Ledger{txLimits: cfg.TxLimits, queryCap: cfg.QueryGasCap, workers: cfg.RecoverWorkers}
 	if l.queryCap == 0 {
 		l.queryCap = DefaultQueryGasCap
+	}
+	l.scanCap = cfg.QueryScanLimit
+	if l.scanCap <= 0 {
+		l.scanCap = DefaultQueryScanLimit
 	}
 	switch {
 	case cfg.Store != nil:

@@ -32,17 +32,22 @@ func (l *Ledger) Query(ctx context.Context, contract common.Address, method stri
 	if gasCap == 0 || gasCap > l.queryCap {
 		gasCap = l.queryCap
 	}
-	// Hold off commits so that, at the tip, the flat state read below and
-	// the header it is proven against belong to the same block.
-	l.commitMu.RLock()
+	// No lock is held while the contract runs (it may take the whole gas
+	// cap): a block may commit meanwhile. At the tip the call reads the
+	// flat index, which is checked afterwards not to have moved (commitSeq);
+	// if it did, the call runs again against the trie at the header's
+	// root, which never changes.
+	seq := l.commitSeq.Load()
 	latest := l.latest.Load()
 	sh, err := l.Header(height)
 	if err != nil {
-		l.commitMu.RUnlock()
 		return nil, err
 	}
-	res, err := l.queryAt(ctx, sh, latest, contract, method, args, gasCap)
-	l.commitMu.RUnlock()
+	tip := seq%2 == 0 && sh.Header.Height == latest.Header.Height
+	res, err := l.queryAt(ctx, sh, tip, contract, method, args, gasCap)
+	if err == nil && tip && l.commitSeq.Load() != seq {
+		res, err = l.queryAt(ctx, sh, false, contract, method, args, gasCap)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +65,9 @@ func (l *Ledger) Query(ctx context.Context, contract common.Address, method stri
 	return out, nil
 }
 
-func (l *Ledger) queryAt(ctx context.Context, sh, latest *block.SignedHeader, contract common.Address, method string, args []byte, gasCap uint64) (*runtime.Result, error) {
+// queryAt runs the call against the state of sh: the flat index when tip
+// (the caller checks it did not move), else the trie at sh's root.
+func (l *Ledger) queryAt(ctx context.Context, sh *block.SignedHeader, tip bool, contract common.Address, method string, args []byte, gasCap uint64) (*runtime.Result, error) {
 	rec, err := l.contractRecord(nil, contract)
 	if err != nil {
 		return nil, err
@@ -73,7 +80,7 @@ func (l *Ledger) queryAt(ctx context.Context, sh, latest *block.SignedHeader, co
 		return nil, fmt.Errorf("ledger: load %s: %w", contract, err)
 	}
 	var st runtime.State
-	if sh.Header.Height == latest.Header.Height {
+	if tip {
 		st = l.state.ContractReader(contract)
 	} else {
 		rr, err := l.state.ContractReaderAt(sh.Header.StateRoot, contract)
@@ -139,7 +146,14 @@ func (l *Ledger) keysWritten(contract common.Address, height uint64) ([][]byte, 
 	defer it.Release()
 	var keys [][]byte
 	var last []byte
+	// The scan reads every change the contract ever made, outside gas
+	// metering: bounded, with an error naming the bound.
+	scanned := 0
 	for it.Next() {
+		if scanned++; scanned > l.scanCap {
+			return nil, fmt.Errorf("%w: listing keys of %s at height %d reads more than %d history entries (query the latest height, or raise the limit)",
+				ErrScanLimit, contract, height, l.scanCap)
+		}
 		rest := it.Key()[len(pfx):]
 		if len(rest) < 4 {
 			return nil, fmt.Errorf("%w: history key %x", storage.ErrCorrupt, it.Key())

@@ -18,7 +18,7 @@ func buildHistory(e *env) {
 	e.setup()
 	e.apply(e.pay(1_000), e.pay(2_000))
 	e.apply(e.callTx(e.servicer, e.nonce(e.servicer), e.loan, "nope", map[string]any{}))
-	e.apply()
+	e.applyRejected(e.callTx(e.servicer, 0, e.loan, "get", map[string]any{}))
 	e.apply(e.deployTx(e.owner, e.nonce(e.owner), false), e.pay(3_000))
 }
 

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/ethereum/go-ethereum/common"
 
@@ -104,6 +105,10 @@ var (
 	// the gas left in the block being built. It is retryable: the
 	// transaction may fit the next block.
 	ErrBlockGasExhausted = errors.New("block gas exhausted")
+	// ErrEmptyBlock: no transaction of a proposal could be included, so
+	// no block was made (there are no empty blocks). The error is an
+	// *EmptyBlockError with the rejections.
+	ErrEmptyBlock = errors.New("no transaction could be included: no block")
 	// ErrBadTime: a proposal's time is not after its parent's.
 	ErrBadTime = errors.New("block time not after parent")
 	// ErrWrongProposer: the signer is not the proposal's proposer.
@@ -114,9 +119,30 @@ var (
 	ErrInconsistent = errors.New("store is inconsistent")
 	// ErrClosed: the ledger was used after Close.
 	ErrClosed = errors.New("ledger closed")
+	// ErrScanLimit: a query at a past height needed more history
+	// entries than Config.QueryScanLimit to list keys for a prefix scan.
+	ErrScanLimit = errors.New("query scan limit exceeded")
 	// ErrBadRequest: a read's arguments are invalid (limit, range).
 	ErrBadRequest = errors.New("bad request")
 )
+
+// EmptyBlockError is ApplyBlock's answer to a proposal none of whose
+// transactions could be included: nothing was committed, the height did
+// not move, and Rejected says why each transaction was left out.
+type EmptyBlockError struct {
+	Height   uint64 // the height the block would have had
+	Rejected []Rejected
+}
+
+func (e *EmptyBlockError) Error() string {
+	msg := fmt.Sprintf("ledger: block %d: %v (%d rejected", e.Height, ErrEmptyBlock, len(e.Rejected))
+	if len(e.Rejected) > 0 {
+		msg += fmt.Sprintf(", first: %v", e.Rejected[0].Err)
+	}
+	return msg + ")"
+}
+
+func (e *EmptyBlockError) Unwrap() error { return ErrEmptyBlock }
 
 // Retryable reports whether a rejection may succeed in a later block
 // unchanged (the transaction should stay in the mempool).

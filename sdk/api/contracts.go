@@ -16,6 +16,12 @@ type Contract struct {
 	Height   uint64         `json:"height"`
 	TxHash   common.Hash    `json:"txHash"`
 	Methods  []string       `json:"methods"`
+	// Proof and Header are set on GET /v1/contracts/{address}: the
+	// system-namespace key "contract/" ‖ address of the zero contract
+	// (docs/state.md), whose value is RLP([name, codeHash, deployer,
+	// height, txHash, methods]), against Header's state root.
+	Proof  *StateProof   `json:"proof,omitempty"`
+	Header *SignedHeader `json:"header,omitempty"`
 }
 
 // Contracts is GET /v1/contracts, in ascending address order.

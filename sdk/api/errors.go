@@ -48,7 +48,8 @@ const (
 	CodeGasLimitTooHigh  Code = "gas_limit_too_high"
 	CodeCodeHashMismatch Code = "code_hash_mismatch"
 	CodeUnknownCode      Code = "unknown_code"
-	CodeRejected         Code = "rejected" // left out of a block for another reason
+	CodeRejected         Code = "rejected"   // left out of a block for another reason
+	CodeScanLimit        Code = "scan_limit" // a past-height query would list more history than the node allows
 
 	// 429
 	CodeTooManyRequests Code = "too_many_requests" // too many concurrent waits or streams

@@ -31,6 +31,11 @@ type Account struct {
 	// PendingNonce is the next nonce after those waiting in the mempool: the
 	// one to sign next.
 	PendingNonce uint64 `json:"pendingNonce"`
+	// Proof proves Nonce: the system-namespace key "nonce/" ‖ address of
+	// the zero contract (docs/state.md), absent while the nonce is 0,
+	// against Header's state root.
+	Proof  *StateProof   `json:"proof,omitempty"`
+	Header *SignedHeader `json:"header,omitempty"`
 }
 
 // TxStatus is where a transaction is in its life.

@@ -261,3 +261,19 @@ func TestMetricsExposed(t *testing.T) {
 		}
 	}
 }
+
+// TestQueriesAreBounded: beyond MaxQueries concurrent queries the API
+// answers 429 with Retry-After, and serves again once a slot frees.
+func TestQueriesAreBounded(t *testing.T) {
+	n := open(t, func(c *node.Config) { c.API.MaxQueries = 2 })
+	path := api.PathContracts + "/0x00000000000000000000000000000000000000aa/query"
+	release := n.API().HoldQuerySlots(2)
+	r := n.Do(http.MethodPost, path, map[string]any{"method": "get"})
+	wantError(t, r, http.StatusTooManyRequests, api.CodeTooManyRequests)
+	if r.Header.Get("Retry-After") == "" {
+		t.Fatal("429 without Retry-After")
+	}
+	release()
+	// The slot is free: the query runs (and finds no contract there).
+	wantError(t, n.Do(http.MethodPost, path, map[string]any{"method": "get"}), http.StatusNotFound, api.CodeUnknownContract)
+}

@@ -40,7 +40,7 @@ func (s *Server) handleAccount(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	next, err := s.deps.Ledger.NextNonce(addr)
+	ap, err := s.deps.Ledger.ProveAccount(addr)
 	if err != nil {
 		return fmt.Errorf("next nonce of %s: %w", addr, err)
 	}
@@ -48,7 +48,10 @@ func (s *Server) handleAccount(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("pending nonce of %s: %w", addr, err)
 	}
-	return c.JSON(http.StatusOK, api.Account{Address: addr, Nonce: next, PendingNonce: max(pending, next)})
+	p, hdr := toStateProof(ap.Proof), toSignedHeader(ap.Header)
+	return c.JSON(http.StatusOK, api.Account{
+		Address: addr, Nonce: ap.Nonce, PendingNonce: max(pending, ap.Nonce), Proof: &p, Header: &hdr,
+	})
 }
 
 func (s *Server) handleHealth(c echo.Context) error {

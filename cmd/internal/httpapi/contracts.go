@@ -29,11 +29,14 @@ func (s *Server) handleContract(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ci, err := s.deps.Ledger.Contract(addr)
+	cp, err := s.deps.Ledger.ProveContract(addr)
 	if err != nil {
 		return fmt.Errorf("contract %s: %w", addr, err)
 	}
-	return c.JSON(http.StatusOK, toContract(ci))
+	out := toContract(cp.Info)
+	p, hdr := toStateProof(cp.Proof), toSignedHeader(cp.Header)
+	out.Proof, out.Header = &p, &hdr
+	return c.JSON(http.StatusOK, out)
 }
 
 func (s *Server) handleState(c echo.Context) error {
@@ -128,6 +131,12 @@ func (s *Server) handleQuery(c echo.Context) error {
 	var args []byte
 	if len(req.Args) > 0 && !bytes.Equal(bytes.TrimSpace(req.Args), []byte("null")) {
 		args = req.Args
+	}
+	select {
+	case s.queries <- struct{}{}:
+		defer func() { <-s.queries }()
+	default:
+		return fmt.Errorf("%w: limit %d", ErrTooManyQueries, s.cfg.MaxQueries)
 	}
 	res, err := s.deps.Ledger.Query(c.Request().Context(), addr, req.Method, args, h, gas)
 	if err != nil {

@@ -24,6 +24,8 @@ type Ledger interface {
 	Contracts() ([]*ledger.ContractInfo, error)
 	Contract(addr common.Address) (*ledger.ContractInfo, error)
 	NextNonce(addr common.Address) (uint64, error)
+	ProveAccount(addr common.Address) (*ledger.AccountProof, error)
+	ProveContract(addr common.Address) (*ledger.ContractProof, error)
 	State(contract common.Address, key []byte, height uint64) (*ledger.StateAt, error)
 	History(contract common.Address, key []byte, from ledger.Cursor, limit int) (*ledger.HistoryPage, error)
 	Query(ctx context.Context, contract common.Address, method string, args []byte, height, gasCap uint64) (*ledger.QueryResult, error)

@@ -27,6 +27,8 @@ var (
 	ErrBatchTooLarge     = errors.New("batch too large")
 	ErrTooManyWaits      = errors.New("too many concurrent waits")
 	ErrTooManyStreams    = errors.New("too many concurrent event streams")
+	ErrTooManyBodies     = errors.New("too many large request bodies being read")
+	ErrTooManyQueries    = errors.New("too many concurrent queries")
 	// ErrUnavailable: the node is shutting down.
 	ErrUnavailable = errors.New("node unavailable")
 )
@@ -77,10 +79,13 @@ var classes = []struct {
 	{tx.ErrGasLimitTooHigh, errorClass{http.StatusUnprocessableEntity, api.CodeGasLimitTooHigh, false}},
 	{tx.ErrCodeHashMismatch, errorClass{http.StatusUnprocessableEntity, api.CodeCodeHashMismatch, false}},
 	{ledger.ErrUnknownCode, errorClass{http.StatusUnprocessableEntity, api.CodeUnknownCode, false}},
+	{ledger.ErrScanLimit, errorClass{http.StatusUnprocessableEntity, api.CodeScanLimit, false}},
 	{mempool.ErrExpired, errorClass{http.StatusUnprocessableEntity, api.CodeRejected, false}},
 
 	{ErrTooManyWaits, errorClass{http.StatusTooManyRequests, api.CodeTooManyRequests, true}},
 	{ErrTooManyStreams, errorClass{http.StatusTooManyRequests, api.CodeTooManyRequests, true}},
+	{ErrTooManyBodies, errorClass{http.StatusTooManyRequests, api.CodeTooManyRequests, true}},
+	{ErrTooManyQueries, errorClass{http.StatusTooManyRequests, api.CodeTooManyRequests, true}},
 
 	{mempool.ErrFull, errorClass{http.StatusServiceUnavailable, api.CodeMempoolFull, true}},
 	{ErrUnavailable, errorClass{http.StatusServiceUnavailable, api.CodeUnavailable, true}},

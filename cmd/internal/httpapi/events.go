@@ -51,6 +51,9 @@ func (s *Server) handleEvents(c echo.Context) error {
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	rc := http.NewResponseController(w.Writer)
+	// The request is read: the server's ReadTimeout (against slow bodies)
+	// must not end a stream that is meant to last.
+	_ = rc.SetReadDeadline(time.Time{})
 	sw := &sseWriter{s: s, w: w, rc: rc}
 	if err := sw.comment("stream from " + start.String()); err != nil {
 		return nil

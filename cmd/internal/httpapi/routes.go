@@ -59,7 +59,9 @@ func (s *Server) routeTable() []route {
 		s500 = http.StatusInternalServerError
 		s503 = http.StatusServiceUnavailable
 	)
-	txErrors := []int{s400, s401, s403, s409, s413, s422, s500, s503}
+	// What admitting a transaction can answer: 404 is unknown_contract (a call
+	// to an address with no contract and no pending deploy).
+	txErrors := []int{s400, s401, s403, s404, s409, s413, s422, s500, s503}
 	return []route{
 		{method: http.MethodGet, path: api.PathChain, name: "getChain", summary: "Chain identity, latest height and the EIP-712 signing description",
 			ok: 200, resp: api.Chain{}, errors: []int{s500}, handler: s.handleChain},
@@ -84,7 +86,7 @@ func (s *Server) routeTable() []route {
 		{method: http.MethodGet, path: api.PathContracts + "/:address/history/:key", name: "getHistory", summary: "A key's lineage: every change, oldest first, paginated",
 			params: []param{pAddress, pKey, pKeyHex, pCursor, pLimit}, ok: 200, resp: api.History{}, errors: []int{s400, s404, s500}, handler: s.handleHistory},
 		{method: http.MethodPost, path: api.PathContracts + "/:address/query", name: "queryContract", summary: "A read-only call at a height, with proofs of every key read",
-			params: []param{pAddress}, body: api.QueryRequest{}, ok: 200, resp: api.QueryResponse{}, errors: []int{s400, s404, s413, s500}, handler: s.handleQuery},
+			params: []param{pAddress}, body: api.QueryRequest{}, ok: 200, resp: api.QueryResponse{}, errors: []int{s400, s404, s413, s422, s429, s500}, handler: s.handleQuery},
 		{method: http.MethodGet, path: api.PathEvents, name: "streamEvents", summary: "Server-Sent Events of committed blocks (event: block) and contract events (event: event), resumable",
 			params: []param{pFromH, pContract, pLastID}, ok: 200, resp: "", media: "text/event-stream", errors: []int{s400, s429, s503}, handler: s.handleEvents},
 		{method: http.MethodGet, path: api.PathHealth, name: "health", summary: "Liveness and latest height",

@@ -21,6 +21,12 @@ type Config struct {
 	// MaxBodyBytes bounds a request body: room for a deploy carrying an
 	// 8 MiB module as hex, plus its envelope.
 	MaxBodyBytes int64
+	// MaxLargeBodies bounds how many request bodies above SmallBodyBytes
+	// (or of unknown length) are read at once (429 beyond), so that slow
+	// senders cannot pin MaxBodyBytes of memory each on many connections.
+	// Bodies of a declared length up to SmallBodyBytes are not counted.
+	MaxLargeBodies int
+	SmallBodyBytes int64
 	// MaxBatch bounds POST /v1/txs/batch.
 	MaxBatch int
 	// MaxWaits bounds concurrent POST /v1/txs?wait=true requests (429 beyond).
@@ -28,6 +34,9 @@ type Config struct {
 	// MaxWait caps the wait; DefaultWait is used when no timeout is given.
 	MaxWait     time.Duration
 	DefaultWait time.Duration
+	// MaxQueries bounds concurrent POST .../query calls (429 beyond): each
+	// may run up to QueryGasCap.
+	MaxQueries int
 	// MaxStreams bounds concurrent GET /v1/events streams (429 beyond).
 	MaxStreams int
 	// Heartbeat is the SSE keep-alive comment interval.
@@ -47,11 +56,14 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		MaxBodyBytes:       20 << 20,
+		MaxLargeBodies:     16,
+		SmallBodyBytes:     64 << 10,
 		MaxBatch:           api.MaxBatch,
 		MaxWaits:           1024,
 		MaxWait:            30 * time.Second,
 		DefaultWait:        10 * time.Second,
 		MaxStreams:         256,
+		MaxQueries:         64,
 		Heartbeat:          15 * time.Second,
 		StreamWriteTimeout: 10 * time.Second,
 		QueryGasCap:        100_000_000,
@@ -63,6 +75,12 @@ func (c Config) withDefaults() Config {
 	d := DefaultConfig()
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = d.MaxBodyBytes
+	}
+	if c.MaxLargeBodies <= 0 {
+		c.MaxLargeBodies = d.MaxLargeBodies
+	}
+	if c.SmallBodyBytes <= 0 {
+		c.SmallBodyBytes = d.SmallBodyBytes
 	}
 	if c.MaxBatch <= 0 {
 		c.MaxBatch = d.MaxBatch
@@ -81,6 +99,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxStreams <= 0 {
 		c.MaxStreams = d.MaxStreams
+	}
+	if c.MaxQueries <= 0 {
+		c.MaxQueries = d.MaxQueries
 	}
 	if c.Heartbeat <= 0 {
 		c.Heartbeat = d.Heartbeat
@@ -132,7 +153,9 @@ type Server struct {
 
 	frames frameCache // SSE frames of the latest blocks, shared by streams
 
+	bodies  chan struct{} // semaphore of large bodies being read
 	waits   chan struct{} // semaphore of concurrent waits
+	queries chan struct{} // semaphore of concurrent queries
 	streams chan struct{} // semaphore of concurrent streams
 
 	closeOnce sync.Once
@@ -150,7 +173,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		deps:    deps,
 		log:     cfg.Logger,
 		echo:    echo.New(),
+		bodies:  make(chan struct{}, cfg.MaxLargeBodies),
 		waits:   make(chan struct{}, cfg.MaxWaits),
+		queries: make(chan struct{}, cfg.MaxQueries),
 		streams: make(chan struct{}, cfg.MaxStreams),
 		closing: make(chan struct{}),
 	}
@@ -197,8 +222,18 @@ func (s *Server) closed() bool {
 	}
 }
 
-// readBody reads a request body of at most MaxBodyBytes.
+// readBody reads a request body of at most MaxBodyBytes. A large body (or
+// one of unknown length) needs one of MaxLargeBodies slots while it is
+// read; none free is 429, which a client retries.
 func (s *Server) readBody(c echo.Context) ([]byte, error) {
+	if n := c.Request().ContentLength; n < 0 || n > s.cfg.SmallBodyBytes {
+		select {
+		case s.bodies <- struct{}{}:
+			defer func() { <-s.bodies }()
+		default:
+			return nil, fmt.Errorf("%w: limit %d", ErrTooManyBodies, s.cfg.MaxLargeBodies)
+		}
+	}
 	r := http.MaxBytesReader(c.Response(), c.Request().Body, s.cfg.MaxBodyBytes)
 	b, err := io.ReadAll(r)
 	if err != nil {

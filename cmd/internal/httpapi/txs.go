@@ -83,6 +83,8 @@ func (s *Server) handleSubmitTx(c echo.Context) error {
 	}
 	s.metrics.waits.Inc()
 	defer s.metrics.waits.Dec()
+	// The body is read: ReadTimeout must not cut a wait short.
+	_ = http.NewResponseController(c.Response().Writer).SetReadDeadline(time.Time{})
 	out, done, err := s.waitCommitted(c, sub.Hash, timeout)
 	if err != nil {
 		return err

@@ -54,6 +54,9 @@ type Config struct {
 	// the development key (Node.KeyHex).
 	OnStart func(*Node)
 
+	// ReadTimeout bounds reading a whole request, headers and body
+	// (default 60s): a client sending a body slowly is cut off.
+	ReadTimeout time.Duration
 	// ShutdownTimeout bounds the HTTP drain in Close (default 10s).
 	ShutdownTimeout time.Duration
 	Logger          *slog.Logger
@@ -70,6 +73,7 @@ const (
 	DefaultDevChainID    = 1337
 	DefaultBlockInterval = 20 * time.Millisecond
 	DefaultBlockMaxTxs   = 1000
+	DefaultReadTimeout   = 60 * time.Second
 )
 
 func (c Config) withDefaults() Config {
@@ -93,6 +97,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.API.QueryGasCap == 0 {
 		c.API.QueryGasCap = c.QueryGasCap
+	}
+	if c.ReadTimeout <= 0 {
+		c.ReadTimeout = DefaultReadTimeout
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = 10 * time.Second

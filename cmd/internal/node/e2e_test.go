@@ -3,6 +3,7 @@ package node_test
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -12,8 +13,10 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/rlp"
 
 	"github.com/meshledger/meshledger/cmd/internal/node/nodetest"
+	"github.com/meshledger/meshledger/ledger"
 	"github.com/meshledger/meshledger/ledger/block"
 	"github.com/meshledger/meshledger/ledger/proof"
 	"github.com/meshledger/meshledger/sdk/api"
@@ -105,6 +108,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	loan := *dep.Receipt.ContractAddress
 	verifyHeader(t, *dep.Header, n.Address())
+	verifyAccountAndContract(t, n, admin.Addr, loan, dep.Header.Header.StateRoot)
 
 	// Follow events from the start, in the background.
 	events := make(chan sseItem, 1024)
@@ -350,4 +354,55 @@ func eventNames(items []sseItem) []string {
 		names = append(names, ev.Name)
 	}
 	return names
+}
+
+// verifyAccountAndContract checks that the account and contract answers
+// carry proofs of their nonce and metadata against their signed header,
+// and that the deploy changed the state root.
+func verifyAccountAndContract(t *testing.T, n *nodetest.Node, acct, contract common.Address, deployRoot common.Hash) {
+	t.Helper()
+	var a api.Account
+	n.HTTP(http.MethodGet, api.PathAccounts+acct.Hex(), nil).JSON(t, &a)
+	if a.Proof == nil || a.Header == nil || !a.Proof.Exists || a.Nonce != 1 {
+		t.Fatalf("account = %+v", a)
+	}
+	verifyHeader(t, *a.Header, n.Address())
+	verifyStateProof(t, *a.Proof, a.Header.Header.StateRoot)
+	if a.Proof.Contract != ledger.SystemAddress || string(a.Proof.Key) != string(ledger.NonceStateKey(acct)) ||
+		binary.BigEndian.Uint64(a.Proof.Value) != a.Nonce {
+		t.Fatalf("nonce proof %+v", *a.Proof)
+	}
+
+	var c api.Contract
+	n.HTTP(http.MethodGet, api.PathContracts+"/"+contract.Hex(), nil).JSON(t, &c)
+	if c.Proof == nil || c.Header == nil || !c.Proof.Exists || c.Address != contract {
+		t.Fatalf("contract = %+v", c)
+	}
+	verifyHeader(t, *c.Header, n.Address())
+	verifyStateProof(t, *c.Proof, c.Header.Header.StateRoot)
+	if string(c.Proof.Key) != string(ledger.ContractStateKey(contract)) {
+		t.Fatalf("contract proof key %x", []byte(c.Proof.Key))
+	}
+	// The proven value is the metadata served beside it.
+	var rec struct {
+		Name     string
+		CodeHash common.Hash
+		Deployer common.Address
+		Height   uint64
+		TxHash   common.Hash
+		Methods  []string
+	}
+	if err := rlp.DecodeBytes(c.Proof.Value, &rec); err != nil {
+		t.Fatal(err)
+	}
+	if rec.Name != c.Name || rec.CodeHash != c.CodeHash || rec.Deployer != c.Deployer || rec.Height != c.Height || rec.TxHash != c.TxHash {
+		t.Fatalf("proven %+v, served %+v", rec, c)
+	}
+	gen, err := n.Ledger().Header(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if deployRoot == gen.Header.StateRoot {
+		t.Fatal("deploy did not change the state root")
+	}
 }

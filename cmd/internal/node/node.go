@@ -181,6 +181,7 @@ func (n *Node) start() error {
 		n.srv = &http.Server{
 			Handler:           n.api,
 			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       n.cfg.ReadTimeout,
 			IdleTimeout:       2 * time.Minute,
 			// No WriteTimeout: event streams and waits are long-lived;
 			// they bound themselves (Config.API).

@@ -9,11 +9,14 @@ import (
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/meshledger/meshledger/cmd/internal/node"
+	"github.com/meshledger/meshledger/cmd/internal/node/mempool"
 	"github.com/meshledger/meshledger/cmd/internal/node/nodetest"
 	"github.com/meshledger/meshledger/ledger"
 	"github.com/meshledger/meshledger/ledger/block"
+	"github.com/meshledger/meshledger/ledger/tx"
 )
 
 func TestDevGenesisAndKeyAreCreatedOnceAndReused(t *testing.T) {
@@ -130,4 +133,67 @@ func TestRunServesUntilCancelled(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("Run: %v", err)
 	}
+}
+
+// TestAllRejectedProposalMakesNoBlock: when every ready transaction is
+// rejected by the executor, the producer makes no block (never an empty
+// one) and still drops the rejected transactions with their reason.
+func TestAllRejectedProposalMakesNoBlock(t *testing.T) {
+	n := nodetest.Open(t, nodetest.Config(t.TempDir()))
+	before := n.Ledger().Latest()
+	acct := nodetest.NewAccount(t)
+	// Signed for another chain: admission would refuse it, so it is put
+	// in the mempool directly, as a proposal from elsewhere could carry it.
+	bad, err := tx.SignCall(tx.Call{From: acct.Addr, Contract: common.HexToAddress("0x01"), Method: "m", Args: []byte(`{}`), GasLimit: 1000}, n.ChainID()+1, acct.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := mempool.Entry[*tx.Tx]{Hash: bad.Hash(), Sender: acct.Addr, Nonce: 0, Size: 100, Tx: bad}
+	if _, err := n.Pool().Add(entry, 0, n.Pool().Epoch()); err != nil {
+		t.Fatal(err)
+	}
+	a, err := n.ProduceBlock(context.Background())
+	if err != nil || a != nil {
+		t.Fatalf("ProduceBlock = %v, %v; want no block and no error", a, err)
+	}
+	after := n.Ledger().Latest()
+	if after.Hash() != before.Hash() || after.Header.StateRoot != before.Header.StateRoot {
+		t.Fatalf("tip moved: %d → %d", before.Header.Height, after.Header.Height)
+	}
+	if n.Pool().Len() != 0 {
+		t.Fatalf("mempool still holds %d", n.Pool().Len())
+	}
+	if reason, ok := n.Dropped(bad.Hash()); !ok || !errors.Is(reason, tx.ErrWrongChain) {
+		t.Fatalf("dropped = %v, %v", reason, ok)
+	}
+	if got := counterValue(t, n.Registry(), "meshledger_txs_rejected_total", map[string]string{"stage": "block", "reason": "wrong_chain"}); got != 1 {
+		t.Fatalf("rejected{block,wrong_chain} = %v", got)
+	}
+	if _, err := n.Ledger().Header(before.Header.Height + 1); !errors.Is(err, ledger.ErrNotFound) {
+		t.Fatalf("a block was stored: %v", err)
+	}
+}
+
+// counterValue reads one labelled sample of a counter from a registry.
+func counterValue(t *testing.T, reg *prometheus.Registry, name string, labels map[string]string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	metrics:
+		for _, m := range mf.GetMetric() {
+			for _, lp := range m.GetLabel() {
+				if v, ok := labels[lp.GetName()]; ok && v != lp.GetValue() {
+					continue metrics
+				}
+			}
+			return m.GetCounter().GetValue()
+		}
+	}
+	return 0
 }

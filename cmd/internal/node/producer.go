@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -96,6 +97,13 @@ func (n *Node) ProduceBlock(ctx context.Context) (*ledger.Applied, error) {
 	timeMs := max(n.cfg.Now().UnixMilli(), parent.Header.TimeMs+1)
 	start := time.Now()
 	applied, err := n.ledger.ApplyBlock(ctx, ledger.Proposal{TimeMs: timeMs, Proposer: n.signer.Address(), Txs: txs}, n.signer)
+	var empty *ledger.EmptyBlockError
+	if errors.As(err, &empty) {
+		// Every ready transaction was rejected: no block (never an empty
+		// one), but the rejected ones leave the mempool all the same.
+		n.dropRejected(nil, empty.Rejected)
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -107,9 +115,30 @@ func (n *Node) ProduceBlock(ctx context.Context) (*ledger.Applied, error) {
 // afterBlock updates the mempool, metrics and waiters for a committed
 // block.
 func (n *Node) afterBlock(applied *ledger.Applied) {
+	n.dropRejected(applied.TxHashes, applied.Rejected)
+
+	h := applied.Header.Header
+	var gas uint64
+	for _, r := range applied.Receipts {
+		gas += r.GasUsed
+	}
+	n.metrics.blockTxs.Observe(float64(len(applied.TxHashes)))
+	n.metrics.blockGas.Observe(float64(gas))
+	n.metrics.height.Set(float64(h.Height))
+	if n.lastBlockMs != 0 {
+		n.metrics.blockInterval.Observe(float64(h.TimeMs-n.lastBlockMs) / 1000)
+	}
+	n.lastBlockMs = h.TimeMs
+	n.commits.notify()
+}
+
+// dropRejected removes from the mempool the transactions a block included
+// and those it rejected for good (retryable rejections stay pending), and
+// counts the rejections.
+func (n *Node) dropRejected(included []common.Hash, rejected []ledger.Rejected) {
 	var drops []mempool.Drop
 	senders := map[common.Address]uint64{}
-	for _, e := range applied.Rejected {
+	for _, e := range rejected {
 		if e.Tx == nil {
 			continue
 		}
@@ -134,19 +163,5 @@ func (n *Node) afterBlock(applied *ledger.Applied) {
 		}
 		senders[s] = next
 	}
-	n.pool.Commit(applied.TxHashes, drops, senders)
-
-	h := applied.Header.Header
-	var gas uint64
-	for _, r := range applied.Receipts {
-		gas += r.GasUsed
-	}
-	n.metrics.blockTxs.Observe(float64(len(applied.TxHashes)))
-	n.metrics.blockGas.Observe(float64(gas))
-	n.metrics.height.Set(float64(h.Height))
-	if n.lastBlockMs != 0 {
-		n.metrics.blockInterval.Observe(float64(h.TimeMs-n.lastBlockMs) / 1000)
-	}
-	n.lastBlockMs = h.TimeMs
-	n.commits.notify()
+	n.pool.Commit(included, drops, senders)
 }
