@@ -152,8 +152,8 @@ func (l *Ledger) Tx(hash common.Hash) (*TxRecord, error) {
 	if err != nil {
 		return nil, err
 	}
-	rc := new(block.Receipt)
-	*rc = *bt.receipts[index] // callers own their copy; the cache keeps its own
+	// Callers own what they get: the cache is shared by every reader.
+	rc := cloneReceipt(bt.receipts[index])
 	out := &TxRecord{Tx: t, Receipt: rc, Header: sh, TxProof: txProof, ReceiptProof: rProof}
 	for _, w := range rc.Writes {
 		p, err := l.state.Prove(sh.Header.StateRoot, w.Contract, w.Key)
@@ -163,6 +163,28 @@ func (l *Ledger) Tx(hash common.Hash) (*TxRecord, error) {
 		out.WriteProofs = append(out.WriteProofs, p)
 	}
 	return out, nil
+}
+
+// cloneReceipt copies r down to its byte slices, so that a caller changing
+// its copy cannot change what the next reader sees.
+func cloneReceipt(r *block.Receipt) *block.Receipt {
+	c := *r
+	c.Return = bytes.Clone(r.Return)
+	if r.Events != nil {
+		c.Events = make([]block.Event, len(r.Events))
+		for i, e := range r.Events {
+			e.Data = bytes.Clone(e.Data)
+			c.Events[i] = e
+		}
+	}
+	if r.Writes != nil {
+		c.Writes = make([]block.Write, len(r.Writes))
+		for i, w := range r.Writes {
+			w.Key, w.Value = bytes.Clone(w.Key), bytes.Clone(w.Value)
+			c.Writes[i] = w
+		}
+	}
+	return &c
 }
 
 // HasTx reports whether a transaction is committed: one index read, where
@@ -213,9 +235,56 @@ func (l *Ledger) Contract(addr common.Address) (*ContractInfo, error) {
 
 // Contracts returns every deployed contract, by ascending address.
 func (l *Ledger) Contracts() ([]*ContractInfo, error) {
-	it := l.kv.NewIterator([]byte{storage.PrefixContract}, nil)
-	defer it.Release()
 	var out []*ContractInfo
+	err := l.scanContracts(nil, func(c *ContractInfo) bool {
+		out = append(out, c)
+		return true
+	})
+	return out, err
+}
+
+// ContractsPage is one page of deployed contracts, in address order. Next,
+// when set, is the last address of the page: pass it to ContractsAfter for
+// the page that follows.
+type ContractsPage struct {
+	Contracts []*ContractInfo
+	Next      *common.Address
+}
+
+// ContractsAfter lists up to limit contracts whose address is above after
+// (from the lowest when after is nil), in address order. It reads only the
+// page (and one more entry, to know whether more follow), so listing a
+// large chain page by page costs no more than listing it once.
+func (l *Ledger) ContractsAfter(after *common.Address, limit int) (*ContractsPage, error) {
+	if limit <= 0 {
+		return nil, fmt.Errorf("%w: limit %d: want a positive number", ErrBadRequest, limit)
+	}
+	out := &ContractsPage{}
+	err := l.scanContracts(after, func(c *ContractInfo) bool {
+		if len(out.Contracts) == limit {
+			next := out.Contracts[limit-1].Address
+			out.Next = &next
+			return false
+		}
+		out.Contracts = append(out.Contracts, c)
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// scanContracts visits contracts above after (all when nil) in address
+// order until fn returns false.
+func (l *Ledger) scanContracts(after *common.Address, fn func(*ContractInfo) bool) error {
+	var start []byte
+	if after != nil {
+		// The smallest key above after's: after ‖ 0x00.
+		start = append(after.Bytes(), 0)
+	}
+	it := l.kv.NewIterator([]byte{storage.PrefixContract}, start)
+	defer it.Release()
 	for it.Next() {
 		k := it.Key()
 		if len(k) != 1+common.AddressLength {
@@ -223,14 +292,16 @@ func (l *Ledger) Contracts() ([]*ContractInfo, error) {
 		}
 		c, err := decodeContract(it.Value())
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out = append(out, c.info(common.BytesToAddress(k[1:])))
+		if !fn(c.info(common.BytesToAddress(k[1:]))) {
+			return nil
+		}
 	}
 	if err := it.Error(); err != nil {
-		return nil, fmt.Errorf("ledger: list contracts: %w", err)
+		return fmt.Errorf("ledger: list contracts: %w", err)
 	}
-	return out, nil
+	return nil
 }
 
 // Code returns stored contract code by hash.

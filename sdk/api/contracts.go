@@ -24,10 +24,20 @@ type Contract struct {
 	Header *SignedHeader `json:"header,omitempty"`
 }
 
-// Contracts is GET /v1/contracts, in ascending address order.
+// Contracts is one page of GET /v1/contracts, in ascending address order.
+// When NextCursor is set, more contracts follow: ask again with
+// cursor=NextCursor. Cursors are opaque.
 type Contracts struct {
-	Contracts []Contract `json:"contracts"`
+	Contracts  []Contract `json:"contracts"`
+	NextCursor string     `json:"nextCursor,omitempty"`
 }
+
+// Page sizes of GET /v1/contracts (limit): a larger limit is served as
+// MaxContractsLimit.
+const (
+	DefaultContractsLimit = 100
+	MaxContractsLimit     = 1000
+)
 
 // State is GET /v1/contracts/{address}/state/{key}: the value of one key at
 // one height, with its proof against Header's state root.

@@ -15,6 +15,7 @@ const (
 	CodeBadRequest   Code = "bad_request"   // malformed JSON, parameter or path
 	CodeMalformedTx  Code = "malformed"     // the transaction does not decode or is invalid in itself
 	CodeBadCursor    Code = "bad_cursor"    // a pagination cursor that this node did not issue
+	CodeBadLimit     Code = "bad_limit"     // a page size (limit) that is not a positive integer
 	CodeBadEventID   Code = "bad_event_id"  // Last-Event-ID or from_height is not valid
 	CodeInvalidQuery Code = "invalid_query" // a query body without a method, or with bad args
 

@@ -24,8 +24,8 @@ const (
 	ParamTimeout    = "timeout"     // Go duration or seconds, with wait=true
 	ParamHeight     = "height"      // state at a height
 	ParamKeyHex     = "key_hex"     // the state key as 0x-hex, instead of the path segment
-	ParamCursor     = "cursor"      // history pagination
-	ParamLimit      = "limit"       // history pagination
+	ParamCursor     = "cursor"      // history and contract list pagination
+	ParamLimit      = "limit"       // history and contract list pagination
 	ParamFromHeight = "from_height" // events: first block to send
 	ParamContract   = "contract"    // events: only this contract's events
 )

@@ -32,13 +32,40 @@ func (c *Client) LatestBlock(ctx context.Context) (*api.Block, error) {
 	return &b, c.get(ctx, api.PathBlocks+"latest", nil, &b)
 }
 
-// Contracts is GET /v1/contracts.
+// Contracts lists every deployed contract in address order, following
+// GET /v1/contracts page by page.
 func (c *Client) Contracts(ctx context.Context) ([]api.Contract, error) {
+	var all []api.Contract
+	cursor := ""
+	for {
+		page, err := c.ContractsPage(ctx, cursor, api.MaxContractsLimit)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page.Contracts...)
+		if page.NextCursor == "" {
+			return all, nil
+		}
+		cursor = page.NextCursor
+	}
+}
+
+// ContractsPage is one page of GET /v1/contracts: up to limit contracts
+// (0: the node's default) after cursor ("" for the first page). Pass the
+// page's NextCursor for the next one; it is empty on the last page.
+func (c *Client) ContractsPage(ctx context.Context, cursor string, limit int) (*api.Contracts, error) {
+	q := url.Values{}
+	if cursor != "" {
+		q.Set(api.ParamCursor, cursor)
+	}
+	if limit > 0 {
+		q.Set(api.ParamLimit, strconv.Itoa(limit))
+	}
 	var cs api.Contracts
-	if err := c.get(ctx, api.PathContracts, nil, &cs); err != nil {
+	if err := c.get(ctx, api.PathContracts, q, &cs); err != nil {
 		return nil, err
 	}
-	return cs.Contracts, nil
+	return &cs, nil
 }
 
 // Contract is GET /v1/contracts/{address}.

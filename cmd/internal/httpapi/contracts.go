@@ -2,26 +2,61 @@ package httpapi
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/labstack/echo/v4"
 
 	"github.com/meshledger/meshledger/sdk/api"
 )
 
 func (s *Server) handleContracts(c echo.Context) error {
-	cs, err := s.deps.Ledger.Contracts()
+	limit := api.DefaultContractsLimit
+	if ls := c.QueryParam(api.ParamLimit); ls != "" {
+		n, err := strconv.Atoi(ls)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("%w: %s: want a positive integer, got %q", ErrBadLimit, api.ParamLimit, ls)
+		}
+		limit = min(n, api.MaxContractsLimit)
+	}
+	after, err := parseContractsCursor(c.QueryParam(api.ParamCursor))
+	if err != nil {
+		return err
+	}
+	page, err := s.deps.Ledger.ContractsAfter(after, limit)
 	if err != nil {
 		return fmt.Errorf("list contracts: %w", err)
 	}
-	out := api.Contracts{Contracts: make([]api.Contract, len(cs))}
-	for i, ci := range cs {
+	out := api.Contracts{Contracts: make([]api.Contract, len(page.Contracts))}
+	for i, ci := range page.Contracts {
 		out.Contracts[i] = toContract(ci)
 	}
+	if page.Next != nil {
+		out.NextCursor = formatContractsCursor(*page.Next)
+	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// Contract list cursors are the last address of the page, lower-case hex
+// without 0x: opaque to clients, and no other address spelling is taken,
+// so that a cursor cannot be mistaken for an address parameter.
+func formatContractsCursor(a common.Address) string { return hex.EncodeToString(a[:]) }
+
+func parseContractsCursor(s string) (*common.Address, error) {
+	if s == "" {
+		return nil, nil
+	}
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != common.AddressLength || s != strings.ToLower(s) {
+		return nil, fmt.Errorf("%w: %q", ErrBadCursor, s)
+	}
+	a := common.BytesToAddress(b)
+	return &a, nil
 }
 
 func (s *Server) handleContract(c echo.Context) error {

@@ -21,7 +21,7 @@ type Ledger interface {
 	Block(height uint64) (*ledger.Block, error)
 	Receipts(height uint64) ([]*block.Receipt, error)
 	Tx(hash common.Hash) (*ledger.TxRecord, error)
-	Contracts() ([]*ledger.ContractInfo, error)
+	ContractsAfter(after *common.Address, limit int) (*ledger.ContractsPage, error)
 	Contract(addr common.Address) (*ledger.ContractInfo, error)
 	NextNonce(addr common.Address) (uint64, error)
 	ProveAccount(addr common.Address) (*ledger.AccountProof, error)

@@ -20,6 +20,7 @@ import (
 var (
 	ErrBadRequest        = errors.New("bad request")
 	ErrBadCursor         = errors.New("bad cursor")
+	ErrBadLimit          = errors.New("bad limit")
 	ErrBadEventID        = errors.New("bad event id")
 	ErrInvalidQuery      = errors.New("invalid query")
 	ErrHeightUnavailable = errors.New("height not yet committed")
@@ -50,6 +51,7 @@ var classes = []struct {
 }{
 	{ErrBadRequest, errorClass{http.StatusBadRequest, api.CodeBadRequest, false}},
 	{ErrBadCursor, errorClass{http.StatusBadRequest, api.CodeBadCursor, false}},
+	{ErrBadLimit, errorClass{http.StatusBadRequest, api.CodeBadLimit, false}},
 	{ErrBadEventID, errorClass{http.StatusBadRequest, api.CodeBadEventID, false}},
 	{api.ErrBadEventID, errorClass{http.StatusBadRequest, api.CodeBadEventID, false}},
 	{ErrInvalidQuery, errorClass{http.StatusBadRequest, api.CodeInvalidQuery, false}},

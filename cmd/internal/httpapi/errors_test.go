@@ -97,10 +97,15 @@ func mutateJSON(t *testing.T, x *tx.Tx, edit func(m map[string]any)) []byte {
 	return b
 }
 
+// TestErrorStatuses sends each refused request over a real listener and
+// checks its status and code, then that it changed nothing: mempool size,
+// both senders' pending nonces and the chain height.
 func TestErrorStatuses(t *testing.T) {
-	n := open(t, func(c *node.Config) {
-		c.API.MaxBodyBytes = 64 << 10
-		c.API.MaxBatch = 2
+	// No block is cut after the first (BlockInterval is an hour), so the
+	// pending transaction below stays pending.
+	n := nodetest.Start(t, node.Config{
+		BlockInterval: time.Hour,
+		API:           httpapi.Config{MaxBodyBytes: 64 << 10, MaxBatch: 2},
 	})
 	id := n.ChainID()
 	a := nodetest.NewAccount(t)
@@ -108,13 +113,16 @@ func TestErrorStatuses(t *testing.T) {
 	other := nodetest.NewAccount(t)
 
 	// A committed nonce 0 for `other`, for nonce_too_low.
-	if r := n.Do(http.MethodPost, api.PathTxs, encode(t, call(t, other, id, 0, 1000))); r.Status != http.StatusAccepted {
+	if r := n.HTTP(http.MethodPost, api.PathTxs+"?wait=true", encode(t, call(t, other, id, 0, 1000))); r.Status != http.StatusOK {
 		t.Fatalf("setup: %d %s", r.Status, r.Body)
 	}
-	n.Produce()
 	// A pending nonce 0 for `a`, for nonce_conflict.
-	if r := n.Do(http.MethodPost, api.PathTxs, encode(t, good)); r.Status != http.StatusAccepted {
+	if r := n.HTTP(http.MethodPost, api.PathTxs, encode(t, good)); r.Status != http.StatusAccepted {
 		t.Fatalf("setup: %d %s", r.Status, r.Body)
+	}
+	want := observe(t, n, a, other)
+	if want != (observed{poolLen: 1, height: 1, nonces: [2]uint64{1, 1}}) {
+		t.Fatalf("setup state: %+v", want)
 	}
 
 	highS := mutateJSON(t, call(t, a, id, 1, 1000), func(m map[string]any) {
@@ -200,9 +208,39 @@ func TestErrorStatuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			wantError(t, n.Do(tt.method, tt.path, tt.body, tt.headers...), tt.status, tt.code)
+			wantError(t, n.HTTP(tt.method, tt.path, tt.body, tt.headers...), tt.status, tt.code)
+			if got := observe(t, n, a, other); got != want {
+				t.Fatalf("a refused request changed the node: %+v, want %+v", got, want)
+			}
 		})
 	}
+}
+
+// observed is what a refused request must leave as it was.
+type observed struct {
+	poolLen int
+	height  uint64
+	nonces  [2]uint64 // pending nonces of the two senders
+}
+
+// observe reads the node's state through the API where the API shows it.
+func observe(t *testing.T, n *nodetest.Node, a, b *nodetest.Account) observed {
+	t.Helper()
+	var o observed
+	o.poolLen = n.Pool().Len()
+	var chain api.Chain
+	n.HTTP(http.MethodGet, api.PathChain, nil).JSON(t, &chain)
+	o.height = chain.LatestHeight
+	for i, acct := range []*nodetest.Account{a, b} {
+		var out api.Account
+		r := n.HTTP(http.MethodGet, api.PathAccounts+acct.Addr.Hex(), nil)
+		if r.Status != http.StatusOK {
+			t.Fatalf("account %s: %d %s", acct.Addr, r.Status, r.Body)
+		}
+		r.JSON(t, &out)
+		o.nonces[i] = out.PendingNonce
+	}
+	return o
 }
 
 func encodeSig(t *testing.T, x *tx.Tx) string {

@@ -135,6 +135,11 @@ type Deps struct {
 	// Registry receives the API's metrics and is served at /metrics. A
 	// private registry: nothing global.
 	Registry *prometheus.Registry
+	// Refused counts transactions refused at submission, by one label:
+	// the reason code (the api.Code a client sees). Every refusal is
+	// counted, from an unreadable or oversized body to a full mempool.
+	// Nil counts nothing.
+	Refused *prometheus.CounterVec
 }
 
 // Server is the HTTP API. It is an http.Handler; the caller runs it on its

@@ -38,42 +38,13 @@ func (s *Server) decodeTx(body []byte) (*tx.Tx, error) {
 }
 
 func (s *Server) handleSubmitTx(c echo.Context) error {
-	if s.closed() {
-		return fmt.Errorf("%w: shutting down", ErrUnavailable)
-	}
-	wait, err := parseBool(api.ParamWait, c.QueryParam(api.ParamWait))
+	req, err := s.admitRequest(c)
 	if err != nil {
+		s.countRefusal(err)
 		return err
 	}
-	timeout := s.cfg.DefaultWait
-	if ts := c.QueryParam(api.ParamTimeout); ts != "" {
-		if timeout, err = parseTimeout(ts); err != nil {
-			return err
-		}
-		timeout = min(timeout, s.cfg.MaxWait)
-	}
-	body, err := s.readBody(c)
-	if err != nil {
-		return err
-	}
-	t, err := s.decodeTx(body)
-	if err != nil {
-		return err
-	}
-	if wait {
-		// Take the wait slot before admitting, so that a refused wait
-		// (429) leaves no transaction behind.
-		select {
-		case s.waits <- struct{}{}:
-			defer func() { <-s.waits }()
-		default:
-			return fmt.Errorf("%w: limit %d", ErrTooManyWaits, s.cfg.MaxWaits)
-		}
-	}
-	sub, err := s.deps.Pool.Submit(t)
-	if err != nil {
-		return err
-	}
+	defer req.release()
+	sub, wait, timeout := req.sub, req.wait, req.timeout
 	if !wait {
 		status := http.StatusAccepted
 		if sub.Status == api.TxCommitted {
@@ -93,6 +64,73 @@ func (s *Server) handleSubmitTx(c echo.Context) error {
 		return c.JSON(http.StatusAccepted, api.Tx{Hash: sub.Hash, Status: api.TxPending})
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// admitted is a transaction the single-submission route admitted, with
+// what the client asked to wait for.
+type admitted struct {
+	sub     Submitted
+	wait    bool
+	timeout time.Duration
+	release func() // frees the wait slot, if one was taken
+}
+
+// admitRequest is POST /v1/txs up to admission: every error it returns is
+// a refusal of the transaction, and nothing is admitted when it fails.
+func (s *Server) admitRequest(c echo.Context) (admitted, error) {
+	out := admitted{release: func() {}}
+	if s.closed() {
+		return out, fmt.Errorf("%w: shutting down", ErrUnavailable)
+	}
+	var err error
+	if out.wait, err = parseBool(api.ParamWait, c.QueryParam(api.ParamWait)); err != nil {
+		return out, err
+	}
+	out.timeout = s.cfg.DefaultWait
+	if ts := c.QueryParam(api.ParamTimeout); ts != "" {
+		if out.timeout, err = parseTimeout(ts); err != nil {
+			return out, err
+		}
+		out.timeout = min(out.timeout, s.cfg.MaxWait)
+	}
+	body, err := s.readBody(c)
+	if err != nil {
+		return out, err
+	}
+	t, err := s.decodeTx(body)
+	if err != nil {
+		return out, err
+	}
+	if out.wait {
+		// Take the wait slot before admitting, so that a refused wait
+		// (429) leaves no transaction behind.
+		select {
+		case s.waits <- struct{}{}:
+		default:
+			return out, fmt.Errorf("%w: limit %d", ErrTooManyWaits, s.cfg.MaxWaits)
+		}
+	}
+	if out.sub, err = s.deps.Pool.Submit(t); err != nil {
+		if out.wait {
+			<-s.waits
+		}
+		return out, err
+	}
+	if out.wait {
+		out.release = func() { <-s.waits }
+	}
+	return out, nil
+}
+
+// countRefusal counts a refused transaction by the code its client sees.
+// Both submission routes call it, and nothing else counts admission
+// refusals, so that a refusal is counted once whichever check made it.
+func (s *Server) countRefusal(err error) {
+	if s.deps.Refused == nil {
+		return
+	}
+	_, body, _ := Classify(err)
+	s.deps.Refused.WithLabelValues(string(body.Code)).Inc()
 }
 
 // waitCommitted waits until hash commits (done), is dropped (error), or
@@ -158,7 +196,18 @@ func (s *Server) handleSubmitBatch(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
+// submitOne admits one transaction of a batch. A refusal of the whole
+// batch (not an array, too many items, body too large) is a request error,
+// not counted per transaction: how many it held may be unknown.
 func (s *Server) submitOne(raw []byte) (Submitted, error) {
+	sub, err := s.decodeAndSubmit(raw)
+	if err != nil {
+		s.countRefusal(err)
+	}
+	return sub, err
+}
+
+func (s *Server) decodeAndSubmit(raw []byte) (Submitted, error) {
 	t, err := s.decodeTx(raw)
 	if err != nil {
 		return Submitted{}, err

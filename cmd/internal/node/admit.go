@@ -19,12 +19,12 @@ const maxStaleRetries = 8
 
 // Submit admits a transaction to the mempool (httpapi.Pool). A
 // transaction already pending or committed is reported as known and never
-// added twice: resubmission is idempotent.
+// added twice: resubmission is idempotent. Refusals are counted by the API,
+// which also refuses transactions that never reach here (malformed,
+// oversized), so that one place counts them all.
 func (n *Node) Submit(t *tx.Tx) (httpapi.Submitted, error) {
 	sub, err := n.submit(t)
 	if err != nil {
-		_, body, _ := httpapi.Classify(err)
-		n.metrics.rejected.WithLabelValues("admission", string(body.Code)).Inc()
 		return sub, err
 	}
 	if !sub.Known {

@@ -113,6 +113,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		n.registry.MustRegister(prometheus.NewGoCollector())
 		n.api, err = httpapi.New(cfg.API, httpapi.Deps{
 			Ledger: l, Pool: n, Commits: n.commits, NodeAddress: n.signer.Address(), Registry: n.registry,
+			Refused: n.metrics.rejected.MustCurryWith(prometheus.Labels{"stage": "admission"}),
 		})
 	}
 	if err != nil {
