@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/meshledger/meshledger/sdk/contract"
+	"github.com/meshledger/meshledger/sdk/contract/contracttest/probe"
 )
 
 func main() {}
@@ -21,32 +22,11 @@ func init() {
 	contract.Method("typed", typed)
 }
 
-// Op is one step of a run script. Key and Value may be replaced by
-// generated strings of KeySize and ValueSize bytes to probe limits.
-type Op struct {
-	Op        string          `json:"op"` // set, delete, get, has, scan, fill, emit, emits
-	Key       string          `json:"key,omitempty"`
-	Value     string          `json:"value,omitempty"`
-	KeySize   int             `json:"key_size,omitempty"`
-	ValueSize int             `json:"value_size,omitempty"`
-	Prefix    string          `json:"prefix,omitempty"`
-	Start     string          `json:"start,omitempty"`
-	Limit     int             `json:"limit,omitempty"`
-	Name      string          `json:"name,omitempty"`
-	Data      json.RawMessage `json:"data,omitempty"`
-	Count     int             `json:"count,omitempty"`
-}
-
-// Script is the argument of run: the ops in order, then how to end.
-type Script struct {
-	Ops []Op `json:"ops"`
-	// Then is "" (succeed), "error", "panic" or "abort", with Message.
-	Then    string `json:"then,omitempty"`
-	Message string `json:"message,omitempty"`
-	// ReturnSize, when set, replaces the result with a JSON string of
-	// exactly that many bytes.
-	ReturnSize int `json:"return_size,omitempty"`
-}
+// Op and Script are the run method's wire form, shared with the suite.
+type (
+	Op     = probe.Op
+	Script = probe.Script
+)
 
 // GetResult is the result of a get op.
 type GetResult struct {

@@ -6,29 +6,15 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/meshledger/meshledger/sdk/contract/contracttest/probe"
 )
 
-// The suite's view of contracts/conformance's run method.
-type op struct {
-	Op        string          `json:"op"`
-	Key       string          `json:"key,omitempty"`
-	Value     string          `json:"value,omitempty"`
-	KeySize   int             `json:"key_size,omitempty"`
-	ValueSize int             `json:"value_size,omitempty"`
-	Prefix    string          `json:"prefix,omitempty"`
-	Start     string          `json:"start,omitempty"`
-	Limit     int             `json:"limit,omitempty"`
-	Name      string          `json:"name,omitempty"`
-	Data      json.RawMessage `json:"data,omitempty"`
-	Count     int             `json:"count,omitempty"`
-}
-
-type script struct {
-	Ops        []op   `json:"ops"`
-	Then       string `json:"then,omitempty"`
-	Message    string `json:"message,omitempty"`
-	ReturnSize int    `json:"return_size,omitempty"`
-}
+// The suite writes the conformance contract's run scripts.
+type (
+	op     = probe.Op
+	script = probe.Script
+)
 
 func set(k, v string) op     { return op{Op: "set", Key: k, Value: v} }
 func del(k string) op        { return op{Op: "delete", Key: k} }

@@ -1,0 +1,35 @@
+// Package probe is the wire form of the conformance contract's "run"
+// method: a script of host operations. The conformance contract
+// (contracts/conformance) executes it and contracttest.RunConformance writes
+// it, so both sides share these types. It must stay importable from a Wasm
+// contract: no dependency beyond encoding/json.
+package probe
+
+import "encoding/json"
+
+// Op is one step of a run script. Key and Value may be replaced by
+// generated strings of KeySize and ValueSize bytes to probe limits.
+type Op struct {
+	Op        string          `json:"op"` // set, delete, get, has, scan, fill, emit, emits
+	Key       string          `json:"key,omitempty"`
+	Value     string          `json:"value,omitempty"`
+	KeySize   int             `json:"key_size,omitempty"`
+	ValueSize int             `json:"value_size,omitempty"`
+	Prefix    string          `json:"prefix,omitempty"`
+	Start     string          `json:"start,omitempty"`
+	Limit     int             `json:"limit,omitempty"`
+	Name      string          `json:"name,omitempty"`
+	Data      json.RawMessage `json:"data,omitempty"`
+	Count     int             `json:"count,omitempty"`
+}
+
+// Script is the argument of run: the ops in order, then how to end.
+type Script struct {
+	Ops []Op `json:"ops"`
+	// Then is "" (succeed), "error", "panic" or "abort", with Message.
+	Then    string `json:"then,omitempty"`
+	Message string `json:"message,omitempty"`
+	// ReturnSize, when set, replaces the result with a JSON string of
+	// exactly that many bytes.
+	ReturnSize int `json:"return_size,omitempty"`
+}
