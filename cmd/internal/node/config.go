@@ -35,7 +35,7 @@ type Config struct {
 	NoHTTP bool
 
 	// BlockInterval is the longest a pending transaction waits for a block
-	// (default 20ms); BlockMaxTxs cuts a block early when that many
+	// (default 10ms); BlockMaxTxs cuts a block early when that many
 	// transactions are ready (default 1000).
 	BlockInterval time.Duration
 	BlockMaxTxs   int
@@ -71,7 +71,7 @@ const (
 	DefaultDataDir       = "./data"
 	DefaultListen        = "127.0.0.1:8080"
 	DefaultDevChainID    = 1337
-	DefaultBlockInterval = 20 * time.Millisecond
+	DefaultBlockInterval = 10 * time.Millisecond
 	DefaultBlockMaxTxs   = 1000
 	DefaultReadTimeout   = 60 * time.Second
 )
