@@ -19,21 +19,15 @@ and exits with status 4.`,
 		Args:              cobra.RangeArgs(2, 3),
 		ValidArgsFunction: a.completeContractMethod,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			contract, err := parseAddress("contract", args[0])
+			contract, method, raw, err := parseCallArgs(args)
 			if err != nil {
 				return err
-			}
-			var raw []byte
-			if len(args) == 3 {
-				if raw, err = argsJSON("ARGS", args[2]); err != nil {
-					return err
-				}
 			}
 			c, err := a.client(true)
 			if err != nil {
 				return err
 			}
-			return a.submit(cmd, c, client.CallOp(contract, args[1], raw), noWait)
+			return a.submit(cmd, c, client.CallOp(contract, method, raw), noWait)
 		},
 	}
 	cmd.Flags().BoolVar(&noWait, "no-wait", false, "return once the node has admitted the transaction")

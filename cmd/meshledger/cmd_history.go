@@ -20,11 +20,7 @@ func newHistoryCmd(a *app) *cobra.Command {
 		Args:              cobra.ExactArgs(2),
 		ValidArgsFunction: a.completeContract,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			contract, err := parseAddress("contract", args[0])
-			if err != nil {
-				return err
-			}
-			key, err := parseKey(args[1], isHex)
+			contract, key, err := parseContractKey(args, isHex)
 			if err != nil {
 				return err
 			}

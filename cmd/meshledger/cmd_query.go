@@ -19,15 +19,9 @@ func newQueryCmd(a *app) *cobra.Command {
 		Args:              cobra.RangeArgs(2, 3),
 		ValidArgsFunction: a.completeContractMethod,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			contract, err := parseAddress("contract", args[0])
+			contract, method, raw, err := parseCallArgs(args)
 			if err != nil {
 				return err
-			}
-			var raw []byte
-			if len(args) == 3 {
-				if raw, err = argsJSON("ARGS", args[2]); err != nil {
-					return err
-				}
 			}
 			c, err := a.client(false)
 			if err != nil {
@@ -37,7 +31,7 @@ func newQueryCmd(a *app) *cobra.Command {
 			if cmd.Flags().Changed("height") {
 				h = &height
 			}
-			q, err := c.Query(cmd.Context(), contract, args[1], raw, h)
+			q, err := c.Query(cmd.Context(), contract, method, raw, h)
 			if err != nil {
 				return err
 			}

@@ -189,3 +189,26 @@ func parseAddress(what, s string) (common.Address, error) {
 	}
 	return common.HexToAddress(s), nil
 }
+
+// parseCallArgs reads CONTRACT METHOD [ARGS_JSON], as call and query take them.
+func parseCallArgs(args []string) (contract common.Address, method string, raw []byte, err error) {
+	if contract, err = parseAddress("contract", args[0]); err != nil {
+		return contract, "", nil, err
+	}
+	if len(args) == 3 {
+		if raw, err = argsJSON("ARGS", args[2]); err != nil {
+			return contract, "", nil, err
+		}
+	}
+	return contract, args[1], raw, nil
+}
+
+// parseContractKey reads CONTRACT KEY, as state and history take them.
+func parseContractKey(args []string, isHex bool) (common.Address, []byte, error) {
+	contract, err := parseAddress("contract", args[0])
+	if err != nil {
+		return contract, nil, err
+	}
+	key, err := parseKey(args[1], isHex)
+	return contract, key, err
+}
