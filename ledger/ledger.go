@@ -11,6 +11,7 @@ import (
 	"github.com/ethereum/go-ethereum/ethdb"
 
 	"github.com/meshledger/meshledger/ledger/block"
+	"github.com/meshledger/meshledger/ledger/memo"
 	"github.com/meshledger/meshledger/ledger/state"
 	"github.com/meshledger/meshledger/ledger/storage"
 	"github.com/meshledger/meshledger/ledger/tx"
@@ -48,13 +49,14 @@ type Ledger struct {
 
 	contracts sync.Map // common.Address → *contractRecord, committed only
 
-	batchPerTx atomic.Int64 // batch bytes per transaction of the last block
-	tries      triesCache   // proof tries of the latest blocks Tx was asked about
+	batchPerTx atomic.Int64                     // batch bytes per transaction of the last block
+	tries      *memo.Cache[uint64, *blockTries] // proof tries of the latest blocks Tx was asked about
 }
 
 // Open opens (creating from cfg.Genesis if empty) a ledger.
 func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 	l := &Ledger{txLimits: cfg.TxLimits, queryCap: cfg.QueryGasCap, workers: cfg.RecoverWorkers}
+	l.tries = memo.New(blocksProved, l.buildTries)
 	if l.queryCap == 0 {
 		l.queryCap = DefaultQueryGasCap
 	}

@@ -2,7 +2,6 @@ package ledger
 
 import (
 	"fmt"
-	"slices"
 	"sync"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -22,8 +21,6 @@ const blocksProved = 4
 // n clients of a block cost O(n²). Committed blocks never change, so an
 // entry is never stale.
 type blockTries struct {
-	once     sync.Once
-	err      error
 	records  []*txRecord
 	receipts []*block.Receipt
 
@@ -31,42 +28,18 @@ type blockTries struct {
 	txs, rcs *trie.Trie
 }
 
-// triesCache holds the blockTries of the latest blocks asked for.
-type triesCache struct {
-	mu      sync.Mutex
-	entries map[uint64]*blockTries
-	order   []uint64 // oldest first
-}
-
 // blockTries returns the tries of a committed block, building them on
 // first use (once per block, however many callers ask at the same time).
 func (l *Ledger) blockTries(height uint64) (*blockTries, error) {
-	c := &l.tries
-	c.mu.Lock()
-	bt, ok := c.entries[height]
-	if !ok {
-		if c.entries == nil {
-			c.entries = make(map[uint64]*blockTries)
-		}
-		bt = &blockTries{}
-		c.entries[height] = bt
-		c.order = append(c.order, height)
-		if len(c.order) > blocksProved {
-			delete(c.entries, c.order[0])
-			c.order = c.order[1:]
-		}
-	}
-	c.mu.Unlock()
-	bt.once.Do(func() { bt.err = bt.build(l, height) })
-	if bt.err != nil {
-		// Not kept: a read error may be transient.
-		c.mu.Lock()
-		if c.entries[height] == bt {
-			delete(c.entries, height)
-			c.order = slices.DeleteFunc(c.order, func(x uint64) bool { return x == height })
-		}
-		c.mu.Unlock()
-		return nil, bt.err
+	return l.tries.Get(height)
+}
+
+// buildTries reads block height's records and receipts and builds its
+// transaction and receipt tries.
+func (l *Ledger) buildTries(height uint64) (*blockTries, error) {
+	bt := &blockTries{}
+	if err := bt.build(l, height); err != nil {
+		return nil, err
 	}
 	return bt, nil
 }

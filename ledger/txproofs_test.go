@@ -58,7 +58,7 @@ func TestTxProofsSharedAcrossBlock(t *testing.T) {
 			t.Fatalf("tx %d: %s", i, msg)
 		}
 	}
-	if got := len(e.l.tries.entries); got != 1 {
+	if got := e.l.tries.Len(); got != 1 {
 		t.Fatalf("%d blocks' tries cached, want 1", got)
 	}
 }
@@ -73,7 +73,7 @@ func TestTxProofsCacheBounded(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if got := len(e.l.tries.entries); got != blocksProved || len(e.l.tries.order) != blocksProved {
-		t.Fatalf("%d entries, %d in order; want %d", got, len(e.l.tries.order), blocksProved)
+	if got := e.l.tries.Len(); got != blocksProved {
+		t.Fatalf("%d blocks kept; want %d", got, blocksProved)
 	}
 }

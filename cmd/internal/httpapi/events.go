@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"slices"
-	"sync"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -121,7 +119,7 @@ func (s *Server) streamStart(c echo.Context) (api.EventID, error) {
 // every event, filtered or not, so IDs do not depend on the filter, and the
 // frames of a block are rendered once for every stream (blockFrames).
 func (s *Server) sendBlock(sw *sseWriter, h uint64, from api.EventID, filter *common.Address) error {
-	bf, err := s.frames.get(h, s.renderBlock)
+	bf, err := s.frames.Get(h)
 	if err != nil {
 		return err
 	}
@@ -199,50 +197,6 @@ type blockFrames struct {
 type eventFrame struct {
 	contract common.Address
 	frame    []byte
-}
-
-// frameCache renders each block's frames once however many streams send
-// it. Committed blocks never change, so a kept entry is never stale.
-type frameCache struct {
-	mu      sync.Mutex
-	entries map[uint64]*frameEntry
-	order   []uint64 // oldest first
-}
-
-type frameEntry struct {
-	once sync.Once
-	bf   *blockFrames
-	err  error
-}
-
-func (c *frameCache) get(h uint64, render func(uint64) (*blockFrames, error)) (*blockFrames, error) {
-	c.mu.Lock()
-	e, ok := c.entries[h]
-	if !ok {
-		if c.entries == nil {
-			c.entries = make(map[uint64]*frameEntry)
-		}
-		e = &frameEntry{}
-		c.entries[h] = e
-		c.order = append(c.order, h)
-		if len(c.order) > framesKept {
-			delete(c.entries, c.order[0])
-			c.order = c.order[1:]
-		}
-	}
-	c.mu.Unlock()
-	e.once.Do(func() { e.bf, e.err = render(h) })
-	if e.err != nil {
-		// A read error may be transient: the next stream tries again.
-		c.mu.Lock()
-		if c.entries[h] == e {
-			delete(c.entries, h)
-			c.order = slices.DeleteFunc(c.order, func(x uint64) bool { return x == h })
-		}
-		c.mu.Unlock()
-		return nil, e.err
-	}
-	return e.bf, nil
 }
 
 // sseWriter writes SSE frames with a deadline per write, so that a client

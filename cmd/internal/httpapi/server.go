@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/meshledger/meshledger/ledger/memo"
+
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
@@ -156,7 +158,7 @@ type Server struct {
 	openAPIOnce sync.Once
 	openAPI     []byte
 
-	frames frameCache // SSE frames of the latest blocks, shared by streams
+	frames *memo.Cache[uint64, *blockFrames] // SSE frames of the latest blocks, rendered once for all streams
 
 	bodies  chan struct{} // semaphore of large bodies being read
 	waits   chan struct{} // semaphore of concurrent waits
@@ -184,6 +186,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		streams: make(chan struct{}, cfg.MaxStreams),
 		closing: make(chan struct{}),
 	}
+	// Committed blocks never change, so kept frames are never stale.
+	s.frames = memo.New(framesKept, s.renderBlock)
 	g, err := deps.Ledger.Header(0)
 	if err != nil {
 		return nil, fmt.Errorf("httpapi: genesis header: %w", err)
