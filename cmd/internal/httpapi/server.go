@@ -9,12 +9,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/meshledger/meshledger/ledger/memo"
-
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/meshledger/meshledger/ledger/memo"
 	"github.com/meshledger/meshledger/sdk/api"
 )
 

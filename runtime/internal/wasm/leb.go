@@ -44,38 +44,32 @@ func (r *reader) bytesN(n int, what string) ([]byte, error) {
 
 func (r *reader) u32(what string) (uint32, error) {
 	v, n, ok := readULEB(r.b[r.pos:], 32)
-	if !ok {
-		return 0, malformed("bad LEB128 %s at offset %d", what, r.off())
-	}
-	r.pos += n
-	return uint32(v), nil
+	return uint32(v), r.advanceLEB(n, ok, what)
 }
 
 func (r *reader) s32(what string) (int32, error) {
 	v, n, ok := readSLEB(r.b[r.pos:], 32)
-	if !ok {
-		return 0, malformed("bad LEB128 %s at offset %d", what, r.off())
-	}
-	r.pos += n
-	return int32(v), nil
+	return int32(v), r.advanceLEB(n, ok, what)
 }
 
 func (r *reader) s33(what string) (int64, error) {
 	v, n, ok := readSLEB(r.b[r.pos:], 33)
-	if !ok {
-		return 0, malformed("bad LEB128 %s at offset %d", what, r.off())
-	}
-	r.pos += n
-	return v, nil
+	return v, r.advanceLEB(n, ok, what)
 }
 
 func (r *reader) s64(what string) (int64, error) {
 	v, n, ok := readSLEB(r.b[r.pos:], 64)
+	return v, r.advanceLEB(n, ok, what)
+}
+
+// advanceLEB moves past an n-byte LEB128 number, or reports it malformed
+// (callers then discard the value they decoded).
+func (r *reader) advanceLEB(n int, ok bool, what string) error {
 	if !ok {
-		return 0, malformed("bad LEB128 %s at offset %d", what, r.off())
+		return malformed("bad LEB128 %s at offset %d", what, r.off())
 	}
 	r.pos += n
-	return v, nil
+	return nil
 }
 
 // name reads a length-prefixed UTF-8 string.
