@@ -27,10 +27,7 @@ func newQueryCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var h *uint64
-			if cmd.Flags().Changed("height") {
-				h = &height
-			}
+			h := heightFlag(cmd, &height)
 			q, err := c.Query(cmd.Context(), contract, method, raw, h)
 			if err != nil {
 				return err

@@ -47,10 +47,7 @@ node's own reported address).`,
 			if err != nil {
 				return err
 			}
-			var h *uint64
-			if cmd.Flags().Changed("height") {
-				h = &height
-			}
+			h := heightFlag(cmd, &height)
 			st, err := c.State(cmd.Context(), contract, key, h)
 			if err != nil {
 				return err

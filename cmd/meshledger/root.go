@@ -212,3 +212,11 @@ func parseContractKey(args []string, isHex bool) (common.Address, []byte, error)
 	key, err := parseKey(args[1], isHex)
 	return contract, key, err
 }
+
+// heightFlag is the --height flag's value when given, else nil (latest).
+func heightFlag(cmd *cobra.Command, height *uint64) *uint64 {
+	if cmd.Flags().Changed("height") {
+		return height
+	}
+	return nil
+}
