@@ -5,6 +5,8 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
+
+	"github.com/meshledger/meshledger/ledger/proof"
 )
 
 // Chain is GET /v1/chain: what a client needs to sign transactions for this
@@ -140,16 +142,9 @@ type Write struct {
 }
 
 // StateProof proves the value (or absence) of one contract key against a
-// state root. It has the JSON form of package ledger/proof's StateProof:
-// Nodes is the root-to-leaf list of RLP-encoded trie nodes along the trie
-// key keccak256(contract ‖ key), as in EIP-1186; the leaf holds rlp(value).
-// Any Merkle-Patricia verifier checks it (proof.VerifyStateProof,
-// go-ethereum's trie.VerifyProof).
-type StateProof struct {
-	Root     common.Hash     `json:"root"`
-	Contract common.Address  `json:"contract"`
-	Key      hexutil.Bytes   `json:"key"`
-	Value    hexutil.Bytes   `json:"value"`
-	Exists   bool            `json:"exists"`
-	Nodes    []hexutil.Bytes `json:"nodes"`
-}
+// state root: package ledger/proof's type, so the API serves exactly what
+// proof.VerifyStateProof (or go-ethereum's trie.VerifyProof, or any
+// Merkle-Patricia verifier) checks. Nodes is the root-to-leaf list of
+// RLP-encoded trie nodes along the trie key keccak256(contract ‖ key), as in
+// EIP-1186; the leaf holds rlp(value). Bytes are 0x-hex in JSON.
+type StateProof = proof.StateProof

@@ -55,14 +55,9 @@ func toReceipt(r *block.Receipt) *api.Receipt {
 }
 
 func toStateProof(p *proof.StateProof) api.StateProof {
-	nodes := make([]hexutil.Bytes, len(p.Nodes))
-	for i, n := range p.Nodes {
-		nodes[i] = n
-	}
-	return api.StateProof{
-		Root: p.Root, Contract: p.Contract, Key: nonNilBytes(p.Key), Value: p.Value,
-		Exists: p.Exists, Nodes: nodes,
-	}
+	out := *p
+	out.Key = nonNilBytes(p.Key)
+	return out
 }
 
 func toStateProofs(ps []*proof.StateProof) []api.StateProof {
