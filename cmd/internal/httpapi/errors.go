@@ -75,6 +75,7 @@ var classes = []struct {
 	{ErrBodyTooLarge, errorClass{http.StatusRequestEntityTooLarge, api.CodeTooLarge, false}},
 	{tx.ErrTooLarge, errorClass{http.StatusRequestEntityTooLarge, api.CodeTooLarge, false}},
 	{ErrBatchTooLarge, errorClass{http.StatusRequestEntityTooLarge, api.CodeBatchTooLarge, false}},
+	{ErrHeadersTooLarge, errorClass{http.StatusRequestHeaderFieldsTooLarge, CodeHeadersTooLarge, false}},
 
 	{tx.ErrNonceTooHigh, errorClass{http.StatusUnprocessableEntity, api.CodeNonceTooHigh, false}},
 	{mempool.ErrNonceTooHigh, errorClass{http.StatusUnprocessableEntity, api.CodeNonceTooHigh, false}},

@@ -28,6 +28,11 @@ type Config struct {
 	// Bodies of a declared length up to SmallBodyBytes are not counted.
 	MaxLargeBodies int
 	SmallBodyBytes int64
+	// MaxHeaderBytes bounds the request line and headers together (431
+	// beyond, with the JSON error body, see HTTPServer and
+	// JSONErrorListener). ReadHeaderTimeout bounds reading them.
+	MaxHeaderBytes    int
+	ReadHeaderTimeout time.Duration
 	// MaxBatch bounds POST /v1/txs/batch.
 	MaxBatch int
 	// MaxWaits bounds concurrent POST /v1/txs?wait=true requests (429 beyond).
@@ -59,6 +64,8 @@ func DefaultConfig() Config {
 		MaxBodyBytes:       20 << 20,
 		MaxLargeBodies:     16,
 		SmallBodyBytes:     64 << 10,
+		MaxHeaderBytes:     1 << 20,
+		ReadHeaderTimeout:  10 * time.Second,
 		MaxBatch:           api.MaxBatch,
 		MaxWaits:           1024,
 		MaxWait:            30 * time.Second,
@@ -82,6 +89,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.SmallBodyBytes <= 0 {
 		c.SmallBodyBytes = d.SmallBodyBytes
+	}
+	if c.MaxHeaderBytes <= 0 {
+		c.MaxHeaderBytes = d.MaxHeaderBytes
+	}
+	if c.ReadHeaderTimeout <= 0 {
+		c.ReadHeaderTimeout = d.ReadHeaderTimeout
 	}
 	if c.MaxBatch <= 0 {
 		c.MaxBatch = d.MaxBatch
@@ -199,6 +212,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.metrics = m
 	s.echo.HideBanner, s.echo.HidePort = true, true
 	s.echo.HTTPErrorHandler = s.errorHandler
+	s.echo.Pre(s.limitHeaders)
 	s.echo.Use(s.metrics.middleware)
 	s.routes = s.routeTable()
 	for _, r := range s.routes {

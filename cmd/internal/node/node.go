@@ -178,17 +178,16 @@ func (n *Node) start() error {
 				return fmt.Errorf("node: listen: %w", err)
 			}
 		}
-		n.ln = ln
-		n.srv = &http.Server{
-			Handler:           n.api,
-			ReadHeaderTimeout: 10 * time.Second,
-			ReadTimeout:       n.cfg.ReadTimeout,
-			IdleTimeout:       2 * time.Minute,
-			// No WriteTimeout: event streams and waits are long-lived;
-			// they bound themselves (Config.API).
-		}
+		// Header limits come from the API (Config.API), which also
+		// answers net/http's own early errors with its JSON body.
+		n.ln = httpapi.JSONErrorListener(ln)
+		n.srv = n.api.HTTPServer()
+		n.srv.ReadTimeout = n.cfg.ReadTimeout
+		n.srv.IdleTimeout = 2 * time.Minute
+		// No WriteTimeout: event streams and waits are long-lived;
+		// they bound themselves (Config.API).
 		n.srvDone = make(chan error, 1)
-		go func() { n.srvDone <- n.srv.Serve(ln) }()
+		go func() { n.srvDone <- n.srv.Serve(n.ln) }()
 		n.log.Info("HTTP API listening", "addr", ln.Addr().String())
 	}
 	ctx, cancel := context.WithCancel(context.Background())
