@@ -242,20 +242,32 @@ func (in *instrumenter) function(c *Code, ft FuncType) error {
 		case 0x6d, 0x6e, 0x6f, 0x70, 0x7f, 0x80, 0x81, 0x82: // i32/i64 div_s div_u rem_s rem_u
 			mt.charge(costInstr + costDivExtra)
 			in.seg = append(in.seg, raw...)
+		case 0x91, 0x95: // f32.sqrt f32.div
+			mt.charge(costInstr + costFloatSlowExtra)
+			in.seg = append(in.seg, raw...)
+			in.seg = in.canonNaN(in.seg, scratchF32)
+		case 0x9f, 0xa3: // f64.sqrt f64.div
+			mt.charge(costInstr + costFloatSlowExtra)
+			in.seg = append(in.seg, raw...)
+			in.seg = in.canonNaN(in.seg, scratchF64)
 		case opMemoryGrow, opMemoryCopy, opMemoryFill:
-			mt.charge(costInstr)
+			cost := int64(costInstr)
+			if op != opMemoryGrow {
+				cost += costBulkBase
+			}
+			mt.charge(cost)
 			mt.observed = mt.observed || !mt.dead
 			if in.metered {
 				in.seg = in.dynamicCharge(in.seg, op != opMemoryGrow)
 			}
 			in.seg = append(in.seg, raw...)
-		case 0x8d, 0x8e, 0x8f, 0x90, 0x91, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0xb6:
-			// f32 ceil floor trunc nearest sqrt add sub mul div min max, f32.demote_f64
+		case 0x8d, 0x8e, 0x8f, 0x90, 0x92, 0x93, 0x94, 0x96, 0x97, 0xb6:
+			// f32 ceil floor trunc nearest add sub mul min max, f32.demote_f64
 			mt.charge(costInstr)
 			in.seg = append(in.seg, raw...)
 			in.seg = in.canonNaN(in.seg, scratchF32)
-		case 0x9b, 0x9c, 0x9d, 0x9e, 0x9f, 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xbb:
-			// f64 ceil floor trunc nearest sqrt add sub mul div min max, f64.promote_f32
+		case 0x9b, 0x9c, 0x9d, 0x9e, 0xa0, 0xa1, 0xa2, 0xa4, 0xa5, 0xbb:
+			// f64 ceil floor trunc nearest add sub mul min max, f64.promote_f32
 			mt.charge(costInstr)
 			in.seg = append(in.seg, raw...)
 			in.seg = in.canonNaN(in.seg, scratchF64)

@@ -10,7 +10,7 @@ import (
 // InstrumentVersion identifies the instrumentation scheme. It changes
 // whenever Prepare's output bytes change for the same input and policy, so
 // caches of prepared or compiled modules must include it in their key.
-const InstrumentVersion = 3
+const InstrumentVersion = 4
 
 // GlobalExport is a mutable global of the original module, exported under
 // Name so the host can snapshot and restore it.
