@@ -91,6 +91,9 @@ var classes = []struct {
 	{ErrTooManyQueries, errorClass{http.StatusTooManyRequests, api.CodeTooManyRequests, true}},
 
 	{mempool.ErrFull, errorClass{http.StatusServiceUnavailable, api.CodeMempoolFull, true}},
+	// Blocks kept committing while the transaction was admitted: busy, not
+	// broken, and the same transaction will get in if sent again.
+	{mempool.ErrStale, errorClass{http.StatusServiceUnavailable, api.CodeUnavailable, true}},
 	{ErrUnavailable, errorClass{http.StatusServiceUnavailable, api.CodeUnavailable, true}},
 	{ledger.ErrClosed, errorClass{http.StatusServiceUnavailable, api.CodeUnavailable, true}},
 }

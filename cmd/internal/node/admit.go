@@ -14,14 +14,17 @@ import (
 )
 
 // maxStaleRetries bounds admission retries when blocks commit during
-// admission; each retry means the chain moved, so a handful suffices.
+// admission. A retry re-reads only the sender's nonce, which takes
+// microseconds, so running out of them means the chain is committing
+// faster than that: the client is told to retry (ErrStale, 503).
 const maxStaleRetries = 8
 
 // Submit admits a transaction to the mempool (httpapi.Pool). A
 // transaction already pending or committed is reported as known and never
 // added twice: resubmission is idempotent. Refusals are counted by the API,
 // which also refuses transactions that never reach here (malformed,
-// oversized), so that one place counts them all.
+// oversized), so that one place counts them all. An admitted deploy's code
+// starts compiling in the background.
 func (n *Node) Submit(t *tx.Tx) (httpapi.Submitted, error) {
 	sub, err := n.submit(t)
 	if err != nil {
@@ -29,38 +32,48 @@ func (n *Node) Submit(t *tx.Tx) (httpapi.Submitted, error) {
 	}
 	if !sub.Known {
 		n.metrics.admitted.Inc()
+		if n.compiler != nil {
+			n.compiler.enqueue(t)
+		}
 	}
 	return sub, nil
 }
 
+// submit checks t once against the latest state, then adds it to the
+// pool. The costly checks (signature recovery, hashing a deploy's code,
+// sizes) do not depend on the chain, and what the target check finds (a
+// contract, stored code) never disappears: a block committing meanwhile
+// can only change the sender's next nonce, so a stale Add re-reads just
+// that, and a large deploy is admitted however busy the chain is.
 func (n *Node) submit(t *tx.Tx) (httpapi.Submitted, error) {
 	hash := t.Hash()
+	if _, ok := n.pool.Get(hash); ok {
+		return httpapi.Submitted{Hash: hash, Status: api.TxPending, Known: true}, nil
+	}
+	sender := t.Message().Sender()
+	// The epoch is read first: if a block commits after this point, Add
+	// fails with ErrStale rather than trust a stale nonce.
+	epoch := n.pool.Epoch()
+	// A committed transaction used its nonce, so it always fails here or
+	// in Add (nonce too low): whether it is committed is asked only then,
+	// which spares every new transaction that read.
+	next, err := n.ledger.CheckTxNonce(t)
+	if err != nil && !n.deployPending(t, err) {
+		return n.unlessCommitted(hash, fmt.Errorf("check tx %s: %w", hash, err))
+	}
+	// With ErrUnknownContract (a call to a pending deploy) next is valid.
+	entry := mempool.Entry[*tx.Tx]{Hash: hash, Sender: sender, Nonce: t.Message().AccountNonce(), Size: txSize(t), Tx: t}
 	for attempt := 0; ; attempt++ {
-		// The epoch is read first: if a block commits after this point,
-		// Add fails with ErrStale rather than trust a stale nonce.
-		epoch := n.pool.Epoch()
-		if _, ok := n.pool.Get(hash); ok {
-			return httpapi.Submitted{Hash: hash, Status: api.TxPending, Known: true}, nil
-		}
-		// A committed transaction used its nonce, so it always fails here
-		// or in Add (nonce too low): whether it is committed is asked only
-		// then, which spares every new transaction that read.
-		next, err := n.ledger.CheckTxNonce(t)
-		if err != nil {
-			if !n.deployPending(t, err) {
-				return n.unlessCommitted(hash, fmt.Errorf("check tx %s: %w", hash, err))
-			}
-			if next, err = n.ledger.NextNonce(t.Message().Sender()); err != nil {
-				return httpapi.Submitted{}, fmt.Errorf("next nonce of %s: %w", t.Message().Sender(), err)
-			}
-		}
-		entry := mempool.Entry[*tx.Tx]{
-			Hash: hash, Sender: t.Message().Sender(), Nonce: t.Message().AccountNonce(), Size: txSize(t), Tx: t,
-		}
 		known, err := n.pool.Add(entry, next, epoch)
 		switch {
 		case errors.Is(err, mempool.ErrStale) && attempt < maxStaleRetries:
+			epoch = n.pool.Epoch()
+			if next, err = n.ledger.NextNonce(sender); err != nil {
+				return httpapi.Submitted{}, fmt.Errorf("next nonce of %s: %w", sender, err)
+			}
 			continue
+		case errors.Is(err, mempool.ErrStale):
+			return httpapi.Submitted{}, fmt.Errorf("admit tx %s: %d blocks committed while it was admitted: %w", hash, attempt+1, err)
 		case err != nil:
 			return n.unlessCommitted(hash, fmt.Errorf("admit tx %s: %w", hash, err))
 		}

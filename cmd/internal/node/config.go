@@ -39,6 +39,14 @@ type Config struct {
 	// transactions are ready (default 1000).
 	BlockInterval time.Duration
 	BlockMaxTxs   int
+	// CompileWorkers compile admitted deploys' code in the background
+	// (default 1; negative: none, blocks compile it), so that a large
+	// module never holds up other senders' transactions: the producer
+	// leaves a deploy pending until its code is compiled. CompileQueue
+	// bounds the code waiting for a worker (default 16); a deploy beyond
+	// it is compiled by its block.
+	CompileWorkers int
+	CompileQueue   int
 
 	Mempool mempool.Config
 	API     httpapi.Config
@@ -91,6 +99,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.BlockMaxTxs <= 0 {
 		c.BlockMaxTxs = DefaultBlockMaxTxs
+	}
+	if c.CompileWorkers == 0 {
+		c.CompileWorkers = 1
+	}
+	if c.CompileQueue <= 0 {
+		c.CompileQueue = 16
 	}
 	if c.QueryGasCap == 0 {
 		c.QueryGasCap = 100_000_000

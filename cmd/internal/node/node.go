@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -52,12 +53,16 @@ type Node struct {
 	registry *prometheus.Registry
 	metrics  *nodeMetrics
 	api      *httpapi.Server
+	compiler *precompiler // nil with Config.CompileWorkers < 0
 
 	devGenesis bool // a development genesis was created by this New
 	keyCreated bool
 
 	produceMu   sync.Mutex // one ProduceBlock at a time
 	lastBlockMs int64      // guarded by produceMu
+	// attempts counts looks for ready transactions: an idle producer
+	// makes none, whatever the mempool holds.
+	attempts atomic.Uint64
 
 	startOnce sync.Once
 	closeOnce sync.Once
@@ -105,6 +110,9 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	n.ledger = l
 	n.pool = mempool.New[*tx.Tx](cfg.Mempool, nil)
+	if cfg.CompileWorkers > 0 {
+		n.compiler = newPrecompiler(n.precompile, cfg.CompileQueue)
+	}
 	n.metrics, err = newNodeMetrics(n.registry,
 		func() float64 { return float64(n.pool.Len()) },
 		func() float64 { return float64(n.pool.Bytes()) })
@@ -193,6 +201,9 @@ func (n *Node) start() error {
 	ctx, cancel := context.WithCancel(context.Background())
 	n.stop = cancel
 	n.prodDone = make(chan struct{})
+	if n.compiler != nil {
+		n.compiler.start(n.cfg.CompileWorkers)
+	}
 	go func() {
 		defer close(n.prodDone)
 		n.produce(ctx)
@@ -226,6 +237,9 @@ func (n *Node) close(ctx context.Context) error {
 	if n.stop != nil {
 		n.stop()
 		<-n.prodDone
+	}
+	if n.compiler != nil {
+		n.compiler.stop()
 	}
 	// Wake anyone still waiting on a commit.
 	n.commits.notify()

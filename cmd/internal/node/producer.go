@@ -17,22 +17,36 @@ import (
 const maxExpireEvery = 10 * time.Second
 
 // produce runs the solo block producer until ctx is cancelled. A block is
-// cut BlockInterval after the previous one, or as soon as BlockMaxTxs
-// transactions are pending, whichever comes first; never empty.
+// cut BlockInterval after the previous attempt, or as soon as BlockMaxTxs
+// transactions are includable, whichever comes first; never empty.
+//
+// The producer never polls: when nothing is includable (an empty pool, or
+// one whose transactions all wait behind nonce gaps), or when its last
+// attempt found nothing ready (deploys still compiling), it sleeps until a
+// transaction is admitted, a compile finishes, the expiry tick or
+// shutdown. Every wait also watches ctx, so Close never waits behind it.
 func (n *Node) produce(ctx context.Context) {
 	every := maxExpireEvery
-	if age := n.pool.Config().MaxAge / 2; age > 0 && age < every {
+	if age := n.pool.Config().GappedMaxAge / 2; age > 0 && age < every {
 		every = age
 	}
 	expire := time.NewTicker(every)
 	defer expire.Stop()
+	var compiled <-chan struct{}
+	if n.compiler != nil {
+		compiled = n.compiler.done
+	}
 	last := time.Time{}
+	idle := false // the last attempt found nothing to include
 	for {
-		for n.pool.Len() == 0 {
+		for idle || n.pool.Includable() == 0 {
 			select {
 			case <-ctx.Done():
 				return
 			case <-n.pool.Added():
+				idle = false
+			case <-compiled:
+				idle = false
 			case <-expire.C:
 				n.expire()
 			}
@@ -40,22 +54,27 @@ func (n *Node) produce(ctx context.Context) {
 		if wait := time.Until(last.Add(n.cfg.BlockInterval)); wait > 0 {
 			timer := time.NewTimer(wait)
 		waiting:
-			for n.pool.Len() < n.cfg.BlockMaxTxs {
+			for n.pool.Includable() < n.cfg.BlockMaxTxs {
 				select {
 				case <-ctx.Done():
 					timer.Stop()
 					return
 				case <-n.pool.Added():
+				case <-compiled:
 				case <-timer.C:
 					break waiting
 				}
 			}
 			timer.Stop()
 		}
+		if ctx.Err() != nil {
+			return
+		}
 		last = time.Now()
 		// The block is applied under a context that shutdown does not
 		// cancel: Close waits for it instead of abandoning it half way.
-		if _, err := n.ProduceBlock(context.WithoutCancel(ctx)); err != nil {
+		made, err := n.produceBlock(context.WithoutCancel(ctx), n.holds)
+		if err != nil {
 			n.log.Error("block production failed", "err", err)
 			select {
 			case <-ctx.Done():
@@ -63,6 +82,7 @@ func (n *Node) produce(ctx context.Context) {
 			case <-time.After(n.cfg.BlockInterval):
 			}
 		}
+		idle = err == nil && !made.progress()
 		select {
 		case <-expire.C:
 			n.expire()
@@ -71,23 +91,46 @@ func (n *Node) produce(ctx context.Context) {
 	}
 }
 
+// holds reports whether the producer must leave t pending for now (see
+// precompiler.holds).
+func (n *Node) holds(t *tx.Tx) bool { return n.compiler != nil && n.compiler.holds(t) }
+
 func (n *Node) expire() {
 	for _, d := range n.pool.Expire() {
 		n.metrics.rejected.WithLabelValues("mempool", "expired").Inc()
-		n.log.Debug("transaction expired", "hash", d.Hash)
+		n.log.Debug("transaction expired", "hash", d.Hash, "reason", d.Err)
 	}
 }
+
+// attempt is what one look for ready transactions achieved.
+type attempt struct {
+	applied *ledger.Applied
+	dropped int // transactions that left the pool without a block
+}
+
+// progress reports whether the pool changed, so another look may find
+// more: after a block, or after rejections that left the pool.
+func (a attempt) progress() bool { return a.applied != nil || a.dropped > 0 }
 
 // ProduceBlock cuts one block from the ready transactions now. It returns
 // nil (and makes no block) when none is ready. The producer calls it; it
 // is exported for tools and tests that drive blocks by hand (with
-// Config.BlockInterval large).
+// Config.BlockInterval large). Unlike the producer it does not wait for
+// deploys being compiled in the background: their block compiles them.
 func (n *Node) ProduceBlock(ctx context.Context) (*ledger.Applied, error) {
+	a, err := n.produceBlock(ctx, nil)
+	return a.applied, err
+}
+
+// produceBlock cuts a block from the ready transactions that hold (nil:
+// none) does not hold back.
+func (n *Node) produceBlock(ctx context.Context, hold func(*tx.Tx) bool) (attempt, error) {
 	n.produceMu.Lock()
 	defer n.produceMu.Unlock()
-	ready, err := n.pool.Ready(n.cfg.BlockMaxTxs, n.ledger.NextNonce)
+	n.attempts.Add(1)
+	ready, err := n.pool.Ready(n.cfg.BlockMaxTxs, n.ledger.NextNonce, hold)
 	if err != nil || len(ready) == 0 {
-		return nil, err
+		return attempt{}, err
 	}
 	txs := make([]*tx.Tx, len(ready))
 	for i, e := range ready {
@@ -101,15 +144,14 @@ func (n *Node) ProduceBlock(ctx context.Context) (*ledger.Applied, error) {
 	if errors.As(err, &empty) {
 		// Every ready transaction was rejected: no block (never an empty
 		// one), but the rejected ones leave the mempool all the same.
-		n.dropRejected(nil, empty.Rejected)
-		return nil, nil
+		return attempt{dropped: n.dropRejected(nil, empty.Rejected)}, nil
 	}
 	if err != nil {
-		return nil, err
+		return attempt{}, err
 	}
 	n.metrics.blockApply.Observe(time.Since(start).Seconds())
 	n.afterBlock(applied)
-	return applied, nil
+	return attempt{applied: applied}, nil
 }
 
 // afterBlock updates the mempool, metrics and waiters for a committed
@@ -134,8 +176,8 @@ func (n *Node) afterBlock(applied *ledger.Applied) {
 
 // dropRejected removes from the mempool the transactions a block included
 // and those it rejected for good (retryable rejections stay pending), and
-// counts the rejections.
-func (n *Node) dropRejected(included []common.Hash, rejected []ledger.Rejected) {
+// counts the rejections. It returns how many it dropped.
+func (n *Node) dropRejected(included []common.Hash, rejected []ledger.Rejected) int {
 	var drops []mempool.Drop
 	senders := map[common.Address]uint64{}
 	for _, e := range rejected {
@@ -164,4 +206,5 @@ func (n *Node) dropRejected(included []common.Hash, rejected []ledger.Rejected) 
 		senders[s] = next
 	}
 	n.pool.Commit(included, drops, senders)
+	return len(drops)
 }

@@ -24,7 +24,29 @@ var (
 	// ErrExpired is the reason recorded for a transaction that waited
 	// longer than Config.MaxAge without becoming includable.
 	ErrExpired = errors.New("expired in the mempool")
+	// ErrGapExpired is the reason recorded for a transaction that waited
+	// behind a nonce gap longer than Config.GappedMaxAge.
+	ErrGapExpired = fmt.Errorf("%w behind a nonce gap", ErrExpired)
 )
+
+// GapError refuses a transaction that would wait behind a nonce gap while
+// Config.MaxGapped transactions already do. It is ErrFull to errors.Is:
+// the pool has no room for it, though it would have room for the missing
+// nonce.
+type GapError struct {
+	Sender  common.Address
+	Nonce   uint64
+	Missing uint64 // the sender's lowest nonce that is neither committed nor pending
+	Limit   int
+}
+
+func (e *GapError) Error() string {
+	return fmt.Sprintf("%v: %d transactions already wait behind nonce gaps: sender %s nonce %d would wait for nonce %d; send nonce %d first",
+		ErrFull, e.Limit, e.Sender, e.Nonce, e.Missing, e.Missing)
+}
+
+// Unwrap makes errors.Is(err, ErrFull) hold.
+func (e *GapError) Unwrap() error { return ErrFull }
 
 // ConflictError names the pending transaction that holds the nonce.
 type ConflictError struct {

@@ -17,6 +17,15 @@ type Config struct {
 	MaxAge      time.Duration // a transaction not included by then is dropped
 	KeepDropped int           // drop reasons remembered (count)
 	DroppedTTL  time.Duration // drop reasons remembered (time)
+	// MaxGapped bounds the transactions waiting behind a nonce gap (a
+	// missing lower nonce of their sender): without it, senders that
+	// never send their next nonce could fill the pool for everyone.
+	// Default MaxTxs/4.
+	MaxGapped int
+	// GappedMaxAge drops a transaction still behind a gap that long after
+	// it arrived (default 1 minute, at most MaxAge): a gap that honest
+	// out-of-order delivery opens closes within moments.
+	GappedMaxAge time.Duration
 }
 
 // DefaultConfig returns the default bounds.
@@ -28,6 +37,8 @@ func DefaultConfig() Config {
 		MaxAge:      10 * time.Minute,
 		KeepDropped: 10_000,
 		DroppedTTL:  10 * time.Minute,
+		// MaxGapped: MaxTxs/4.
+		GappedMaxAge: time.Minute,
 	}
 }
 
@@ -51,6 +62,13 @@ func (c Config) withDefaults() Config {
 	if c.DroppedTTL <= 0 {
 		c.DroppedTTL = d.DroppedTTL
 	}
+	if c.MaxGapped <= 0 {
+		c.MaxGapped = max(1, c.MaxTxs/4)
+	}
+	if c.GappedMaxAge <= 0 {
+		c.GappedMaxAge = d.GappedMaxAge
+	}
+	c.GappedMaxAge = min(c.GappedMaxAge, c.MaxAge)
 	return c
 }
 
@@ -85,8 +103,9 @@ type Pool[T any] struct {
 
 	mu       sync.Mutex
 	byHash   map[common.Hash]*Entry[T]
-	bySender map[common.Address]map[uint64]*Entry[T]
+	bySender map[common.Address]*senderQueue[T]
 	bytes    int
+	gapped   int // entries behind a nonce gap, summed over senders
 	seq      uint64
 	epoch    uint64
 	drops    map[common.Hash]dropped
@@ -104,7 +123,7 @@ func New[T any](cfg Config, now func() time.Time) *Pool[T] {
 		cfg:      cfg.withDefaults(),
 		now:      now,
 		byHash:   make(map[common.Hash]*Entry[T]),
-		bySender: make(map[common.Address]map[uint64]*Entry[T]),
+		bySender: make(map[common.Address]*senderQueue[T]),
 		drops:    make(map[common.Hash]dropped),
 		added:    make(chan struct{}, 1),
 	}
@@ -129,6 +148,8 @@ func (p *Pool[T]) Added() <-chan struct{} { return p.added }
 
 // Add admits e given the sender's committed next nonce, read at epoch.
 // It reports known=true, and changes nothing, if e.Hash is already pending.
+// A transaction that would wait behind a nonce gap is refused with a
+// *GapError (errors.Is ErrFull) once Config.MaxGapped such wait.
 func (p *Pool[T]) Add(e Entry[T], next, epoch uint64) (known bool, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -141,22 +162,26 @@ func (p *Pool[T]) Add(e Entry[T], next, epoch uint64) (known bool, err error) {
 	if e.Nonce < next || e.Nonce-next >= p.cfg.NonceWindow {
 		return false, &WindowError{Nonce: e.Nonce, Next: next, Window: p.cfg.NonceWindow}
 	}
-	if other := p.bySender[e.Sender][e.Nonce]; other != nil {
+	q := p.bySender[e.Sender]
+	if other := q.get(e.Nonce); other != nil {
 		return false, &ConflictError{Sender: e.Sender, Nonce: e.Nonce, Pending: other.Hash}
 	}
 	if len(p.byHash) >= p.cfg.MaxTxs || p.bytes+e.Size > p.cfg.MaxBytes {
 		return false, ErrFull
 	}
+	if end := q.runEnd(next); e.Nonce > end && p.gapped >= p.cfg.MaxGapped {
+		return false, &GapError{Sender: e.Sender, Nonce: e.Nonce, Missing: end, Limit: p.cfg.MaxGapped}
+	}
 	p.seq++
 	e.seq, e.added = p.seq, p.now()
 	ent := &e
 	p.byHash[e.Hash] = ent
-	nonces := p.bySender[e.Sender]
-	if nonces == nil {
-		nonces = make(map[uint64]*Entry[T])
-		p.bySender[e.Sender] = nonces
+	if q == nil {
+		q = &senderQueue[T]{nonces: make(map[uint64]*Entry[T]), next: next}
+		p.bySender[e.Sender] = q
 	}
-	nonces[e.Nonce] = ent
+	q.nonces[e.Nonce] = ent
+	p.advanceLocked(q, next)
 	p.bytes += e.Size
 	// A resubmitted transaction that was dropped before is pending again.
 	delete(p.drops, e.Hash)
@@ -209,6 +234,22 @@ func (p *Pool[T]) Len() int {
 	return len(p.byHash)
 }
 
+// Gapped is the number of pending transactions behind a nonce gap of
+// their sender, as of the committed nonces the pool last learned.
+func (p *Pool[T]) Gapped() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.gapped
+}
+
+// Includable is the number of pending transactions not behind a nonce gap:
+// those a block could take now. A producer waits while it is zero.
+func (p *Pool[T]) Includable() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.byHash) - p.gapped
+}
+
 // Bytes is the summed size of pending transactions.
 func (p *Pool[T]) Bytes() int {
 	p.mu.Lock()
@@ -221,43 +262,53 @@ func (p *Pool[T]) Bytes() int {
 func (p *Pool[T]) PendingNonce(sender common.Address, next uint64) uint64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	nonces := p.bySender[sender]
-	for nonces[next] != nil {
-		next++
-	}
-	return next
+	return p.bySender[sender].runEnd(next)
 }
 
 // Ready returns at most max includable transactions: for each sender the
 // contiguous run of nonces from nextNonce(sender), senders interleaved by
-// arrival order. nextNonce is called without the pool's lock held.
-func (p *Pool[T]) Ready(max int, nextNonce func(common.Address) (uint64, error)) ([]Entry[T], error) {
+// arrival order. A run ends before the first entry hold reports true (nil:
+// none is held), so that a held transaction's later nonces wait with it.
+// nextNonce is called without the pool's lock held.
+func (p *Pool[T]) Ready(max int, nextNonce func(common.Address) (uint64, error), hold func(T) bool) ([]Entry[T], error) {
 	p.mu.Lock()
-	snapshot := make(map[common.Address]map[uint64]*Entry[T], len(p.bySender))
-	for s, nonces := range p.bySender {
-		cp := make(map[uint64]*Entry[T], len(nonces))
-		for n, e := range nonces {
-			cp[n] = e
+	senders := make([]common.Address, 0, len(p.bySender))
+	for s, q := range p.bySender {
+		// A sender whose every entry is behind a gap has nothing to offer:
+		// its committed nonce moves only by blocks, which Commit reports.
+		if q.gapped < len(q.nonces) {
+			senders = append(senders, s)
 		}
-		snapshot[s] = cp
 	}
 	p.mu.Unlock()
 
-	var runs runHeap[T]
-	for s, nonces := range snapshot {
+	nexts := make([]uint64, len(senders))
+	for i, s := range senders {
 		next, err := nextNonce(s)
 		if err != nil {
 			return nil, err
 		}
+		nexts[i] = next
+	}
+
+	var runs runHeap[T]
+	p.mu.Lock()
+	for i, s := range senders {
+		q := p.bySender[s]
+		if q == nil {
+			continue
+		}
+		p.advanceLocked(q, nexts[i])
 		var run []*Entry[T]
-		for e := nonces[next]; e != nil; e = nonces[next] {
+		for e := q.nonces[nexts[i]]; e != nil && (hold == nil || !hold(e.Tx)); e = q.nonces[e.Nonce+1] {
 			run = append(run, e)
-			next++
 		}
 		if len(run) > 0 {
 			runs = append(runs, run)
 		}
 	}
+	p.mu.Unlock()
+
 	heap.Init(&runs)
 	var out []Entry[T]
 	for len(runs) > 0 && len(out) < max {
@@ -296,6 +347,12 @@ func (p *Pool[T]) Commit(included []common.Hash, drops []Drop, next map[common.A
 	defer p.mu.Unlock()
 	p.epoch++
 	for _, h := range included {
+		if e, ok := p.byHash[h]; ok {
+			// An included nonce is committed: its sender's next is above.
+			if q := p.bySender[e.Sender]; q != nil && e.Nonce+1 > q.next {
+				q.next = e.Nonce + 1
+			}
+		}
 		p.removeLocked(h)
 	}
 	for _, d := range drops {
@@ -310,26 +367,45 @@ func (p *Pool[T]) Commit(included []common.Hash, drops []Drop, next map[common.A
 	}
 	sort.Slice(senders, func(i, j int) bool { return senders[i].Cmp(senders[j]) < 0 })
 	for _, s := range senders {
-		for n, e := range p.bySender[s] {
+		q := p.bySender[s]
+		if q == nil {
+			continue
+		}
+		var low []*Entry[T]
+		for n, e := range q.nonces {
 			if n < next[s] {
-				p.removeLocked(e.Hash)
-				p.recordDropLocked(e.Hash, &WindowError{Nonce: n, Next: next[s], Window: p.cfg.NonceWindow})
+				low = append(low, e)
 			}
+		}
+		for _, e := range low {
+			p.removeLocked(e.Hash)
+			p.recordDropLocked(e.Hash, &WindowError{Nonce: e.Nonce, Next: next[s], Window: p.cfg.NonceWindow})
+		}
+		if q := p.bySender[s]; q != nil {
+			p.advanceLocked(q, next[s])
 		}
 	}
 	p.trimDropsLocked()
 }
 
 // Expire drops transactions older than MaxAge (typically stuck behind a
-// nonce gap) and returns them.
+// nonce gap) and those behind a gap older than GappedMaxAge, and returns
+// them.
 func (p *Pool[T]) Expire() []Drop {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	cutoff := p.now().Add(-p.cfg.MaxAge)
+	now := p.now()
+	cutoff, gapCutoff := now.Add(-p.cfg.MaxAge), now.Add(-p.cfg.GappedMaxAge)
 	var out []Drop
-	for h, e := range p.byHash {
-		if e.added.Before(cutoff) {
-			out = append(out, Drop{Hash: h, Err: ErrExpired})
+	for _, q := range p.bySender {
+		end := q.runEnd(q.next)
+		for n, e := range q.nonces {
+			switch {
+			case e.added.Before(cutoff):
+				out = append(out, Drop{Hash: e.Hash, Err: ErrExpired})
+			case n > end && e.added.Before(gapCutoff):
+				out = append(out, Drop{Hash: e.Hash, Err: ErrGapExpired})
+			}
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Hash.Cmp(out[j].Hash) < 0 })
@@ -347,10 +423,13 @@ func (p *Pool[T]) removeLocked(h common.Hash) bool {
 		return false
 	}
 	delete(p.byHash, h)
-	nonces := p.bySender[e.Sender]
-	delete(nonces, e.Nonce)
-	if len(nonces) == 0 {
+	q := p.bySender[e.Sender]
+	delete(q.nonces, e.Nonce)
+	if len(q.nonces) == 0 {
+		p.gapped -= q.gapped
 		delete(p.bySender, e.Sender)
+	} else {
+		p.recountLocked(q)
 	}
 	p.bytes -= e.Size
 	return true

@@ -120,7 +120,7 @@ func TestReadyOrdersNoncesAndInterleavesSenders(t *testing.T) {
 	mustAdd(t, p, entry(2, 1), 0)
 	mustAdd(t, p, entry(1, 6), 5)
 	next := map[common.Address]uint64{addr(0): 0, addr(1): 5, addr(2): 0}
-	got, err := p.Ready(10, func(a common.Address) (uint64, error) { return next[a], nil })
+	got, err := p.Ready(10, func(a common.Address) (uint64, error) { return next[a], nil }, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +134,7 @@ func TestReadyOrdersNoncesAndInterleavesSenders(t *testing.T) {
 	if fmt.Sprint(names) != want {
 		t.Fatalf("Ready = %v, want %v", names, want)
 	}
-	got, _ = p.Ready(2, func(a common.Address) (uint64, error) { return next[a], nil })
+	got, _ = p.Ready(2, func(a common.Address) (uint64, error) { return next[a], nil }, nil)
 	if len(got) != 2 {
 		t.Fatalf("Ready(2) returned %d", len(got))
 	}
@@ -150,7 +150,7 @@ func TestReadyPropagatesNonceError(t *testing.T) {
 	p, _ := newPool(t, Config{})
 	mustAdd(t, p, entry(0, 0), 0)
 	boom := errors.New("boom")
-	if _, err := p.Ready(1, func(common.Address) (uint64, error) { return 0, boom }); !errors.Is(err, boom) {
+	if _, err := p.Ready(1, func(common.Address) (uint64, error) { return 0, boom }, nil); !errors.Is(err, boom) {
 		t.Fatalf("error = %v", err)
 	}
 }
@@ -268,7 +268,7 @@ func TestConcurrentAddCommit(t *testing.T) {
 	}
 	for range 20 {
 		p.Commit(nil, nil, nil)
-		_, _ = p.Ready(10, func(common.Address) (uint64, error) { return 0, nil })
+		_, _ = p.Ready(10, func(common.Address) (uint64, error) { return 0, nil }, nil)
 	}
 	wg.Wait()
 	if p.Len() != 8*50 {
@@ -286,7 +286,7 @@ func BenchmarkAddReadyCommit(b *testing.B) {
 			b.Fatal(err)
 		}
 		if p.Len() >= 500 {
-			ready, _ := p.Ready(500, func(a common.Address) (uint64, error) { return next[a], nil })
+			ready, _ := p.Ready(500, func(a common.Address) (uint64, error) { return next[a], nil }, nil)
 			hs := make([]common.Hash, len(ready))
 			for j, r := range ready {
 				hs[j] = r.Hash
