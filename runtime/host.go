@@ -11,17 +11,26 @@ import (
 )
 
 // Gas schedule of host functions (docs/abi.md, "Gas"), calibrated with
-// BenchmarkHostFunctions so that an import costs about as much time per
-// gas as plain Wasm code (BenchmarkComputeMetered, about 0.25 ns per gas
-// with the compiler): the base is the cost of leaving Wasm for Go and back.
+// BenchmarkHostFunctions so that no import buys more than 2x (and most
+// about 1x) the time per gas of ordinary Wasm code (BenchmarkGasSchedule's
+// compute/alu, about 0.1 ns per gas): the base is the cost of leaving Wasm
+// for Go and back, the rest what each import does beyond it.
 const (
-	gasHostBase  = 300
-	gasStateRead = 200
-	gasScanEntry = 600
+	gasHostBase  = 500
+	gasStateRead = 500
+	// gasScanBase and gasScanEntry: a scan opens an iterator over the
+	// call's writes and the store, then decodes and encodes each entry.
+	gasScanBase  = 1500
+	gasScanEntry = 1000
 	gasStateSet  = 500
-	gasEmit      = 200
+	// gasEmit is an event's own allocations and the copy it gets in the
+	// call's result.
+	gasEmit = 1200
+	// gasFdWrite is fd_write's fixed work beyond the base: reading the
+	// iovecs and appending to the call's log.
+	gasFdWrite = 600
 	// gasRandomBlock is one Keccak-256 block of random_get.
-	gasRandomBlock = 3000
+	gasRandomBlock = 4000
 	// gasIovec and gasSubscription are per record of fd_write and
 	// poll_oneoff, including its bytes (8, and 48 + 32).
 	gasIovec        = 60
@@ -32,10 +41,14 @@ const (
 // copied between Wasm and the host.
 func bytesGas(n int) uint64 { return (uint64(n) + 3) / 4 }
 
-// keptBytesGas is the byte-proportional cost of bytes the host allocates
-// and keeps for the rest of the call and beyond (state values, events):
-// allocating them costs several times more than copying.
-func keptBytesGas(n int) uint64 { return uint64(n) }
+// Bytes the host allocates and keeps for the rest of the call and beyond
+// cost several times more than bytes it copies, each by its own measure:
+// a state value is copied into the call's write set and the result, an
+// event's data into its own allocation and the result, and log bytes
+// into a growing log that the result copies again.
+func valueBytesGas(n int) uint64 { return 2 * uint64(n) }
+func eventBytesGas(n int) uint64 { return 3 * uint64(n) }
+func logBytesGas(n int) uint64   { return 5 * uint64(n) }
 
 // maxAbortMessage bounds the message of abort so a failed call cannot
 // produce an unbounded receipt.
@@ -178,7 +191,7 @@ func hostStateSet(cs *callState, s []uint64) {
 	if int64(n) > int64(cs.limits.MaxValueBytes) {
 		cs.stop(CodeValueTooLarge, fmt.Sprintf("value of %d bytes exceeds %d", n, cs.limits.MaxValueBytes))
 	}
-	cs.charge(gasHostBase + gasStateSet + bytesGas(len(key)) + keptBytesGas(int(n)))
+	cs.charge(gasHostBase + gasStateSet + bytesGas(len(key)) + valueBytesGas(int(n)))
 	cs.buf.Set(key, cs.read(uint32(s[2]), n))
 }
 
@@ -194,7 +207,7 @@ func hostStateScan(cs *callState, s []uint64) {
 	start := cs.key(uint32(s[2]), uint32(s[3]))
 	limit := int(int32(uint32(s[4])))
 	out, outCap := uint32(s[5]), uint32(s[6])
-	cs.charge(gasHostBase + gasStateRead + bytesGas(len(prefix)+len(start)))
+	cs.charge(gasHostBase + gasScanBase + bytesGas(len(prefix)+len(start)))
 	limit = max(0, min(limit, cs.limits.MaxScanEntries))
 
 	enc := append(cs.scan[:0], 0, 0, 0, 0)
@@ -244,7 +257,7 @@ func hostEmit(cs *callState, s []uint64) {
 	if total := int64(cs.evBytes) + int64(nameLen) + int64(dataLen); total > int64(cs.limits.MaxEventBytes) {
 		cs.stop(CodeEventLimit, fmt.Sprintf("events exceed %d bytes", cs.limits.MaxEventBytes))
 	}
-	cs.charge(gasHostBase + gasEmit + keptBytesGas(int(nameLen)+int(dataLen)))
+	cs.charge(gasHostBase + gasEmit + eventBytesGas(int(nameLen)+int(dataLen)))
 	name := string(cs.read(uint32(s[0]), nameLen))
 	data := append([]byte(nil), cs.read(uint32(s[2]), dataLen)...)
 	cs.events = append(cs.events, Event{Name: name, Data: data})

@@ -77,10 +77,10 @@ func TestHostCountsArePaidUpFront(t *testing.T) {
 	if d := gas("fd_write buf:8192 1024") - gas("fd_write buf:8192 1000"); d != 24*60 {
 		t.Errorf("24 more empty iovecs cost %d gas, want %d", d, 24*60)
 	}
-	// 4,064 bytes are 127 blocks, 4,000 bytes 125: 3,000 gas per block
+	// 4,064 bytes are 127 blocks, 4,000 bytes 125: 4,000 gas per block
 	// and 1 per 4 bytes.
-	if d := gas("random_get buf:4064 4064") - gas("random_get buf:4000 4000"); d != 2*3000+(4064-4000)/4 {
-		t.Errorf("2 more random blocks cost %d gas, want %d", d, 2*3000+(4064-4000)/4)
+	if d := gas("random_get buf:4064 4064") - gas("random_get buf:4000 4000"); d != 2*4000+(4064-4000)/4 {
+		t.Errorf("2 more random blocks cost %d gas, want %d", d, 2*4000+(4064-4000)/4)
 	}
 	// Out of gas inside the iovec charge: nothing is read, the call ends
 	// out_of_gas with gas_used = gas_limit.

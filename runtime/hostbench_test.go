@@ -83,10 +83,12 @@ func hostBenchState(size int) *sortedState {
 
 // BenchmarkHostFunctions measures what each host import costs in time per
 // unit of gas, so the gas schedule of docs/abi.md can be checked against
-// plain Wasm code: the compute case is the reference rate (no host call),
-// and an import whose ns/gas is far above it is underpriced. The fixed
-// cost of a call (reset, reading the method and arguments) is measured
-// with zero iterations first and subtracted from both time and gas.
+// plain Wasm code: each case reports x_compute, its ns/gas over that of
+// BenchmarkGasSchedule's reference (compute/alu) timed in the same loop,
+// and an import far above 1 is underpriced. The compute case is Go code
+// without host calls. The fixed cost of a call (reset, reading the method
+// and arguments) is measured with zero iterations, interleaved, and
+// subtracted from both time and gas.
 func BenchmarkHostFunctions(b *testing.B) {
 	l := DefaultLimits
 	// Lifted so the loops measure the imports, not the per-call limits.
@@ -96,35 +98,35 @@ func BenchmarkHostFunctions(b *testing.B) {
 	env := testEnv()
 	env.GasLimit = 1 << 50
 	ctx := context.Background()
-	call := func(b *testing.B, st State, args string) *Result {
+	call := func(b *testing.B, st State, args string) (uint64, time.Duration) {
+		start := time.Now()
 		res, err := m.Call(ctx, env, "hostloop", []byte(args), st)
+		d := time.Since(start)
 		if err != nil || !res.OK() {
 			b.Fatalf("hostloop %s: %v %+v", args, err, res)
 		}
-		return res
+		return res.GasUsed, d
 	}
 	for _, c := range hostBenchCases {
 		b.Run(c.name, func(b *testing.B) {
+			ref := newGasClock(b, rt, referenceSpec)
 			st := hostBenchState(c.size)
 			args := fmt.Sprintf("%s %d %d", c.fn, c.n, c.size)
 			base := fmt.Sprintf("%s 0 %d", c.fn, c.size)
-			const baseRuns = 200
-			start := time.Now()
-			var baseGas uint64
-			for range baseRuns {
-				baseGas = call(b, st, base).GasUsed
-			}
-			baseNs := float64(time.Since(start).Nanoseconds()) / baseRuns
+			var ns time.Duration
 			var gas uint64
-			b.ResetTimer()
 			for b.Loop() {
-				gas = call(b, st, args).GasUsed
+				ref.tick(b)
+				g0, t0 := call(b, st, base)
+				g1, t1 := call(b, st, args)
+				ns += t1 - t0
+				gas += g1 - g0
 			}
-			ns := float64(b.Elapsed().Nanoseconds())/float64(b.N) - baseNs
-			g := float64(gas - baseGas)
-			b.ReportMetric(ns/g, "ns/gas")
-			b.ReportMetric(g/float64(c.n), "gas/hostcall")
-			b.ReportMetric(ns/float64(c.n), "ns/hostcall")
+			perGas := float64(ns.Nanoseconds()) / float64(gas)
+			b.ReportMetric(perGas, "ns/gas")
+			b.ReportMetric(perGas/ref.nsPerGas(), "x_compute")
+			b.ReportMetric(float64(gas)/float64(b.N)/float64(c.n), "gas/hostcall")
+			b.ReportMetric(float64(ns.Nanoseconds())/float64(b.N)/float64(c.n), "ns/hostcall")
 		})
 	}
 }

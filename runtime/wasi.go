@@ -115,6 +115,7 @@ func wasiFdWrite(cs *callState, s []uint64) {
 		s[0] = errnoBadf
 		return
 	}
+	cs.charge(gasFdWrite)
 	if iovsLen > maxIovecs {
 		s[0] = errnoInval
 		return
@@ -129,7 +130,7 @@ func wasiFdWrite(cs *callState, s []uint64) {
 	for i := 0; i < len(vec); i += iovecSize {
 		n := binary.LittleEndian.Uint32(vec[i+4:])
 		total += int64(n)
-		byteGas += keptBytesGas(int(n)) // the log is kept and returned
+		byteGas += logBytesGas(int(n)) // the log is kept and returned
 	}
 	if int64(len(cs.log))+total > int64(cs.limits.MaxLogBytes) {
 		cs.stop(CodeLogLimit, fmt.Sprintf("log exceeds %d bytes", cs.limits.MaxLogBytes))

@@ -20,11 +20,12 @@ const (
 	// the guest first touches it (16 page faults), not for the grow
 	// itself, which only extends a reserved mapping.
 	costGrowPerPage = 16384
-	// memory.copy and memory.fill cost costBulkBase (the call into the
-	// engine's routine) plus 1 gas per byte: large lengths run at memory
-	// bandwidth, about 10 bytes per ns, the same time per gas as
-	// ordinary instructions.
-	costBulkBase = 32
+	// memory.copy and memory.fill cost costBulkBase plus 1 gas per byte:
+	// large lengths run at memory bandwidth, about 10 bytes per ns, the
+	// same time per gas as ordinary instructions, and the base covers the
+	// compiler's fill, which doubles its filled prefix with up to 13
+	// calls into the engine's memmove before it pays per byte.
+	costBulkBase = 96
 )
 
 // maxUnchecked bounds the gas a function may charge past its last check
