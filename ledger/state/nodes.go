@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/common/lru"
 	"github.com/ethereum/go-ethereum/ethdb"
 	"github.com/ethereum/go-ethereum/triedb/database"
 	"github.com/meshledger/meshledger/ledger/storage"
@@ -21,7 +20,7 @@ import (
 // stored root reaches.
 type nodeStore struct {
 	kv    ethdb.KeyValueReader
-	cache *lru.SizeConstrainedCache[common.Hash, []byte]
+	cache *nodeCache
 }
 
 var (
@@ -32,7 +31,7 @@ var (
 func newNodeStore(kv ethdb.KeyValueReader, cacheBytes uint64) *nodeStore {
 	s := &nodeStore{kv: kv}
 	if cacheBytes > 0 {
-		s.cache = lru.NewSizeConstrainedCache[common.Hash, []byte](cacheBytes)
+		s.cache = newNodeCache(cacheBytes)
 	}
 	return s
 }
