@@ -40,11 +40,16 @@ func (l *moduleLRU) add(h Hash, m *Module) *Module {
 	if l.order.Len() <= l.size {
 		return nil
 	}
+	return l.removeOldest()
+}
+
+// removeOldest removes and returns the least recently used module.
+func (l *moduleLRU) removeOldest() *Module {
 	last := l.order.Back()
 	l.order.Remove(last)
-	ev := last.Value.(*Module)
-	delete(l.byKey, ev.hash)
-	return ev
+	m := last.Value.(*Module)
+	delete(l.byKey, m.hash)
+	return m
 }
 
 func (l *moduleLRU) drain() []*Module {

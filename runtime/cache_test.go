@@ -46,7 +46,8 @@ func TestRestartUsesDiskCaches(t *testing.T) {
 			first := newTestRuntime(t, cfg)
 			loaded := mustLoad(t, first, code)
 			want := mustCall(t, loaded, testEnv(), "json", "10", nil)
-			snaps = append(snaps, loaded.snap)
+			// A copy: the snapshot's memory is unmapped when its runtime closes.
+			snaps = append(snaps, &snapshot{mem: bytes.Clone(loaded.snap.mem), globals: loaded.snap.globals})
 
 			before := listFiles(t, testCacheDir, testCompiledDir)
 			restarted := newTestRuntime(t, cfg)

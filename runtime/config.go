@@ -87,13 +87,22 @@ type Config struct {
 	cacheDir    string
 	compiledDir string
 	moduleCache int
+	memBudget   uint64
 	unmetered   bool
 }
 
+// DefaultMemoryBudget is the memory budget of NewConfig: room for a few
+// hundred typical contracts (a Go contract holds 2 to 6 MiB: compiled
+// code, snapshot, idle instances) while leaving most of a 24 GiB, 2-core
+// node to LevelDB's caches, in-flight calls (up to MaxMemoryPages each)
+// and the rest of the process.
+const DefaultMemoryBudget = 2 << 30
+
 // NewConfig returns the defaults: compiler engine, DefaultLimits,
-// DefaultInitGas, no disk cache, 64 loaded modules kept in memory.
+// DefaultInitGas, no disk cache, at most 64 loaded modules and
+// DefaultMemoryBudget bytes kept in memory.
 func NewConfig() Config {
-	return Config{limits: DefaultLimits, initGas: DefaultInitGas, moduleCache: 64}
+	return Config{limits: DefaultLimits, initGas: DefaultInitGas, moduleCache: 64, memBudget: DefaultMemoryBudget}
 }
 
 // WithInterpreter selects the interpreter engine.
@@ -124,6 +133,20 @@ func (c Config) WithCompiledCacheDir(dir string) Config { c.compiledDir = dir; r
 
 // WithModuleCacheSize bounds how many loaded modules are kept in memory.
 func (c Config) WithModuleCacheSize(n int) Config { c.moduleCache = n; return c }
+
+// WithMemoryBudget bounds the bytes that loaded modules keep between
+// calls: compiled code (estimated), post-initialisation snapshots and idle
+// pooled instances. Over budget, the runtime first closes idle instances
+// of the least recently used modules, then evicts whole modules, least
+// recently used first, returning their memory to the operating system. An
+// evicted module is reloaded from the disk cache by its next call. The
+// most recently used module is never evicted, so one module larger than
+// the budget still runs; memory of calls in flight is not counted (see
+// docs/design.md, "Wasm memory budget"). Zero means no budget.
+func (c Config) WithMemoryBudget(bytes uint64) Config { c.memBudget = bytes; return c }
+
+// MemoryBudget returns the memory budget in bytes (0: none).
+func (c Config) MemoryBudget() uint64 { return c.memBudget }
 
 // WithIsolation selects the per-call reset strategy.
 func (c Config) WithIsolation(i Isolation) Config { c.isolation = i; return c }

@@ -23,6 +23,11 @@ const (
 	DeployInitFailed       DeployCode = "init_failed"
 )
 
+// ErrEvicted reports a call of a Module that the runtime evicted to stay
+// within its memory budget and could not reload: its disk cache entry is
+// gone. Loading the code again (Runtime.Load) brings it back.
+var ErrEvicted = errors.New("runtime: module evicted")
+
 // DeployError reports a module that cannot be loaded because of what it
 // contains. It is deterministic: every node rejects the same code with the
 // same DeployError. Host failures (I/O, engine faults) are other errors.

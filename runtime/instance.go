@@ -12,9 +12,48 @@ import (
 // snapshot is a module's state right after _initialize: the state every
 // call starts from.
 type snapshot struct {
-	mem     []byte   // linear memory contents
-	globals []uint64 // values of meta.Globals, in order
-	image   *snapshotImage
+	// mem is the linear memory, mapped by allocMemory so that its zero
+	// pages, most of a module's memory, take no memory; free unmaps it.
+	mem      []byte
+	globals  []uint64 // values of meta.Globals, in order
+	image    *snapshotImage
+	resident int64 // bytes of mem's non-zero blocks: what mem (and image) hold
+	// nonZero marks the blocks (snapshotBlock) of mem that may be non-zero,
+	// one bit each, so that nothing scans, and faults in, the zero ones.
+	nonZero []byte
+}
+
+// free releases the snapshot's memory. Nothing may read it afterwards.
+func (s *snapshot) free() {
+	if s == nil {
+		return
+	}
+	freeMemory(s.mem)
+	s.mem = nil
+	s.image.close()
+	s.image = nil
+}
+
+// copyNonZero copies the non-zero blocks of src to dst, which must be
+// zero and as long. Leaving the zero blocks alone leaves dst's pages there
+// unmapped.
+func copyNonZero(dst, src []byte) {
+	for i := range (len(src) + snapshotBlock - 1) / snapshotBlock {
+		if b := memBlock(src, i); !isZero(b) {
+			copy(memBlock(dst, i), b)
+		}
+	}
+}
+
+// copyBlocks copies the non-zero blocks of src among those overlapping
+// [from, to) into the snapshot's zero memory and marks them.
+func (s *snapshot) copyBlocks(src []byte, from, to int) {
+	for i := from / snapshotBlock; i < (min(to, len(src))+snapshotBlock-1)/snapshotBlock; i++ {
+		if b := memBlock(src, i); !blockSet(s.nonZero, i) && !isZero(b) {
+			s.resident += int64(copy(memBlock(s.mem, i), b))
+			s.nonZero[i/8] |= 1 << (i % 8)
+		}
+	}
 }
 
 // instance is one instantiated copy of a module, used by one call at a
@@ -27,8 +66,12 @@ type instance struct {
 	depth   api.MutableGlobal
 	globals []api.MutableGlobal
 	cow     *cowMemory // nil unless copy-on-write isolation
+	region  *cowMemory // the memory where it is a mapped region, else nil
 	cs      *callState
 	stack   [1]uint64
+	// accounted is what the instance counts against the memory budget
+	// while it is pooled.
+	accounted int64
 }
 
 var instanceConfig = wazero.NewModuleConfig().WithName("").WithStartFunctions()
@@ -58,15 +101,19 @@ func (m *Module) instantiateWith(ctx context.Context, inst *instance, cow bool) 
 	ctx = experimental.WithMemoryAllocator(ctx, experimental.MemoryAllocatorFunc(func(capBytes, maxBytes uint64) experimental.LinearMemory {
 		maxBytes = min(maxBytes, limit)
 		lm := &limitedMemory{limit: maxBytes, refused: &inst.cs.memRefused}
-		if cow {
-			if mem, err := newCoWMemory(maxBytes); err == nil {
+		// A mapped region (where supported) holds only the pages the
+		// instance touches and is unmapped when the instance closes;
+		// without copy-on-write isolation it is ordinary memory.
+		if mem, err := newCoWMemory(maxBytes); err == nil {
+			inst.region = mem
+			if cow {
 				inst.cow = mem
-				lm.LinearMemory = mem
-				return lm
 			}
-			// Fall back to an ordinary buffer; this instance then resets
-			// by copying.
+			lm.LinearMemory = mem
+			return lm
 		}
+		// Fall back to a buffer on Go's heap; this instance then resets
+		// by copying.
 		lm.LinearMemory = &heapMemory{buf: make([]byte, 0, min(capBytes, maxBytes)), max: maxBytes}
 		return lm
 	}))
@@ -127,8 +174,9 @@ func (inst *instance) restore(snap *snapshot) error {
 			return err
 		}
 	} else {
+		// A fresh instance's memory is zero.
 		buf, _ := inst.mem.Read(0, inst.mem.Size())
-		copy(buf, snap.mem)
+		copyNonZero(buf, snap.mem)
 	}
 	inst.restoreGlobals(snap)
 	return nil
@@ -163,11 +211,68 @@ func (inst *instance) close(ctx context.Context) {
 	// wazero frees the linear memory through LinearMemory.Free.
 }
 
-// setSnapshot makes snap the state every call of m starts from.
+// writtenRuns returns the byte ranges of the first n bytes of memory that
+// were written, if the instance's memory is a mapped region without a
+// snapshot image and the page map can be read.
+func (inst *instance) writtenRuns(n int) ([][2]int, bool) {
+	if inst.region == nil || inst.cow != nil {
+		return nil, false
+	}
+	runs, ok := inst.region.privateRuns(n)
+	if !ok {
+		return nil, false
+	}
+	out := make([][2]int, len(runs))
+	for i, r := range runs {
+		out[i] = [2]int{r[0] * inst.region.pageSize, r[1] * inst.region.pageSize}
+	}
+	return out, true
+}
+
+// instanceOverhead estimates what an idle instance holds besides its
+// linear memory: the engine's module instance (globals, function and
+// table references, its stack) and the call state's buffers.
+const instanceOverhead = 64 << 10
+
+// residentBytes is what a pooled instance, just reset, keeps resident.
+func (inst *instance) residentBytes() int64 {
+	if inst.cow != nil {
+		return instanceOverhead + inst.cow.residentBytes(int(inst.mem.Size()), true)
+	}
+	// Resetting by copying writes every page.
+	return instanceOverhead + int64(inst.mem.Size())
+}
+
+// Estimates of what the engine's compiled module holds: native code (or
+// interpreter operations) and the decoded module, a few times the size of
+// the instrumented code, plus fixed tables.
+const (
+	compiledOverhead = 256 << 10
+	compiledPerByte  = 8
+)
+
+// fixedBytes is what a loaded module holds whatever its calls: compiled
+// code for codeBytes of instrumented code, the kept code itself and the
+// snapshot (twice its non-zero bytes with an image: the copy and the
+// image).
+func (c *moduleCore) fixedBytes(codeBytes, keptCode int) int64 {
+	n := compiledOverhead + compiledPerByte*int64(codeBytes) + int64(keptCode)
+	if c.snap != nil {
+		n += c.snap.resident
+		if c.snap.image != nil {
+			n += c.snap.resident
+		}
+	}
+	return n
+}
+
+// setSnapshot makes snap the state every call of m starts from. On
+// failure it frees snap.
 func (m *moduleCore) setSnapshot(snap *snapshot) error {
 	if m.cow {
-		img, err := newSnapshotImage(snap.mem)
+		img, err := newSnapshotImage(snap.mem, snap.nonZero)
 		if err != nil {
+			snap.free()
 			return err
 		}
 		snap.image = img
@@ -177,13 +282,29 @@ func (m *moduleCore) setSnapshot(snap *snapshot) error {
 }
 
 // takeSnapshot records the instance's current memory and globals.
-func (inst *instance) takeSnapshot() *snapshot {
+func (inst *instance) takeSnapshot() (*snapshot, error) {
 	buf, _ := inst.mem.Read(0, inst.mem.Size())
-	snap := &snapshot{mem: append([]byte(nil), buf...), globals: make([]uint64, len(inst.globals))}
+	mem, err := allocMemory(len(buf))
+	if err != nil {
+		return nil, err
+	}
+	blocks := (len(buf) + snapshotBlock - 1) / snapshotBlock
+	snap := &snapshot{mem: mem, globals: make([]uint64, len(inst.globals)), nonZero: make([]byte, (blocks+7)/8)}
+	// Pages of a mapped region that were never written are zero; the
+	// page map names the written ones, so the others are not even read
+	// (which would fault them in). An image-mapped region's pages are
+	// not all private, so only a region without one is read that way.
+	if runs, ok := inst.writtenRuns(len(buf)); ok {
+		for _, r := range runs {
+			snap.copyBlocks(buf, r[0], r[1])
+		}
+	} else {
+		snap.copyBlocks(buf, 0, len(buf))
+	}
 	for i, g := range inst.globals {
 		snap.globals[i] = g.Get()
 	}
-	return snap
+	return snap, nil
 }
 
 // limitedMemory refuses to grow a linear memory past limit and records

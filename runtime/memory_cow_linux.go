@@ -26,18 +26,36 @@ var openPagemap = sync.OnceValue(func() *os.File {
 })
 
 // snapshotImage holds a post-init memory image in a memfd so instances can
-// map it copy-on-write.
+// map it copy-on-write. Only its first size bytes, up to the end of the
+// last non-zero page, are mapped: the zero pages after them stay anonymous
+// memory, which reads as the kernel's zero page without using memory,
+// where a read of a memfd hole would allocate a page.
 type snapshotImage struct {
 	fd   int
 	size int
 }
 
-func newSnapshotImage(mem []byte) (*snapshotImage, error) {
+// newSnapshotImage writes mem, whose non-zero blocks bitmap marks (nil:
+// find them), to a sealed memfd.
+func newSnapshotImage(mem, bitmap []byte) (*snapshotImage, error) {
+	if bitmap == nil {
+		bitmap = nonZeroBitmap(mem)
+	}
+	size := 0
+	for i := (len(mem)+snapshotBlock-1)/snapshotBlock - 1; i >= 0; i-- {
+		if blockSet(bitmap, i) {
+			size = min(len(mem), (i+1)*snapshotBlock)
+			break
+		}
+	}
+	ps := unix.Getpagesize()
+	size = min(len(mem), (size+ps-1)/ps*ps)
+	mem = mem[:size]
 	fd, err := unix.MemfdCreate("meshledger-snapshot", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
 	if err != nil {
 		return nil, fmt.Errorf("runtime: memfd_create: %w", err)
 	}
-	if err := writeImage(fd, mem); err != nil {
+	if err := writeImage(fd, mem, bitmap); err != nil {
 		unix.Close(fd)
 		return nil, err
 	}
@@ -53,18 +71,18 @@ func newSnapshotImage(mem []byte) (*snapshotImage, error) {
 // writeImage sizes the memfd to mem and writes its non-zero blocks; the
 // rest of a memfd reads as zero without using memory, and most of a Go
 // module's memory is zero.
-func writeImage(fd int, mem []byte) error {
+func writeImage(fd int, mem, bitmap []byte) error {
 	if err := unix.Ftruncate(fd, int64(len(mem))); err != nil {
 		return fmt.Errorf("runtime: size snapshot image: %w", err)
 	}
 	blocks := (len(mem) + snapshotBlock - 1) / snapshotBlock
 	for i := 0; i < blocks; {
-		if isZero(memBlock(mem, i)) {
+		if !blockSet(bitmap, i) {
 			i++
 			continue
 		}
 		j := i + 1
-		for j < blocks && !isZero(memBlock(mem, j)) {
+		for j < blocks && blockSet(bitmap, j) {
 			j++
 		}
 		for off, end := i*snapshotBlock, min(j*snapshotBlock, len(mem)); off < end; {
@@ -82,6 +100,28 @@ func writeImage(fd int, mem []byte) error {
 func (s *snapshotImage) close() {
 	if s != nil {
 		unix.Close(s.fd)
+	}
+}
+
+// allocMemory returns n zero bytes mapped outside Go's heap. Pages that
+// are never written use no memory (reads see the kernel's shared zero
+// page), and freeMemory returns the rest to the system at once instead of
+// leaving it to Go's collector and scavenger.
+func allocMemory(n int) ([]byte, error) {
+	if n == 0 {
+		return nil, nil
+	}
+	b, err := unix.Mmap(-1, 0, n, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE)
+	if err != nil {
+		return nil, fmt.Errorf("runtime: map %d bytes: %w", n, err)
+	}
+	return b, nil
+}
+
+// freeMemory releases what allocMemory returned.
+func freeMemory(b []byte) {
+	if len(b) > 0 {
+		unix.Munmap(b)
 	}
 }
 
@@ -106,6 +146,7 @@ type cowMemory struct {
 	kept, keptNext [][2]int
 	keptAt         int64
 	keptValid      bool
+	keptPages      int // pages in kept
 	scans          int // page map reads, for tests
 }
 
@@ -187,7 +228,7 @@ func (m *cowMemory) reset(snap []byte) error {
 		m.scans++
 		runs, ok = m.privateRuns(n)
 	}
-	m.keptValid = false
+	m.keptValid, m.keptPages = false, 0
 	if !ok {
 		return m.drop(0, n)
 	}
@@ -206,9 +247,20 @@ func (m *cowMemory) reset(snap []byte) error {
 			}
 		}
 	}
-	m.kept, m.keptNext = next, m.kept
+	m.kept, m.keptNext, m.keptPages = next, m.kept, kept
 	m.keptAt, m.keptValid = processFaults()
 	return nil
+}
+
+// residentBytes returns what the instance keeps resident between calls:
+// the private pages its last reset kept. Pages it drops read the image
+// again, whose bytes the snapshot accounts for; without a snapshot image
+// (copy isolation) the whole memory, which every reset rewrites.
+func (m *cowMemory) residentBytes(size int, imageMapped bool) int64 {
+	if !imageMapped {
+		return int64(size)
+	}
+	return int64(m.keptPages * m.pageSize)
 }
 
 // processFaults returns the page faults of every thread of the process.

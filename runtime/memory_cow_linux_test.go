@@ -85,7 +85,7 @@ func newTestCoW(t *testing.T, n int) (*cowMemory, []byte) {
 	for i := range snap {
 		snap[i] = byte(rng.Uint32())
 	}
-	img, err := newSnapshotImage(snap)
+	img, err := newSnapshotImage(snap, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

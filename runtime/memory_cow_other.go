@@ -10,14 +10,22 @@ var errNoCoW = errors.New("runtime: copy-on-write memory needs Linux")
 
 type snapshotImage struct{}
 
-func newSnapshotImage([]byte) (*snapshotImage, error) { return nil, errNoCoW }
+func newSnapshotImage(_, _ []byte) (*snapshotImage, error) { return nil, errNoCoW }
 
 func (*snapshotImage) close() {}
 
-type cowMemory struct{}
+type cowMemory struct{ pageSize int }
 
-func newCoWMemory(uint64) (*cowMemory, error)    { return nil, errNoCoW }
-func (*cowMemory) Reallocate(uint64) []byte      { return nil }
-func (*cowMemory) Free()                         {}
-func (*cowMemory) mapImage(*snapshotImage) error { return errNoCoW }
-func (*cowMemory) reset([]byte) error            { return errNoCoW }
+func newCoWMemory(uint64) (*cowMemory, error)           { return nil, errNoCoW }
+func (*cowMemory) Reallocate(uint64) []byte             { return nil }
+func (*cowMemory) Free()                                {}
+func (*cowMemory) mapImage(*snapshotImage) error        { return errNoCoW }
+func (*cowMemory) reset([]byte) error                   { return errNoCoW }
+func (*cowMemory) residentBytes(size int, _ bool) int64 { return int64(size) }
+func (*cowMemory) privateRuns(int) ([][2]int, bool)     { return nil, false }
+
+// allocMemory returns n zero bytes on Go's heap, which other platforms
+// leave to Go's collector to release.
+func allocMemory(n int) ([]byte, error) { return make([]byte, n), nil }
+
+func freeMemory([]byte) {}

@@ -31,25 +31,34 @@ type moduleMeta struct {
 
 // Module is a loaded contract: validated, instrumented, compiled and
 // initialised once. Call is safe for concurrent use; each concurrent call
-// runs on its own pooled instance.
+// runs on its own pooled instance. A Module the runtime evicted to stay
+// within its memory budget keeps working: its next call reloads it.
 type Module struct {
 	rt   *Runtime
 	hash Hash
+	// prep is the instrumented code, kept only without a disk cache, to
+	// reload the module after an eviction.
+	prep []byte
 	*moduleCore
 }
 
-// moduleCore holds a Module's resources. It is separate so that a cleanup
-// can release them once the Module is unreachable without keeping it alive.
+// moduleCore holds a Module's resources, which retire releases.
 type moduleCore struct {
 	compiled wazero.CompiledModule
 	meta     moduleMeta
 	snap     *snapshot
 	cow      bool
 	maxIdle  int
+	acct     *memoryAccount
 
 	mu     sync.Mutex
 	idle   []*instance
-	closed bool
+	active int // instances out on calls
+	// retired is ErrClosed or ErrEvicted once the module takes no new
+	// calls; its resources are freed when the last active call ends.
+	retired error
+	freed   bool
+	bytes   int64 // counted against the budget: fixed costs and idle instances
 }
 
 // Hash returns the code hash the module was loaded under.
@@ -58,17 +67,28 @@ func (m *Module) Hash() Hash { return m.hash }
 // acquire returns an instance at the snapshot.
 func (m *Module) acquire(ctx context.Context) (*instance, error) {
 	m.mu.Lock()
-	if m.closed {
+	if m.retired != nil {
 		m.mu.Unlock()
-		return nil, ErrClosed
+		return nil, m.retired
 	}
+	m.active++
 	if n := len(m.idle); n > 0 {
 		inst := m.idle[n-1]
 		m.idle = m.idle[:n-1]
+		m.addBytesLocked(-inst.accounted)
 		m.mu.Unlock()
 		return inst, nil
 	}
 	m.mu.Unlock()
+	inst, err := m.newInstance(ctx)
+	if err != nil {
+		m.finishCall(ctx, nil)
+		return nil, err
+	}
+	return inst, nil
+}
+
+func (m *Module) newInstance(ctx context.Context) (*instance, error) {
 	if m.rt.cfg.unmetered {
 		return nil, errors.New("runtime: an unmetered module serves one call at a time")
 	}
@@ -85,37 +105,97 @@ func (m *Module) acquire(ctx context.Context) (*instance, error) {
 
 // release resets inst and returns it to the pool, or discards it.
 func (m *Module) release(ctx context.Context, inst *instance) error {
+	var err error
 	if m.rt.cfg.isolation == IsolationFresh {
 		inst.close(ctx)
-		return nil
-	}
-	ok, err := inst.reset(m.snap)
-	if err != nil || !ok {
-		inst.close(ctx)
-		return err
-	}
-	m.mu.Lock()
-	if !m.closed && len(m.idle) < m.maxIdle {
-		m.idle = append(m.idle, inst)
 		inst = nil
+	} else if ok, rerr := inst.reset(m.snap); rerr != nil || !ok {
+		inst.close(ctx)
+		inst, err = nil, rerr
 	}
+	if m.finishCall(ctx, inst) {
+		m.rt.enforceBudget(ctx)
+	}
+	return err
+}
+
+// finishCall ends a call that acquired an instance, pooling inst (nil:
+// none to pool) if the module is live and its pool has room, closing it
+// otherwise, and freeing a retired module's resources after its last
+// call. pooled reports that inst was pooled.
+func (m *Module) finishCall(ctx context.Context, inst *instance) (pooled bool) {
+	m.mu.Lock()
+	m.active--
+	if inst != nil && m.retired == nil && len(m.idle) < m.maxIdle {
+		inst.accounted = inst.residentBytes()
+		m.idle = append(m.idle, inst)
+		m.addBytesLocked(inst.accounted)
+		inst, pooled = nil, true
+	}
+	free := m.retired != nil && m.active == 0 && !m.freed
+	m.freed = m.freed || free
 	m.mu.Unlock()
 	if inst != nil {
 		inst.close(ctx)
 	}
-	return nil
+	if free {
+		m.free(ctx)
+	}
+	return pooled
 }
 
-func (c *moduleCore) close(ctx context.Context) {
+// addBytesLocked changes the module's accounted bytes. Callers hold mu.
+func (c *moduleCore) addBytesLocked(delta int64) {
+	c.bytes += delta
+	c.acct.used.Add(delta)
+}
+
+// takeIdle removes the idle instances from the pool, for the caller to
+// close, and stops counting them.
+func (c *moduleCore) takeIdle() []*instance {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	idle := c.idle
-	c.idle, c.closed = nil, true
-	c.mu.Unlock()
+	c.idle = nil
+	for _, inst := range idle {
+		c.addBytesLocked(-inst.accounted)
+	}
+	return idle
+}
+
+// markRetired stops the module from taking new calls and from counting
+// against the budget. It returns the idle instances for the caller to
+// close and whether the caller must free the module now (no call is
+// active; otherwise the last one frees it).
+func (c *moduleCore) markRetired(reason error) (idle []*instance, free bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.retired != nil {
+		return nil, false
+	}
+	c.retired = reason
+	idle, c.idle = c.idle, nil
+	c.addBytesLocked(-c.bytes)
+	free = c.active == 0
+	c.freed = free
+	return idle, free
+}
+
+// retire is markRetired followed by the closing it asks for.
+func (c *moduleCore) retire(ctx context.Context, reason error) {
+	idle, free := c.markRetired(reason)
 	for _, inst := range idle {
 		inst.close(ctx)
 	}
+	if free {
+		c.free(ctx)
+	}
+}
+
+// free releases the compiled code and the snapshot: no instance is left.
+func (c *moduleCore) free(ctx context.Context) {
 	c.compiled.Close(ctx)
-	c.snap.image.close()
+	c.snap.free()
 }
 
 // Call runs method with JSON args against st. A contract failure is a
@@ -130,6 +210,13 @@ func (m *Module) Call(ctx context.Context, env Env, method string, args []byte, 
 		return nil, ErrClosed
 	}
 	inst, err := m.acquire(ctx)
+	if errors.Is(err, ErrEvicted) {
+		cur, err := m.rt.reload(ctx, m)
+		if err != nil {
+			return nil, fmt.Errorf("runtime: call %s: %w", method, err)
+		}
+		return cur.Call(ctx, env, method, args, st)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("runtime: call %s: %w", method, err)
 	}

@@ -32,8 +32,9 @@ type Runtime struct {
 	closed bool
 
 	stats struct {
-		prepared, compiled, initialised, diskHits, snapshotHits atomic.Uint64
+		prepared, compiled, initialised, diskHits, snapshotHits, evictions atomic.Uint64
 	}
+	mem memoryAccount
 }
 
 // Stats counts the expensive steps a Runtime performed, so that callers
@@ -44,6 +45,10 @@ type Stats struct {
 	Initialised  uint64 // _initialize or start runs
 	DiskHits     uint64 // instrumented modules read from the disk cache
 	SnapshotHits uint64 // post-initialisation snapshots read from the disk cache instead of initialising
+	// MemoryBytes is the memory loaded modules hold between calls, as
+	// counted against the memory budget (see Config.WithMemoryBudget).
+	MemoryBytes uint64
+	Evictions   uint64 // modules evicted to stay within the memory budget
 }
 
 // maxWasmPages is the most pages a 32-bit Wasm memory can have.
@@ -116,6 +121,8 @@ func (r *Runtime) Stats() Stats {
 		Initialised:  r.stats.initialised.Load(),
 		DiskHits:     r.stats.diskHits.Load(),
 		SnapshotHits: r.stats.snapshotHits.Load(),
+		MemoryBytes:  uint64(max(r.mem.used.Load(), 0)),
+		Evictions:    r.stats.evictions.Load(),
 	}
 }
 
@@ -131,7 +138,7 @@ func (r *Runtime) Close(ctx context.Context) error {
 	mods := r.lru.drain()
 	r.mu.Unlock()
 	for _, m := range mods {
-		m.close(ctx)
+		m.retire(ctx, ErrClosed)
 	}
 	err := r.wz.Close(ctx)
 	if r.cache != nil {
@@ -240,31 +247,50 @@ func (r *Runtime) finishLoad(ctx context.Context, hash Hash, code []byte, meta m
 	if err != nil {
 		return nil, &DeployError{Code: DeployMalformed, Msg: fmt.Sprintf("compile: %v", err)}
 	}
-	m := &Module{rt: r, hash: hash, moduleCore: &moduleCore{compiled: compiled, meta: meta, cow: r.cow, maxIdle: defaultMaxIdle()}}
+	m := &Module{rt: r, hash: hash, moduleCore: &moduleCore{compiled: compiled, meta: meta, cow: r.cow, maxIdle: defaultMaxIdle(), acct: &r.mem}}
+	if r.disk == nil {
+		m.prep = code
+	}
 	if err := r.initialiseOrRestore(ctx, m, stored); err != nil {
-		compiled.Close(ctx)
+		m.free(ctx)
 		return nil, err
 	}
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()
-		m.close(ctx)
+		m.retire(ctx, ErrClosed)
 		return nil, ErrClosed
 	}
 	if existing := r.lru.get(hash); existing != nil {
 		// A concurrent Load won; keep one module per code.
 		r.mu.Unlock()
-		m.close(ctx)
+		m.retire(ctx, ErrClosed)
 		return existing, nil
 	}
+	m.mu.Lock()
+	m.addBytesLocked(m.fixedBytes(len(code), len(m.prep)))
+	m.mu.Unlock()
 	evicted := r.lru.add(hash, m)
 	r.mu.Unlock()
 	if evicted != nil {
-		// An evicted module may still be in use by a caller that holds it,
-		// so its resources are released once it is unreachable.
-		goruntime.AddCleanup(evicted, func(c *moduleCore) { c.close(context.Background()) }, evicted.moduleCore)
+		r.stats.evictions.Add(1)
+		evicted.retire(ctx, ErrEvicted)
 	}
+	r.enforceBudget(ctx)
 	return m, nil
+}
+
+// reload returns the live module of an evicted one's code, loading it
+// again from the disk cache or the code the evicted module kept.
+func (r *Runtime) reload(ctx context.Context, evicted *Module) (*Module, error) {
+	m, ok, err := r.LoadCached(ctx, evicted.hash)
+	if err != nil || ok {
+		return m, err
+	}
+	if evicted.prep == nil {
+		return nil, fmt.Errorf("%w: %x is not in the disk cache", ErrEvicted, evicted.hash[:])
+	}
+	return r.finishLoad(ctx, evicted.hash, evicted.prep, evicted.meta)
 }
 
 // snapshotRead is the outcome of preparedCache.loadSnapshot.
@@ -379,7 +405,10 @@ const warmUpMethod = "mesh.methods"
 // rebuild. Both are pure functions of the code, so every node takes the
 // same snapshot.
 func (r *Runtime) warmUp(cs *callState, tmpl *instance) (*snapshot, error) {
-	before := tmpl.takeSnapshot()
+	before, err := tmpl.takeSnapshot()
+	if err != nil {
+		return nil, err
+	}
 	cs.begin(cs.Context, Env{ReadOnly: true, GasLimit: r.cfg.initGas}, warmUpMethod, nil, nil)
 	if tmpl.gas != nil {
 		tmpl.gas.Set(min(r.cfg.initGas, math.MaxInt64))
@@ -388,14 +417,16 @@ func (r *Runtime) warmUp(cs *callState, tmpl *instance) (*snapshot, error) {
 	tmpl.stack[0] = 0
 	callErr := tmpl.call.CallWithStack(cs, tmpl.stack[:])
 	if cs.hostErr != nil {
+		before.free()
 		return nil, cs.hostErr
 	}
-	snap := before
 	outOfGas := tmpl.gas != nil && int64(tmpl.gas.Get()) < 0
 	if callErr == nil && cs.fail == "" && tmpl.stack[0] == statusOK && !outOfGas {
-		snap = tmpl.takeSnapshot()
+		after, err := tmpl.takeSnapshot()
+		before.free()
+		return after, err
 	}
-	return snap, nil
+	return before, nil
 }
 
 func initFailure(cs *callState, err error) string {

@@ -48,7 +48,11 @@ func (c *preparedCache) loadSnapshot(h Hash, cfg *Config, meta *moduleMeta) (*sn
 		return nil, fmt.Errorf("runtime: read snapshot cache: %w", err)
 	}
 	snap, ok := decodeSnapshot(b, h, uint64(cfg.limits.MaxMemoryPages)*wasmPageSize)
-	if !ok || len(snap.globals) != len(meta.Globals) || len(snap.mem)%wasmPageSize != 0 {
+	if !ok {
+		return nil, nil
+	}
+	if len(snap.globals) != len(meta.Globals) || len(snap.mem)%wasmPageSize != 0 {
+		snap.free()
 		return nil, nil
 	}
 	return snap, nil
@@ -77,11 +81,13 @@ const snapshotBlock = 4096
 // SHA-256 of everything before it. Integers are little-endian uint64.
 func encodeSnapshot(snap *snapshot, h Hash) []byte {
 	blocks := (len(snap.mem) + snapshotBlock - 1) / snapshotBlock
-	bitmap := make([]byte, (blocks+7)/8)
+	bitmap := snap.nonZero
+	if bitmap == nil {
+		bitmap = nonZeroBitmap(snap.mem)
+	}
 	stored := 0
 	for i := range blocks {
-		if !isZero(memBlock(snap.mem, i)) {
-			bitmap[i/8] |= 1 << (i % 8)
+		if blockSet(bitmap, i) {
 			stored += len(memBlock(snap.mem, i))
 		}
 	}
@@ -96,7 +102,7 @@ func encodeSnapshot(snap *snapshot, h Hash) []byte {
 	b = binary.LittleEndian.AppendUint64(b, uint64(len(snap.mem)))
 	b = append(b, bitmap...)
 	for i := range blocks {
-		if bitmap[i/8]&(1<<(i%8)) != 0 {
+		if blockSet(bitmap, i) {
 			b = append(b, memBlock(snap.mem, i)...)
 		}
 	}
@@ -104,23 +110,32 @@ func encodeSnapshot(snap *snapshot, h Hash) []byte {
 	return append(b, sum[:]...)
 }
 
+// nonZeroBitmap marks the non-zero blocks of mem, one bit per block.
+func nonZeroBitmap(mem []byte) []byte {
+	blocks := (len(mem) + snapshotBlock - 1) / snapshotBlock
+	bitmap := make([]byte, (blocks+7)/8)
+	for i := range blocks {
+		if !isZero(memBlock(mem, i)) {
+			bitmap[i/8] |= 1 << (i % 8)
+		}
+	}
+	return bitmap
+}
+
+func blockSet(bitmap []byte, i int) bool { return bitmap[i/8]&(1<<(i%8)) != 0 }
+
 func memBlock(mem []byte, i int) []byte {
 	return mem[i*snapshotBlock : min((i+1)*snapshotBlock, len(mem))]
 }
 
+// zeroBlock is a block of zeros for isZero to compare with; nothing
+// writes it.
+var zeroBlock [snapshotBlock]byte
+
+// isZero reports whether b, at most a block long, is all zero. Snapshots
+// are mostly zero and scanned whole, so this uses the vectorised compare.
 func isZero(b []byte) bool {
-	for len(b) >= 8 {
-		if binary.LittleEndian.Uint64(b) != 0 {
-			return false
-		}
-		b = b[8:]
-	}
-	for _, c := range b {
-		if c != 0 {
-			return false
-		}
-	}
-	return true
+	return bytes.Equal(b, zeroBlock[:len(b)])
 }
 
 // decodeSnapshot parses and verifies encodeSnapshot's output for code h,
@@ -174,17 +189,27 @@ func decodeSnapshot(b []byte, h Hash, maxMem uint64) (*snapshot, bool) {
 	if !ok {
 		return nil, false
 	}
-	snap.mem = make([]byte, ml)
+	mem, err := allocMemory(int(ml))
+	if err != nil {
+		return nil, false
+	}
+	snap.mem = mem
+	snap.nonZero = bytes.Clone(bitmap)
 	for i := range blocks {
-		if bitmap[i/8]&(1<<(i%8)) == 0 {
+		if !blockSet(bitmap, i) {
 			continue
 		}
 		dst := memBlock(snap.mem, i)
 		src, ok := take(uint64(len(dst)))
 		if !ok {
+			snap.free()
 			return nil, false
 		}
-		copy(dst, src)
+		snap.resident += int64(copy(dst, src))
 	}
-	return snap, len(r) == 0
+	if len(r) != 0 {
+		snap.free()
+		return nil, false
+	}
+	return snap, true
 }
