@@ -2,11 +2,15 @@ package node_test
 
 import (
 	"context"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/meshledger/meshledger/cmd/internal/node"
+	"github.com/meshledger/meshledger/cmd/internal/node/mempool"
 	"github.com/meshledger/meshledger/cmd/internal/node/nodetest"
+	"github.com/meshledger/meshledger/sdk/api"
 )
 
 // fillWithGaps admits, for each of keys fresh senders, nonces 1..63 and
@@ -88,4 +92,41 @@ func TestRunStopsWithGappedPool(t *testing.T) {
 	fillWithGaps(t, n, 17)
 	time.Sleep(100 * time.Millisecond)
 	closeWithin(t, 2*time.Second, func() error { cancel(); return <-done })
+}
+
+// Once Mempool.MaxGapped transactions wait behind nonce gaps, another one
+// is refused with 503 mempool_full and Retry-After, changing nothing,
+// while a transaction that closes its sender's gap is still admitted.
+func TestGappedShareIsBounded(t *testing.T) {
+	cfg := nodetest.Config(t.TempDir())
+	cfg.Mempool = mempool.Config{MaxGapped: 3}
+	cfg.BlockInterval = time.Hour
+	n := nodetest.Start(t, cfg)
+	id := n.ChainID()
+	a := nodetest.NewAccount(t)
+	a.Nonce = 1
+	for range 3 {
+		if r := n.HTTP(http.MethodPost, api.PathTxs, emptyDeploy(t, a, id)); r.Status != http.StatusAccepted {
+			t.Fatalf("gapped tx: %d %s", r.Status, r.Body)
+		}
+	}
+	b := nodetest.NewAccount(t)
+	b.Nonce = 2
+	r := n.HTTP(http.MethodPost, api.PathTxs, emptyDeploy(t, b, id))
+	var body api.ErrorResponse
+	r.JSON(t, &body)
+	if r.Status != http.StatusServiceUnavailable || body.Error.Code != api.CodeMempoolFull || r.Header.Get("Retry-After") == "" ||
+		!strings.Contains(body.Error.Message, "send nonce 0 first") {
+		t.Fatalf("fourth gapped tx: %d %s (Retry-After %q)", r.Status, r.Body, r.Header.Get("Retry-After"))
+	}
+	if got := n.Pool().Len(); got != 3 {
+		t.Fatalf("refusal changed the pool: %d pending", got)
+	}
+	a.Nonce = 0
+	if r := n.HTTP(http.MethodPost, api.PathTxs, emptyDeploy(t, a, id)); r.Status != http.StatusAccepted {
+		t.Fatalf("gap-closing tx: %d %s", r.Status, r.Body)
+	}
+	if got := n.Pool().Gapped(); got != 0 {
+		t.Fatalf("%d still gapped after the gap closed", got)
+	}
 }

@@ -1,0 +1,93 @@
+package node
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/meshledger/meshledger/ledger/tx"
+)
+
+func signedDeploy(t *testing.T, key *ecdsa.PrivateKey, nonce uint64, code []byte) *tx.Tx {
+	t.Helper()
+	d := tx.Deploy{From: crypto.PubkeyToAddress(key.PublicKey), Nonce: nonce, Name: "c", GasLimit: 1000}
+	s, err := tx.SignDeploy(d, code, 1, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func waitSignal(t *testing.T, ch <-chan struct{}) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no compile finished")
+	}
+}
+
+// The precompiler compiles each code once however many deploys carry it,
+// holds those deploys and calls to their contracts until it is done, and
+// holds nothing it had no room to queue.
+func TestPrecompilerDedupsHoldsAndBounds(t *testing.T) {
+	key, _ := crypto.GenerateKey()
+	release := make(chan struct{})
+	loads := make(chan common.Hash, 10)
+	p := newPrecompiler(func(ctx context.Context, h common.Hash, code []byte) error {
+		loads <- h
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return nil
+	}, 1)
+	p.start(1)
+	defer p.stop()
+
+	a := signedDeploy(t, key, 0, []byte("code-a"))
+	a2 := signedDeploy(t, key, 1, []byte("code-a"))
+	b := signedDeploy(t, key, 2, []byte("code-b"))
+	c := signedDeploy(t, key, 3, []byte("code-c"))
+	p.enqueue(a)
+	if got := <-loads; got != a.Message().(*tx.Deploy).CodeHash {
+		t.Fatalf("compiling %s", got)
+	}
+	p.enqueue(a2) // same code: joins the running job
+	p.enqueue(b)  // queued (queue of 1)
+	p.enqueue(c)  // no room: not held, its block compiles it
+	callA := tx.Call{From: crypto.PubkeyToAddress(key.PublicKey), Nonce: 4, Contract: a2.Message().(*tx.Deploy).ContractAddress(), Method: "m", GasLimit: 1}
+	call, err := tx.SignCall(callA, 1, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		t    *tx.Tx
+		want bool
+	}{{"a", a, true}, {"a2", a2, true}, {"b", b, true}, {"c", c, false}, {"call to a2's contract", call, true}} {
+		if got := p.holds(tc.t); got != tc.want {
+			t.Errorf("holds(%s) = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	release <- struct{}{}
+	waitSignal(t, p.done)
+	if got := <-loads; got != b.Message().(*tx.Deploy).CodeHash {
+		t.Fatalf("then compiling %s, want b's code", got)
+	}
+	if p.holds(a) || p.holds(a2) || p.holds(call) || !p.holds(b) {
+		t.Fatal("a finished but the holds did not follow")
+	}
+	if len(loads) != 0 {
+		t.Fatal("code a compiled twice")
+	}
+	// stop cancels b's compile and releases everything.
+	p.stop()
+	if p.busy() || p.holds(b) {
+		t.Fatal("stop left work held")
+	}
+}
