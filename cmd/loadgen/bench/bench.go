@@ -57,6 +57,10 @@ type Config struct {
 	// (and signed ahead). The phase ends at whichever comes first.
 	Duration time.Duration
 	Count    int
+	// DrainTimeout bounds the wait, after the timed phase, for admitted
+	// transactions to commit; the wait also ends once none has committed
+	// for a few seconds. What is still pending then is reported stuck.
+	DrainTimeout time.Duration
 	// GasLimit of each payment.
 	GasLimit uint64
 	// Log receives progress lines (nil: none).
@@ -68,7 +72,7 @@ func Defaults() Config {
 	return Config{
 		BlockInterval: node.DefaultBlockInterval, BlockMaxTxs: node.DefaultBlockMaxTxs,
 		ContractDir: "contracts/loan", Mode: ModeBatch, Workers: 8, BatchSize: 32, Window: 64,
-		Duration: 10 * time.Second, Count: 20000, GasLimit: 5_000_000,
+		Duration: 10 * time.Second, Count: 20000, DrainTimeout: 30 * time.Second, GasLimit: 5_000_000,
 	}
 }
 
@@ -100,6 +104,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Count <= 0 {
 		c.Count = d.Count
+	}
+	if c.DrainTimeout <= 0 {
+		c.DrainTimeout = d.DrainTimeout
 	}
 	if c.GasLimit == 0 {
 		c.GasLimit = d.GasLimit

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -83,7 +84,8 @@ func TestBackpressure(t *testing.T) {
 	}{
 		{&client.APIError{Status: 503, Code: "mempool_full"}, true},
 		{&client.APIError{Status: 422, Code: "nonce_too_high"}, true},
-		{errors.New("mempool_full: pool is full"), true},
+		{fmt.Errorf("submit: %w", &client.APIError{Status: 429, Code: "too_many_requests"}), true},
+		{errors.New("mempool_full: a bare string is not the node's answer"), false},
 		{&client.APIError{Status: 400, Code: "malformed"}, false},
 		{errors.New("bad_signature: x"), false},
 		{nil, false},

@@ -89,6 +89,7 @@ and --key (an admin key of that chain) to drive an existing one.`,
 	f.Float64Var(&cfg.Rate, "rate", 0, "target total tx/s (default: as fast as possible)")
 	f.DurationVar(&cfg.Duration, "duration", cfg.Duration, "length of the timed phase")
 	f.IntVar(&cfg.Count, "count", cfg.Count, "payments to pre-sign and send at most")
+	f.DurationVar(&cfg.DrainTimeout, "drain", cfg.DrainTimeout, "after the timed phase, wait at most this long for admitted payments to commit (what is still pending is reported stuck)")
 	f.Uint64Var(&cfg.GasLimit, "gas", cfg.GasLimit, "gas limit of each payment")
 	f.DurationVar(&cfg.BlockInterval, "block-interval", cfg.BlockInterval, "with --spawn: the node's block interval")
 	f.IntVar(&cfg.BlockMaxTxs, "block-max-txs", cfg.BlockMaxTxs, "with --spawn: the node's block size cut")

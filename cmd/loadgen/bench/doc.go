@@ -12,6 +12,9 @@
 //
 // Guarantees: a worker never has more transactions in flight than the
 // node's nonce window, so the node never refuses one as too far ahead;
-// every latency sample is one committed transaction. It must never be
+// every latency sample is one committed transaction; what the node
+// admitted is counted item by item of each batch answer, and after a
+// bounded drain the result says exactly what happened to it: committed,
+// still pending (stuck), or dropped by the node. It must never be
 // pointed at a production chain: it books loans and records payments.
 package bench

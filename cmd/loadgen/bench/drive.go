@@ -52,73 +52,18 @@ func presign(ws []*worker, loan common.Address, chainID uint64, cfg Config) erro
 	return g.Wait()
 }
 
-// tracker matches committed blocks to sent transactions.
-type tracker struct {
-	mu         sync.Mutex
-	sent       map[common.Hash]sentTx
-	latencies  []time.Duration
-	lastCommit time.Time
-	blocks     int
-}
-
-type sentTx struct {
-	w     *worker
-	start time.Time
-}
-
-func (tr *tracker) add(w *worker, hashes []common.Hash, now time.Time) {
-	tr.mu.Lock()
-	for _, h := range hashes {
-		tr.sent[h] = sentTx{w: w, start: now}
-	}
-	tr.mu.Unlock()
-	w.mu.Lock()
-	w.inflight += len(hashes)
-	w.mu.Unlock()
-}
-
-// forget removes a refused transaction.
-func (tr *tracker) forget(h common.Hash) {
-	tr.mu.Lock()
-	s, ok := tr.sent[h]
-	delete(tr.sent, h)
-	tr.mu.Unlock()
-	if ok {
-		s.w.done(1)
-	}
-}
-
-func (tr *tracker) committed(b *api.BlockEvent, now time.Time) {
-	done := map[*worker]int{}
-	tr.mu.Lock()
-	tr.blocks++
-	for _, h := range b.TxHashes {
-		s, ok := tr.sent[h]
-		if !ok {
-			continue
-		}
-		delete(tr.sent, h)
-		tr.latencies = append(tr.latencies, now.Sub(s.start))
-		tr.lastCommit = now
-		done[s.w]++
-	}
-	tr.mu.Unlock()
-	for w, n := range done {
-		w.done(n)
-	}
-}
-
-func (tr *tracker) outstanding() int {
-	tr.mu.Lock()
-	defer tr.mu.Unlock()
-	return len(tr.sent)
-}
-
 func (w *worker) done(n int) {
 	w.mu.Lock()
 	w.inflight -= n
 	w.mu.Unlock()
 	w.cond.Broadcast()
+}
+
+// room is how many more transactions fit in the worker's window now.
+func (w *worker) room(window int) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return window - w.inflight
 }
 
 // reserve blocks until n more transactions fit in the worker's window.
@@ -165,9 +110,9 @@ func (p *pacer) wait(ctx context.Context, n int) error {
 	return nil
 }
 
-// drive runs the timed phase.
+// drive runs the timed phase, then drains and reconciles.
 func drive(ctx context.Context, c *client.Client, ws []*worker, cfg Config) (*Result, error) {
-	tr := &tracker{sent: make(map[common.Hash]sentTx, cfg.Count)}
+	tr := newTracker(cfg.Count)
 	latest, err := c.LatestBlock(ctx)
 	if err != nil {
 		return nil, err
@@ -216,23 +161,25 @@ func drive(ctx context.Context, c *client.Client, ws []*worker, cfg Config) (*Re
 	sendErr := g.Wait()
 	sendEnd := time.Now()
 	for _, ct := range counts {
-		res.Sent += ct.sent
 		res.Refused += ct.refused
 	}
-	// Drain: wait for what was admitted to commit.
-	drainBy := time.Now().Add(30*time.Second + 10*cfg.BlockInterval)
-	for tr.outstanding() > 0 && time.Now().Before(drainBy) && ctx.Err() == nil {
-		time.Sleep(10 * time.Millisecond)
-	}
+	drain(ctx, tr, cfg)
 	cpuEnd := cpuTime()
 	stopSub()
 	<-subDone
-	tr.mu.Lock()
-	defer tr.mu.Unlock()
+	// The stream is closed: the tracker no longer changes behind us.
+	rec := reconcile(ctx, c, tr)
 	res.SendTime = sendEnd.Sub(start)
-	res.Uncommitted = len(tr.sent)
 	res.Blocks = tr.blocks
 	res.summarise(tr.latencies, start, tr.lastCommit)
+	res.Sent = len(tr.admitted)
+	res.Committed += rec.committed
+	res.Dropped = rec.dropped
+	res.Stuck = len(rec.stuck)
+	res.StuckSample = rec.stuck[:min(len(rec.stuck), stuckSample)]
+	if rec.err != nil {
+		fmt.Fprintf(cfg.Log, "reconcile: %v\n", rec.err)
+	}
 	if res.Committed > 0 && cpuStart > 0 {
 		res.CPUTime = cpuEnd - cpuStart
 		res.CPUPerTx = res.CPUTime / time.Duration(res.Committed)
@@ -243,86 +190,163 @@ func drive(ctx context.Context, c *client.Client, ws []*worker, cfg Config) (*Re
 	return res, ctx.Err()
 }
 
-type sendCounts struct{ sent, refused int }
+// drain waits for what was sent to commit: until nothing is outstanding,
+// cfg.DrainTimeout passes, or none of it has committed for drainStall
+// (what is left then is stuck, typically behind a refused nonce).
+func drain(ctx context.Context, tr *tracker, cfg Config) {
+	begin := time.Now()
+	by := begin.Add(cfg.DrainTimeout)
+	stall := drainStall + 20*cfg.BlockInterval
+	for tr.outstanding() > 0 && ctx.Err() == nil {
+		now := time.Now()
+		last := tr.lastProgress()
+		if last.Before(begin) {
+			last = begin
+		}
+		if now.After(by) || now.Sub(last) > stall {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
 
-// sendAll sends the worker's payments in order until they run out or ctx
-// ends. A transaction refused for a reason other than backpressure ends
-// the worker: every later nonce would wait on it forever.
+// drainStall ends the drain when nothing sent has committed for this long
+// (plus 20 block intervals).
+const drainStall = 2 * time.Second
+
+// stuckSample bounds the stuck hashes listed in a Result.
+const stuckSample = 10
+
+type sendCounts struct{ refused int }
+
+// sendAll sends the worker's payments in nonce order until they run out
+// or ctx ends. Each item's outcome is taken from the node's answer for
+// that item: admitted items are tracked until they commit; items refused
+// for backpressure are sent again first in the next request; a refusal
+// for another reason ends the worker, since every later nonce would wait
+// on it forever. A request whose answer never came is sent again (the
+// node answers a transaction it already holds with its status).
 func sendAll(ctx context.Context, c *client.Client, tr *tracker, w *worker, p *pacer, cfg Config, ct *sendCounts) error {
 	step := 1
 	if cfg.Mode == ModeBatch {
 		step = cfg.BatchSize
 	}
 	var body bytes.Buffer
-	for lo := 0; lo < len(w.bodies); {
-		hi := min(lo+step, len(w.bodies))
-		n := hi - lo
-		if err := w.reserve(ctx, n, cfg.Window); err != nil {
+	var retry []int // indexes to send again, in nonce order
+	next := 0
+	hashes := make([]common.Hash, 0, step)
+	for len(retry) > 0 || next < len(w.bodies) {
+		// Resends first: they fill the nonce gap the admitted items
+		// after them wait on.
+		batch := retry
+		retry = nil
+		for len(batch) < step && next < len(w.bodies) && (len(batch) == 0 || w.room(cfg.Window) > len(batch)) {
+			batch = append(batch, next)
+			next++
+		}
+		hashes = hashes[:0]
+		for _, i := range batch {
+			hashes = append(hashes, w.hashes[i])
+		}
+		if err := w.reserve(ctx, tr.untracked(hashes), cfg.Window); err != nil {
 			return nil
 		}
-		if err := p.wait(ctx, n); err != nil {
+		if err := p.wait(ctx, len(batch)); err != nil || ctx.Err() != nil {
 			return nil
+		}
+		tr.add(w, hashes, time.Now())
+		outcomes := send(ctx, c, w, batch, &body, cfg.Mode)
+		var fatal error
+		for k, o := range outcomes {
+			i := batch[k]
+			switch {
+			case o.unknown:
+				retry = append(retry, i) // still tracked
+			case o.err == nil:
+				tr.admit(w.hashes[i])
+			case backpressure(o.err):
+				tr.forget(w.hashes[i])
+				retry = append(retry, i)
+			default:
+				tr.forget(w.hashes[i])
+				ct.refused++
+				if fatal == nil {
+					fatal = fmt.Errorf("bench: worker %s: nonce %d: %w", w.key.Address().Hex(), i, o.err)
+				}
+			}
+		}
+		if fatal != nil {
+			return fatal
 		}
 		if ctx.Err() != nil {
 			return nil
 		}
-		tr.add(w, w.hashes[lo:hi], time.Now())
-		var refused int
-		var err error
-		if cfg.Mode == ModeSingle {
-			_, err = c.SendRawTx(ctx, w.bodies[lo])
-			if err != nil {
-				refused = 1
-			}
-		} else {
-			body.Reset()
-			body.WriteByte('[')
-			for i := lo; i < hi; i++ {
-				if i > lo {
-					body.WriteByte(',')
-				}
-				body.Write(w.bodies[i])
-			}
-			body.WriteByte(']')
-			var items []api.BatchItem
-			items, err = c.SendRawTxs(ctx, body.Bytes())
-			if err != nil {
-				refused = n
-			}
-			for i, it := range items {
-				if it.Error != nil {
-					// Resend from the first refused item on.
-					err = fmt.Errorf("%s: %s", it.Error.Code, it.Error.Message)
-					refused = n - i
-					break
-				}
-			}
+		if len(retry) > 0 {
+			time.Sleep(20 * time.Millisecond)
 		}
-		ct.sent += n - refused
-		for i := hi - refused; i < hi; i++ {
-			tr.forget(w.hashes[i])
-		}
-		if refused == 0 {
-			lo = hi
-			continue
-		}
-		if ctx.Err() != nil {
-			return nil
-		}
-		if !backpressure(err) {
-			ct.refused += refused
-			return fmt.Errorf("bench: worker %s: %w", w.key.Address().Hex(), err)
-		}
-		lo = hi - refused
-		time.Sleep(20 * time.Millisecond)
 	}
 	return nil
+}
+
+// outcome is the node's answer for one transaction: admitted (err nil),
+// refused (err), or unknown (no answer came).
+type outcome struct {
+	err     error
+	unknown bool
+}
+
+// send sends the transactions at indexes batch and returns one outcome
+// per transaction.
+func send(ctx context.Context, c *client.Client, w *worker, batch []int, body *bytes.Buffer, mode Mode) []outcome {
+	out := make([]outcome, len(batch))
+	var items []api.BatchItem
+	var err error
+	if mode == ModeSingle {
+		_, err = c.SendRawTx(ctx, w.bodies[batch[0]])
+		items = []api.BatchItem{{}}
+	} else {
+		body.Reset()
+		body.WriteByte('[')
+		for k, i := range batch {
+			if k > 0 {
+				body.WriteByte(',')
+			}
+			body.Write(w.bodies[i])
+		}
+		body.WriteByte(']')
+		items, err = c.SendRawTxs(ctx, body.Bytes())
+	}
+	if err != nil {
+		// The node refused the request as a whole (nothing admitted),
+		// or its answer never came (anything may have been admitted).
+		var ae *client.APIError
+		for k := range out {
+			if errors.As(err, &ae) {
+				out[k].err = err
+			} else {
+				out[k].unknown = true
+			}
+		}
+		return out
+	}
+	if len(items) != len(batch) {
+		for k := range out {
+			out[k].unknown = true
+		}
+		return out
+	}
+	for k, it := range items {
+		if it.Error != nil {
+			out[k].err = &client.APIError{Status: it.HTTPStatus, Code: string(it.Error.Code), Message: it.Error.Message}
+		}
+	}
+	return out
 }
 
 // backpressure reports a refusal that a later resend can fix.
 func backpressure(err error) bool {
 	for _, code := range []api.Code{api.CodeMempoolFull, api.CodeNonceTooHigh, api.CodeTooManyRequests, api.CodeUnavailable} {
-		if client.IsCode(err, string(code)) || (err != nil && bytes.HasPrefix([]byte(err.Error()), []byte(string(code)+":"))) {
+		if client.IsCode(err, string(code)) {
 			return true
 		}
 	}

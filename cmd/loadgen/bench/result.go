@@ -5,6 +5,8 @@ import (
 	"io"
 	"slices"
 	"time"
+
+	"github.com/ethereum/go-ethereum/common"
 )
 
 // Result is the outcome of a run.
@@ -14,12 +16,20 @@ type Result struct {
 	BatchSize int     `json:"batchSize"`
 	Rate      float64 `json:"targetRate,omitempty"`
 
-	Sent        int           `json:"sent"`        // admitted by the node
-	Refused     int           `json:"refused"`     // refused for good
-	Committed   int           `json:"committed"`   // seen in a committed block
-	Uncommitted int           `json:"uncommitted"` // admitted, not seen committed by the end
-	Blocks      int           `json:"blocks"`
-	SendTime    time.Duration `json:"sendTimeNs"`
+	// Sent counts the transactions the node admitted, item by item of
+	// each batch answer; Sent = Committed + Stuck + Dropped.
+	Sent      int `json:"sent"`
+	Refused   int `json:"refused"`   // refused for good (not for backpressure)
+	Committed int `json:"committed"` // committed by the end of the drain
+	// Stuck counts transactions admitted but still pending at the node
+	// when the drain gave up (typically behind a refused nonce);
+	// StuckSample lists a few of them.
+	Stuck       int           `json:"stuck"`
+	StuckSample []common.Hash `json:"stuckSample,omitempty"`
+	// Dropped counts transactions admitted, then rejected by the node.
+	Dropped  int           `json:"dropped"`
+	Blocks   int           `json:"blocks"`
+	SendTime time.Duration `json:"sendTimeNs"`
 	// Elapsed runs from the first send to the last commit seen.
 	Elapsed  time.Duration `json:"elapsedNs"`
 	TxPerSec float64       `json:"committedTxPerSec"`
@@ -67,8 +77,11 @@ func (r *Result) Print(w io.Writer) {
 		rate = fmt.Sprintf("%.0f tx/s", r.Rate)
 	}
 	fmt.Fprintf(w, "mode %s, %d workers, batch %d, rate %s\n", r.Mode, r.Workers, r.BatchSize, rate)
-	fmt.Fprintf(w, "committed %d of %d sent (%d refused, %d uncommitted) in %d blocks over %s\n",
-		r.Committed, r.Sent, r.Refused, r.Uncommitted, r.Blocks, r.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(w, "committed %d of %d admitted (%d refused, %d stuck, %d dropped) in %d blocks over %s\n",
+		r.Committed, r.Sent, r.Refused, r.Stuck, r.Dropped, r.Blocks, r.Elapsed.Round(time.Millisecond))
+	if r.Stuck > 0 {
+		fmt.Fprintf(w, "stuck (admitted, still pending after the drain): %d, e.g. %s\n", r.Stuck, r.StuckSample[0].Hex())
+	}
 	fmt.Fprintf(w, "throughput %.0f committed tx/s\n", r.TxPerSec)
 	fmt.Fprintf(w, "latency submit→commit p50 %s  p90 %s  p99 %s  max %s\n",
 		r.P50.Round(time.Millisecond), r.P90.Round(time.Millisecond), r.P99.Round(time.Millisecond), r.Max.Round(time.Millisecond))

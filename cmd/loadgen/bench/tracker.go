@@ -1,0 +1,149 @@
+package bench
+
+import (
+	"sync"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/meshledger/meshledger/sdk/api"
+)
+
+// tracker follows every transaction sent from the moment it is sent to
+// the moment it is seen in a committed block or known to be refused. A
+// transaction is tracked before its request goes out, so a block that
+// commits it before the response arrives is still matched.
+//
+// What the node admitted is counted per transaction, from each item of a
+// batch response: a partially refused batch admits the items the node
+// accepted, and those stay tracked (and counted) whatever happens to the
+// refused ones. A transaction whose response never arrived (the request
+// was cut off) stays tracked as unknown until reconcile asks the node.
+type tracker struct {
+	mu         sync.Mutex
+	sent       map[common.Hash]*sentTx // sent, not seen committed, not refused
+	admitted   map[common.Hash]struct{}
+	latencies  []time.Duration
+	lastCommit time.Time
+	lastOurs   time.Time // last commit of a tracked transaction
+	blocks     int
+}
+
+type sentTx struct {
+	w        *worker
+	start    time.Time
+	admitted bool // the node said so; false: not known yet
+}
+
+func newTracker(n int) *tracker {
+	return &tracker{sent: make(map[common.Hash]*sentTx, n), admitted: make(map[common.Hash]struct{}, n)}
+}
+
+// untracked counts the hashes not already tracked: what sending them adds
+// to the worker's window.
+func (tr *tracker) untracked(hashes []common.Hash) int {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	n := 0
+	for _, h := range hashes {
+		if _, ok := tr.sent[h]; !ok {
+			n++
+		}
+	}
+	return n
+}
+
+// add tracks hashes about to be sent. A hash already tracked (a resend
+// after an unknown outcome) keeps its first send time; one already seen
+// committed is not tracked again.
+func (tr *tracker) add(w *worker, hashes []common.Hash, now time.Time) {
+	added := 0
+	tr.mu.Lock()
+	for _, h := range hashes {
+		if _, ok := tr.sent[h]; ok {
+			continue
+		}
+		if _, ok := tr.admitted[h]; ok {
+			continue // admitted and already committed: nothing to wait for
+		}
+		tr.sent[h] = &sentTx{w: w, start: now}
+		added++
+	}
+	tr.mu.Unlock()
+	w.mu.Lock()
+	w.inflight += added
+	w.mu.Unlock()
+}
+
+// admit records that the node admitted h; it reports whether that is news.
+func (tr *tracker) admit(h common.Hash) bool {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	if s, ok := tr.sent[h]; ok {
+		s.admitted = true
+	}
+	if _, ok := tr.admitted[h]; ok {
+		return false
+	}
+	tr.admitted[h] = struct{}{}
+	return true
+}
+
+// forget stops tracking a transaction the node refused.
+func (tr *tracker) forget(h common.Hash) {
+	tr.mu.Lock()
+	s, ok := tr.sent[h]
+	delete(tr.sent, h)
+	tr.mu.Unlock()
+	if ok {
+		s.w.done(1)
+	}
+}
+
+// committed matches a committed block to the tracked transactions. A
+// transaction in a block was admitted, whether or not its response has
+// arrived.
+func (tr *tracker) committed(b *api.BlockEvent, now time.Time) {
+	done := map[*worker]int{}
+	tr.mu.Lock()
+	tr.blocks++
+	for _, h := range b.TxHashes {
+		s, ok := tr.sent[h]
+		if !ok {
+			continue
+		}
+		delete(tr.sent, h)
+		tr.admitted[h] = struct{}{}
+		tr.latencies = append(tr.latencies, now.Sub(s.start))
+		tr.lastCommit, tr.lastOurs = now, now
+		done[s.w]++
+	}
+	tr.mu.Unlock()
+	for w, n := range done {
+		w.done(n)
+	}
+}
+
+// outstanding is how many tracked transactions may still commit.
+func (tr *tracker) outstanding() int {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	return len(tr.sent)
+}
+
+func (tr *tracker) lastProgress() time.Time {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	return tr.lastOurs
+}
+
+// open lists the tracked transactions, admitted or of unknown outcome.
+func (tr *tracker) open() []common.Hash {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	hs := make([]common.Hash, 0, len(tr.sent))
+	for h := range tr.sent {
+		hs = append(hs, h)
+	}
+	return hs
+}
