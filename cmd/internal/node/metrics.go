@@ -8,10 +8,16 @@ import (
 // and sign one block.
 const MetricBlockApplySeconds = "meshledger_block_apply_seconds"
 
+// MetricProducerLooks counts the producer's looks for ready transactions.
+// It does not look while nothing is includable, so a count that climbs
+// with no blocks being made means it is spinning.
+const MetricProducerLooks = "meshledger_producer_looks_total"
+
 // nodeMetrics are the node's admission, mempool and block metrics, on the
 // node's private registry (shared with the API's HTTP metrics).
 type nodeMetrics struct {
 	admitted      prometheus.Counter
+	looks         prometheus.Counter
 	rejected      *prometheus.CounterVec
 	blockInterval prometheus.Histogram
 	blockTxs      prometheus.Histogram
@@ -25,6 +31,10 @@ func newNodeMetrics(reg *prometheus.Registry, poolLen, poolBytes func() float64)
 		admitted: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "meshledger_txs_admitted_total",
 			Help: "Transactions admitted to the mempool.",
+		}),
+		looks: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: MetricProducerLooks,
+			Help: "Times the block producer looked for ready transactions (it waits while none is includable).",
 		}),
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "meshledger_txs_rejected_total",
@@ -56,7 +66,7 @@ func newNodeMetrics(reg *prometheus.Registry, poolLen, poolBytes func() float64)
 		}),
 	}
 	cs := []prometheus.Collector{
-		m.admitted, m.rejected, m.blockInterval, m.blockTxs, m.blockGas, m.blockApply, m.height,
+		m.admitted, m.looks, m.rejected, m.blockInterval, m.blockTxs, m.blockGas, m.blockApply, m.height,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "meshledger_mempool_txs", Help: "Pending transactions."}, poolLen),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "meshledger_mempool_bytes", Help: "Size of pending transactions."}, poolBytes),
 	}

@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -60,9 +59,6 @@ type Node struct {
 
 	produceMu   sync.Mutex // one ProduceBlock at a time
 	lastBlockMs int64      // guarded by produceMu
-	// attempts counts looks for ready transactions: an idle producer
-	// makes none, whatever the mempool holds.
-	attempts atomic.Uint64
 
 	startOnce sync.Once
 	closeOnce sync.Once

@@ -127,7 +127,7 @@ func (n *Node) ProduceBlock(ctx context.Context) (*ledger.Applied, error) {
 func (n *Node) produceBlock(ctx context.Context, hold func(*tx.Tx) bool) (attempt, error) {
 	n.produceMu.Lock()
 	defer n.produceMu.Unlock()
-	n.attempts.Add(1)
+	n.metrics.looks.Inc()
 	ready, err := n.pool.Ready(n.cfg.BlockMaxTxs, n.ledger.NextNonce, hold)
 	if err != nil || len(ready) == 0 {
 		return attempt{}, err

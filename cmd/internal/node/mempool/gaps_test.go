@@ -124,3 +124,37 @@ func TestReadySkipsFullyGappedSenders(t *testing.T) {
 		t.Fatalf("Ready = %d entries, %v; asked %d nonces, want 1", len(got), err, asked)
 	}
 }
+
+// BenchmarkReadyBesideGappedSenders is one producer look at a pool holding
+// a full gapped share (39 senders × 63 nonces behind a gap, 2,457 of 2,500) beside 100
+// senders with 10 includable transactions each.
+func BenchmarkReadyBesideGappedSenders(b *testing.B) {
+	p := New[string](Config{}, nil)
+	add := func(sender int, nonce uint64) {
+		name := fmt.Sprintf("s%d-n%d", sender, nonce)
+		e := Entry[string]{
+			Hash: common.BytesToHash([]byte(name)), Sender: common.BytesToAddress([]byte{1, byte(sender >> 8), byte(sender)}),
+			Nonce: nonce, Size: 100, Tx: name,
+		}
+		if _, err := p.Add(e, 0, p.Epoch()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for s := range 39 {
+		for n := uint64(1); n <= 63; n++ {
+			add(1000+s, n)
+		}
+	}
+	for s := range 100 {
+		for n := uint64(0); n < 10; n++ {
+			add(s, n)
+		}
+	}
+	zero := func(common.Address) (uint64, error) { return 0, nil }
+	b.ReportAllocs()
+	for b.Loop() {
+		if got, _ := p.Ready(1000, zero, nil); len(got) != 1000 {
+			b.Fatalf("Ready = %d", len(got))
+		}
+	}
+}
