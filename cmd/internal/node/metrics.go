@@ -26,7 +26,7 @@ type nodeMetrics struct {
 	height        prometheus.Gauge
 }
 
-func newNodeMetrics(reg *prometheus.Registry, poolLen, poolBytes func() float64) (*nodeMetrics, error) {
+func newNodeMetrics(reg *prometheus.Registry, poolLen, poolBytes, poolGapped func() float64) (*nodeMetrics, error) {
 	m := &nodeMetrics{
 		admitted: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "meshledger_txs_admitted_total",
@@ -69,6 +69,7 @@ func newNodeMetrics(reg *prometheus.Registry, poolLen, poolBytes func() float64)
 		m.admitted, m.looks, m.rejected, m.blockInterval, m.blockTxs, m.blockGas, m.blockApply, m.height,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "meshledger_mempool_txs", Help: "Pending transactions."}, poolLen),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "meshledger_mempool_bytes", Help: "Size of pending transactions."}, poolBytes),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "meshledger_mempool_gapped_txs", Help: "Pending transactions behind a nonce gap of their sender."}, poolGapped),
 	}
 	for _, c := range cs {
 		if err := reg.Register(c); err != nil {

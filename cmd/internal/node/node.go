@@ -111,7 +111,8 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	n.metrics, err = newNodeMetrics(n.registry,
 		func() float64 { return float64(n.pool.Len()) },
-		func() float64 { return float64(n.pool.Bytes()) })
+		func() float64 { return float64(n.pool.Bytes()) },
+		func() float64 { return float64(n.pool.Gapped()) })
 	if err == nil {
 		n.metrics.height.Set(float64(l.Latest().Header.Height))
 		n.registry.MustRegister(prometheus.NewGoCollector())
