@@ -1,11 +1,17 @@
 package state
 
 import (
+	"bytes"
 	"encoding/binary"
 	"runtime"
+	"slices"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/lru"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/rlp"
+	"github.com/ethereum/go-ethereum/trie"
 )
 
 // heapAlloc is the live heap after a full collection.
@@ -99,5 +105,81 @@ func TestNodeCacheEntryOverhead(t *testing.T) {
 	}
 	if worst > nodeCacheEntryOverhead {
 		t.Fatalf("measured %.0f bytes of overhead per entry, nodeCacheEntryOverhead is %d", worst, nodeCacheEntryOverhead)
+	}
+}
+
+// realTrieNodes returns the nodes of a secure trie of n keys with short
+// values, the shape of contract state: the sizes a busy node's cache holds.
+func realTrieNodes(tb testing.TB, n int) (hashes []common.Hash, blobs [][]byte) {
+	tb.Helper()
+	keys := make([][]byte, n)
+	for i := range keys {
+		keys[i] = crypto.Keccak256(binary.BigEndian.AppendUint64(nil, uint64(i)))
+	}
+	slices.SortFunc(keys, bytes.Compare)
+	st := trie.NewStackTrie(func(_ []byte, h common.Hash, blob []byte) {
+		hashes, blobs = append(hashes, h), append(blobs, bytes.Clone(blob))
+	})
+	for i, k := range keys {
+		v, _ := rlp.EncodeToBytes(binary.BigEndian.AppendUint64(nil, uint64(i)*2654435761))
+		if err := st.Update(k, v); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	st.Hash()
+	return hashes, blobs
+}
+
+// BenchmarkNodeCacheFill fills a 24 MiB node cache with the nodes of a
+// real trie twice its size and reports the live heap it then holds:
+// "values" counts only the blobs against the cap (go-ethereum's
+// SizeConstrainedCache, as before), "entries" counts what each entry
+// really holds.
+func BenchmarkNodeCacheFill(b *testing.B) {
+	const capBytes = 24 << 20
+	hashes, blobs := realTrieNodes(b, 600_000)
+	var total uint64
+	for _, blob := range blobs {
+		total += uint64(len(blob))
+	}
+	b.Logf("%d nodes, %d MiB of blobs, mean %d bytes", len(blobs), total>>20, total/uint64(len(blobs)))
+	type cache interface{ Get(common.Hash) ([]byte, bool) }
+	for _, tc := range []struct {
+		name string
+		fill func() cache
+	}{
+		{"counted=values", func() cache {
+			c := lru.NewSizeConstrainedCache[common.Hash, []byte](capBytes)
+			for i, h := range hashes {
+				c.Add(h, blobs[i])
+			}
+			return c
+		}},
+		{"counted=entries", func() cache {
+			c := newNodeCache(capBytes)
+			for i, h := range hashes {
+				c.Add(h, blobs[i])
+			}
+			return c
+		}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			var kept cache
+			var grown int64
+			for b.Loop() {
+				b.StopTimer()
+				kept = nil
+				before := heapAlloc()
+				b.StartTimer()
+				kept = tc.fill()
+				b.StopTimer()
+				grown = int64(heapAlloc()) - int64(before)
+				b.StartTimer()
+			}
+			runtime.KeepAlive(kept)
+			b.ReportMetric(float64(grown)/(1<<20), "heap-MiB")
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(hashes)), "ns/add")
+			b.ReportMetric(0, "ns/op")
+		})
 	}
 }
