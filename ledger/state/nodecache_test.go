@@ -143,7 +143,9 @@ func BenchmarkNodeCacheFill(b *testing.B) {
 		total += uint64(len(blob))
 	}
 	b.Logf("%d nodes, %d MiB of blobs, mean %d bytes", len(blobs), total>>20, total/uint64(len(blobs)))
-	type cache interface{ Get(common.Hash) ([]byte, bool) }
+	type cache interface {
+		Get(common.Hash) ([]byte, bool)
+	}
 	for _, tc := range []struct {
 		name string
 		fill func() cache
