@@ -20,7 +20,9 @@ type loadFunc func(ctx context.Context, codeHash common.Hash, code []byte) error
 // leaves a deploy (and whatever depends on it) pending while its code is
 // being compiled here. Work is deduplicated by code hash and bounded by a
 // queue; a deploy that finds the queue full is not held and is compiled by
-// its block, as without a precompiler.
+// its block, as without a precompiler. Code compiled lately is not queued
+// again: otherwise deploys of one popular code, admitted back to back,
+// would each wait for a compile of their own.
 //
 // Its outcome does not matter to the chain: the executor loads the module
 // again (from the runtime's caches when this worked) and decides the
@@ -34,6 +36,7 @@ type precompiler struct {
 	mu      sync.Mutex
 	jobs    map[common.Hash][]common.Address // queued or compiling code, with the contracts it will create
 	holding map[common.Address]common.Hash   // contract address → code being compiled for it
+	recent  recentHashes                     // code compiled lately, whatever the outcome
 	queue   chan compileJob
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
@@ -51,7 +54,40 @@ func newPrecompiler(load loadFunc, queue int) *precompiler {
 		jobs:    make(map[common.Hash][]common.Address),
 		holding: make(map[common.Address]common.Hash),
 		queue:   make(chan compileJob, queue),
+		recent:  newRecentHashes(recentCompiles),
 	}
+}
+
+// recentCompiles is how many compiled code hashes the precompiler
+// remembers. Forgetting one costs only a compile that the runtime's caches
+// answer.
+const recentCompiles = 1024
+
+// recentHashes is a bounded set that forgets its oldest member first.
+type recentHashes struct {
+	set  map[common.Hash]struct{}
+	ring []common.Hash
+	next int
+}
+
+func newRecentHashes(n int) recentHashes {
+	return recentHashes{set: make(map[common.Hash]struct{}, n), ring: make([]common.Hash, 0, n)}
+}
+
+func (r *recentHashes) has(h common.Hash) bool { _, ok := r.set[h]; return ok }
+
+func (r *recentHashes) add(h common.Hash) {
+	if r.has(h) {
+		return
+	}
+	if len(r.ring) < cap(r.ring) {
+		r.ring = append(r.ring, h)
+	} else {
+		delete(r.set, r.ring[r.next])
+		r.ring[r.next] = h
+		r.next = (r.next + 1) % len(r.ring)
+	}
+	r.set[h] = struct{}{}
 }
 
 // start runs workers until stop.
@@ -103,6 +139,7 @@ func (p *precompiler) finish(hash common.Hash) {
 		delete(p.holding, a)
 	}
 	delete(p.jobs, hash)
+	p.recent.add(hash)
 	p.signal()
 }
 
@@ -122,6 +159,9 @@ func (p *precompiler) enqueue(t *tx.Tx) {
 	addr := d.ContractAddress()
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.recent.has(d.CodeHash) {
+		return
+	}
 	if addrs, queued := p.jobs[d.CodeHash]; queued {
 		p.jobs[d.CodeHash] = append(addrs, addr)
 		p.holding[addr] = d.CodeHash
