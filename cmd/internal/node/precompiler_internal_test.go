@@ -85,9 +85,31 @@ func TestPrecompilerDedupsHoldsAndBounds(t *testing.T) {
 	if len(loads) != 0 {
 		t.Fatal("code a compiled twice")
 	}
+	// Code a compiled lately: another deploy of it is neither queued nor held.
+	a3 := signedDeploy(t, key, 5, []byte("code-a"))
+	p.enqueue(a3)
+	if p.holds(a3) {
+		t.Fatal("a deploy of code compiled lately is held")
+	}
 	// stop cancels b's compile and releases everything.
 	p.stop()
 	if p.busy() || p.holds(b) {
 		t.Fatal("stop left work held")
+	}
+}
+
+func TestRecentHashesForgetsOldestFirst(t *testing.T) {
+	r := newRecentHashes(2)
+	h := func(b byte) common.Hash { return common.Hash{b} }
+	r.add(h(1))
+	r.add(h(2))
+	r.add(h(2))
+	r.add(h(3))
+	if r.has(h(1)) || !r.has(h(2)) || !r.has(h(3)) {
+		t.Fatalf("after 1,2,2,3 with room for 2: has 1 %v, 2 %v, 3 %v", r.has(h(1)), r.has(h(2)), r.has(h(3)))
+	}
+	r.add(h(4))
+	if r.has(h(2)) || !r.has(h(4)) {
+		t.Fatal("second eviction did not forget 2")
 	}
 }
