@@ -6,6 +6,7 @@ import (
 	goruntime "runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -107,5 +108,135 @@ func TestMemoryBudgetBoundsLoadedModules(t *testing.T) {
 	}
 	if got := rt.Stats().MemoryBytes; got > budget {
 		t.Fatalf("after reloads: accounted %d bytes, over the budget of %d", got, budget)
+	}
+}
+
+// blockingState is a State whose reads wait until release is closed,
+// holding the call that reads in flight.
+type blockingState struct {
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (s *blockingState) Get([]byte) ([]byte, bool, error) {
+	close(s.entered)
+	<-s.release
+	return []byte("v"), true, nil
+}
+
+func (s *blockingState) Iterate(_, _ []byte, _ func(k, v []byte) bool) error { return nil }
+
+func (c *moduleCore) state() (retired error, freed bool, idle int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.retired, c.freed, len(c.idle)
+}
+
+// TestEvictedModuleIsFreedWhenItsLastCallEnds evicts a module while a call
+// runs on it: the call completes normally, the module's resources are
+// freed as it ends and not before, and the module handle keeps working.
+func TestEvictedModuleIsFreedWhenItsLastCallEnds(t *testing.T) {
+	// A one-byte budget keeps only the most recently loaded module.
+	rt := newTestRuntime(t, NewConfig().WithCacheDir(t.TempDir()).WithCompiledCacheDir(testCompiledDir).WithMemoryBudget(1))
+	m := mustLoad(t, rt, rawGuest(t))
+	st := &blockingState{entered: make(chan struct{}), release: make(chan struct{})}
+	done := make(chan *Result)
+	go func() {
+		res, err := m.Call(context.Background(), testEnv(), "get", []byte("k1"), st)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- res
+	}()
+	<-st.entered
+	mustLoad(t, rt, bigMemoryModule(-1))
+	if retired, freed, _ := m.state(); retired != ErrEvicted || freed {
+		t.Fatalf("while its call runs: retired %v, freed %v; want evicted, not freed", retired, freed)
+	}
+	close(st.release)
+	if res := <-done; res == nil || !res.OK() || string(res.Return) != "v" {
+		t.Fatalf("call across the eviction = %+v", res)
+	}
+	if _, freed, idle := m.state(); !freed || idle != 0 {
+		t.Fatalf("after its last call: freed %v with %d idle instances, want freed and none", freed, idle)
+	}
+	if st := rt.Stats(); st.Evictions != 1 {
+		t.Fatalf("stats = %+v, want one eviction", st)
+	}
+	// The handle reloads the module from the disk cache.
+	if res := mustCall(t, m, testEnv(), "echo", "hi", nil); !res.OK() || string(res.Return) != "hi" {
+		t.Fatalf("call through the evicted handle = %s %q", res.Code, res.Return)
+	}
+	if st := rt.Stats(); st.DiskHits != 1 {
+		t.Fatalf("stats = %+v, want one disk reload", st)
+	}
+}
+
+// TestIdleInstancesGoBeforeModules: over budget only by pooled instances,
+// the runtime closes them and evicts no module.
+func TestIdleInstancesGoBeforeModules(t *testing.T) {
+	rt := newTestRuntime(t, NewConfig().WithCacheDir(t.TempDir()).WithCompiledCacheDir(testCompiledDir))
+	a, b := mustLoad(t, rt, bigMemoryModule(1)), mustLoad(t, rt, bigMemoryModule(2))
+	fixed := rt.Stats().MemoryBytes
+	mustCall(t, a, testEnv(), "x", "", nil)
+	if _, _, idle := a.state(); idle != 1 || rt.Stats().MemoryBytes <= fixed {
+		t.Fatalf("without a budget: %d idle instances, %d bytes (modules alone %d)", idle, rt.Stats().MemoryBytes, fixed)
+	}
+
+	tight := newTestRuntime(t, NewConfig().WithCacheDir(t.TempDir()).WithCompiledCacheDir(testCompiledDir).WithMemoryBudget(fixed))
+	a, b = mustLoad(t, tight, bigMemoryModule(1)), mustLoad(t, tight, bigMemoryModule(2))
+	for _, m := range []*Module{a, b, a} {
+		if r := mustCall(t, m, testEnv(), "x", "", nil); !r.OK() {
+			t.Fatalf("call: %s %q", r.Code, r.Message)
+		}
+	}
+	st := tight.Stats()
+	if st.Evictions != 0 || st.MemoryBytes != fixed {
+		t.Fatalf("stats = %+v, want no eviction and %d bytes, the modules alone", st, fixed)
+	}
+	for _, m := range []*Module{a, b} {
+		if retired, _, idle := m.state(); retired != nil || idle != 0 {
+			t.Fatalf("module retired %v with %d idle instances, want live with none", retired, idle)
+		}
+	}
+}
+
+// TestConcurrentCallsUnderEviction runs calls on several goroutines over
+// more modules than the budget holds, so that modules are evicted, freed
+// and reloaded while other calls run on them (run with -race).
+func TestConcurrentCallsUnderEviction(t *testing.T) {
+	rt := newTestRuntime(t, NewConfig().WithCacheDir(t.TempDir()).WithCompiledCacheDir(testCompiledDir).WithMemoryBudget(1<<20))
+	const modules, workers, calls = 12, 4, 40
+	handles := make([]*Module, modules)
+	for i := range handles {
+		handles[i] = mustLoad(t, rt, bigMemoryModule(1000+i))
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range calls {
+				i := (w*7 + c*5) % modules
+				m := handles[i]
+				if c%3 == 0 { // through the runtime, as the ledger does
+					var ok bool
+					var err error
+					if m, ok, err = rt.LoadCached(context.Background(), CodeHash(bigMemoryModule(1000+i))); err != nil || !ok {
+						t.Errorf("LoadCached = %v, %v", ok, err)
+						return
+					}
+				}
+				res, err := m.Call(context.Background(), testEnv(), "x", nil, nil)
+				if err != nil || !res.OK() {
+					t.Errorf("call of module %d: %v %+v", i, err, res)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if st := rt.Stats(); st.Evictions == 0 || st.MemoryBytes > 1<<20 {
+		t.Fatalf("stats = %+v, want evictions within a budget of 1 MiB", st)
 	}
 }

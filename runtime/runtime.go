@@ -27,9 +27,10 @@ type Runtime struct {
 	disk   *preparedCache // nil without a cache dir
 	cow    bool
 
-	mu     sync.Mutex
-	lru    *moduleLRU
-	closed bool
+	mu      sync.Mutex
+	lru     *moduleLRU
+	loading map[Hash]*pendingLoad
+	closed  bool
 
 	stats struct {
 		prepared, compiled, initialised, diskHits, snapshotHits, evictions atomic.Uint64
@@ -81,7 +82,7 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 		WithMemoryLimitPages(maxWasmPages).
 		WithDebugInfoEnabled(false).
 		WithCloseOnContextDone(false)
-	rt := &Runtime{cfg: cfg, policy: policyFor(cfg), lru: newModuleLRU(max(1, cfg.moduleCache))}
+	rt := &Runtime{cfg: cfg, policy: policyFor(cfg), lru: newModuleLRU(max(1, cfg.moduleCache)), loading: make(map[Hash]*pendingLoad)}
 	switch cfg.isolation {
 	case IsolationAuto, IsolationCoW:
 		rt.cow = cowSupported
@@ -229,9 +230,52 @@ func (r *Runtime) cached(hash Hash) (*Module, error) {
 	return r.lru.get(hash), nil
 }
 
+// pendingLoad is a finishLoad in progress, which later loads of the same
+// code wait for instead of repeating it.
+type pendingLoad struct {
+	done chan struct{}
+	m    *Module
+	err  error
+}
+
 // finishLoad compiles and initialises instrumented code and caches the
-// module.
+// module. One load per code runs at a time: the others wait for it and
+// share its outcome. Besides saving the work, this matters to the engine,
+// which publishes a module it reads from its compilation cache before it
+// has finished preparing it, so an instance of a concurrent second load
+// could see it half-built.
 func (r *Runtime) finishLoad(ctx context.Context, hash Hash, code []byte, meta moduleMeta) (*Module, error) {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return nil, ErrClosed
+	}
+	if m := r.lru.get(hash); m != nil {
+		r.mu.Unlock()
+		return m, nil
+	}
+	if p := r.loading[hash]; p != nil {
+		r.mu.Unlock()
+		select {
+		case <-p.done:
+			return p.m, p.err
+		case <-ctx.Done():
+			return nil, fmt.Errorf("runtime: load: %w", ctx.Err())
+		}
+	}
+	p := &pendingLoad{done: make(chan struct{})}
+	r.loading[hash] = p
+	r.mu.Unlock()
+	p.m, p.err = r.compileAndInitialise(ctx, hash, code, meta)
+	r.mu.Lock()
+	delete(r.loading, hash)
+	r.mu.Unlock()
+	close(p.done)
+	return p.m, p.err
+}
+
+// compileAndInitialise is finishLoad's work.
+func (r *Runtime) compileAndInitialise(ctx context.Context, hash Hash, code []byte, meta moduleMeta) (*Module, error) {
 	// The stored snapshot is read and verified while the engine decodes
 	// and validates the module, which takes far longer.
 	var stored chan snapshotRead
@@ -245,6 +289,9 @@ func (r *Runtime) finishLoad(ctx context.Context, hash Hash, code []byte, meta m
 	r.stats.compiled.Add(1)
 	compiled, err := r.wz.CompileModule(experimental.WithCompilationWorkers(ctx, goruntime.GOMAXPROCS(0)), code)
 	if err != nil {
+		if stored != nil {
+			(<-stored).snap.free()
+		}
 		return nil, &DeployError{Code: DeployMalformed, Msg: fmt.Sprintf("compile: %v", err)}
 	}
 	m := &Module{rt: r, hash: hash, moduleCore: &moduleCore{compiled: compiled, meta: meta, cow: r.cow, maxIdle: defaultMaxIdle(), acct: &r.mem}}
