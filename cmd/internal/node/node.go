@@ -65,6 +65,7 @@ type Node struct {
 	closeErr  error
 	ln        net.Listener
 	srv       *http.Server
+	silent    *silentConns
 	srvDone   chan error
 	stop      context.CancelFunc
 	prodDone  chan struct{}
@@ -189,6 +190,8 @@ func (n *Node) start() error {
 		n.srv = n.api.HTTPServer()
 		n.srv.ReadTimeout = n.cfg.ReadTimeout
 		n.srv.IdleTimeout = 2 * time.Minute
+		n.silent = newSilentConns()
+		n.srv.ConnState = n.silent.track
 		// No WriteTimeout: event streams and waits are long-lived;
 		// they bound themselves (Config.API).
 		n.srvDone = make(chan error, 1)
@@ -221,6 +224,7 @@ func (n *Node) close(ctx context.Context) error {
 	var errs []error
 	n.api.Close()
 	if n.srv != nil {
+		n.silent.closeAll()
 		sctx, cancel := context.WithTimeout(ctx, n.cfg.ShutdownTimeout)
 		if err := n.srv.Shutdown(sctx); err != nil {
 			errs = append(errs, fmt.Errorf("node: http shutdown: %w", err))
