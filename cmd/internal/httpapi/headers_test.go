@@ -115,3 +115,26 @@ func TestHeaderLimitMiddleware(t *testing.T) {
 	h.ServeHTTP(rec, big)
 	assertJSONError(t, rec.Result(), rec.Body.Bytes(), http.StatusRequestHeaderFieldsTooLarge, httpapi.CodeHeadersTooLarge)
 }
+
+// A client that does not finish its headers within ReadHeaderTimeout is
+// disconnected.
+func TestSlowHeadersAreCutOff(t *testing.T) {
+	n := nodetest.Start(t, node.Config{API: httpapi.Config{ReadHeaderTimeout: 200 * time.Millisecond}})
+	conn, err := net.Dial("tcp", n.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "GET /healthz HTTP/1.1\r\nHost: x\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	start := time.Now()
+	b, err := io.ReadAll(conn)
+	if err != nil {
+		t.Fatalf("read: %v (after %v): the connection was not closed", err, time.Since(start))
+	}
+	if len(b) != 0 {
+		t.Fatalf("got %q, want the connection closed without a response", b)
+	}
+}
