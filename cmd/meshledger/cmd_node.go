@@ -4,12 +4,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/meshledger/meshledger/cmd/internal/node"
+	"github.com/meshledger/meshledger/runtime"
 )
 
 func newNodeCmd(a *app) *cobra.Command {
@@ -39,8 +43,46 @@ genesis whose admin is that key. --key selects another block signing key.`,
 	f.StringVar(&cfg.GenesisFile, "genesis", "", "genesis file to start a new chain from (default: DATA_DIR/genesis.json, else a development genesis)")
 	f.DurationVar(&cfg.BlockInterval, "block-interval", node.DefaultBlockInterval, "longest a pending transaction waits for a block")
 	f.IntVar(&cfg.BlockMaxTxs, "block-max-txs", node.DefaultBlockMaxTxs, "cut a block early once this many transactions are ready")
+	cfg.WasmMemoryBudget = runtime.DefaultMemoryBudget
+	f.Var((*byteSize)(&cfg.WasmMemoryBudget), "wasm-memory-budget",
+		"memory loaded contracts keep between calls (bytes, or with KiB, MiB, GiB); the least recently used beyond it are evicted")
 	return cmd
 }
+
+// byteSize is a flag value of bytes, written plain or with a binary unit.
+type byteSize uint64
+
+var byteUnits = []struct {
+	suffix string
+	shift  uint
+}{{"GiB", 30}, {"MiB", 20}, {"KiB", 10}, {"B", 0}}
+
+func (b *byteSize) Set(s string) error {
+	num, shift := strings.TrimSpace(s), uint(0)
+	for _, u := range byteUnits {
+		if n, ok := strings.CutSuffix(num, u.suffix); ok {
+			num, shift = strings.TrimSpace(n), u.shift
+			break
+		}
+	}
+	v, err := strconv.ParseUint(num, 10, 64)
+	if err != nil || v == 0 || v > math.MaxUint64>>shift {
+		return fmt.Errorf("%q is not a positive size such as 2GiB, 512MiB or 1048576", s)
+	}
+	*b = byteSize(v << shift)
+	return nil
+}
+
+func (b *byteSize) String() string {
+	for _, u := range byteUnits {
+		if v := uint64(*b); v != 0 && v%(1<<u.shift) == 0 {
+			return strconv.FormatUint(v>>u.shift, 10) + u.suffix
+		}
+	}
+	return "0"
+}
+
+func (*byteSize) Type() string { return "size" }
 
 // printNextSteps tells a newcomer what to run once the node serves.
 func printNextSteps(w io.Writer, n *node.Node, cfg node.Config) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/meshledger/meshledger/cmd/internal/httpapi"
 	"github.com/meshledger/meshledger/cmd/internal/node/mempool"
+	"github.com/meshledger/meshledger/runtime"
 )
 
 // Config configures a node. Zero fields take the defaults below.
@@ -56,6 +57,11 @@ type Config struct {
 	// there instead of under DataDir/wasm-cache, so several data
 	// directories (test nodes, say) compile each contract once.
 	CompiledCacheDir string
+	// WasmMemoryBudget bounds the bytes loaded contracts keep in memory
+	// between calls (compiled code, snapshots, idle instances); beyond it
+	// the least recently used are evicted and reloaded from the disk cache
+	// when next called. Default runtime.DefaultMemoryBudget (2 GiB).
+	WasmMemoryBudget uint64
 
 	// OnStart, when set, is called by Run once the node serves: the CLI
 	// prints the URL, the node address and, on a first development run,
@@ -105,6 +111,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.CompileQueue <= 0 {
 		c.CompileQueue = 16
+	}
+	if c.WasmMemoryBudget == 0 {
+		c.WasmMemoryBudget = runtime.DefaultMemoryBudget
 	}
 	if c.QueryGasCap == 0 {
 		c.QueryGasCap = 100_000_000

@@ -2,7 +2,21 @@ package node
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/meshledger/meshledger/runtime"
 )
+
+// MetricWasmMemoryBytes is the gauge of the memory loaded contracts hold
+// between calls, as counted against --wasm-memory-budget.
+const MetricWasmMemoryBytes = "meshledger_wasm_memory_bytes"
+
+// wasmMemoryGauge reports rt's accounted memory (runtime.Stats.MemoryBytes).
+func wasmMemoryGauge(rt *runtime.Runtime) prometheus.Collector {
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: MetricWasmMemoryBytes,
+		Help: "Memory loaded contracts hold between calls (compiled code, snapshots, idle instances), bounded by the Wasm memory budget.",
+	}, func() float64 { return float64(rt.Stats().MemoryBytes) })
+}
 
 // MetricBlockApplySeconds is the histogram of the time to execute, commit
 // and sign one block.

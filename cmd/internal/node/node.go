@@ -94,7 +94,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	// Instrumented modules, their compiled code and post-initialisation
 	// snapshots live beside the chain, so a restart never recompiles.
-	rtCfg := runtime.NewConfig().WithCacheDir(filepath.Join(cfg.DataDir, WasmCacheDir))
+	rtCfg := runtime.NewConfig().WithCacheDir(filepath.Join(cfg.DataDir, WasmCacheDir)).WithMemoryBudget(cfg.WasmMemoryBudget)
 	if cfg.CompiledCacheDir != "" {
 		rtCfg = rtCfg.WithCompiledCacheDir(cfg.CompiledCacheDir)
 	}
@@ -116,7 +116,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		func() float64 { return float64(n.pool.Gapped()) })
 	if err == nil {
 		n.metrics.height.Set(float64(l.Latest().Header.Height))
-		n.registry.MustRegister(prometheus.NewGoCollector())
+		n.registry.MustRegister(prometheus.NewGoCollector(), wasmMemoryGauge(l.Runtime()))
 		n.api, err = httpapi.New(cfg.API, httpapi.Deps{
 			Ledger: l, Pool: n, Commits: n.commits, NodeAddress: n.signer.Address(), Registry: n.registry,
 			Refused: n.metrics.rejected.MustCurryWith(prometheus.Labels{"stage": "admission"}),
