@@ -73,7 +73,7 @@ func (n *Node) submit(t *tx.Tx) (httpapi.Submitted, error) {
 			}
 			continue
 		case errors.Is(err, mempool.ErrStale):
-			return httpapi.Submitted{}, fmt.Errorf("admit tx %s: %d blocks committed while it was admitted: %w", hash, attempt+1, err)
+			return httpapi.Submitted{}, fmt.Errorf("admit tx %s: blocks committed %d times while it was admitted: %w", hash, attempt+1, err)
 		case err != nil:
 			return n.unlessCommitted(hash, fmt.Errorf("admit tx %s: %w", hash, err))
 		}
