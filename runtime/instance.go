@@ -3,6 +3,8 @@ package runtime
 import (
 	"context"
 	"fmt"
+	"math"
+	"reflect"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -123,6 +125,7 @@ func (m *Module) instantiateWith(ctx context.Context, inst *instance, cow bool) 
 		return nil, fmt.Errorf("runtime: instantiate: %w", err)
 	}
 	inst.mod = mod
+	liftGrowCeiling(mod.Memory())
 	inst.mem = mod.ExportedMemory("memory")
 	inst.call = mod.ExportedFunction(exportCall)
 	if inst.mem == nil || inst.call == nil {
@@ -305,6 +308,26 @@ func (inst *instance) takeSnapshot() (*snapshot, error) {
 		snap.globals[i] = g.Get()
 	}
 	return snap, nil
+}
+
+// liftGrowCeiling makes every memory.grow of mem reach its allocator
+// (limitedMemory), which refuses the ones past the limit and records that
+// it did. The engine itself refuses, without asking the allocator, a grow
+// past the declared maximum or the Wasm maximum of 65,536 pages; those
+// calls would then end in a bare trap, not memory_limit. Raising the
+// engine's own ceiling (its memory instance's exported Max field, which
+// only Grow reads) leaves our limit, never above either, as the one that
+// refuses. The engine still refuses a grow of 2^31 pages or more, which
+// costs more gas than any call has. If the field is missing (another
+// engine version), nothing changes and TestRefusedGrowIsMemoryLimit fails.
+func liftGrowCeiling(mem api.Memory) {
+	v := reflect.ValueOf(mem)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return
+	}
+	if f := v.Elem().FieldByName("Max"); f.IsValid() && f.CanSet() && f.Kind() == reflect.Uint32 {
+		f.SetUint(math.MaxUint32)
+	}
 }
 
 // limitedMemory refuses to grow a linear memory past limit and records

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // residentBytes returns the process's resident set size, or false where
@@ -148,7 +149,13 @@ func TestEvictedModuleIsFreedWhenItsLastCallEnds(t *testing.T) {
 		}
 		done <- res
 	}()
-	<-st.entered
+	select {
+	case <-st.entered:
+	case res := <-done:
+		t.Fatalf("call ended without reading state: %+v", res)
+	case <-time.After(time.Minute):
+		t.Fatal("call never read state")
+	}
 	mustLoad(t, rt, bigMemoryModule(-1))
 	if retired, freed, _ := m.state(); retired != ErrEvicted || freed {
 		t.Fatalf("while its call runs: retired %v, freed %v; want evicted, not freed", retired, freed)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	goruntime "runtime"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/tetratelabs/wazero"
@@ -354,6 +356,24 @@ func trapKind(err error) (string, bool) {
 		}
 	}
 	return trapOther, false
+}
+
+// instantiateFailure names, with a fixed message, a failure that Wasm
+// defines for instantiation: an active data segment that does not fit in
+// the initial memory (the engine reports "data[N]: out of bounds memory
+// access"), or a trap. ok is false for anything else, such as a failure
+// to allocate memory, which is a host failure.
+func instantiateFailure(err error) (msg string, ok bool) {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if rest, found := strings.CutPrefix(e.Error(), "data["); found {
+			if idx, found := strings.CutSuffix(rest, "]: out of bounds memory access"); found {
+				if n, err := strconv.ParseUint(idx, 10, 32); err == nil {
+					return fmt.Sprintf("data segment %d out of bounds memory", n), true
+				}
+			}
+		}
+	}
+	return trapKind(err)
 }
 
 // Status values of mesh_call.

@@ -388,7 +388,16 @@ func (r *Runtime) initialise(ctx context.Context, m *Module) error {
 		if errors.As(err, &de) {
 			return de
 		}
-		return &DeployError{Code: DeployInitFailed, Msg: fmt.Sprintf("instantiate: %s", initFailure(cs, err))}
+		if cs.fail != "" {
+			return &DeployError{Code: DeployInitFailed, Msg: "instantiate: " + initFailure(cs, err)}
+		}
+		msg, ok := instantiateFailure(err)
+		if !ok {
+			// Not a failure Wasm defines: nothing says every node would
+			// fail the same way, so the deploy must not be recorded.
+			return err
+		}
+		return &DeployError{Code: DeployInitFailed, Msg: "instantiate: " + msg}
 	}
 	if m.meta.HasStart {
 		if err := r.runInit(cs, tmpl, wasm.StartExportName, "start function"); err != nil {
