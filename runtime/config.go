@@ -91,11 +91,12 @@ type Config struct {
 	unmetered   bool
 }
 
-// DefaultMemoryBudget is the memory budget of NewConfig: room for a few
-// hundred typical contracts (a Go contract holds 2 to 6 MiB: compiled
-// code, snapshot, idle instances) while leaving most of a 24 GiB, 2-core
-// node to LevelDB's caches, in-flight calls (up to MaxMemoryPages each)
-// and the rest of the process.
+// DefaultMemoryBudget is the memory budget of NewConfig. A Go contract of
+// 3 to 4 MB of code holds about 25 MiB (compiled code, mostly), so 2 GiB
+// keeps about 80 of them, more than the default module count of 64, while
+// a node of 2 cores and 24 GiB keeps over 20 GiB for calls in flight (up
+// to MaxMemoryPages each, one per core and pending query), LevelDB and
+// the operating system's file cache.
 const DefaultMemoryBudget = 2 << 30
 
 // NewConfig returns the defaults: compiler engine, DefaultLimits,

@@ -247,11 +247,13 @@ func (inst *instance) residentBytes() int64 {
 }
 
 // Estimates of what the engine's compiled module holds: native code (or
-// interpreter operations) and the decoded module, a few times the size of
-// the instrumented code, plus fixed tables.
+// interpreter operations) and the decoded module. Measured on a Go
+// contract of 3.4 MB of instrumented code, whose loading (compiled code
+// from the disk cache) raised the resident set by about 23 MiB, of which
+// 3.7 MiB snapshot: about 6 bytes per byte of code.
 const (
 	compiledOverhead = 256 << 10
-	compiledPerByte  = 8
+	compiledPerByte  = 6
 )
 
 // fixedBytes is what a loaded module holds whatever its calls: compiled
