@@ -193,8 +193,10 @@ func TestBlockGasLimit(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.setup()
-	// A transaction may use the whole block, but not once another has used
-	// some of it.
+	// With a per-transaction cap as large as the block, a transaction may
+	// use the whole block, but not once another has used some of it.
+	e.l.Close(context.Background())
+	e.l = e.open(Config{Dir: e.dir, TxGasCap: block.DefaultBlockGasLimit})
 	limit := e.l.BlockGasLimit()
 	p1, p2 := e.pay(1), e.pay(2)
 	big, err := tx.SignCall(tx.Call{From: addrOf(e.servicer), Nonce: e.next(e.servicer), Contract: e.loan, Method: "pay", Args: []byte(`{"id":"L1","amount":3}`), GasLimit: limit}, testChainID, e.servicer)

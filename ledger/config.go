@@ -52,6 +52,13 @@ type Config struct {
 	// BlockGasLimit overrides the genesis block gas limit (0: genesis).
 	// Every node of a network must use the same value.
 	BlockGasLimit uint64
+	// TxGasCap caps one transaction's execution gas (0:
+	// block.DefaultTxGasCap, or the block gas limit if lower).
+	// BlockDeployGasLimit bounds the intrinsic deploy gas of one block (0:
+	// block.DefaultBlockDeployGasLimit); it is also the largest gas limit
+	// a deploy may name. Every node of a network must use the same values.
+	TxGasCap            uint64
+	BlockDeployGasLimit uint64
 	// TxLimits bound transaction sizes (zero fields: tx defaults).
 	TxLimits tx.Limits
 	// QueryGasCap bounds queries (0: DefaultQueryGasCap).

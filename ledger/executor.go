@@ -43,7 +43,9 @@ type pendingBlock struct {
 	enc      *blockEncoder
 	changes  []state.Change
 	rejected []Rejected
-	gasUsed  uint64
+	// gasUsed is the execution gas of the included transactions and
+	// deployGasUsed their intrinsic deploy gas (see gas.go).
+	gasUsed, deployGasUsed uint64
 }
 
 // execute runs a proposal on top of the latest block: the one code path
@@ -132,15 +134,23 @@ func (l *Ledger) admit(b *pendingBlock, t *tx.Tx, sender common.Address) error {
 			return fmt.Errorf("%w: %s", ErrUnknownCode, d.CodeHash)
 		}
 	}
-	if left := l.gasLimit - b.gasUsed; msg.Gas() > left {
-		return fmt.Errorf("%w: gas limit %d, %d left in block %d", ErrBlockGasExhausted, msg.Gas(), left, b.height)
+	intrinsic, exec, err := l.gasParts(b, t)
+	if err != nil {
+		return err
+	}
+	if left := l.gasLimit - b.gasUsed; exec > left {
+		return fmt.Errorf("%w: gas limit %d, %d left in block %d", ErrBlockGasExhausted, exec, left, b.height)
+	}
+	if left := l.deployGasLimit - b.deployGasUsed; intrinsic > left {
+		return fmt.Errorf("%w: deploy gas %d, %d deploy gas left in block %d", ErrBlockGasExhausted, intrinsic, left, b.height)
 	}
 	return nil
 }
 
 // checkStateless makes the checks that need neither state nor signature:
 // sizes (transactions built in-process skip the decoders' limits) and the
-// gas limit against the block limit.
+// gas limit against the per-transaction cap or, for a deploy, the block
+// deploy gas limit.
 func (l *Ledger) checkStateless(t *tx.Tx) error {
 	lim := l.txLimits
 	if err := t.Message().Validate(lim); err != nil {
@@ -153,7 +163,7 @@ func (l *Ledger) checkStateless(t *tx.Tx) error {
 	if n := len(t.Code()); n > maxCode {
 		return &tx.LimitError{Field: "code", Size: n, Limit: maxCode}
 	}
-	return tx.CheckGasLimit(t.Message().Gas(), l.gasLimit)
+	return l.checkGasLimits(t.Message())
 }
 
 // run executes an admitted transaction and records its receipt. Only host
@@ -170,9 +180,10 @@ func (l *Ledger) run(ctx context.Context, b *pendingBlock, t *tx.Tx, sender comm
 		Caller: runtime.Address(sender), TxHash: runtime.Hash(t.Hash()),
 		Height: b.height, TimeMs: b.timeMs, GasLimit: t.Message().Gas(),
 	}
+	intrinsic := uint64(0)
 	switch m := t.Message().(type) {
 	case *tx.Deploy:
-		err = l.runDeploy(ctx, b, t, m, env, rc)
+		intrinsic, err = l.runDeploy(ctx, b, t, m, env, rc)
 	case *tx.Call:
 		err = l.runCall(ctx, b, m, env, rc)
 	default:
@@ -183,7 +194,8 @@ func (l *Ledger) run(ctx context.Context, b *pendingBlock, t *tx.Tx, sender comm
 	}
 	b.nonces[sender] = t.Message().AccountNonce() + 1
 	b.recordNonce(sender, b.nonces[sender], index, t.Hash())
-	b.gasUsed += rc.GasUsed
+	b.deployGasUsed += intrinsic
+	b.gasUsed += rc.GasUsed - intrinsic
 	b.txs = append(b.txs, t)
 	b.records = append(b.records, rec)
 	b.receipts = append(b.receipts, rc)
@@ -191,17 +203,33 @@ func (l *Ledger) run(ctx context.Context, b *pendingBlock, t *tx.Tx, sender comm
 	return nil
 }
 
-func (l *Ledger) runDeploy(ctx context.Context, b *pendingBlock, t *tx.Tx, d *tx.Deploy, env runtime.Env, rc *block.Receipt) error {
+// runDeploy charges the deploy's intrinsic gas (runtime.DeployGas) before
+// loading its code, so a deploy that cannot pay for loading is refused
+// before the work: out_of_gas with gas_used = gas limit, nothing loaded,
+// no contract. It returns the intrinsic gas charged, part of
+// rc.GasUsed. A deploy that fails later pays the intrinsic gas and what
+// its init used.
+func (l *Ledger) runDeploy(ctx context.Context, b *pendingBlock, t *tx.Tx, d *tx.Deploy, env runtime.Env, rc *block.Receipt) (uint64, error) {
 	code := t.Code()
 	if code != nil {
 		// Stored whatever the outcome, so that export and replay can
 		// reproduce a failed deploy exactly.
 		if has, err := l.hasCode(b, d.CodeHash); err != nil {
-			return err
+			return 0, err
 		} else if !has {
 			b.codes[d.CodeHash] = code
 		}
 	}
+	intrinsic, err := l.intrinsicDeployGas(b, d.CodeHash, code)
+	if err != nil {
+		return 0, err
+	}
+	if env.GasLimit < intrinsic {
+		rc.Status, rc.GasUsed = block.Status(runtime.CodeOutOfGas), env.GasLimit
+		rc.Message = fmt.Sprintf("deploy needs %d gas before init, gas limit %d", intrinsic, env.GasLimit)
+		return env.GasLimit, nil
+	}
+	rc.GasUsed = intrinsic
 	mod, err := l.loadModule(ctx, b, d.CodeHash)
 	var de *runtime.DeployError
 	switch {
@@ -210,43 +238,45 @@ func (l *Ledger) runDeploy(ctx context.Context, b *pendingBlock, t *tx.Tx, d *tx
 		if rc.Status == "" {
 			rc.Status = block.StatusDeployFailed
 		}
-		return nil
+		return intrinsic, nil
 	case err != nil:
-		return err
+		return 0, err
 	}
 	addr := tx.ContractAddress(common.Address(env.Caller), d.Nonce)
 	if addr == SystemAddress {
 		// A keccak preimage of zero: never in practice, but the system
 		// namespace must stay unwritable by contracts whatever happens.
 		rc.Status, rc.Message = block.StatusAddressInUse, "the zero address is reserved for the system namespace"
-		return nil
+		return intrinsic, nil
 	}
 	if existing, err := l.contractRecord(b, addr); err != nil {
-		return err
+		return 0, err
 	} else if existing != nil {
 		rc.Status, rc.Message = block.StatusAddressInUse, fmt.Sprintf("address %s already holds a contract", addr)
-		return nil
+		return intrinsic, nil
 	}
 	env.Contract = runtime.Address(addr)
+	env.GasLimit = min(env.GasLimit-intrinsic, l.txGasCap)
 	res, err := mod.Call(ctx, env, methodInit, d.InitArgs, b.ov.view(addr, l.state.ContractReader(addr)))
 	if err != nil {
-		return err
+		return 0, err
 	}
 	l.applyResult(b, addr, rc, res)
+	rc.GasUsed += intrinsic
 	if !res.OK() {
-		return nil
+		return intrinsic, nil
 	}
 	rc.ContractAddress = addr
 	methods, err := l.listMethods(ctx, mod, env)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	rec := &contractRecord{
 		Name: d.Name, CodeHash: d.CodeHash, Deployer: common.Address(env.Caller),
 		Height: b.height, TxHash: common.Hash(env.TxHash), Methods: methods,
 	}
 	b.contracts[addr] = rec
-	return b.recordContract(addr, rec, rc.Index, rc.TxHash)
+	return intrinsic, b.recordContract(addr, rec, rc.Index, rc.TxHash)
 }
 
 // listMethods asks the contract for its methods. A contract that cannot
@@ -325,16 +355,9 @@ func (l *Ledger) loadModule(ctx context.Context, b *pendingBlock, hash common.Ha
 	} else if ok {
 		return m, nil
 	}
-	code, ok := b.codes[hash]
-	if !ok {
-		c, found, err := storage.Get(l.kv, storage.CodeKey(hash))
-		if err != nil {
-			return nil, fmt.Errorf("read code %s: %w", hash, err)
-		}
-		if !found {
-			return nil, fmt.Errorf("%w: %s", ErrUnknownCode, hash)
-		}
-		code = c
+	code, err := l.codeOf(b, hash)
+	if err != nil {
+		return nil, err
 	}
 	return l.rt.Load(ctx, code)
 }

@@ -137,7 +137,7 @@ func (e *env) next(k *ecdsa.PrivateKey) uint64 {
 func (e *env) deployTx(k *ecdsa.PrivateKey, nonce uint64, withCode bool) *tx.Tx {
 	e.tb.Helper()
 	code := e.loanCode()
-	d := tx.Deploy{From: addrOf(k), Nonce: nonce, CodeHash: crypto.Keccak256Hash(code), Name: "loan", GasLimit: 1_000_000_000}
+	d := tx.Deploy{From: addrOf(k), Nonce: nonce, CodeHash: crypto.Keccak256Hash(code), Name: "loan", GasLimit: block.DefaultBlockDeployGasLimit}
 	if !withCode {
 		code = nil
 	}

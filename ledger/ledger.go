@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -37,6 +38,11 @@ type Ledger struct {
 	queryCap uint64
 	scanCap  int
 	workers  int
+
+	// txGasCap and deployGasLimit: see Config.TxGasCap and
+	// Config.BlockDeployGasLimit.
+	txGasCap, deployGasLimit uint64
+	deployGas                sync.Map // code hash → its runtime.DeployGas (uint64)
 
 	applyMu sync.Mutex // one block at a time
 	// commitSeq is odd while a block's batch is being written and the tip
@@ -89,6 +95,8 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 	if cfg.BlockGasLimit != 0 {
 		l.gasLimit = cfg.BlockGasLimit
 	}
+	l.txGasCap, l.deployGasLimit = cmp.Or(cfg.TxGasCap, block.DefaultTxGasCap), cmp.Or(cfg.BlockDeployGasLimit, block.DefaultBlockDeployGasLimit)
+	l.txGasCap = min(l.txGasCap, l.gasLimit)
 	if err := l.loadLatest(); err != nil {
 		return fail(err)
 	}

@@ -214,7 +214,7 @@ func TestGenesis(t *testing.T) {
 
 	dir := t.TempDir()
 	good := filepath.Join(dir, "g.json")
-	os.WriteFile(good, []byte(`{"chain_id":5,"time_ms":1000,"admins":["0x0000000000000000000000000000000000000001","0x0000000000000000000000000000000000000002"],"block_gas_limit":10000000000}`), 0o600)
+	os.WriteFile(good, []byte(`{"chain_id":5,"time_ms":1000,"admins":["0x0000000000000000000000000000000000000001","0x0000000000000000000000000000000000000002"],"block_gas_limit":5000000000}`), 0o600)
 	g, err := LoadGenesis(good)
 	if err != nil {
 		t.Fatal(err)

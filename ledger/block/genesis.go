@@ -13,9 +13,28 @@ import (
 	"github.com/ethereum/go-ethereum/rlp"
 )
 
-// DefaultBlockGasLimit is the block gas limit when the genesis file names
-// none: room for a few thousand ordinary contract calls.
-const DefaultBlockGasLimit uint64 = 10_000_000_000
+// Gas limits (docs/design.md, "Gas limits"). Gas is calibrated at about
+// 0.1 ns of this reference machine per gas for every class of work, and
+// at most 0.2 ns (docs/design.md, "Gas schedule").
+const (
+	// DefaultBlockGasLimit is the block gas limit when the genesis file
+	// names none. It bounds the gas a block's transactions may use
+	// executing (calls and deploys' init), excluding deploys' intrinsic
+	// gas: about 0.5 s of execution, 1 s at the worst class's rate.
+	DefaultBlockGasLimit uint64 = 5_000_000_000
+	// DefaultTxGasCap caps one transaction's execution gas: the gas limit
+	// of a call, and the gas a deploy's init method may use. About 10 ms
+	// of execution (20 ms at worst), so that one sender cannot hold the
+	// block for the others.
+	DefaultTxGasCap uint64 = 100_000_000
+	// DefaultBlockDeployGasLimit bounds the intrinsic deploy gas
+	// (runtime.DeployGas: validating, instrumenting and compiling code)
+	// of one block's deploys. A live node compiles a deploy when it
+	// admits it, before proposing it, so this work is off the block's
+	// critical path there; it bounds what replaying a block costs, and
+	// fits the largest module (8 MiB of Go code, about 7e10 gas).
+	DefaultBlockDeployGasLimit uint64 = 100_000_000_000
+)
 
 // ErrBadGenesis reports a genesis file that cannot define a chain.
 var ErrBadGenesis = errors.New("block: bad genesis")

@@ -33,8 +33,9 @@ var (
 	ErrNonceTooLow = errors.New("nonce too low")
 	// ErrNonceTooHigh: the nonce is ahead of the sender's next nonce.
 	ErrNonceTooHigh = errors.New("nonce too high")
-	// ErrGasLimitTooHigh: the transaction's gas limit exceeds the block's.
-	ErrGasLimitTooHigh = errors.New("gas limit exceeds block gas limit")
+	// ErrGasLimitTooHigh: the transaction's gas limit exceeds the block's
+	// or the per-transaction cap. The concrete error is a *GasLimitError.
+	ErrGasLimitTooHigh = errors.New("gas limit too high")
 )
 
 // FieldError reports a well-formedness problem in one field. Field is the
@@ -98,14 +99,19 @@ func CheckNonce(got, want uint64) error {
 	return &NonceError{Got: got, Want: want}
 }
 
-// GasLimitError reports a transaction gas limit above the block gas limit.
+// GasLimitError reports a transaction gas limit above a limit: the block
+// gas limit, or the cap on one transaction when PerTx is set.
 type GasLimitError struct {
 	GasLimit   uint64
-	BlockLimit uint64
+	BlockLimit uint64 // the limit exceeded
+	PerTx      bool
 }
 
 func (e *GasLimitError) Error() string {
-	return fmt.Sprintf("%v: %d > %d", ErrGasLimitTooHigh, e.GasLimit, e.BlockLimit)
+	if e.PerTx {
+		return fmt.Sprintf("%v: %d exceeds the per-transaction gas cap of %d", ErrGasLimitTooHigh, e.GasLimit, e.BlockLimit)
+	}
+	return fmt.Sprintf("%v: %d exceeds the block gas limit of %d", ErrGasLimitTooHigh, e.GasLimit, e.BlockLimit)
 }
 
 // Unwrap makes errors.Is(err, ErrGasLimitTooHigh) hold.
@@ -117,6 +123,16 @@ func CheckGasLimit(gasLimit, blockLimit uint64) error {
 		return nil
 	}
 	return &GasLimitError{GasLimit: gasLimit, BlockLimit: blockLimit}
+}
+
+// CheckTxGasCap returns a *GasLimitError with PerTx set if gasLimit
+// exceeds the per-transaction cap: no one transaction may hold a block
+// (and the node) for longer than the cap buys.
+func CheckTxGasCap(gasLimit, txCap uint64) error {
+	if gasLimit <= txCap {
+		return nil
+	}
+	return &GasLimitError{GasLimit: gasLimit, BlockLimit: txCap, PerTx: true}
 }
 
 // errorCodes is ordered so the first match wins; each sentinel is distinct,

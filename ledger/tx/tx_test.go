@@ -234,6 +234,14 @@ func TestCheckNonceAndGas(t *testing.T) {
 	if !errors.Is(err, ErrGasLimitTooHigh) || !errors.As(err, &ge) || ge.GasLimit != 11 {
 		t.Fatalf("CheckGasLimit = %v", err)
 	}
+	if err := CheckTxGasCap(10, 10); err != nil {
+		t.Fatal(err)
+	}
+	err = CheckTxGasCap(11, 10)
+	if !errors.Is(err, ErrGasLimitTooHigh) || !errors.As(err, &ge) || !ge.PerTx || ge.BlockLimit != 10 ||
+		err.Error() != "gas limit too high: 11 exceeds the per-transaction gas cap of 10" {
+		t.Fatalf("CheckTxGasCap = %v", err)
+	}
 }
 
 func TestErrorCode(t *testing.T) {

@@ -19,10 +19,14 @@ import (
 
 // Default gas limits of the transactions the client signs (see WithGasLimit
 // and Op.WithGas). Gas is a resource bound, not a fee: a generous limit
-// costs nothing unless used.
+// costs nothing unless used. A call's limit must stay within the node's
+// per-transaction cap (100,000,000 by default). A deploy pays its
+// intrinsic deploy gas (validation, instrumentation and compilation:
+// about 3e10 for a Go contract of 3.6 MiB) before its init, and may name
+// up to the block deploy gas limit, which is the default here.
 const (
 	DefaultGasLimit       = 50_000_000
-	DefaultDeployGasLimit = 1_000_000_000
+	DefaultDeployGasLimit = 100_000_000_000
 )
 
 // Client talks to one meshledger node. It is safe for concurrent use by any

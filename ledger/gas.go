@@ -1,0 +1,82 @@
+package ledger
+
+import (
+	"fmt"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/meshledger/meshledger/ledger/storage"
+	"github.com/meshledger/meshledger/ledger/tx"
+	"github.com/meshledger/meshledger/runtime"
+)
+
+// A block has two gas budgets (docs/design.md, "Gas limits"): execution
+// gas (calls, and the init method of deploys), bounded by the block gas
+// limit and, per transaction, by the cap; and intrinsic deploy gas
+// (runtime.DeployGas), bounded by the block deploy gas limit. A deploy's
+// gas limit pays for both: its intrinsic gas first, the rest (up to the
+// cap) for init.
+
+// gasParts splits a transaction's gas limit into what it may spend on
+// intrinsic deploy gas and on execution: what admission must find left in
+// each of the block's budgets.
+func (l *Ledger) gasParts(b *pendingBlock, t *tx.Tx) (intrinsic, exec uint64, err error) {
+	gas := t.Message().Gas()
+	d, ok := t.Message().(*tx.Deploy)
+	if !ok {
+		return 0, gas, nil
+	}
+	need, err := l.intrinsicDeployGas(b, d.CodeHash, t.Code())
+	if err != nil {
+		return 0, 0, err
+	}
+	intrinsic = min(gas, need)
+	return intrinsic, min(gas-intrinsic, l.txGasCap), nil
+}
+
+// intrinsicDeployGas is runtime.DeployGas of the code of hash (code, or
+// the code stored in this block or the store when code is nil),
+// remembered per hash: it is a pure function of the code.
+func (l *Ledger) intrinsicDeployGas(b *pendingBlock, hash common.Hash, code []byte) (uint64, error) {
+	if g, ok := l.deployGas.Load(hash); ok {
+		return g.(uint64), nil
+	}
+	if code == nil {
+		var err error
+		if code, err = l.codeOf(b, hash); err != nil {
+			return 0, err
+		}
+	}
+	// Code that does not decode is charged its bytes; its deploy then
+	// fails to load, which the receipt reports.
+	g, _ := runtime.DeployGas(code)
+	l.deployGas.Store(hash, g)
+	return g, nil
+}
+
+// codeOf returns the code of hash from this block or the store.
+func (l *Ledger) codeOf(b *pendingBlock, hash common.Hash) ([]byte, error) {
+	if b != nil {
+		if code, ok := b.codes[hash]; ok {
+			return code, nil
+		}
+	}
+	code, found, err := storage.Get(l.kv, storage.CodeKey(hash))
+	if err != nil {
+		return nil, fmt.Errorf("read code %s: %w", hash, err)
+	}
+	if !found {
+		return nil, fmt.Errorf("%w: %s", ErrUnknownCode, hash)
+	}
+	return code, nil
+}
+
+// checkGasLimits makes the stateless gas checks: a call's gas limit is
+// capped per transaction (and by the block gas limit), a deploy's by the
+// block deploy gas limit, which it can never use more than.
+func (l *Ledger) checkGasLimits(msg tx.Message) error {
+	if _, ok := msg.(*tx.Deploy); ok {
+		return tx.CheckGasLimit(msg.Gas(), l.deployGasLimit)
+	}
+	return tx.CheckTxGasCap(msg.Gas(), l.txGasCap)
+}
