@@ -118,3 +118,56 @@ func BenchmarkDeployGas(b *testing.B) {
 		})
 	}
 }
+
+// TestDeployGasFollowsTheShape: DeployGas is the schedule's linear
+// formula over the module's shape, so a module of many functions costs
+// more than a small one by exactly their difference in bytes, functions
+// and locals, and the control flow of one function costs quadratically.
+func TestDeployGasFollowsTheShape(t *testing.T) {
+	small, big := shapeModule(1, 10, 1, 1), shapeModule(99_000, 10, 1, 1)
+	gs, err := DeployGas(small)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gb, err := DeployGas(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := uint64(len(big)-len(small))*deployGasPerByte + 98_999*deployGasPerFunc + 98_999*deployGasPerLocal
+	if gb-gs != want {
+		t.Fatalf("99,000 functions cost %d more than 1, want %d", gb-gs, want)
+	}
+	if gs != deployGasBase+uint64(len(small))*deployGasPerByte+deployGasPerFunc+deployGasPerLocal+deployGasPerPage {
+		t.Fatalf("small module: %d gas", gs)
+	}
+	// n blocks with a br_if each: 2n control instructions in one function.
+	b1, _ := DeployGas(blocksModule(1000))
+	b2, _ := DeployGas(blocksModule(2000))
+	quad := uint64(4000*4000-2000*2000) * deployGasPerBranchPair
+	if lin := uint64(2000)*deployGasPerBranch + 7000*deployGasPerByte; b2-b1 != lin+quad {
+		t.Fatalf("1,000 more blocks cost %d, want %d", b2-b1, lin+quad)
+	}
+	// Declared memory is paid for: 512 initial pages cost 511 pages more
+	// than one.
+	m1, _ := DeployGas(shapeModule(1, 1, 1, 1))
+	m512, _ := DeployGas(shapeModule(1, 1, 1, 512))
+	if m512-m1 != 511*deployGasPerPage+deployGasPerByte { // min 512 takes a 2-byte LEB128
+		t.Fatalf("512 pages cost %d more than 1", m512-m1)
+	}
+}
+
+// TestDeployGasOfBadCode: code that does not decode is still charged for
+// its bytes, and the error says why; the figure never wraps.
+func TestDeployGasOfBadCode(t *testing.T) {
+	bad := []byte("\x00asm\x01\x00\x00\x00garbage")
+	g, err := DeployGas(bad)
+	if err == nil || g != deployGasBase+uint64(len(bad))*deployGasPerByte {
+		t.Fatalf("DeployGas(malformed) = %d, %v", g, err)
+	}
+	if g, err := DeployGas(nil); err == nil || g != deployGasBase {
+		t.Fatalf("DeployGas(nil) = %d, %v", g, err)
+	}
+	if g := deployGasOf(wasm.Shape{BranchesSquared: ^uint64(0)}); g != ^uint64(0) {
+		t.Fatalf("saturated shape costs %d", g)
+	}
+}

@@ -79,6 +79,12 @@ func FuzzPrepare(f *testing.F) {
 	}
 	p := fuzzPolicy()
 	f.Fuzz(func(t *testing.T, b []byte) {
+		// The deploy gas of any bytes is measured, the same way twice,
+		// and fully for every module Prepare accepts.
+		shape, shapeErr := MeasureShape(b)
+		if again, _ := MeasureShape(b); again != shape || shape.CodeBytes != len(b) {
+			t.Fatalf("MeasureShape = %+v then %+v for %d bytes", shape, again, len(b))
+		}
 		prep, err := Prepare(b, p)
 		if err != nil {
 			var ve *ValidationError
@@ -86,6 +92,9 @@ func FuzzPrepare(f *testing.F) {
 				t.Fatalf("rejection is not a *ValidationError: %v", err)
 			}
 			return
+		}
+		if shapeErr != nil {
+			t.Fatalf("Prepare accepts a module MeasureShape rejects: %v", shapeErr)
 		}
 		again, err := Prepare(b, p)
 		if err != nil || !bytes.Equal(prep.Code, again.Code) {
