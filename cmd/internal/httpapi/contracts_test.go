@@ -42,7 +42,7 @@ func deployCopies(t *testing.T, n *nodetest.Node, copies int) []common.Address {
 	}
 	submit(a.Deploy(t, id, "loan", code), true)
 	for i := 1; i < copies; i++ {
-		d := tx.Deploy{From: a.Addr, Nonce: a.Nonce, Name: "loan", GasLimit: nodetest.DefaultGas * 20, CodeHash: crypto.Keccak256Hash(code)}
+		d := tx.Deploy{From: a.Addr, Nonce: a.Nonce, Name: "loan", GasLimit: nodetest.DefaultDeployGas, CodeHash: crypto.Keccak256Hash(code)}
 		s, err := tx.SignDeploy(d, nil, id, a.Key)
 		if err != nil {
 			t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 	"github.com/meshledger/meshledger/cmd/internal/node"
 	"github.com/meshledger/meshledger/cmd/internal/node/mempool"
 	"github.com/meshledger/meshledger/cmd/internal/node/nodetest"
+	"github.com/meshledger/meshledger/ledger/block"
 	"github.com/meshledger/meshledger/ledger/tx"
 	"github.com/meshledger/meshledger/sdk/api"
 )
@@ -153,6 +154,12 @@ func TestErrorStatuses(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// A call (to no contract: the gas cap is checked first) over the cap.
+	overCap, err := tx.SignCall(tx.Call{From: a.Addr, Nonce: 1, Contract: common.HexToAddress("0x1234"), Method: "m", GasLimit: block.DefaultTxGasCap + 1}, id, a.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+
 	tests := []struct {
 		name         string
 		method, path string
@@ -203,6 +210,7 @@ func TestErrorStatuses(t *testing.T) {
 
 		{"nonce too high", "POST", api.PathTxs, encode(t, call(t, a, id, 1000, 1000)), nil, 422, api.CodeNonceTooHigh},
 		{"gas limit too high", "POST", api.PathTxs, encode(t, call(t, a, id, 1, 1<<62)), nil, 422, api.CodeGasLimitTooHigh},
+		{"call over the per-transaction gas cap", "POST", api.PathTxs, encode(t, overCap), nil, 422, api.CodeGasLimitTooHigh},
 		{"code hash mismatch", "POST", api.PathTxs, encode(t, mismatch), nil, 422, api.CodeCodeHashMismatch},
 		{"unknown code", "POST", api.PathTxs, encode(t, unknownCode), nil, 422, api.CodeUnknownCode},
 	}

@@ -208,10 +208,15 @@ func AccountOf(k *ecdsa.PrivateKey) *Account {
 // DefaultGas is the gas limit test transactions carry.
 const DefaultGas = 50_000_000
 
+// DefaultDeployGas is the gas limit test deploys carry: the most a
+// deploy may name (block.DefaultBlockDeployGasLimit).
+const DefaultDeployGas = 100_000_000_000
+
 // Deploy signs a deploy of code with the next nonce.
 func (a *Account) Deploy(t testing.TB, chainID uint64, name string, code []byte) *tx.Tx {
 	t.Helper()
-	d := tx.Deploy{From: a.Addr, Nonce: a.Nonce, Name: name, GasLimit: DefaultGas * 20}
+	// Deploys pay their intrinsic deploy gas first (runtime.DeployGas).
+	d := tx.Deploy{From: a.Addr, Nonce: a.Nonce, Name: name, GasLimit: DefaultDeployGas}
 	signed, err := tx.SignDeploy(d, code, chainID, a.Key)
 	if err != nil {
 		t.Fatalf("SignDeploy: %v", err)
