@@ -258,15 +258,12 @@ const (
 
 // fixedBytes is what a loaded module holds whatever its calls: compiled
 // code for codeBytes of instrumented code, the kept code itself and the
-// snapshot (twice its non-zero bytes with an image: the copy and the
-// image).
+// snapshot: the non-zero blocks of its copy and its image's mapped extent,
+// all of which instances' page faults may fill (see snapshotImage).
 func (c *moduleCore) fixedBytes(codeBytes, keptCode int) int64 {
 	n := compiledOverhead + compiledPerByte*int64(codeBytes) + int64(keptCode)
 	if c.snap != nil {
-		n += c.snap.resident
-		if c.snap.image != nil {
-			n += c.snap.resident
-		}
+		n += c.snap.resident + c.snap.image.bytes()
 	}
 	return n
 }

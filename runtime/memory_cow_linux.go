@@ -29,7 +29,8 @@ var openPagemap = sync.OnceValue(func() *os.File {
 // map it copy-on-write. Only its first size bytes, up to the end of the
 // last non-zero page, are mapped: the zero pages after them stay anonymous
 // memory, which reads as the kernel's zero page without using memory,
-// where a read of a memfd hole would allocate a page.
+// whereas a fault (read or write) on a hole of a mapped memfd allocates a
+// page of it for as long as the memfd lives.
 type snapshotImage struct {
 	fd   int
 	size int
@@ -95,6 +96,14 @@ func writeImage(fd int, mem, bitmap []byte) error {
 		i = j
 	}
 	return nil
+}
+
+// bytes bounds the memory the image holds: its mapped extent.
+func (s *snapshotImage) bytes() int64 {
+	if s == nil {
+		return 0
+	}
+	return int64(s.size)
 }
 
 func (s *snapshotImage) close() {

@@ -12,7 +12,8 @@ type snapshotImage struct{}
 
 func newSnapshotImage(_, _ []byte) (*snapshotImage, error) { return nil, errNoCoW }
 
-func (*snapshotImage) close() {}
+func (*snapshotImage) close()       {}
+func (*snapshotImage) bytes() int64 { return 0 }
 
 type cowMemory struct{ pageSize int }
 
