@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/meshledger/meshledger/sdk/build/buildtest"
 )
 
 // residentBytes returns the process's resident set size, or false where
@@ -245,5 +247,38 @@ func TestConcurrentCallsUnderEviction(t *testing.T) {
 	wg.Wait()
 	if st := rt.Stats(); st.Evictions == 0 || st.MemoryBytes > 1<<20 {
 		t.Fatalf("stats = %+v, want evictions within a budget of 1 MiB", st)
+	}
+}
+
+// BenchmarkCallAlternatingContracts calls two contracts in turn, looked up
+// as the ledger does (LoadCached), with room for both ("kept") and with a
+// budget that holds only one ("evicted"), so that every call reloads its
+// module from the disk caches: the price of a budget set too small.
+func BenchmarkCallAlternatingContracts(b *testing.B) {
+	codes := [][]byte{buildtest.Wasm(b, "contracts/loan"), rawGuest(b)}
+	for _, c := range []struct {
+		name   string
+		budget uint64
+	}{{"kept", DefaultMemoryBudget}, {"evicted", 1}} {
+		b.Run(c.name, func(b *testing.B) {
+			rt := newTestRuntime(b, NewConfig().WithCacheDir(b.TempDir()).WithCompiledCacheDir(testCompiledDir).WithMemoryBudget(c.budget))
+			hashes := make([]Hash, len(codes))
+			for i, code := range codes {
+				hashes[i] = mustLoad(b, rt, code).Hash()
+			}
+			ctx := context.Background()
+			i := 0
+			for b.Loop() {
+				m, ok, err := rt.LoadCached(ctx, hashes[i%2])
+				if err != nil || !ok {
+					b.Fatalf("LoadCached = %v, %v", ok, err)
+				}
+				if _, err := m.Call(ctx, testEnv(), "get", []byte(`{"id":"x"}`), newMemState()); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+			b.ReportMetric(float64(rt.Stats().Evictions)/float64(b.N), "evictions/op")
+		})
 	}
 }
