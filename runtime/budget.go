@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 )
 
@@ -48,4 +49,17 @@ func (r *Runtime) enforceBudget(ctx context.Context) {
 	for _, m := range freed {
 		m.free(ctx)
 	}
+}
+
+// reload returns the live module of an evicted one's code, loading it
+// again from the disk cache or the code the evicted module kept.
+func (r *Runtime) reload(ctx context.Context, evicted *Module) (*Module, error) {
+	m, ok, err := r.LoadCached(ctx, evicted.hash)
+	if err != nil || ok {
+		return m, err
+	}
+	if evicted.prep == nil {
+		return nil, fmt.Errorf("%w: %x is not in the disk cache", ErrEvicted, evicted.hash[:])
+	}
+	return r.finishLoad(ctx, evicted.hash, evicted.prep, evicted.meta)
 }

@@ -2,7 +2,9 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"os"
+	"path/filepath"
 	goruntime "runtime"
 	"strconv"
 	"strings"
@@ -281,4 +283,46 @@ func BenchmarkCallAlternatingContracts(b *testing.B) {
 			b.ReportMetric(float64(rt.Stats().Evictions)/float64(b.N), "evictions/op")
 		})
 	}
+}
+
+// TestEvictedModuleReloads: a held module that was evicted reloads from
+// the code it kept when there is no disk cache, and fails with ErrEvicted
+// when its disk cache entry is gone.
+func TestEvictedModuleReloads(t *testing.T) {
+	ctx := context.Background()
+	t.Run("without a disk cache", func(t *testing.T) {
+		rt, err := New(ctx, NewConfig().WithMemoryBudget(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rt.Close(ctx)
+		a := mustLoad(t, rt, bigMemoryModule(7))
+		mustLoad(t, rt, bigMemoryModule(8))
+		if retired, _, _ := a.state(); retired != ErrEvicted {
+			t.Fatalf("first module retired = %v, want evicted", retired)
+		}
+		if r := mustCall(t, a, testEnv(), "x", "", nil); !r.OK() {
+			t.Fatalf("call of the evicted module: %s %q", r.Code, r.Message)
+		}
+		if st := rt.Stats(); st.Compiled != 3 || st.Prepared != 2 {
+			t.Fatalf("stats = %+v, want the kept code compiled again, not prepared", st)
+		}
+	})
+	t.Run("disk cache entry gone", func(t *testing.T) {
+		dir := t.TempDir()
+		rt := newTestRuntime(t, NewConfig().WithCacheDir(dir).WithCompiledCacheDir(testCompiledDir).WithMemoryBudget(1))
+		a := mustLoad(t, rt, bigMemoryModule(9))
+		mustLoad(t, rt, bigMemoryModule(10))
+		if err := os.RemoveAll(filepath.Join(dir, "prepared")); err != nil {
+			t.Fatal(err)
+		}
+		_, err := a.Call(ctx, testEnv(), "x", nil, nil)
+		if !errors.Is(err, ErrEvicted) {
+			t.Fatalf("call = %v, want ErrEvicted", err)
+		}
+		// Loading the code again brings it back.
+		if r := mustCall(t, mustLoad(t, rt, bigMemoryModule(9)), testEnv(), "x", "", nil); !r.OK() {
+			t.Fatalf("after Load: %s %q", r.Code, r.Message)
+		}
+	})
 }

@@ -327,19 +327,6 @@ func (r *Runtime) compileAndInitialise(ctx context.Context, hash Hash, code []by
 	return m, nil
 }
 
-// reload returns the live module of an evicted one's code, loading it
-// again from the disk cache or the code the evicted module kept.
-func (r *Runtime) reload(ctx context.Context, evicted *Module) (*Module, error) {
-	m, ok, err := r.LoadCached(ctx, evicted.hash)
-	if err != nil || ok {
-		return m, err
-	}
-	if evicted.prep == nil {
-		return nil, fmt.Errorf("%w: %x is not in the disk cache", ErrEvicted, evicted.hash[:])
-	}
-	return r.finishLoad(ctx, evicted.hash, evicted.prep, evicted.meta)
-}
-
 // snapshotRead is the outcome of preparedCache.loadSnapshot.
 type snapshotRead struct {
 	snap *snapshot
