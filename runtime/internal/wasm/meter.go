@@ -25,7 +25,7 @@ const (
 	// same time per gas as ordinary instructions, and the base covers the
 	// compiler's fill, which doubles its filled prefix with up to 13
 	// calls into the engine's memmove before it pays per byte.
-	costBulkBase = 96
+	costBulkBase = 128
 )
 
 // maxUnchecked bounds the gas a function may charge past its last check
