@@ -171,3 +171,14 @@ func TestDeployGasOfBadCode(t *testing.T) {
 		t.Fatalf("saturated shape costs %d", g)
 	}
 }
+
+// BenchmarkDeployGasOfLoan measures what pricing a deploy costs the
+// executor: one pass over a 3.6 MiB Go contract.
+func BenchmarkDeployGasOfLoan(b *testing.B) {
+	code := buildtest.Wasm(b, "contracts/loan")
+	for b.Loop() {
+		if _, err := DeployGas(code); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
