@@ -28,6 +28,11 @@
 //     and the call must not be recorded.
 //   - Module.Call is safe for concurrent use: each call runs on its own
 //     pooled instance.
+//   - The memory loaded modules keep between calls (compiled code,
+//     snapshots, idle instances) stays within Config.WithMemoryBudget, up
+//     to the most recently used module: idle instances and then the least
+//     recently used modules are closed and unmapped, and an evicted module
+//     reloads on its next call. Eviction never changes a Result.
 //
 // It must never let wall-clock time, real randomness, the file system, map
 // iteration order or scheduling reach a contract, and never write to the
