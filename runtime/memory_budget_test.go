@@ -326,3 +326,30 @@ func TestEvictedModuleReloads(t *testing.T) {
 		}
 	})
 }
+
+// TestEvictionDoesNotChangeResults runs a mix of calls on a module that is
+// evicted and reloaded before every call, and on one that stays loaded:
+// the results are identical.
+func TestEvictionDoesNotChangeResults(t *testing.T) {
+	steps := randomSteps(12)
+	want := runSteps(t, rawModule(t, EngineCompiler), steps)
+	rt := newTestRuntime(t, NewConfig().WithCacheDir(t.TempDir()).WithCompiledCacheDir(testCompiledDir).WithMemoryBudget(1))
+	m := mustLoad(t, rt, rawGuest(t))
+	st := newMemState()
+	for i, s := range steps {
+		mustLoad(t, rt, bigMemoryModule(2000+i)) // evicts m
+		r, err := m.Call(context.Background(), s.env, s.method, []byte(s.args), st)
+		if err != nil {
+			t.Fatalf("step %d %s: %v", i, s.method, err)
+		}
+		if r.OK() {
+			st.apply(r.Writes)
+		}
+		if got := digest(r); got != want[i] {
+			t.Fatalf("step %d (%s %q) after a reload: %s, want %s", i, s.method, s.args, got, want[i])
+		}
+	}
+	if st := rt.Stats(); st.Evictions < uint64(len(steps)) {
+		t.Fatalf("stats = %+v, want an eviction per step", st)
+	}
+}
