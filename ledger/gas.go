@@ -76,7 +76,7 @@ func (l *Ledger) codeOf(b *pendingBlock, hash common.Hash) ([]byte, error) {
 // block deploy gas limit, which it can never use more than.
 func (l *Ledger) checkGasLimits(msg tx.Message) error {
 	if _, ok := msg.(*tx.Deploy); ok {
-		return tx.CheckGasLimit(msg.Gas(), l.deployGasLimit)
+		return tx.CheckDeployGasLimit(msg.Gas(), l.deployGasLimit)
 	}
 	return tx.CheckTxGasCap(msg.Gas(), l.txGasCap)
 }

@@ -135,7 +135,7 @@ func TestTxGasCap(t *testing.T) {
 		t.Fatalf("a call at the cap: %+v", *a.Receipts[0])
 	}
 	big := e.deployCode(tinyContract(2), e.nonce(e.owner), block.DefaultBlockDeployGasLimit+1, true)
-	if err := e.l.CheckTx(big); !errors.As(err, &ge) || ge.PerTx || ge.BlockLimit != block.DefaultBlockDeployGasLimit {
+	if err := e.l.CheckTx(big); !errors.As(err, &ge) || !ge.Deploy || ge.BlockLimit != block.DefaultBlockDeployGasLimit {
 		t.Fatalf("CheckTx(deploy over the block deploy gas limit) = %v", err)
 	}
 }

@@ -100,18 +100,24 @@ func CheckNonce(got, want uint64) error {
 }
 
 // GasLimitError reports a transaction gas limit above a limit: the block
-// gas limit, or the cap on one transaction when PerTx is set.
+// gas limit, the cap on one transaction when PerTx is set, or the block
+// deploy gas limit when Deploy is set.
 type GasLimitError struct {
 	GasLimit   uint64
 	BlockLimit uint64 // the limit exceeded
 	PerTx      bool
+	Deploy     bool
 }
 
 func (e *GasLimitError) Error() string {
-	if e.PerTx {
-		return fmt.Sprintf("%v: %d exceeds the per-transaction gas cap of %d", ErrGasLimitTooHigh, e.GasLimit, e.BlockLimit)
+	what := "block gas limit"
+	switch {
+	case e.PerTx:
+		what = "per-transaction gas cap"
+	case e.Deploy:
+		what = "block deploy gas limit"
 	}
-	return fmt.Sprintf("%v: %d exceeds the block gas limit of %d", ErrGasLimitTooHigh, e.GasLimit, e.BlockLimit)
+	return fmt.Sprintf("%v: %d exceeds the %s of %d", ErrGasLimitTooHigh, e.GasLimit, what, e.BlockLimit)
 }
 
 // Unwrap makes errors.Is(err, ErrGasLimitTooHigh) hold.
@@ -133,6 +139,16 @@ func CheckTxGasCap(gasLimit, txCap uint64) error {
 		return nil
 	}
 	return &GasLimitError{GasLimit: gasLimit, BlockLimit: txCap, PerTx: true}
+}
+
+// CheckDeployGasLimit returns a *GasLimitError with Deploy set if a
+// deploy's gasLimit exceeds the block deploy gas limit, more than it could
+// ever use.
+func CheckDeployGasLimit(gasLimit, deployLimit uint64) error {
+	if gasLimit <= deployLimit {
+		return nil
+	}
+	return &GasLimitError{GasLimit: gasLimit, BlockLimit: deployLimit, Deploy: true}
 }
 
 // errorCodes is ordered so the first match wins; each sentinel is distinct,

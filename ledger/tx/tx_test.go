@@ -242,6 +242,10 @@ func TestCheckNonceAndGas(t *testing.T) {
 		err.Error() != "gas limit too high: 11 exceeds the per-transaction gas cap of 10" {
 		t.Fatalf("CheckTxGasCap = %v", err)
 	}
+	if err := CheckDeployGasLimit(12, 11); !errors.As(err, &ge) || !ge.Deploy ||
+		err.Error() != "gas limit too high: 12 exceeds the block deploy gas limit of 11" || CheckDeployGasLimit(11, 11) != nil {
+		t.Fatalf("CheckDeployGasLimit = %v", err)
+	}
 }
 
 func TestErrorCode(t *testing.T) {
