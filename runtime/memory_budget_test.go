@@ -364,7 +364,7 @@ func TestEvictionDoesNotChangeResults(t *testing.T) {
 // makes its code distinct.
 func filledMemoryModule(n int) []byte {
 	fill := append([]byte{0x41, 0, 0x41, 1, 0x41}, sleb(4<<20)...) // dest 0, value 1, length 4 MiB
-	fill = append(fill, 0xfc, 0x0b, 0x00, 0x0b)                     // memory.fill; end
+	fill = append(fill, 0xfc, 0x0b, 0x00, 0x0b)                    // memory.fill; end
 	call := append(append([]byte{0x41}, sleb(int32(n))...), 0x1a, 0x41, 0, 0x0b)
 	return rawModuleSpec{memory: []byte{1, 0x80, 0x04, 0x80, 0x04}, call: call, start: fill}.bytes()
 }
