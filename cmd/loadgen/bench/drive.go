@@ -59,13 +59,6 @@ func (w *worker) done(n int) {
 	w.cond.Broadcast()
 }
 
-// room is how many more transactions fit in the worker's window now.
-func (w *worker) room(window int) int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return window - w.inflight
-}
-
 // reserve blocks until n more transactions fit in the worker's window.
 func (w *worker) reserve(ctx context.Context, n, window int) error {
 	w.mu.Lock()
@@ -234,13 +227,16 @@ func sendAll(ctx context.Context, c *client.Client, tr *tracker, w *worker, p *p
 	var body bytes.Buffer
 	var retry []int // indexes to send again, in nonce order
 	next := 0
+	var backoff time.Duration
 	hashes := make([]common.Hash, 0, step)
 	for len(retry) > 0 || next < len(w.bodies) {
-		// Resends first: they fill the nonce gap the admitted items
-		// after them wait on.
-		batch := retry
+		// Resends alone first: they fill the nonce gap the admitted
+		// items after them wait on, and new nonces sent meanwhile would
+		// only wait behind it too, taking the mempool's room for
+		// transactions that cannot run yet.
+		batch, resend := retry, len(retry) > 0
 		retry = nil
-		for len(batch) < step && next < len(w.bodies) && (len(batch) == 0 || w.room(cfg.Window) > len(batch)) {
+		for !resend && len(batch) < step && next < len(w.bodies) {
 			batch = append(batch, next)
 			next++
 		}
@@ -281,11 +277,39 @@ func sendAll(ctx context.Context, c *client.Client, tr *tracker, w *worker, p *p
 		if ctx.Err() != nil {
 			return nil
 		}
-		if len(retry) > 0 {
-			time.Sleep(20 * time.Millisecond)
+		if len(retry) == 0 {
+			backoff = 0
+			continue
+		}
+		// Back off while the node keeps refusing: every refused item
+		// still costs it a signature check, CPU its block producer
+		// needs (200 workers resending every 20 ms kept a 2-core node
+		// from committing for seconds).
+		backoff = min(max(2*backoff, minBackoff), maxBackoff)
+		if !sleepCtx(ctx, backoff) {
+			return nil
 		}
 	}
 	return nil
+}
+
+// Resends after a refusal wait minBackoff, doubling while refusals go
+// on, up to maxBackoff.
+const (
+	minBackoff = 20 * time.Millisecond
+	maxBackoff = time.Second
+)
+
+// sleepCtx sleeps for d unless ctx ends first; it reports whether it slept.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
 }
 
 // outcome is the node's answer for one transaction: admitted (err nil),
