@@ -9,6 +9,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/meshledger/meshledger/cmd/internal/node"
+	"github.com/meshledger/meshledger/cmd/internal/node/mempool"
 	"github.com/meshledger/meshledger/cmd/internal/node/nodetest"
 	"github.com/meshledger/meshledger/sdk/api"
 	"github.com/meshledger/meshledger/sdk/client"
@@ -19,6 +20,21 @@ import (
 // node or the worker before drive runs. It returns drive's result, the
 // worker and a client of the node.
 func driveOneWorker(t *testing.T, cfg Config, spoil func(ctx context.Context, c *client.Client, w *worker, chainID uint64, loan common.Address)) (*Result, *worker, *client.Client, error) {
+	t.Helper()
+	n, c, ws, loan := setUpOneWorker(t, &cfg, nil)
+	spoil(context.Background(), c, ws[0], n.ChainID(), loan)
+	res, err := drive(context.Background(), c, ws, cfg)
+	if res == nil {
+		t.Fatalf("drive: no result: %v", err)
+	}
+	return res, ws[0], c, err
+}
+
+// setUpOneWorker starts a real node, deploys the loan contract, books one
+// loan and pre-signs cfg.Count payments. With reopen, the node is then
+// closed and reopened on the same data directory with reopen's
+// configuration, for the drive.
+func setUpOneWorker(t *testing.T, cfg *Config, reopen *node.Config) (*nodetest.Node, *client.Client, []*worker, common.Address) {
 	t.Helper()
 	ctx := context.Background()
 	n := nodetest.Start(t, node.Config{BlockInterval: 10 * time.Millisecond})
@@ -40,16 +56,21 @@ func driveOneWorker(t *testing.T, cfg Config, spoil func(ctx context.Context, c 
 		t.Fatal(err)
 	}
 	cfg.Workers, cfg.BlockInterval = 1, 10*time.Millisecond
-	cfg = cfg.withDefaults()
-	if err := presign(ws, loan, chainID, cfg); err != nil {
+	*cfg = cfg.withDefaults()
+	if err := presign(ws, loan, chainID, *cfg); err != nil {
 		t.Fatal(err)
 	}
-	spoil(ctx, c, ws[0], chainID, loan)
-	res, err := drive(ctx, c, ws, cfg)
-	if res == nil {
-		t.Fatalf("drive: no result: %v", err)
+	if reopen != nil {
+		if err := n.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+		reopen.DataDir = n.Dir
+		n = nodetest.Start(t, *reopen)
+		if c, err = client.New(n.URL(), client.WithKey(client.NewKey(n.Key())), client.WithPollInterval(10*time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
 	}
-	return res, ws[0], c, err
+	return n, c, ws, loan
 }
 
 // nodeStatuses asks the node about every pre-signed payment of w.
@@ -129,5 +150,44 @@ func TestDriveReportsStuckTransactions(t *testing.T) {
 	res.Print(&out)
 	if !bytes.Contains(out.Bytes(), []byte("31 stuck")) {
 		t.Fatalf("summary does not report the stuck transactions:\n%s", out.String())
+	}
+}
+
+// While the node keeps refusing (its mempool is full and no more blocks come),
+// resends back off instead of costing it a signature check every 20 ms.
+func TestDriveBacksOffWhileRefused(t *testing.T) {
+	cfg := Config{Mode: ModeBatch, BatchSize: 8, Window: 64, Count: 16, Duration: 1500 * time.Millisecond, DrainTimeout: 10 * time.Second}
+	n, c, ws, _ := setUpOneWorker(t, &cfg, &node.Config{BlockInterval: time.Hour, Mempool: mempool.Config{MaxTxs: 4}})
+	res, err := drive(context.Background(), c, ws, cfg)
+	if res == nil {
+		t.Fatalf("drive: %v", err)
+	}
+	refused := 0.0
+	mfs, err := n.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "meshledger_txs_rejected_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "reason" && l.GetValue() == string(api.CodeMempoolFull) {
+					refused += m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	// About 10 refused items a round: resending every 20 ms for 1.5 s
+	// makes about 560 refusals; backing off up to 1 s, about 65.
+	if refused < 4 || refused > 150 {
+		t.Fatalf("the node refused %v items in 1.5 s, want 4 to 150", refused)
+	}
+	// The reopened node cuts one block at once, then none for an hour:
+	// what the full mempool holds is stuck.
+	if res.Stuck != 4 || res.Sent != res.Committed+res.Stuck || res.Refused != 0 {
+		t.Fatalf("result sent %d stuck %d committed %d refused %d, want 4 stuck of the sent, none refused",
+			res.Sent, res.Stuck, res.Committed, res.Refused)
 	}
 }
