@@ -103,6 +103,9 @@ func (l *Ledger) execute(ctx context.Context, p Proposal) (_ *pendingBlock, err 
 		if err := l.run(ctx, b, t, sender); err != nil {
 			return nil, err
 		}
+		if p.Cutoff != nil && p.Cutoff() {
+			break
+		}
 	}
 	return b, nil
 }

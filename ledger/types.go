@@ -25,6 +25,16 @@ type Proposal struct {
 	TimeMs   int64
 	Proposer common.Address
 	Txs      []*tx.Tx
+	// Cutoff, when set, is asked after each included transaction whether
+	// the block is full. Once it answers true the remaining transactions
+	// are left out: neither included nor rejected, so a producer proposes
+	// them again in a later block. Producers use it to bound a block's
+	// execution time, which gas bounds only approximately (memory-system
+	// costs such as copy-on-write faults escape any per-instruction
+	// price; docs/design.md, "Block time budget"). It decides what a
+	// block holds, never what a transaction does, so it may read a clock:
+	// replay executes the transactions a block holds and never sets it.
+	Cutoff func() bool
 }
 
 // Rejected is a proposed transaction left out of the block because it can

@@ -43,6 +43,7 @@ genesis whose admin is that key. --key selects another block signing key.`,
 	f.StringVar(&cfg.GenesisFile, "genesis", "", "genesis file to start a new chain from (default: DATA_DIR/genesis.json, else a development genesis)")
 	f.DurationVar(&cfg.BlockInterval, "block-interval", node.DefaultBlockInterval, "longest a pending transaction waits for a block")
 	f.IntVar(&cfg.BlockMaxTxs, "block-max-txs", node.DefaultBlockMaxTxs, "cut a block early once this many transactions are ready")
+	f.DurationVar(&cfg.BlockTimeBudget, "block-time-budget", node.DefaultBlockTimeBudget, "close a block once it has executed this long; the remaining ready transactions go to the next block")
 	cfg.WasmMemoryBudget = runtime.DefaultMemoryBudget
 	f.Var((*byteSize)(&cfg.WasmMemoryBudget), "wasm-memory-budget",
 		"memory loaded contracts keep between calls (bytes, or with KiB, MiB, GiB); the least recently used beyond it are evicted")

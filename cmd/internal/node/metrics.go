@@ -27,11 +27,15 @@ const MetricBlockApplySeconds = "meshledger_block_apply_seconds"
 // with no blocks being made means it is spinning.
 const MetricProducerLooks = "meshledger_producer_looks_total"
 
+// MetricBlocksCutByTime counts blocks closed by the block time budget.
+const MetricBlocksCutByTime = "meshledger_blocks_cut_by_time_total"
+
 // nodeMetrics are the node's admission, mempool and block metrics, on the
 // node's private registry (shared with the API's HTTP metrics).
 type nodeMetrics struct {
 	admitted      prometheus.Counter
 	looks         prometheus.Counter
+	blocksCut     prometheus.Counter
 	rejected      *prometheus.CounterVec
 	blockInterval prometheus.Histogram
 	blockTxs      prometheus.Histogram
@@ -49,6 +53,10 @@ func newNodeMetrics(reg *prometheus.Registry, poolLen, poolBytes, poolGapped fun
 		looks: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: MetricProducerLooks,
 			Help: "Times the block producer looked for ready transactions (it waits while none is includable).",
+		}),
+		blocksCut: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: MetricBlocksCutByTime,
+			Help: "Blocks the producer closed early because they reached the block time budget; their remaining ready transactions went to the next block.",
 		}),
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "meshledger_txs_rejected_total",
@@ -80,7 +88,7 @@ func newNodeMetrics(reg *prometheus.Registry, poolLen, poolBytes, poolGapped fun
 		}),
 	}
 	cs := []prometheus.Collector{
-		m.admitted, m.looks, m.rejected, m.blockInterval, m.blockTxs, m.blockGas, m.blockApply, m.height,
+		m.admitted, m.looks, m.blocksCut, m.rejected, m.blockInterval, m.blockTxs, m.blockGas, m.blockApply, m.height,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "meshledger_mempool_txs", Help: "Pending transactions."}, poolLen),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "meshledger_mempool_bytes", Help: "Size of pending transactions."}, poolBytes),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "meshledger_mempool_gapped_txs", Help: "Pending transactions behind a nonce gap of their sender."}, poolGapped),

@@ -139,7 +139,16 @@ func (n *Node) produceBlock(ctx context.Context, hold func(*tx.Tx) bool) (attemp
 	parent := n.ledger.Latest()
 	timeMs := max(n.cfg.Now().UnixMilli(), parent.Header.TimeMs+1)
 	start := time.Now()
-	applied, err := n.ledger.ApplyBlock(ctx, ledger.Proposal{TimeMs: timeMs, Proposer: n.signer.Address(), Txs: txs}, n.signer)
+	deadline := start.Add(n.cfg.BlockTimeBudget)
+	cut := false
+	cutoff := func() bool {
+		cut = time.Now().After(deadline)
+		return cut
+	}
+	applied, err := n.ledger.ApplyBlock(ctx, ledger.Proposal{TimeMs: timeMs, Proposer: n.signer.Address(), Txs: txs, Cutoff: cutoff}, n.signer)
+	if cut {
+		n.metrics.blocksCut.Inc()
+	}
 	var empty *ledger.EmptyBlockError
 	if errors.As(err, &empty) {
 		// Every ready transaction was rejected: no block (never an empty
