@@ -41,18 +41,10 @@ func (s loopModuleSpec) bytes() []byte {
 	return append(m, wasmSection(10, code...)...)
 }
 
-func sleb32(v int32) []byte {
-	var out []byte
-	for {
-		b := byte(v & 0x7f)
-		v >>= 7
-		if (v == 0 && b&0x40 == 0) || (v == -1 && b&0x40 != 0) {
-			return append(out, b)
-		}
-		out = append(out, b|0x80)
-	}
-}
+// sleb32 encodes v as a signed LEB128 (an i32.const immediate).
+func sleb32(v int32) []byte { return sleb64(int64(v)) }
 
+// sleb64 encodes v as a signed LEB128 (an i64.const immediate).
 func sleb64(v int64) []byte {
 	var out []byte
 	for {

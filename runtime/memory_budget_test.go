@@ -33,23 +33,10 @@ func residentBytes() (int64, bool) {
 	return pages * int64(os.Getpagesize()), true
 }
 
-// sleb encodes v as a signed LEB128 (an i32.const immediate).
-func sleb(v int32) []byte {
-	var out []byte
-	for {
-		b := byte(v & 0x7f)
-		v >>= 7
-		if (v == 0 && b&0x40 == 0) || (v == -1 && b&0x40 != 0) {
-			return append(out, b)
-		}
-		out = append(out, b|0x80)
-	}
-}
-
 // bigMemoryModule declares (memory 512 512), 32 MiB it never touches; n
 // makes its bytes, and so its code hash, distinct.
 func bigMemoryModule(n int) []byte {
-	call := append(append([]byte{0x41}, sleb(int32(n))...), 0x1a, 0x41, 0, 0x0b) // i32.const n; drop; i32.const 0
+	call := append(append([]byte{0x41}, sleb32(int32(n))...), 0x1a, 0x41, 0, 0x0b) // i32.const n; drop; i32.const 0
 	return rawModuleSpec{memory: []byte{1, 0x80, 0x04, 0x80, 0x04}, call: call}.bytes()
 }
 
@@ -363,9 +350,9 @@ func TestEvictionDoesNotChangeResults(t *testing.T) {
 // in its start function, so that its snapshot holds 4 MiB of data; n
 // makes its code distinct.
 func filledMemoryModule(n int) []byte {
-	fill := append([]byte{0x41, 0, 0x41, 1, 0x41}, sleb(4<<20)...) // dest 0, value 1, length 4 MiB
-	fill = append(fill, 0xfc, 0x0b, 0x00, 0x0b)                    // memory.fill; end
-	call := append(append([]byte{0x41}, sleb(int32(n))...), 0x1a, 0x41, 0, 0x0b)
+	fill := append([]byte{0x41, 0, 0x41, 1, 0x41}, sleb32(4<<20)...) // dest 0, value 1, length 4 MiB
+	fill = append(fill, 0xfc, 0x0b, 0x00, 0x0b)                      // memory.fill; end
+	call := append(append([]byte{0x41}, sleb32(int32(n))...), 0x1a, 0x41, 0, 0x0b)
 	return rawModuleSpec{memory: []byte{1, 0x80, 0x04, 0x80, 0x04}, call: call, start: fill}.bytes()
 }
 

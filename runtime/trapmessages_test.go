@@ -10,7 +10,7 @@ import (
 // withDataSegment appends a data section to a module built by
 // rawModuleSpec: one active segment of data at offset.
 func withDataSegment(module []byte, offset int32, data []byte) []byte {
-	seg := append([]byte{0, 0x41}, sleb(offset)...) // active, memory 0, i32.const offset
+	seg := append([]byte{0, 0x41}, sleb32(offset)...) // active, memory 0, i32.const offset
 	seg = append(seg, 0x0b)
 	seg = append(append(seg, leb(uint32(len(data)))...), data...)
 	return append(module, wasmSection(11, []byte{1}, seg)...)
@@ -19,13 +19,13 @@ func withDataSegment(module []byte, offset int32, data []byte) []byte {
 // growThenTrap is a mesh_call body: memory.grow(pages), drop the result,
 // unreachable.
 func growThenTrap(pages int32) []byte {
-	return append(append([]byte{0x41}, sleb(pages)...), 0x40, 0, 0x1a, 0x00, 0x0b)
+	return append(append([]byte{0x41}, sleb32(pages)...), 0x40, 0, 0x1a, 0x00, 0x0b)
 }
 
 // growAndReturn is a mesh_call body that returns memory.grow(pages) + 1:
 // 0 (success) when the grow was refused and handled.
 func growAndReturn(pages int32) []byte {
-	return append(append([]byte{0x41}, sleb(pages)...), 0x40, 0, 0x41, 1, 0x6a, 0x0b)
+	return append(append([]byte{0x41}, sleb32(pages)...), 0x40, 0, 0x41, 1, 0x6a, 0x0b)
 }
 
 // TestDataSegmentOutOfBoundsIsAFixedDeployError: a data segment beyond
