@@ -11,9 +11,9 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/meshledger/meshledger/cmd/internal/node"
-	"github.com/meshledger/meshledger/runtime"
 )
 
 func newNodeCmd(a *app) *cobra.Command {
@@ -37,17 +37,30 @@ genesis whose admin is that key. --key selects another block signing key.`,
 			return node.Run(cmd.Context(), cfg)
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&cfg.DataDir, "data-dir", node.DefaultDataDir, "chain store, node key and genesis directory")
-	f.StringVar(&cfg.Listen, "listen", node.DefaultListen, "HTTP API listen address")
+	bindNodeFlags(cmd.Flags(), &cfg)
+	return cmd
+}
+
+// bindNodeFlags binds the node command's flags to cfg. Their defaults are
+// the node's own (node.Config.Effective), written nowhere else.
+func bindNodeFlags(f *pflag.FlagSet, cfg *node.Config) {
+	def := node.Config{}.Effective()
+	f.StringVar(&cfg.DataDir, "data-dir", def.DataDir, "chain store, node key and genesis directory")
+	f.StringVar(&cfg.Listen, "listen", def.Listen, "HTTP API listen address")
 	f.StringVar(&cfg.GenesisFile, "genesis", "", "genesis file to start a new chain from (default: DATA_DIR/genesis.json, else a development genesis)")
-	f.DurationVar(&cfg.BlockInterval, "block-interval", node.DefaultBlockInterval, "longest a pending transaction waits for a block")
-	f.IntVar(&cfg.BlockMaxTxs, "block-max-txs", node.DefaultBlockMaxTxs, "cut a block early once this many transactions are ready")
-	f.DurationVar(&cfg.BlockTimeBudget, "block-time-budget", node.DefaultBlockTimeBudget, "close a block once it has executed this long; the remaining ready transactions go to the next block")
-	cfg.WasmMemoryBudget = runtime.DefaultMemoryBudget
+	f.DurationVar(&cfg.BlockInterval, "block-interval", def.BlockInterval, "longest a pending transaction waits for a block")
+	f.IntVar(&cfg.BlockMaxTxs, "block-max-txs", def.BlockMaxTxs, "cut a block early once this many transactions are ready")
+	f.IntVar(&cfg.CompileWorkers, "compile-workers", def.CompileWorkers,
+		"deploys compiled in the background at once, between admission and their block (negative: none, each block compiles its deploys)")
+	f.IntVar(&cfg.CompileQueue, "compile-queue", def.CompileQueue,
+		"deploys waiting for a compile worker; a deploy beyond it is compiled by its block")
+	f.IntVar(&cfg.Mempool.MaxGapped, "mempool-max-gapped", def.Mempool.MaxGapped,
+		"pending transactions waiting behind a nonce gap of their sender; beyond it such a transaction is refused (503 mempool_full)")
+	f.DurationVar(&cfg.Mempool.GappedMaxAge, "mempool-gapped-max-age", def.Mempool.GappedMaxAge,
+		"drop a transaction still behind a nonce gap this long after it arrived (at most the mempool's max age)")
+	cfg.WasmMemoryBudget = def.WasmMemoryBudget
 	f.Var((*byteSize)(&cfg.WasmMemoryBudget), "wasm-memory-budget",
 		"memory loaded contracts keep between calls (bytes, or with KiB, MiB, GiB); the least recently used beyond it are evicted")
-	return cmd
 }
 
 // byteSize is a flag value of bytes, written plain or with a binary unit.

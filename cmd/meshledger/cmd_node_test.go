@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/pflag"
+
+	"github.com/meshledger/meshledger/cmd/internal/node"
 	"github.com/meshledger/meshledger/sdk/client"
 )
 
@@ -64,10 +67,70 @@ func TestNodeCommandBadFlags(t *testing.T) {
 	}{
 		{nil, []string{"node", "--block-interval", "soon"}, "invalid argument"},
 		{map[string]string{"MESHLEDGER_BLOCK_MAX_TXS": "many"}, []string{"node"}, "MESHLEDGER_BLOCK_MAX_TXS"},
+		{nil, []string{"node", "--compile-workers", "many"}, "invalid argument"},
+		{map[string]string{"MESHLEDGER_MEMPOOL_GAPPED_MAX_AGE": "soon"}, []string{"node"}, "MESHLEDGER_MEMPOOL_GAPPED_MAX_AGE"},
 		{nil, []string{"node", "--data-dir", t.TempDir(), "--listen", "256.0.0.1:1"}, "listen"},
 		{nil, []string{"node", "--data-dir", t.TempDir(), "--genesis", filepath.Join(t.TempDir(), "none.json")}, "genesis"},
 	}
 	for _, tt := range tests {
 		runCLI(t, tt.env, tt.args...).wantErr(t, 1, tt.want)
+	}
+}
+
+// Each node flag, from the command line or the environment, reaches the
+// node's config; unset, it leaves the node's own default.
+func TestNodeFlagsReachConfig(t *testing.T) {
+	def := node.Config{}.Effective()
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		got  func(node.Config) any
+		want any
+	}{
+		{"compile-workers", []string{"--compile-workers", "4"}, nil,
+			func(c node.Config) any { return c.CompileWorkers }, 4},
+		{"compile-workers none", []string{"--compile-workers", "-1"}, nil,
+			func(c node.Config) any { return c.CompileWorkers }, -1},
+		{"compile-workers default", nil, nil,
+			func(c node.Config) any { return c.CompileWorkers }, def.CompileWorkers},
+		{"compile-queue", []string{"--compile-queue", "64"}, nil,
+			func(c node.Config) any { return c.CompileQueue }, 64},
+		{"compile-queue env", nil, map[string]string{"MESHLEDGER_COMPILE_QUEUE": "8"},
+			func(c node.Config) any { return c.CompileQueue }, 8},
+		{"compile-queue default", nil, nil,
+			func(c node.Config) any { return c.CompileQueue }, def.CompileQueue},
+		{"mempool-max-gapped", []string{"--mempool-max-gapped", "100"}, nil,
+			func(c node.Config) any { return c.Mempool.MaxGapped }, 100},
+		{"mempool-max-gapped env", nil, map[string]string{"MESHLEDGER_MEMPOOL_MAX_GAPPED": "7"},
+			func(c node.Config) any { return c.Mempool.MaxGapped }, 7},
+		{"mempool-max-gapped default", nil, nil,
+			func(c node.Config) any { return c.Mempool.MaxGapped }, def.Mempool.MaxGapped},
+		{"mempool-gapped-max-age", []string{"--mempool-gapped-max-age", "15s"}, nil,
+			func(c node.Config) any { return c.Mempool.GappedMaxAge }, 15 * time.Second},
+		{"mempool-gapped-max-age env", nil, map[string]string{"MESHLEDGER_MEMPOOL_GAPPED_MAX_AGE": "2m"},
+			func(c node.Config) any { return c.Mempool.GappedMaxAge }, 2 * time.Minute},
+		{"mempool-gapped-max-age default", nil, nil,
+			func(c node.Config) any { return c.Mempool.GappedMaxAge }, def.Mempool.GappedMaxAge},
+		{"wasm-memory-budget", []string{"--wasm-memory-budget", "512MiB"}, nil,
+			func(c node.Config) any { return c.WasmMemoryBudget }, uint64(512 << 20)},
+		{"block-max-txs", []string{"--block-max-txs", "50"}, nil,
+			func(c node.Config) any { return c.BlockMaxTxs }, 50},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var cfg node.Config
+			fs := pflag.NewFlagSet("node", pflag.ContinueOnError)
+			bindNodeFlags(fs, &cfg)
+			if err := fs.Parse(tt.args); err != nil {
+				t.Fatal(err)
+			}
+			if err := applyEnv(fs, func(k string) string { return tt.env[k] }); err != nil {
+				t.Fatal(err)
+			}
+			if got := tt.got(cfg); got != tt.want {
+				t.Fatalf("%v %v: got %v (%T), want %v (%T)", tt.args, tt.env, got, got, tt.want, tt.want)
+			}
+		})
 	}
 }

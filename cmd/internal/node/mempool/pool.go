@@ -42,6 +42,9 @@ func DefaultConfig() Config {
 	}
 }
 
+// Effective returns c as a pool runs it: each zero field takes its default.
+func (c Config) Effective() Config { return c.withDefaults() }
+
 func (c Config) withDefaults() Config {
 	d := DefaultConfig()
 	if c.MaxTxs <= 0 {
