@@ -28,7 +28,7 @@ func TestBenchArgs(t *testing.T) {
 	}{
 		{[]string{"bench", "--mode", "x", "--spawn"}, "mode must be batch or single"},
 		{[]string{"bench"}, "give a node URL or spawn one"},
-		{[]string{"bench", "--node", "http://127.0.0.1:1"}, "admin key is needed"},
+		{[]string{"bench", "--node", "http://127.0.0.1:1"}, "a key is needed"},
 		{[]string{"bench", "--spawn", "--batch", "100", "--window", "64"}, "batch size must not exceed"},
 	}
 	for _, tt := range tests {

@@ -121,7 +121,7 @@ func (c Config) withDefaults() Config {
 var (
 	ErrBadMode   = errors.New("bench: mode must be batch or single")
 	ErrNoTarget  = errors.New("bench: give a node URL or spawn one")
-	ErrNoAdmin   = errors.New("bench: an admin key is needed to deploy on an existing node")
+	ErrNoKey     = errors.New("bench: a key is needed to deploy the loan contract on an existing node")
 	ErrBatchSize = errors.New("bench: batch size must not exceed the window")
 )
 
@@ -132,7 +132,7 @@ func (c Config) validate() error {
 	case !c.Spawn && c.NodeURL == "":
 		return ErrNoTarget
 	case !c.Spawn && c.AdminKey == nil:
-		return ErrNoAdmin
+		return ErrNoKey
 	case c.Mode == ModeBatch && c.BatchSize > c.Window:
 		return fmt.Errorf("%w: %d > %d", ErrBatchSize, c.BatchSize, c.Window)
 	}

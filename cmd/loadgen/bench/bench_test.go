@@ -21,7 +21,7 @@ func TestConfigValidate(t *testing.T) {
 		{"target with key", Config{NodeURL: "http://127.0.0.1:1", AdminKey: k}, nil},
 		{"bad mode", Config{Spawn: true, Mode: "burst"}, ErrBadMode},
 		{"no target", Config{}, ErrNoTarget},
-		{"no admin", Config{NodeURL: "http://127.0.0.1:1"}, ErrNoAdmin},
+		{"no key", Config{NodeURL: "http://127.0.0.1:1"}, ErrNoKey},
 		{"batch above window", Config{Spawn: true, BatchSize: 65, Window: 64}, ErrBatchSize},
 		{"single ignores batch size", Config{Spawn: true, Mode: ModeSingle, BatchSize: 65, Window: 64}, nil},
 	}
