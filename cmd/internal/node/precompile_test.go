@@ -127,6 +127,14 @@ func TestDeployCompilesWithoutHoldingUpOthers(t *testing.T) {
 			t.Fatalf("contract %s after restart: %d %s", addr, r.Status, r.Body)
 		}
 	}
+	// The mempool does not survive a restart: the caller's last call may
+	// have been pending when the node closed, so it resumes from the
+	// chain's nonce.
+	next, err := n2.PendingNonce(caller.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caller.Nonce = next
 	c := caller.Call(t, id, loan, "get", map[string]any{"id": "none"})
 	if r := n2.HTTP(http.MethodPost, api.PathTxs+"?wait=true&timeout=30s", c); r.Status != http.StatusOK {
 		t.Fatalf("call after restart: %d %s", r.Status, r.Body)
