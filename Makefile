@@ -40,7 +40,7 @@ test: contracts ethers
 
 # Packages whose code runs concurrently. Tests that compile a Go-built contract
 # skip themselves under -race (compiling it instrumented takes minutes).
-RACE_PKGS := ./runtime/ ./ledger/ ./cmd/meshledger/ ./cmd/internal/... ./sdk/client/... ./ledger/tx/... ./ledger/state/... ./ledger/storage/... ./runtime/internal/overlay/...
+RACE_PKGS := ./runtime/ ./ledger/ ./cmd/meshledger/ ./node/... ./sdk/client/... ./ledger/tx/... ./ledger/state/... ./ledger/storage/... ./runtime/internal/overlay/...
 
 ## ethers: best effort — with npm present, install ethers.js and @ethereumjs/mpt
 ## so the EIP-712 vectors and the state, transaction and receipt proofs are also

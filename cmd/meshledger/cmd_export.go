@@ -12,7 +12,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/spf13/cobra"
 
-	"github.com/meshledger/meshledger/cmd/internal/node"
+	"github.com/meshledger/meshledger/node"
 	"github.com/meshledger/meshledger/ledger"
 	"github.com/meshledger/meshledger/ledger/storage"
 )

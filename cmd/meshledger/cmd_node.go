@@ -13,7 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/meshledger/meshledger/cmd/internal/node"
+	"github.com/meshledger/meshledger/node"
 )
 
 func newNodeCmd(a *app) *cobra.Command {

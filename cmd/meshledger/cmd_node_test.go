@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/meshledger/meshledger/cmd/internal/node"
+	"github.com/meshledger/meshledger/node"
 	"github.com/meshledger/meshledger/sdk/client"
 )
 

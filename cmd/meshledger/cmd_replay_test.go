@@ -14,7 +14,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/rlp"
 
-	"github.com/meshledger/meshledger/cmd/internal/node"
+	"github.com/meshledger/meshledger/node"
 	"github.com/meshledger/meshledger/ledger"
 	"github.com/meshledger/meshledger/ledger/block"
 	"github.com/meshledger/meshledger/ledger/storage"

@@ -12,8 +12,8 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 
-	"github.com/meshledger/meshledger/cmd/internal/node"
-	"github.com/meshledger/meshledger/cmd/internal/node/nodetest"
+	"github.com/meshledger/meshledger/node"
+	"github.com/meshledger/meshledger/node/nodetest"
 	"github.com/meshledger/meshledger/sdk/client"
 )
 
@@ -42,7 +42,7 @@ func startNet(t *testing.T) *testNet {
 	return &testNet{node: n, admin: c, keyFile: filepath.Join(n.Dir, node.KeyFile), wasmFile: wasm}
 }
 
-// TestAgainstNode runs the client's and the CLI's tests against one real
+// TestAgainstNode runs the CLI's tests against one real
 // node: starting it and deploying the loan contract (compiling a Go Wasm
 // module) is by far the slowest part, so it is done once.
 func TestAgainstNode(t *testing.T) {
@@ -55,12 +55,6 @@ func TestAgainstNode(t *testing.T) {
 		name string
 		fn   func(*testing.T, *testNet)
 	}{
-		{"client/SubmitWaitAndVerify", testClientSubmitWaitAndVerify},
-		{"client/ConcurrentSubmittersNoNonceGaps", testClientConcurrentSubmittersNoNonceGaps},
-		{"client/ResyncsAfterForeignSubmitter", testClientResyncsAfterForeignSubmitter},
-		{"client/Batch", testClientBatch},
-		{"client/EventsFromNode", testClientEventsFromNode},
-		{"client/NotFound", testClientNotFound},
 		{"cli/call", testCLICall},
 		{"cli/query", testCLIQuery},
 		{"cli/state", testCLIState},

@@ -14,7 +14,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/meshledger/meshledger/cmd/internal/node"
+	"github.com/meshledger/meshledger/node"
 	"github.com/meshledger/meshledger/sdk/build"
 	"github.com/meshledger/meshledger/sdk/client"
 )

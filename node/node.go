@@ -19,8 +19,8 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/meshledger/meshledger/cmd/internal/httpapi"
-	"github.com/meshledger/meshledger/cmd/internal/node/mempool"
+	"github.com/meshledger/meshledger/node/httpapi"
+	"github.com/meshledger/meshledger/node/mempool"
 	"github.com/meshledger/meshledger/ledger"
 	"github.com/meshledger/meshledger/ledger/block"
 	"github.com/meshledger/meshledger/ledger/tx"

@@ -1,9 +1,9 @@
-package main
+package client_test
 
-// Tests of sdk/client against a real node. They live here because the
-// node assembly is internal to cmd/.
+// Tests of the client against a real node on 127.0.0.1.
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sort"
@@ -13,9 +13,54 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 
+	"github.com/meshledger/meshledger/node/nodetest"
 	"github.com/meshledger/meshledger/sdk/api"
 	"github.com/meshledger/meshledger/sdk/client"
 )
+
+// testNet is a started node, a client signing as its admin, and the loan
+// contract it deployed.
+type testNet struct {
+	node  *nodetest.Node
+	admin *client.Client
+	loan  common.Address
+}
+
+// TestAgainstNode runs the client's tests against one real node: starting
+// it and deploying the loan contract is by far the slowest part, so it is
+// done once.
+func TestAgainstNode(t *testing.T) {
+	n := nodetest.Start(t, nodetest.Config(t.TempDir()))
+	c, err := client.New(n.URL(), client.WithKey(client.NewKey(n.Key())), client.WithTrustedNodes(n.Address()),
+		client.WithPollInterval(20*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := c.Deploy(ctx(t), nodetest.LoanWasm(t), "loan", nil)
+	if err != nil {
+		t.Fatalf("deploy the loan contract: %v", err)
+	}
+	tn := &testNet{node: n, admin: c, loan: *rec.Receipt.ContractAddress}
+	for _, tt := range []struct {
+		name string
+		fn   func(*testing.T, *testNet)
+	}{
+		{"SubmitWaitAndVerify", testClientSubmitWaitAndVerify},
+		{"ConcurrentSubmittersNoNonceGaps", testClientConcurrentSubmittersNoNonceGaps},
+		{"ResyncsAfterForeignSubmitter", testClientResyncsAfterForeignSubmitter},
+		{"Batch", testClientBatch},
+		{"EventsFromNode", testClientEventsFromNode},
+		{"NotFound", testClientNotFound},
+	} {
+		t.Run(tt.name, func(t *testing.T) { tt.fn(t, tn) })
+	}
+}
+
+func ctx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	t.Cleanup(cancel)
+	return c
+}
 
 func loanArgs(id string, borrower, servicer common.Address) map[string]any {
 	return map[string]any{

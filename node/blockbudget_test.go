@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/meshledger/meshledger/cmd/internal/node"
-	"github.com/meshledger/meshledger/cmd/internal/node/nodetest"
+	"github.com/meshledger/meshledger/node"
+	"github.com/meshledger/meshledger/node/nodetest"
 )
 
 // TestBlockTimeBudgetCutsBlocks: once a block has executed for the block

@@ -7,9 +7,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/meshledger/meshledger/cmd/internal/httpapi"
-	"github.com/meshledger/meshledger/cmd/internal/node"
-	"github.com/meshledger/meshledger/cmd/internal/node/nodetest"
+	"github.com/meshledger/meshledger/node/httpapi"
+	"github.com/meshledger/meshledger/node"
+	"github.com/meshledger/meshledger/node/nodetest"
 	"github.com/meshledger/meshledger/sdk/api"
 )
 

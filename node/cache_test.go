@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/meshledger/meshledger/cmd/internal/node/nodetest"
+	"github.com/meshledger/meshledger/node/nodetest"
 	"github.com/meshledger/meshledger/ledger/tx"
 	"github.com/meshledger/meshledger/sdk/api"
 )

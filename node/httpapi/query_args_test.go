@@ -4,8 +4,8 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/meshledger/meshledger/cmd/internal/node"
-	"github.com/meshledger/meshledger/cmd/internal/node/nodetest"
+	"github.com/meshledger/meshledger/node"
+	"github.com/meshledger/meshledger/node/nodetest"
 	"github.com/meshledger/meshledger/ledger/tx"
 	"github.com/meshledger/meshledger/sdk/api"
 	"github.com/meshledger/meshledger/sdk/build/buildtest"

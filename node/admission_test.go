@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/meshledger/meshledger/cmd/internal/httpapi"
-	"github.com/meshledger/meshledger/cmd/internal/node"
-	"github.com/meshledger/meshledger/cmd/internal/node/mempool"
-	"github.com/meshledger/meshledger/cmd/internal/node/nodetest"
+	"github.com/meshledger/meshledger/node/httpapi"
+	"github.com/meshledger/meshledger/node"
+	"github.com/meshledger/meshledger/node/mempool"
+	"github.com/meshledger/meshledger/node/nodetest"
 	"github.com/meshledger/meshledger/ledger/tx"
 	"github.com/meshledger/meshledger/sdk/api"
 )

@@ -4,9 +4,9 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/meshledger/meshledger/cmd/internal/node"
-	"github.com/meshledger/meshledger/cmd/internal/node/mempool"
-	"github.com/meshledger/meshledger/cmd/internal/node/nodetest"
+	"github.com/meshledger/meshledger/node"
+	"github.com/meshledger/meshledger/node/mempool"
+	"github.com/meshledger/meshledger/node/nodetest"
 	"github.com/meshledger/meshledger/sdk/api"
 )
 

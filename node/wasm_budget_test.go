@@ -3,8 +3,8 @@ package node_test
 import (
 	"testing"
 
-	"github.com/meshledger/meshledger/cmd/internal/node"
-	"github.com/meshledger/meshledger/cmd/internal/node/nodetest"
+	"github.com/meshledger/meshledger/node"
+	"github.com/meshledger/meshledger/node/nodetest"
 )
 
 // A node's Wasm memory budget reaches its runtime, and the metric reports

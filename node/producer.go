@@ -7,8 +7,8 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 
-	"github.com/meshledger/meshledger/cmd/internal/httpapi"
-	"github.com/meshledger/meshledger/cmd/internal/node/mempool"
+	"github.com/meshledger/meshledger/node/httpapi"
+	"github.com/meshledger/meshledger/node/mempool"
 	"github.com/meshledger/meshledger/ledger"
 	"github.com/meshledger/meshledger/ledger/tx"
 )

@@ -5,8 +5,8 @@ import (
 	"net"
 	"time"
 
-	"github.com/meshledger/meshledger/cmd/internal/httpapi"
-	"github.com/meshledger/meshledger/cmd/internal/node/mempool"
+	"github.com/meshledger/meshledger/node/httpapi"
+	"github.com/meshledger/meshledger/node/mempool"
 	"github.com/meshledger/meshledger/runtime"
 )
 
