@@ -9,11 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/meshledger/meshledger/node/httpapi"
+	"github.com/meshledger/meshledger/ledger/tx"
 	"github.com/meshledger/meshledger/node"
+	"github.com/meshledger/meshledger/node/httpapi"
 	"github.com/meshledger/meshledger/node/mempool"
 	"github.com/meshledger/meshledger/node/nodetest"
-	"github.com/meshledger/meshledger/ledger/tx"
 	"github.com/meshledger/meshledger/sdk/api"
 )
 

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/meshledger/meshledger/node/httpapi"
 	"github.com/meshledger/meshledger/node"
+	"github.com/meshledger/meshledger/node/httpapi"
 	"github.com/meshledger/meshledger/node/nodetest"
 	"github.com/meshledger/meshledger/sdk/api"
 )

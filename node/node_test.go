@@ -11,12 +11,12 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/meshledger/meshledger/node"
-	"github.com/meshledger/meshledger/node/mempool"
-	"github.com/meshledger/meshledger/node/nodetest"
 	"github.com/meshledger/meshledger/ledger"
 	"github.com/meshledger/meshledger/ledger/block"
 	"github.com/meshledger/meshledger/ledger/tx"
+	"github.com/meshledger/meshledger/node"
+	"github.com/meshledger/meshledger/node/mempool"
+	"github.com/meshledger/meshledger/node/nodetest"
 )
 
 func TestDevGenesisAndKeyAreCreatedOnceAndReused(t *testing.T) {

@@ -12,9 +12,9 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/spf13/cobra"
 
-	"github.com/meshledger/meshledger/node"
 	"github.com/meshledger/meshledger/ledger"
 	"github.com/meshledger/meshledger/ledger/storage"
+	"github.com/meshledger/meshledger/node"
 )
 
 // errNoChain reports a directory that holds no chain store.

@@ -14,11 +14,11 @@ import (
 
 	"github.com/ethereum/go-ethereum/rlp"
 
-	"github.com/meshledger/meshledger/node"
 	"github.com/meshledger/meshledger/ledger"
 	"github.com/meshledger/meshledger/ledger/block"
 	"github.com/meshledger/meshledger/ledger/storage"
 	"github.com/meshledger/meshledger/ledger/tx"
+	"github.com/meshledger/meshledger/node"
 	"github.com/meshledger/meshledger/sdk/build/buildtest"
 )
 

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/meshledger/meshledger/node/httpapi"
 	"github.com/meshledger/meshledger/node"
+	"github.com/meshledger/meshledger/node/httpapi"
 	"github.com/meshledger/meshledger/node/mempool"
 	"github.com/meshledger/meshledger/node/nodetest"
 	"github.com/meshledger/meshledger/sdk/api"

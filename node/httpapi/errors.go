@@ -9,9 +9,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/meshledger/meshledger/node/mempool"
 	"github.com/meshledger/meshledger/ledger"
 	"github.com/meshledger/meshledger/ledger/tx"
+	"github.com/meshledger/meshledger/node/mempool"
 	"github.com/meshledger/meshledger/sdk/api"
 )
 

@@ -4,9 +4,9 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/meshledger/meshledger/ledger/tx"
 	"github.com/meshledger/meshledger/node"
 	"github.com/meshledger/meshledger/node/nodetest"
-	"github.com/meshledger/meshledger/ledger/tx"
 	"github.com/meshledger/meshledger/sdk/api"
 	"github.com/meshledger/meshledger/sdk/build/buildtest"
 )

@@ -7,8 +7,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/meshledger/meshledger/node/httpapi"
 	"github.com/meshledger/meshledger/node"
+	"github.com/meshledger/meshledger/node/httpapi"
 	"github.com/meshledger/meshledger/node/nodetest"
 	"github.com/meshledger/meshledger/sdk/api"
 )
