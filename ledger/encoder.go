@@ -7,6 +7,7 @@ import (
 	"github.com/ethereum/go-ethereum/trie"
 
 	"github.com/meshledger/meshledger/ledger/block"
+	"github.com/meshledger/meshledger/ledger/internal/roots"
 )
 
 // blockEncoder encodes each included transaction's stored record and
@@ -108,7 +109,7 @@ func (e *blockEncoder) run() {
 	}
 }
 
-// indexTrie computes block.DeriveRoot incrementally: items arrive in index
+// indexTrie computes roots.Derive incrementally: items arrive in index
 // order, and a stack trie needs its keys rlp(i) in byte order, where
 // rlp(0) = 0x80 sorts after rlp(1..127) and before rlp(128) = 0x8180. So
 // item 0 is held back until item 128 arrives or the list ends.
@@ -132,12 +133,12 @@ func (t *indexTrie) add(item []byte) {
 		t.flushFirst()
 	}
 	// Keys are unique and ascending, so Update cannot fail.
-	_ = t.st.Update(block.IndexKey(i), item)
+	_ = t.st.Update(roots.IndexKey(i), item)
 }
 
 func (t *indexTrie) flushFirst() {
 	if t.pending {
-		_ = t.st.Update(block.IndexKey(0), t.first)
+		_ = t.st.Update(roots.IndexKey(0), t.first)
 		t.first, t.pending = nil, false
 	}
 }

@@ -5,9 +5,10 @@ import (
 	"testing"
 
 	"github.com/meshledger/meshledger/ledger/block"
+	"github.com/meshledger/meshledger/ledger/internal/roots"
 )
 
-// The incremental root must equal block.DeriveRoot for every list length,
+// The incremental root must equal roots.Derive for every list length,
 // in particular around 0x7f/0x80 where rlp(0) changes place.
 func TestIndexTrieMatchesDeriveRoot(t *testing.T) {
 	for _, n := range []int{0, 1, 2, 127, 128, 129, 130, 300} {
@@ -18,7 +19,7 @@ func TestIndexTrieMatchesDeriveRoot(t *testing.T) {
 				items[i] = []byte(fmt.Sprintf("item-%d", i))
 				it.add(items[i])
 			}
-			if got, want := it.root(), block.DeriveRoot(items); got != want {
+			if got, want := it.root(), roots.Derive(items); got != want {
 				t.Fatalf("root %s, DeriveRoot %s", got, want)
 			}
 		})
@@ -46,7 +47,7 @@ func TestBlockEncoderOutput(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if e.txRoot != block.DeriveRoot(bodies) || e.receiptRoot != block.DeriveRoot(receipts) {
+	if e.txRoot != roots.Derive(bodies) || e.receiptRoot != roots.Derive(receipts) {
 		t.Fatal("roots differ from DeriveRoot")
 	}
 	for i := range n {

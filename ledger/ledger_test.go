@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/meshledger/meshledger/ledger/block"
+	"github.com/meshledger/meshledger/ledger/internal/roots"
 	"github.com/meshledger/meshledger/ledger/proof"
 )
 
@@ -76,7 +77,7 @@ func TestDeployCallReopenAndProofs(t *testing.T) {
 	if err != nil || len(rs) != 2 {
 		t.Fatalf("receipts: %v", err)
 	}
-	if root, _ := block.ReceiptRoot(rs); root != h.ReceiptRoot {
+	if root, _ := roots.Receipts(rs); root != h.ReceiptRoot {
 		t.Fatal("stored receipts do not match the receipt root")
 	}
 	// State proofs at every height: absent before create, present after.

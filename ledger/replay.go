@@ -11,6 +11,7 @@ import (
 	"github.com/ethereum/go-ethereum/common/hexutil"
 
 	"github.com/meshledger/meshledger/ledger/block"
+	"github.com/meshledger/meshledger/ledger/internal/roots"
 	"github.com/meshledger/meshledger/ledger/tx"
 )
 
@@ -117,7 +118,7 @@ func (l *Ledger) ReplayBlock(ctx context.Context, sb *SourceBlock) (*Applied, er
 		}
 		bodies[i] = b
 	}
-	if root := block.DeriveRoot(bodies); root != h.TxRoot {
+	if root := roots.Derive(bodies); root != h.TxRoot {
 		return nil, mm(MismatchTxRoot, h.TxRoot.Hex(), root.Hex())
 	}
 	b, err := l.execute(ctx, Proposal{TimeMs: h.TimeMs, Proposer: h.Proposer, Txs: sb.Txs})

@@ -9,6 +9,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/meshledger/meshledger/ledger/block"
+	"github.com/meshledger/meshledger/ledger/internal/roots"
 	"github.com/meshledger/meshledger/ledger/storage"
 )
 
@@ -182,7 +183,7 @@ func TestReplayHeaderMismatches(t *testing.T) {
 				b, _ := tx.MarshalBinary()
 				bodies = append(bodies, b)
 			}
-			h.TxRoot = block.DeriveRoot(bodies)
+			h.TxRoot = roots.Derive(bodies)
 			sb.Header.Header = h
 			resign(sb)
 		}},

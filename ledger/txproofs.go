@@ -8,6 +8,7 @@ import (
 	"github.com/ethereum/go-ethereum/trie"
 
 	"github.com/meshledger/meshledger/ledger/block"
+	"github.com/meshledger/meshledger/ledger/internal/roots"
 	"github.com/meshledger/meshledger/ledger/storage"
 )
 
@@ -80,11 +81,11 @@ func (bt *blockTries) build(l *Ledger, height uint64) error {
 }
 
 // indexTrieOf builds the in-memory trie of items keyed by rlp(index), as
-// block.ProveItem does, and hashes it once.
+// roots.ProveItem does, and hashes it once.
 func indexTrieOf(items [][]byte) (*trie.Trie, error) {
 	t := trie.NewEmpty(nil)
 	for i, it := range items {
-		if err := t.Update(block.IndexKey(i), it); err != nil {
+		if err := t.Update(roots.IndexKey(i), it); err != nil {
 			return nil, fmt.Errorf("ledger: build item trie: %w", err)
 		}
 	}
@@ -96,7 +97,7 @@ func indexTrieOf(items [][]byte) (*trie.Trie, error) {
 func (bt *blockTries) prove(index int) (txProof, receiptProof [][]byte, err error) {
 	bt.mu.Lock()
 	defer bt.mu.Unlock()
-	key := block.IndexKey(index)
+	key := roots.IndexKey(index)
 	var tp, rp proofNodes
 	if err := bt.txs.Prove(key, &tp); err != nil {
 		return nil, nil, fmt.Errorf("ledger: prove tx %d: %w", index, err)

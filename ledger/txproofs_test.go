@@ -5,13 +5,13 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/meshledger/meshledger/ledger/block"
+	"github.com/meshledger/meshledger/ledger/internal/roots"
 	"github.com/meshledger/meshledger/ledger/proof"
 )
 
 // Every transaction of a block, asked for concurrently (as clients waiting
 // for the same block do), gets proofs that verify against its header and
-// equal what block.ProveTx/ProveReceipt give; the tries are built once.
+// equal what roots.ProveTx/ProveReceipt give; the tries are built once.
 func TestTxProofsSharedAcrossBlock(t *testing.T) {
 	e := newEnv(t)
 	e.setup()
@@ -46,9 +46,9 @@ func TestTxProofsSharedAcrossBlock(t *testing.T) {
 				errs[i] = "receipt proof does not verify"
 				return
 			}
-			want, _ := block.ProveTx(bodies, i)
+			want, _ := roots.ProveTx(bodies, i)
 			if fmt.Sprint(want) != fmt.Sprint(rec.TxProof) {
-				errs[i] = "tx proof differs from block.ProveTx"
+				errs[i] = "tx proof differs from roots.ProveTx"
 			}
 		})
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/ecdsa"
 	"errors"
-	"fmt"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -12,61 +11,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/ethereum/go-ethereum/ethdb/memorydb"
-	"github.com/ethereum/go-ethereum/trie"
 )
-
-func items(n int) [][]byte {
-	out := make([][]byte, n)
-	for i := range out {
-		out[i] = []byte(fmt.Sprintf("item-%d-%s", i, bytes.Repeat([]byte{'x'}, i%40)))
-	}
-	return out
-}
-
-func TestDeriveRootMatchesTrieAndProofsVerify(t *testing.T) {
-	for _, n := range []int{0, 1, 2, 127, 128, 129, 300} {
-		t.Run(fmt.Sprint(n), func(t *testing.T) {
-			its := items(n)
-			full := trie.NewEmpty(nil)
-			for i, it := range its {
-				full.MustUpdate(IndexKey(i), it)
-			}
-			root := DeriveRoot(its)
-			if root != full.Hash() {
-				t.Fatalf("stack root %s != trie root %s", root, full.Hash())
-			}
-			if n == 0 && root != EmptyRoot {
-				t.Fatalf("empty root %s", root)
-			}
-			for _, i := range []int{0, n / 2, n - 1} {
-				if n == 0 {
-					break
-				}
-				p, err := ProveItem(its, i)
-				if err != nil {
-					t.Fatal(err)
-				}
-				db := memorydb.New()
-				for _, node := range p {
-					db.Put(crypto.Keccak256(node), node)
-				}
-				got, err := trie.VerifyProof(root, IndexKey(i), db)
-				if err != nil || !bytes.Equal(got, its[i]) {
-					t.Fatalf("verify %d: %q, %v", i, got, err)
-				}
-			}
-		})
-	}
-}
-
-func TestProveItemOutOfRange(t *testing.T) {
-	for _, i := range []int{-1, 3} {
-		if _, err := ProveItem(items(3), i); err == nil {
-			t.Fatalf("index %d: no error", i)
-		}
-	}
-}
 
 func testKey(t testing.TB, seed byte) *ecdsa.PrivateKey {
 	k, err := crypto.ToECDSA(bytes.Repeat([]byte{seed}, 32))
@@ -186,14 +131,6 @@ func TestReceiptEncodingIsCanonical(t *testing.T) {
 	}
 	if _, err := DecodeReceipt([]byte{0x01}); !errors.Is(err, ErrMalformedBlock) {
 		t.Fatalf("garbage: %v", err)
-	}
-	root, err := ReceiptRoot([]*Receipt{r, back})
-	if err != nil || root != DeriveRoot([][]byte{a, b}) {
-		t.Fatalf("receipt root %s %v", root, err)
-	}
-	p, err := ProveReceipt([]*Receipt{r, back}, 1)
-	if err != nil || len(p) == 0 {
-		t.Fatalf("prove receipt: %v", err)
 	}
 }
 

@@ -19,6 +19,12 @@ var (
 	ErrMalformedBlock = errors.New("block: malformed encoding")
 )
 
+// EmptyRoot is the root of an empty list (and of an empty state trie): the
+// tx and receipt roots of a block without transactions. It is written out
+// rather than derived so that this package need not link a trie;
+// ledger/internal/roots derives the same value from an empty list.
+var EmptyRoot = common.HexToHash("56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421")
+
 // headerRLP is the wire form of Header: RLP has no signed integers, so the
 // time travels as uint64 and negative times are refused rather than wrapped.
 type headerRLP struct {

@@ -29,7 +29,8 @@ func DecodeReceipt(b []byte) (*Receipt, error) {
 	return &r, nil
 }
 
-// EncodeReceipts encodes each receipt (for ReceiptRoot and ProveItem).
+// EncodeReceipts encodes each receipt (what ledger/internal/roots derives
+// the receipt root from).
 func EncodeReceipts(rs []*Receipt) ([][]byte, error) {
 	out := make([][]byte, len(rs))
 	for i, r := range rs {

@@ -14,6 +14,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/rlp"
 	"github.com/meshledger/meshledger/ledger/block"
+	"github.com/meshledger/meshledger/ledger/internal/roots"
 	"github.com/meshledger/meshledger/ledger/proof"
 	"github.com/meshledger/meshledger/ledger/state"
 	"github.com/meshledger/meshledger/ledger/state/statetest"
@@ -256,7 +257,7 @@ func indexCases(t *testing.T) []jsCase {
 	if err != nil {
 		t.Fatal(err)
 	}
-	receiptRoot, err := block.ReceiptRoot(receipts)
+	receiptRoot, err := roots.Receipts(receipts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,8 +281,8 @@ func indexCases(t *testing.T) []jsCase {
 				want:  wantValue, key: proof.IndexKey(uint64(i)), leaf: item})
 		}
 	}
-	add("tx", block.DeriveRoot(items), items, func(i int) ([][]byte, error) { return block.ProveTx(items, i) })
-	add("receipt", receiptRoot, encoded, func(i int) ([][]byte, error) { return block.ProveReceipt(receipts, i) })
+	add("tx", roots.Derive(items), items, func(i int) ([][]byte, error) { return roots.ProveTx(items, i) })
+	add("receipt", receiptRoot, encoded, func(i int) ([][]byte, error) { return roots.ProveReceipt(receipts, i) })
 
 	// An altered receipt leaf must be rejected.
 	bad := cases[len(cases)-1]

@@ -1,4 +1,4 @@
-package block
+package roots
 
 import (
 	"fmt"
@@ -6,16 +6,16 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/rlp"
 	"github.com/ethereum/go-ethereum/trie"
+
+	"github.com/meshledger/meshledger/ledger/block"
 )
 
-// EmptyRoot is the root of an empty list (and of an empty state trie).
-var EmptyRoot = common.HexToHash("56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421")
-
-// DeriveRoot is the MPT root of items keyed by rlp(index): the transaction
+// Derive is the MPT root of items keyed by rlp(index): the transaction
 // root over RLP(tx) and the receipt root over RLP(receipt). It inserts in
 // the byte order of the keys, as Ethereum's DeriveSha does (rlp(0) = 0x80
-// sorts after rlp(1..127)), which a stack trie requires.
-func DeriveRoot(items [][]byte) common.Hash {
+// sorts after rlp(1..127)), which a stack trie requires. An empty list
+// gives block.EmptyRoot.
+func Derive(items [][]byte) common.Hash {
 	st := trie.NewStackTrie(nil)
 	n := len(items)
 	put := func(i int) {
@@ -34,16 +34,18 @@ func DeriveRoot(items [][]byte) common.Hash {
 	return st.Hash()
 }
 
-// ReceiptRoot is DeriveRoot over the receipts' canonical encodings.
-func ReceiptRoot(rs []*Receipt) (common.Hash, error) {
-	enc, err := EncodeReceipts(rs)
+// Receipts is Derive over the receipts' canonical encodings: the receipt
+// root a header commits to.
+func Receipts(rs []*block.Receipt) (common.Hash, error) {
+	enc, err := block.EncodeReceipts(rs)
 	if err != nil {
-		return common.Hash{}, err
+		return common.Hash{}, fmt.Errorf("roots: receipt root: %w", err)
 	}
-	return DeriveRoot(enc), nil
+	return Derive(enc), nil
 }
 
-// IndexKey is the trie key of item i: rlp(uint(i)).
+// IndexKey is the trie key of item i: rlp(uint(i)). It equals
+// proof.IndexKey(uint64(i)), the key a client verifies with.
 func IndexKey(i int) []byte {
 	k, _ := rlp.EncodeToBytes(uint64(i))
 	return k
@@ -60,20 +62,20 @@ func (p *proofList) Put(_, value []byte) error {
 func (p *proofList) Delete([]byte) error { return nil }
 
 // ProveItem returns the root-to-leaf MPT proof of item index in the trie of
-// DeriveRoot(items), checkable with key IndexKey(index).
+// Derive(items), checkable with key IndexKey(index).
 func ProveItem(items [][]byte, index int) ([][]byte, error) {
 	if index < 0 || index >= len(items) {
-		return nil, fmt.Errorf("block: prove item %d of %d: out of range", index, len(items))
+		return nil, fmt.Errorf("roots: prove item %d of %d: out of range", index, len(items))
 	}
 	t := trie.NewEmpty(nil)
 	for i, it := range items {
 		if err := t.Update(IndexKey(i), it); err != nil {
-			return nil, fmt.Errorf("block: build item trie: %w", err)
+			return nil, fmt.Errorf("roots: build item trie: %w", err)
 		}
 	}
 	var p proofList
 	if err := t.Prove(IndexKey(index), &p); err != nil {
-		return nil, fmt.Errorf("block: prove item %d: %w", index, err)
+		return nil, fmt.Errorf("roots: prove item %d: %w", index, err)
 	}
 	return p, nil
 }
@@ -84,10 +86,10 @@ func ProveTx(encodedTxs [][]byte, index int) ([][]byte, error) {
 }
 
 // ProveReceipt proves receipt index against the receipt root.
-func ProveReceipt(rs []*Receipt, index int) ([][]byte, error) {
-	enc, err := EncodeReceipts(rs)
+func ProveReceipt(rs []*block.Receipt, index int) ([][]byte, error) {
+	enc, err := block.EncodeReceipts(rs)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("roots: prove receipt %d: %w", index, err)
 	}
 	return ProveItem(enc, index)
 }

@@ -1,4 +1,4 @@
-package block
+package roots
 
 import (
 	"bytes"
@@ -12,7 +12,7 @@ import (
 // proof.IndexKey).
 func TestProofsVerifyWithLedgerProof(t *testing.T) {
 	its := items(200)
-	root := DeriveRoot(its)
+	root := Derive(its)
 	for _, i := range []int{0, 1, 127, 128, 199} {
 		if !bytes.Equal(IndexKey(i), proof.IndexKey(uint64(i))) {
 			t.Fatalf("index key %d differs", i)
