@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/meshledger/meshledger/sdk/client"
+	"github.com/meshledger/meshledger/sdk/client/keystore"
 )
 
 func newKeysCmd(a *app) *cobra.Command {
@@ -43,7 +44,7 @@ MESHLEDGER_PASSPHRASE.`,
 				if pass == "" {
 					return errors.New("--encrypt needs a passphrase: --passphrase-file or MESHLEDGER_PASSPHRASE")
 				}
-				err = client.SaveKeystore(args[0], k, pass, light)
+				err = keystore.SaveKeyFile(args[0], k, pass, light)
 				if err != nil {
 					return err
 				}

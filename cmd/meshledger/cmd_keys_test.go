@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/meshledger/meshledger/sdk/client"
+	"github.com/meshledger/meshledger/sdk/client/keystore"
 )
 
 func TestKeys(t *testing.T) {
@@ -13,7 +13,7 @@ func TestKeys(t *testing.T) {
 	hexFile := filepath.Join(dir, "a.key")
 	r := runCLI(t, nil, "keys", "new", hexFile)
 	r.want(t, 0, "address:", "0x", "file:", hexFile)
-	k, err := client.LoadKeyFile(hexFile, "")
+	k, err := keystore.LoadKeyFile(hexFile, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/meshledger/meshledger/node"
-	"github.com/meshledger/meshledger/sdk/client"
+	"github.com/meshledger/meshledger/sdk/client/keystore"
 )
 
 func TestNodeCommand(t *testing.T) {
@@ -46,7 +46,7 @@ func TestNodeCommand(t *testing.T) {
 	if _, err := os.Stat(keyFile); err != nil {
 		t.Fatal(err)
 	}
-	k, _ := client.LoadKeyFile(keyFile, "")
+	k, _ := keystore.LoadKeyFile(keyFile, "")
 	runCLI(t, nil, "--node", url, "chain").want(t, 0, "node address:", k.Address().Hex())
 	cancel()
 	select {

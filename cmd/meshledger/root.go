@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/meshledger/meshledger/sdk/client"
+	"github.com/meshledger/meshledger/sdk/client/keystore"
 )
 
 // env is what a command may touch outside its arguments, injected so that
@@ -139,7 +140,7 @@ func (a *app) loadKey() (*client.Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	k, err := client.LoadKeyFile(a.keyFile, pass)
+	k, err := keystore.LoadKeyFile(a.keyFile, pass)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) && !a.keyFlagSet {
 			return nil, fmt.Errorf("no signing key: %s does not exist (pass --key FILE, or create one with 'meshledger keys new')", filepath.Clean(a.keyFile))

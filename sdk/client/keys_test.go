@@ -7,7 +7,9 @@ import (
 	"testing"
 )
 
-func TestKeyFileRoundTrip(t *testing.T) {
+// Encrypted key files are tested in package sdk/client/keystore; these are
+// the hex files a client reads without it.
+func TestHexKeyFileRoundTrip(t *testing.T) {
 	k, err := GenerateKey()
 	if err != nil {
 		t.Fatal(err)
@@ -15,16 +17,12 @@ func TestKeyFileRoundTrip(t *testing.T) {
 	tests := []struct {
 		name  string
 		save  func(path string) error
-		pass  string
 		wantE error
 	}{
-		{name: "keystore", save: func(p string) error { return saveKeystore(p, k, "s3cret", 2, 1) }, pass: "s3cret"},
-		{name: "keystore empty passphrase", save: func(p string) error { return saveKeystore(p, k, "", 2, 1) }},
 		{name: "hex", save: func(p string) error { return SaveHexKey(p, k) }},
-		{name: "keystore wrong passphrase", save: func(p string) error { return saveKeystore(p, k, "s3cret", 2, 1) }, pass: "nope", wantE: errAny},
-		{name: "keystore missing passphrase", save: func(p string) error { return saveKeystore(p, k, "s3cret", 2, 1) }, wantE: ErrNeedsPasswd},
 		{name: "garbage", save: func(p string) error { return os.WriteFile(p, []byte("not a key"), 0o600) }, wantE: ErrBadKeyFile},
-		{name: "bad JSON", save: func(p string) error { return os.WriteFile(p, []byte("{nope"), 0o600) }, wantE: ErrBadKeyFile},
+		{name: "keystore JSON", save: func(p string) error { return os.WriteFile(p, []byte(`{"version":3}`), 0o600) }, wantE: ErrBadKeyFile},
+		{name: "empty", save: func(p string) error { return os.WriteFile(p, nil, 0o600) }, wantE: ErrBadKeyFile},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -35,18 +33,13 @@ func TestKeyFileRoundTrip(t *testing.T) {
 			if err := tt.save(path); err != nil {
 				t.Fatal(err)
 			}
-			if tt.wantE == nil || tt.wantE == errAny {
+			if tt.wantE == nil {
 				if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
 					t.Fatalf("key file mode = %v, %v; want 0600", st.Mode(), err)
 				}
 			}
-			got, err := LoadKeyFile(path, tt.pass)
+			got, err := LoadHexKey(path)
 			switch {
-			case tt.wantE == errAny:
-				if err == nil {
-					t.Fatal("wrong passphrase accepted")
-				}
-				return
 			case tt.wantE != nil:
 				if !errors.Is(err, tt.wantE) {
 					t.Fatalf("err = %v, want %v", err, tt.wantE)
@@ -62,28 +55,19 @@ func TestKeyFileRoundTrip(t *testing.T) {
 	}
 }
 
-// errAny marks a case where any error will do (go-ethereum's decrypt error
-// is not ours to pin).
-var errAny = errors.New("any error")
-
-func TestKeyFilesAreNeverOverwritten(t *testing.T) {
+func TestHexKeyFilesAreNeverOverwritten(t *testing.T) {
 	k, _ := GenerateKey()
 	path := filepath.Join(t.TempDir(), "key")
 	if err := SaveHexKey(path, k); err != nil {
 		t.Fatal(err)
 	}
-	for name, save := range map[string]func() error{
-		"hex":      func() error { return SaveHexKey(path, k) },
-		"keystore": func() error { return saveKeystore(path, k, "x", 2, 1) },
-	} {
-		if err := save(); !errors.Is(err, ErrKeyExists) {
-			t.Errorf("%s over an existing file: err = %v, want ErrKeyExists", name, err)
-		}
+	if err := SaveHexKey(path, k); !errors.Is(err, ErrKeyExists) {
+		t.Errorf("hex over an existing file: err = %v, want ErrKeyExists", err)
 	}
 }
 
-func TestLoadKeyFileMissing(t *testing.T) {
-	_, err := LoadKeyFile(filepath.Join(t.TempDir(), "none"), "")
+func TestLoadHexKeyMissing(t *testing.T) {
+	_, err := LoadHexKey(filepath.Join(t.TempDir(), "none"))
 	if !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("err = %v, want not exist", err)
 	}

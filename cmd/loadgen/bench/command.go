@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/meshledger/meshledger/sdk/client"
+	"github.com/meshledger/meshledger/sdk/client/keystore"
 )
 
 // NewCommand returns the load generator as a cobra command named use, so
@@ -38,7 +38,7 @@ and --key (any key of that chain: it deploys the loan contract) to drive an exis
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg.Mode = Mode(mode)
 			if keyFile != "" {
-				k, err := client.LoadKeyFile(keyFile, os.Getenv("MESHLEDGER_PASSPHRASE"))
+				k, err := keystore.LoadKeyFile(keyFile, os.Getenv("MESHLEDGER_PASSPHRASE"))
 				if err != nil {
 					return err
 				}
