@@ -43,10 +43,12 @@ type Config struct {
 
 	Genesis *block.Genesis
 
-	// Runtime is a shared runtime the ledger loads modules into (not
-	// closed by the ledger). When nil the ledger creates one from
-	// RuntimeConfig (zero value: runtime.NewConfig()) and owns it.
-	Runtime       *runtime.Runtime
+	// Engine runs the contracts (e.g. NewRuntimeEngine over a runtime
+	// shared with other components); the ledger does not close it. When
+	// nil the ledger creates a runtime from RuntimeConfig (zero value:
+	// runtime.NewConfig()) and owns it. Every node of a network must run
+	// engines that give the same results and gas.
+	Engine        Engine
 	RuntimeConfig *runtime.Config
 
 	// BlockGasLimit overrides the genesis block gas limit (0: genesis).

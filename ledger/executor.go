@@ -49,7 +49,7 @@ type pendingBlock struct {
 }
 
 // execute runs a proposal on top of the latest block: the one code path
-// shared by ApplyBlock (producers) and ReplayBlock (auditors). It has no
+// shared by ApplyBlock (producers) and Reexecute (auditors). It has no
 // effect on the store. A returned error is a host failure (or a proposal
 // that cannot make a block at all); transaction problems are rejections
 // or failed receipts.
@@ -284,7 +284,7 @@ func (l *Ledger) runDeploy(ctx context.Context, b *pendingBlock, t *tx.Tx, d *tx
 
 // listMethods asks the contract for its methods. A contract that cannot
 // answer simply has no listed methods: the list is informational.
-func (l *Ledger) listMethods(ctx context.Context, mod *runtime.Module, env runtime.Env) ([]string, error) {
+func (l *Ledger) listMethods(ctx context.Context, mod Contract, env runtime.Env) ([]string, error) {
 	env.ReadOnly, env.GasLimit = true, DefaultMethodsGas
 	res, err := mod.Call(ctx, env, methodMethods, nil, emptyState{})
 	if err != nil {
@@ -350,10 +350,10 @@ func (l *Ledger) applyResult(b *pendingBlock, contract common.Address, rc *block
 	}
 }
 
-// loadModule returns the loaded module of a code hash: from the runtime's
+// loadModule returns the loaded contract of a code hash: from the engine's
 // caches, else from the code in this block or the store.
-func (l *Ledger) loadModule(ctx context.Context, b *pendingBlock, hash common.Hash) (*runtime.Module, error) {
-	if m, ok, err := l.rt.LoadCached(ctx, runtime.Hash(hash)); err != nil {
+func (l *Ledger) loadModule(ctx context.Context, b *pendingBlock, hash common.Hash) (Contract, error) {
+	if m, ok, err := l.engine.LoadCached(ctx, hash); err != nil {
 		return nil, err
 	} else if ok {
 		return m, nil
@@ -362,7 +362,7 @@ func (l *Ledger) loadModule(ctx context.Context, b *pendingBlock, hash common.Ha
 	if err != nil {
 		return nil, err
 	}
-	return l.rt.Load(ctx, code)
+	return l.engine.Load(ctx, code)
 }
 
 func (l *Ledger) nextNonce(b *pendingBlock, account common.Address) (uint64, error) {

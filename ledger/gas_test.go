@@ -29,16 +29,21 @@ func tinyContract(salt byte) []byte {
 
 // ownRuntimeEnv is an env whose ledger has a runtime of its own, so the
 // test can tell from its counters whether a module was loaded.
-func ownRuntimeEnv(t *testing.T, cfg Config) *env {
+func ownRuntimeEnv(t *testing.T, cfg Config) (*env, *runtime.Runtime) {
 	e := newEnv(t)
 	e.l.Close(context.Background())
-	cfg.Dir, cfg.Genesis = e.dir, e.genesis
+	rt, err := runtime.New(context.Background(), runtime.NewConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rt.Close(context.Background()) })
+	cfg.Dir, cfg.Genesis, cfg.Engine = e.dir, e.genesis, NewRuntimeEngine(rt)
 	l, err := Open(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.l = l
-	return e
+	return e, rt
 }
 
 func (e *env) deployCode(code []byte, nonce, gas uint64, withCode bool) *tx.Tx {
@@ -61,7 +66,7 @@ func (e *env) deployCode(code []byte, nonce, gas uint64, withCode bool) *tx.Tx {
 // stored code by hash pays the same as the one that brought it.
 func TestDeployPaysIntrinsicGasFirst(t *testing.T) {
 	t.Parallel()
-	e := ownRuntimeEnv(t, Config{})
+	e, rt := ownRuntimeEnv(t, Config{})
 	code := tinyContract(1)
 	need, err := runtime.DeployGas(code)
 	if err != nil || need == 0 {
@@ -73,7 +78,7 @@ func TestDeployPaysIntrinsicGasFirst(t *testing.T) {
 	if rc.Status != block.Status(runtime.CodeOutOfGas) || rc.GasUsed != need-1 || rc.ContractAddress != (common.Address{}) || len(rc.Writes) != 0 {
 		t.Fatalf("short deploy: %+v", *rc)
 	}
-	if st := e.l.rt.Stats(); st.Prepared != 0 || st.Compiled != 0 {
+	if st := rt.Stats(); st.Prepared != 0 || st.Compiled != 0 {
 		t.Fatalf("a deploy that could not pay loaded its code: %+v", st)
 	}
 	if c, err := e.l.Contract(tx.ContractAddress(addrOf(e.owner), 0)); !errors.Is(err, ErrUnknownContract) {
@@ -146,7 +151,7 @@ func TestBlockDeployGasLimit(t *testing.T) {
 	t.Parallel()
 	code := tinyContract(3)
 	need, _ := runtime.DeployGas(code)
-	e := ownRuntimeEnv(t, Config{BlockDeployGasLimit: need * 3 / 2})
+	e, _ := ownRuntimeEnv(t, Config{BlockDeployGasLimit: need * 3 / 2})
 	d0 := e.deployCode(code, 0, need+1_000_000, true)
 	d1 := e.deployCode(code, 1, need+1_000_000, false)
 	a := e.apply(d0, d1)

@@ -28,7 +28,11 @@ const (
 
 // sharedRuntime is one runtime for the whole test binary: loading the
 // loan module compiles it, and doing that once keeps the suite fast.
-var sharedRuntime *runtime.Runtime
+// sharedEngine runs contracts in it.
+var (
+	sharedRuntime *runtime.Runtime
+	sharedEngine  Engine
+)
 
 func TestMain(m *testing.M) {
 	// Compiled code is shared with every other test binary on the machine.
@@ -37,7 +41,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	sharedRuntime = rt
+	sharedRuntime, sharedEngine = rt, NewRuntimeEngine(rt)
 	code := m.Run()
 	rt.Close(context.Background())
 	os.Exit(code)
@@ -94,7 +98,9 @@ func (e *env) open(cfg Config) *Ledger {
 	if cfg.Genesis == nil {
 		cfg.Genesis = e.genesis
 	}
-	cfg.Runtime = sharedRuntime
+	if cfg.Engine == nil {
+		cfg.Engine = sharedEngine
+	}
 	l, err := Open(context.Background(), cfg)
 	if err != nil {
 		e.tb.Fatalf("open: %v", err)
@@ -229,7 +235,7 @@ func (e *env) snap() snapshot {
 	for _, k := range []*ecdsa.PrivateKey{e.owner, e.servicer, mustKey(e.tb, 3)} {
 		s.nonces[addrOf(k)] = e.nonce(k)
 	}
-	it := e.l.Store().NewIterator(nil, nil)
+	it := e.l.kv.NewIterator(nil, nil)
 	for it.Next() {
 		s.keyCount++
 	}
@@ -253,7 +259,7 @@ func (e *env) sameAs(s snapshot) {
 // rawPut writes into the store behind the ledger's back (tamper tests).
 func rawPut(tb testing.TB, l *Ledger, key, value []byte) {
 	tb.Helper()
-	if err := l.Store().Put(key, value); err != nil {
+	if err := l.kv.Put(key, value); err != nil {
 		tb.Fatal(err)
 	}
 }

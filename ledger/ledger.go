@@ -23,13 +23,15 @@ import (
 // contract code and metadata, and contract state, in one store.
 //
 // Reads are safe for concurrent use with each other and with ApplyBlock;
-// ApplyBlock and ReplayBlock are serialised internally.
+// ApplyBlock, Reexecute and CommitReexecution are serialised internally.
 type Ledger struct {
 	kv      ethdb.KeyValueStore
 	ownedDB *storage.DB // closed by Close when the ledger opened it
 	state   *state.DB
-	rt      *runtime.Runtime
-	ownRT   bool
+	engine  Engine
+	// closeEngine closes the runtime the ledger created for itself (nil
+	// when Config.Engine was given: its owner closes it).
+	closeEngine func(context.Context) error
 
 	genesis  *block.Genesis
 	chainID  uint64
@@ -100,8 +102,8 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 	if err := l.loadLatest(); err != nil {
 		return fail(err)
 	}
-	if cfg.Runtime != nil {
-		l.rt = cfg.Runtime
+	if cfg.Engine != nil {
+		l.engine = cfg.Engine
 	} else {
 		rc := runtime.NewConfig()
 		if cfg.RuntimeConfig != nil {
@@ -111,7 +113,7 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 		if err != nil {
 			return fail(fmt.Errorf("ledger: start runtime: %w", err))
 		}
-		l.rt, l.ownRT = rt, true
+		l.engine, l.closeEngine = NewRuntimeEngine(rt), rt.Close
 	}
 	return l, nil
 }
@@ -212,8 +214,8 @@ func (l *Ledger) Close(ctx context.Context) error {
 
 func (l *Ledger) release(ctx context.Context) error {
 	var errs []error
-	if l.ownRT && l.rt != nil {
-		errs = append(errs, l.rt.Close(ctx))
+	if l.closeEngine != nil {
+		errs = append(errs, l.closeEngine(ctx))
 	}
 	if l.ownedDB != nil {
 		errs = append(errs, l.ownedDB.Close())
@@ -240,9 +242,6 @@ func (l *Ledger) BlockGasLimit() uint64 { return l.gasLimit }
 
 // Latest returns the latest committed header.
 func (l *Ledger) Latest() *block.SignedHeader { return l.latest.Load() }
-
-// Runtime returns the runtime contracts run in.
-func (l *Ledger) Runtime() *runtime.Runtime { return l.rt }
 
 // Store returns the underlying key-value store (for tools and tests that
 // inspect it; writing to it bypasses every guarantee of the ledger).

@@ -45,7 +45,7 @@ func TestOpenErrors(t *testing.T) {
 			if c.cfg.Genesis == nil {
 				c.cfg.Genesis = e.genesis
 			}
-			c.cfg.Runtime = sharedRuntime
+			c.cfg.Engine = sharedEngine
 			l, err := Open(ctx, c.cfg)
 			if !errors.Is(err, c.want) {
 				if l != nil {
@@ -55,10 +55,10 @@ func TestOpenErrors(t *testing.T) {
 			}
 		})
 	}
-	if _, err := Open(ctx, Config{Runtime: sharedRuntime}); err == nil {
+	if _, err := Open(ctx, Config{Engine: sharedEngine}); err == nil {
 		t.Fatal("no dir or store accepted")
 	}
-	if _, err := Open(ctx, Config{Dir: t.TempDir(), Runtime: sharedRuntime}); err == nil {
+	if _, err := Open(ctx, Config{Dir: t.TempDir(), Engine: sharedEngine}); err == nil {
 		t.Fatal("empty store without genesis accepted")
 	}
 }
@@ -71,7 +71,7 @@ func TestReopenWithoutGenesisAndClose(t *testing.T) {
 	want := e.l.Latest().Hash()
 	pay := e.pay(1)
 	e.l.Close(ctx)
-	l, err := Open(ctx, Config{Dir: e.dir, Runtime: sharedRuntime})
+	l, err := Open(ctx, Config{Dir: e.dir, Engine: sharedEngine})
 	if err != nil {
 		t.Fatal(err)
 	}
