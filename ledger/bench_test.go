@@ -89,51 +89,6 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// BenchmarkReplay1000LoanPayments replays a chain of blocks of 1,000 loan
-// payments into a fresh store through the same executor, checking every
-// root, signature and stored receipt; compare its tx/s with
-// BenchmarkApplyBlock1000LoanPayments.
-func BenchmarkReplay1000LoanPayments(b *testing.B) {
-	const blocks = 4
-	src := newEnv(b)
-	src.setup()
-	for range blocks {
-		src.apply(payBlock(src)...)
-	}
-	ctx := context.Background()
-	from := uint64(1)
-	to := src.l.Latest().Header.Height
-	var elapsed, cpu time.Duration
-	for b.Loop() {
-		b.StopTimer()
-		dst := src.open(Config{Dir: b.TempDir()})
-		// Blocks are read from the source before timing, so the figure is
-		// execution and verification, not the source's reads.
-		var sbs []*SourceBlock
-		it := src.l.Blocks(from, to)
-		for {
-			sb, err := it.Next(ctx)
-			if err != nil {
-				break
-			}
-			sb.Txs = reparse(b, sb.Txs)
-			sbs = append(sbs, sb)
-		}
-		b.StartTimer()
-		start, cpuStart := time.Now(), cpuTime()
-		for _, sb := range sbs {
-			if _, err := dst.ReplayBlock(ctx, sb); err != nil {
-				b.Fatal(err)
-			}
-		}
-		elapsed, cpu = elapsed+time.Since(start), cpu+cpuTime()-cpuStart
-		b.StopTimer()
-		dst.Close(ctx)
-		b.StartTimer()
-	}
-	reportThroughput(b, blocks*benchBlockTxs*b.N, elapsed, cpu)
-}
-
 // BenchmarkTxWithProofs reads every transaction of a 1,000-transaction
 // block with its proofs, as the clients of a block waiting for it
 // (POST /v1/txs?wait=true) do; ns/op is per transaction.

@@ -70,28 +70,3 @@ func TestCutoffLeavesTheRestForLaterBlocks(t *testing.T) {
 		})
 	}
 }
-
-// TestReplayIgnoresCutoff: a block cut short replays to the same header,
-// because replay executes exactly the transactions the block holds.
-func TestReplayIgnoresCutoff(t *testing.T) {
-	e := newEnv(t)
-	e.setup()
-	txs := []*tx.Tx{e.pay(1), e.pay(2), e.pay(3)}
-	p := e.proposal(txs...)
-	p.Cutoff = func() bool { return true }
-	a, err := e.l.ApplyBlock(context.Background(), p, e.proposer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(a.TxHashes) != 1 {
-		t.Fatalf("cut block holds %d txs, want 1", len(a.TxHashes))
-	}
-	dst := freshLedger(t, e)
-	h, err := ReplayLedger(context.Background(), dst, e.l)
-	if err != nil {
-		t.Fatalf("replay: %v", err)
-	}
-	if h != a.Header.Header.Height || dst.Latest().Hash() != e.l.Latest().Hash() {
-		t.Fatalf("replayed to %d head %s, want %d %s", h, dst.Latest().Hash(), a.Header.Header.Height, e.l.Latest().Hash())
-	}
-}

@@ -4,9 +4,11 @@
 // Merkle-Patricia trie) in one LevelDB store, serving them with proofs.
 //
 // One executor. ApplyBlock (a solo producer or a BFT engine) and
-// ReplayBlock (an auditor rebuilding a store) run the same function,
-// execute; ApplyBlock signs the resulting header, ReplayBlock compares it
-// with the original one. There is no other way to make a block.
+// Reexecute (an auditor rebuilding a store, package ledger/audit) run the
+// same function, execute; ApplyBlock signs the resulting header, an auditor
+// compares it with the original one before CommitReexecution stores the
+// block under that header. There is no other way to make a block. Export,
+// replay and state comparison live in ledger/audit, on the exported API.
 //
 // Guarantees:
 //   - Determinism: a block's header, receipts and state depend only on the

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/meshledger/meshledger/ledger"
+	"github.com/meshledger/meshledger/ledger/audit"
 	"github.com/meshledger/meshledger/ledger/storage"
 	"github.com/meshledger/meshledger/node"
 )
@@ -121,7 +122,7 @@ func exportTo(ctx context.Context, l *ledger.Ledger, out string, stdout io.Write
 	}
 	if out == "-" {
 		cw := &countingWriter{w: stdout}
-		if err := l.Export(ctx, cw, from, to); err != nil {
+		if err := audit.Export(ctx, l, cw, from, to); err != nil {
 			return nil, fmt.Errorf("export: %w", err)
 		}
 		res.Bytes = cw.n
@@ -133,7 +134,7 @@ func exportTo(ctx context.Context, l *ledger.Ledger, out string, stdout io.Write
 	}
 	defer os.Remove(tmp.Name()) // no-op once renamed
 	cw := &countingWriter{w: tmp}
-	err = l.Export(ctx, cw, from, to)
+	err = audit.Export(ctx, l, cw, from, to)
 	if err == nil {
 		err = tmp.Sync()
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/meshledger/meshledger/ledger"
+	"github.com/meshledger/meshledger/ledger/audit"
 	"github.com/meshledger/meshledger/ledger/block"
 	"github.com/meshledger/meshledger/ledger/tx"
 	"github.com/meshledger/meshledger/node"
@@ -105,7 +106,7 @@ func testExport(t *testing.T, s *sourceChain) {
 	r := runCLI(t, nil, "export", "--data-dir", s.dir, "-o", out)
 	r.want(t, 0, "file:", out, "blocks:", "1..4", "last hash:", tip.Hash().Hex(), "state root:", tip.Header.StateRoot.Hex(), "bytes:")
 	b, err := os.ReadFile(out)
-	if err != nil || !bytes.HasPrefix(b, []byte(ledger.ExportMagic)) {
+	if err != nil || !bytes.HasPrefix(b, []byte(audit.ExportMagic)) {
 		t.Fatalf("export file: %v %q", err, b[:min(len(b), 40)])
 	}
 	if entries, _ := os.ReadDir(filepath.Dir(out)); len(entries) != 1 {

@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/meshledger/meshledger/ledger"
+	"github.com/meshledger/meshledger/ledger/audit"
 	"github.com/meshledger/meshledger/ledger/block"
 	"github.com/meshledger/meshledger/ledger/storage"
 	"github.com/meshledger/meshledger/ledger/tx"
@@ -131,7 +132,7 @@ type replayResult struct {
 	Mismatch      *mismatchReport `json:"mismatch,omitempty"`
 }
 
-// mismatchReport is a *ledger.ReplayMismatch for scripts.
+// mismatchReport is a *audit.Mismatch for scripts.
 type mismatchReport struct {
 	Height   uint64          `json:"height"`
 	TxIndex  *int            `json:"txIndex,omitempty"`
@@ -174,12 +175,12 @@ func (r *replayRun) run(ctx context.Context, files []string, fromDataDir string)
 	}
 	prog := &progressSource{src: blocks, w: r.progress, every: progressEvery, now: time.Now}
 	prog.start()
-	// With a data dir this is ledger.ReplayLedger, unrolled so that progress
+	// With a data dir this is audit.ReplayLedger, unrolled so that progress
 	// can be reported between blocks.
-	_, err = ledger.Replay(ctx, dst, prog)
+	_, err = audit.Replay(ctx, dst, prog)
 	stateCompared := false
 	if err == nil && srcL != nil {
-		err, stateCompared = ledger.CompareState(srcL, dst), true
+		err, stateCompared = audit.CompareState(srcL, dst), true
 	}
 	latest := dst.Latest()
 	if cerr := closeDst(); err == nil {
@@ -190,7 +191,7 @@ func (r *replayRun) run(ctx context.Context, files []string, fromDataDir string)
 		Height: latest.Header.Height, Hash: latest.Hash(), StateRoot: latest.Header.StateRoot,
 		Blocks: prog.blocks, Txs: prog.txs, StateCompared: stateCompared && err == nil,
 	}
-	var m *ledger.ReplayMismatch
+	var m *audit.Mismatch
 	if errors.As(err, &m) {
 		res.Mismatch = reportOf(m)
 	} else if err != nil {
@@ -247,13 +248,13 @@ func (r *replayRun) print(res *replayResult) error {
 	return err
 }
 
-func reportOf(m *ledger.ReplayMismatch) *mismatchReport {
+func reportOf(m *audit.Mismatch) *mismatchReport {
 	rep := &mismatchReport{Height: m.Height, What: m.What, Field: m.Field, Expected: m.Expected, Got: m.Got}
 	if m.TxIndex >= 0 {
 		i, h := m.TxIndex, m.TxHash
 		rep.TxIndex, rep.TxHash = &i, &h
 	}
-	if m.What == ledger.MismatchStateValue {
+	if m.What == audit.MismatchStateValue {
 		c := m.Contract
 		rep.Contract, rep.Key = &c, m.Key
 	}
@@ -317,7 +318,7 @@ type exportChain struct {
 	genesis *block.Genesis
 	names   []string
 	files   []*os.File
-	readers []*ledger.ExportReader
+	readers []*audit.ExportReader
 	i       int
 	started bool   // a block of readers[i] was returned
 	last    uint64 // height of the last block returned
@@ -334,7 +335,7 @@ func openExports(names []string) (*exportChain, error) {
 			return nil, fmt.Errorf("--from-file: %w", err)
 		}
 		es.files = append(es.files, f)
-		er, err := ledger.ReadExport(f, tx.Limits{})
+		er, err := audit.ReadExport(f, tx.Limits{})
 		if err != nil {
 			es.close()
 			return nil, fmt.Errorf("%s: %w", name, err)
@@ -378,7 +379,7 @@ func (es *exportChain) Next(ctx context.Context) (*ledger.SourceBlock, error) {
 	return nil, io.EOF
 }
 
-// progressSource counts what ledger.Replay verifies and reports it now
+// progressSource counts what audit.Replay verifies and reports it now
 // and then. Replay asks for the next block only after the previous one
 // was committed, so a block counts as verified when the next is asked for.
 type progressSource struct {

@@ -14,7 +14,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/rlp"
 
-	"github.com/meshledger/meshledger/ledger"
+	"github.com/meshledger/meshledger/ledger/audit"
 	"github.com/meshledger/meshledger/ledger/block"
 	"github.com/meshledger/meshledger/ledger/storage"
 	"github.com/meshledger/meshledger/ledger/tx"
@@ -129,8 +129,8 @@ func rewriteExport(t *testing.T, file string, height uint64, edit func(rec *rawE
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := bytes.NewBufferString(ledger.ExportMagic)
-	rest := b[len(ledger.ExportMagic):]
+	out := bytes.NewBufferString(audit.ExportMagic)
+	rest := b[len(audit.ExportMagic):]
 	for i := uint64(0); len(rest) > 0; i++ {
 		n, k := binary.Uvarint(rest)
 		rec := rest[k : k+int(n)]
@@ -203,7 +203,7 @@ func testReplayTamperedReceipt(t *testing.T, s *sourceChain) {
 	res := replayJSON(t, r)
 	m := res.Mismatch
 	if res.OK || res.Height != 2 || res.Blocks != 2 || m == nil || m.Height != 3 || m.TxIndex == nil || *m.TxIndex != 1 ||
-		*m.TxHash != txHash || m.What != ledger.MismatchReceipt || m.Field != "gas_used" ||
+		*m.TxHash != txHash || m.What != audit.MismatchReceipt || m.Field != "gas_used" ||
 		m.Expected != itoa(stored) || m.Got != itoa(stored-1) || m.Contract != nil {
 		t.Fatalf("replay --json: %+v %+v", res, m)
 	}
@@ -228,7 +228,7 @@ func testReplayFlippedByte(t *testing.T, s *sourceChain) {
 	}
 	r, _ := replay(t, "--from-file", bad, "--json")
 	res := replayJSON(t, r)
-	if r.code != 1 || res.Mismatch == nil || res.Mismatch.Height != 2 || res.Mismatch.What != ledger.MismatchSignature ||
+	if r.code != 1 || res.Mismatch == nil || res.Mismatch.Height != 2 || res.Mismatch.What != audit.MismatchSignature ||
 		res.Mismatch.TxIndex != nil || res.Height != 1 {
 		t.Fatalf("exit %d: %+v %+v", r.code, res, res.Mismatch)
 	}
@@ -263,7 +263,7 @@ func testReplayTamperedState(t *testing.T, s *sourceChain) {
 	}
 	r, _ = replay(t, "--from-data-dir", dir, "--json")
 	res := replayJSON(t, r)
-	if m := res.Mismatch; r.code != 1 || res.OK || res.StateCompared || m == nil || m.What != ledger.MismatchStateValue ||
+	if m := res.Mismatch; r.code != 1 || res.OK || res.StateCompared || m == nil || m.What != audit.MismatchStateValue ||
 		*m.Contract != s.loan || string(m.Key) != "loan/L1" || *m.TxHash != s.txs[4][0] {
 		t.Fatalf("exit %d: %+v %+v", r.code, res, m)
 	}
@@ -276,7 +276,7 @@ func testReplayArgs(t *testing.T, s *sourceChain) {
 		t.Fatal(err)
 	}
 	notExport := writeTemp(t, "notes.txt", "hello")
-	otherGenesis := writeTemp(t, "other.export", ledger.ExportMagic+string(binary.AppendUvarint(nil, 40))+
+	otherGenesis := writeTemp(t, "other.export", audit.ExportMagic+string(binary.AppendUvarint(nil, 40))+
 		`{"chain_id":7,"time_ms":1,"admins":[]}   `)
 	tests := []struct {
 		name string
@@ -321,7 +321,7 @@ func testReplayProgress(t *testing.T, s *sourceChain) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	er, err := ledger.ReadExport(f, tx.Limits{})
+	er, err := audit.ReadExport(f, tx.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package ledger
+package audit
 
 import (
 	"bytes"
@@ -8,9 +8,10 @@ import (
 
 	"github.com/ethereum/go-ethereum/crypto"
 
+	"github.com/meshledger/meshledger/ledger"
 	"github.com/meshledger/meshledger/ledger/block"
-	"github.com/meshledger/meshledger/ledger/internal/roots"
 	"github.com/meshledger/meshledger/ledger/storage"
+	"github.com/meshledger/meshledger/ledger/tx"
 )
 
 // history builds a chain exercising every kind of block: deploy with code,
@@ -23,19 +24,13 @@ func buildHistory(e *env) {
 	e.apply(e.deployTx(e.owner, e.nonce(e.owner), false), e.pay(3_000))
 }
 
-func freshLedger(tb testing.TB, e *env) *Ledger {
-	l := e.open(Config{Dir: tb.TempDir()})
-	tb.Cleanup(func() { l.Close(context.Background()) })
-	return l
-}
-
 func TestReplayFromStoreAndExport(t *testing.T) {
 	t.Parallel()
 	src := newEnv(t)
 	buildHistory(src)
 	ctx := context.Background()
 
-	dst := freshLedger(t, src)
+	dst := src.fresh()
 	h, err := ReplayLedger(ctx, dst, src.l)
 	if err != nil {
 		t.Fatal(err)
@@ -52,18 +47,17 @@ func TestReplayFromStoreAndExport(t *testing.T) {
 	}
 
 	var buf bytes.Buffer
-	if err := src.l.Export(ctx, &buf, 1, h); err != nil {
+	if err := Export(ctx, src.l, &buf, 1, h); err != nil {
 		t.Fatal(err)
 	}
-	er, err := ReadExport(bytes.NewReader(buf.Bytes()), dst.txLimits)
+	er, err := ReadExport(bytes.NewReader(buf.Bytes()), tx.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if er.Genesis().Hash() != src.genesis.Hash() {
 		t.Fatal("export genesis differs")
 	}
-	dst2 := src.open(Config{Dir: t.TempDir(), Genesis: er.Genesis()})
-	defer dst2.Close(ctx)
+	dst2, _ := src.openStore(er.Genesis())
 	if h2, err := Replay(ctx, dst2, er); err != nil || h2 != h {
 		t.Fatalf("replay export: %d %v", h2, err)
 	}
@@ -84,22 +78,22 @@ func TestExportErrors(t *testing.T) {
 	src := newEnv(t)
 	ctx := context.Background()
 	var buf bytes.Buffer
-	if err := src.l.Export(ctx, &buf, 1, 1); !errors.Is(err, ErrBadRequest) {
+	if err := Export(ctx, src.l, &buf, 1, 1); !errors.Is(err, ledger.ErrBadRequest) {
 		t.Fatalf("export past tip: %v", err)
 	}
 	bad := [][]byte{nil, []byte("nope"), []byte(ExportMagic), append([]byte(ExportMagic), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01)}
 	for i, b := range bad {
-		if _, err := ReadExport(bytes.NewReader(b), src.l.txLimits); !errors.Is(err, ErrBadExport) {
+		if _, err := ReadExport(bytes.NewReader(b), tx.Limits{}); !errors.Is(err, ErrBadExport) {
 			t.Fatalf("case %d: %v", i, err)
 		}
 	}
 }
 
-func asMismatch(t *testing.T, err error) *ReplayMismatch {
+func asMismatch(t *testing.T, err error) *Mismatch {
 	t.Helper()
-	var m *ReplayMismatch
+	var m *Mismatch
 	if !errors.As(err, &m) {
-		t.Fatalf("want *ReplayMismatch, got %v", err)
+		t.Fatalf("want *Mismatch, got %v", err)
 	}
 	return m
 }
@@ -109,14 +103,14 @@ func TestReplayNamesTamperedStateValue(t *testing.T) {
 	src := newEnv(t)
 	buildHistory(src)
 	key := []byte("loan/L1")
-	rawPut(t, src.l, storage.FlatStateKey(src.loan, key), []byte(`{"tampered":true}`))
-	last, err := src.l.History(src.loan, key, Cursor{}, MaxHistoryLimit)
+	src.rawPut(storage.FlatStateKey(src.loan, key), []byte(`{"tampered":true}`))
+	last, err := src.l.History(src.loan, key, ledger.Cursor{}, ledger.MaxHistoryLimit)
 	if err != nil {
 		t.Fatal(err)
 	}
 	lastWrite := last.Entries[len(last.Entries)-1]
 
-	_, err = ReplayLedger(context.Background(), freshLedger(t, src), src.l)
+	_, err = ReplayLedger(context.Background(), src.fresh(), src.l)
 	m := asMismatch(t, err)
 	if m.What != MismatchStateValue || m.Contract != src.loan || !bytes.Equal(m.Key, key) ||
 		m.Height != lastWrite.Height || m.TxIndex != int(lastWrite.Index) || m.TxHash != lastWrite.TxHash ||
@@ -136,9 +130,9 @@ func TestReplayNamesTamperedReceipt(t *testing.T) {
 	r := *rs[1]
 	r.GasUsed++
 	enc, _ := r.Encode()
-	rawPut(t, src.l, storage.ReceiptKey(3, 1), enc)
+	src.rawPut(storage.ReceiptKey(3, 1), enc)
 
-	dst := freshLedger(t, src)
+	dst := src.fresh()
 	_, err = ReplayLedger(context.Background(), dst, src.l)
 	m := asMismatch(t, err)
 	if m.What != MismatchReceipt || m.Height != 3 || m.TxIndex != 1 || m.TxHash != rs[1].TxHash || m.Field != "gas_used" {
@@ -156,7 +150,7 @@ func TestReplayHeaderMismatches(t *testing.T) {
 	src := newEnv(t)
 	buildHistory(src)
 	ctx := context.Background()
-	resign := func(sb *SourceBlock) {
+	resign := func(sb *ledger.SourceBlock) {
 		sh, err := block.SignHeader(sb.Header.Header, src.proposer.SignHash)
 		if err != nil {
 			t.Fatal(err)
@@ -166,40 +160,39 @@ func TestReplayHeaderMismatches(t *testing.T) {
 	cases := []struct {
 		what   string
 		height uint64
-		edit   func(sb *SourceBlock)
+		edit   func(sb *ledger.SourceBlock)
 	}{
-		{MismatchStateRoot, 3, func(sb *SourceBlock) { sb.Header.Header.StateRoot[0] ^= 1; resign(sb) }},
-		{MismatchReceiptRoot, 3, func(sb *SourceBlock) { sb.Header.Header.ReceiptRoot[0] ^= 1; sb.Receipts = nil; resign(sb) }},
-		{MismatchTxRoot, 3, func(sb *SourceBlock) { sb.Txs = sb.Txs[:1]; sb.Receipts = sb.Receipts[:1] }},
-		{MismatchSignature, 2, func(sb *SourceBlock) { sb.Header.Signature[5] ^= 1 }},
-		{MismatchParent, 2, func(sb *SourceBlock) { sb.Header.Header.ParentHash[0] ^= 1; resign(sb) }},
-		{MismatchTime, 1, func(sb *SourceBlock) { sb.Header.Header.TimeMs = genesisTimeMs; resign(sb) }},
-		{MismatchRejected, 3, func(sb *SourceBlock) {
+		{MismatchStateRoot, 3, func(sb *ledger.SourceBlock) { sb.Header.Header.StateRoot[0] ^= 1; resign(sb) }},
+		{MismatchReceiptRoot, 3, func(sb *ledger.SourceBlock) { sb.Header.Header.ReceiptRoot[0] ^= 1; sb.Receipts = nil; resign(sb) }},
+		{MismatchTxRoot, 3, func(sb *ledger.SourceBlock) { sb.Txs = sb.Txs[:1]; sb.Receipts = sb.Receipts[:1] }},
+		{MismatchSignature, 2, func(sb *ledger.SourceBlock) { sb.Header.Signature[5] ^= 1 }},
+		{MismatchParent, 2, func(sb *ledger.SourceBlock) { sb.Header.Header.ParentHash[0] ^= 1; resign(sb) }},
+		{MismatchTime, 1, func(sb *ledger.SourceBlock) { sb.Header.Header.TimeMs = genesisTimeMs; resign(sb) }},
+		{MismatchRejected, 3, func(sb *ledger.SourceBlock) {
 			sb.Txs[0], sb.Txs[1] = sb.Txs[1], sb.Txs[0]
 			sb.Receipts = nil
 			h := sb.Header.Header
-			bodies := [][]byte{}
-			for _, tx := range sb.Txs {
-				b, _ := tx.MarshalBinary()
-				bodies = append(bodies, b)
+			root, err := ledger.TxRoot(sb.Txs)
+			if err != nil {
+				t.Fatal(err)
 			}
-			h.TxRoot = roots.Derive(bodies)
+			h.TxRoot = root
 			sb.Header.Header = h
 			resign(sb)
 		}},
 	}
 	for _, c := range cases {
 		t.Run(c.what, func(t *testing.T) {
-			dst := freshLedger(t, src)
+			dst := src.fresh()
 			for h := uint64(1); h <= c.height; h++ {
-				sb, err := src.l.sourceBlock(h)
+				sb, err := src.sourceBlock(h)
 				if err != nil {
 					t.Fatal(err)
 				}
 				if h == c.height {
 					c.edit(sb)
 				}
-				_, err = dst.ReplayBlock(ctx, sb)
+				_, err = ReplayBlock(ctx, dst, sb)
 				if h < c.height {
 					if err != nil {
 						t.Fatal(err)
@@ -221,28 +214,27 @@ func TestReplayHeaderMismatches(t *testing.T) {
 	}
 }
 
-func TestDeterminismAcrossLedgers(t *testing.T) {
-	t.Parallel()
-	a, b := newEnv(t), newEnv(t)
-	buildHistory(a)
-	buildHistory(b)
-	for h := uint64(1); h <= a.l.Latest().Header.Height; h++ {
-		ha, _ := a.l.Header(h)
-		hb, _ := b.l.Header(h)
-		if ha.Hash() != hb.Hash() {
-			t.Fatalf("header %d differs", h)
-		}
-		ra, _ := a.l.Receipts(h)
-		rb, _ := b.l.Receipts(h)
-		for i := range ra {
-			ea, _ := ra[i].Encode()
-			eb, _ := rb[i].Encode()
-			if !bytes.Equal(ea, eb) {
-				t.Fatalf("receipt %d/%d differs", h, i)
-			}
-		}
+// TestReplayIgnoresCutoff: a block cut short replays to the same header,
+// because replay executes exactly the transactions the block holds.
+func TestReplayIgnoresCutoff(t *testing.T) {
+	e := newEnv(t)
+	e.setup()
+	txs := []*tx.Tx{e.pay(1), e.pay(2), e.pay(3)}
+	p := e.proposal(txs...)
+	p.Cutoff = func() bool { return true }
+	a, err := e.l.ApplyBlock(context.Background(), p, e.proposer)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if !sameDump(dump(t, a.l.Store()), dump(t, b.l.Store())) {
-		t.Fatal("stores differ")
+	if len(a.TxHashes) != 1 {
+		t.Fatalf("cut block holds %d txs, want 1", len(a.TxHashes))
+	}
+	dst := e.fresh()
+	h, err := ReplayLedger(context.Background(), dst, e.l)
+	if err != nil {
+		t.Fatalf("replay: %v", err)
+	}
+	if h != a.Header.Header.Height || dst.Latest().Hash() != e.l.Latest().Hash() {
+		t.Fatalf("replayed to %d head %s, want %d %s", h, dst.Latest().Hash(), a.Header.Header.Height, e.l.Latest().Hash())
 	}
 }

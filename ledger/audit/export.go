@@ -1,15 +1,17 @@
-package ledger
+package audit
 
 import (
 	"bufio"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 
 	"github.com/ethereum/go-ethereum/rlp"
 
+	"github.com/meshledger/meshledger/ledger"
 	"github.com/meshledger/meshledger/ledger/block"
 	"github.com/meshledger/meshledger/ledger/tx"
 )
@@ -39,80 +41,21 @@ type exportTx struct {
 	Code    []byte
 }
 
-// Blocks returns a source of this ledger's blocks from..to (inclusive),
-// with their stored receipts and, for deploys that carried code, the code.
-func (l *Ledger) Blocks(from, to uint64) BlockSource {
-	return &ledgerSource{l: l, next: from, to: to}
-}
-
-type ledgerSource struct {
-	l        *Ledger
-	next, to uint64
-}
-
-func (s *ledgerSource) Next(ctx context.Context) (*SourceBlock, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if s.next > s.to || s.next > s.l.Latest().Header.Height {
-		return nil, io.EOF
-	}
-	h := s.next
-	s.next++
-	return s.l.sourceBlock(h)
-}
-
-func (l *Ledger) sourceBlock(height uint64) (*SourceBlock, error) {
-	sh, err := l.readHeader(height)
-	if err != nil {
-		return nil, err
-	}
-	recs, err := l.txRecords(height)
-	if err != nil {
-		return nil, err
-	}
-	receipts, err := l.readReceipts(height)
-	if err != nil {
-		return nil, err
-	}
-	sb := &SourceBlock{Header: sh, Receipts: receipts}
-	if sb.Receipts == nil {
-		sb.Receipts = []*block.Receipt{}
-	}
-	for _, r := range recs {
-		t, err := r.decodeTx()
-		if err != nil {
-			return nil, err
-		}
-		if r.CarriedCode {
-			code, err := l.Code(t.Message().(*tx.Deploy).CodeHash)
-			if err != nil {
-				return nil, fmt.Errorf("ledger: code of tx %s: %w", r.Hash, err)
-			}
-			if t, err = t.WithCode(code); err != nil {
-				return nil, err
-			}
-		}
-		sb.Txs = append(sb.Txs, t)
-	}
-	return sb, nil
-}
-
-// Export writes blocks from..to (inclusive, from >= 1) as a stream:
+// Export writes blocks from..to (inclusive, from >= 1) of l as a stream:
 // ExportMagic, then records each prefixed by its uvarint length — first
 // the genesis JSON, then one RLP exportBlock per block. A fresh store
 // replays it with ReadExport and Replay.
-func (l *Ledger) Export(ctx context.Context, w io.Writer, from, to uint64) error {
+func Export(ctx context.Context, l *ledger.Ledger, w io.Writer, from, to uint64) error {
 	if from == 0 || from > to || to > l.Latest().Header.Height {
-		return fmt.Errorf("%w: export %d..%d of a chain at %d", ErrBadRequest, from, to, l.Latest().Header.Height)
+		return fmt.Errorf("%w: export %d..%d of a chain at %d", ledger.ErrBadRequest, from, to, l.Latest().Header.Height)
 	}
 	bw := bufio.NewWriter(w)
 	if _, err := bw.WriteString(ExportMagic); err != nil {
 		return err
 	}
-	doc, err := l.genesisDoc()
+	doc, err := json.Marshal(l.Genesis())
 	if err != nil {
-		return err
+		return fmt.Errorf("audit: encode genesis: %w", err)
 	}
 	if err := writeRecord(bw, doc); err != nil {
 		return err
@@ -139,7 +82,7 @@ func (l *Ledger) Export(ctx context.Context, w io.Writer, from, to uint64) error
 		}
 		rec, err := rlp.EncodeToBytes(&eb)
 		if err != nil {
-			return fmt.Errorf("ledger: encode block %d: %w", sb.Header.Header.Height, err)
+			return fmt.Errorf("audit: encode block %d: %w", sb.Header.Header.Height, err)
 		}
 		if err := writeRecord(bw, rec); err != nil {
 			return err
@@ -157,7 +100,7 @@ func writeRecord(w *bufio.Writer, b []byte) error {
 	return err
 }
 
-// ExportReader reads an export stream; it is a BlockSource.
+// ExportReader reads an export stream; it is a ledger.BlockSource.
 type ExportReader struct {
 	r       *bufio.Reader
 	genesis *block.Genesis
@@ -207,7 +150,7 @@ func (er *ExportReader) record() ([]byte, error) {
 }
 
 // Next returns the next block, or io.EOF at the end of the stream.
-func (er *ExportReader) Next(ctx context.Context) (*SourceBlock, error) {
+func (er *ExportReader) Next(ctx context.Context) (*ledger.SourceBlock, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -219,7 +162,7 @@ func (er *ExportReader) Next(ctx context.Context) (*SourceBlock, error) {
 	if err := rlp.DecodeBytes(rec, &eb); err != nil {
 		return nil, fmt.Errorf("%w: block: %v", ErrBadExport, err)
 	}
-	sb := &SourceBlock{Header: &eb.Header, Receipts: []*block.Receipt{}}
+	sb := &ledger.SourceBlock{Header: &eb.Header, Receipts: []*block.Receipt{}}
 	for i, et := range eb.Txs {
 		t, err := tx.DecodeRLP(et.Body, er.limits)
 		if err != nil {
