@@ -34,7 +34,7 @@ func TestRestartReusesWasmCache(t *testing.T) {
 	if r.Status != http.StatusOK {
 		t.Fatalf("query after restart: %d %s", r.Status, r.Body)
 	}
-	st := n2.Ledger().Runtime().Stats()
+	st := n2.Runtime().Stats()
 	if st.Prepared != 0 || st.DiskHits == 0 {
 		t.Fatalf("restart re-prepared the module: %+v", st)
 	}

@@ -46,6 +46,7 @@ type Node struct {
 	cfg      Config
 	log      *slog.Logger
 	ledger   *ledger.Ledger
+	rt       *runtime.Runtime // runs the ledger's contracts and the precompiler's loads; closed after the ledger
 	signer   *KeySigner
 	pool     *mempool.Pool[*tx.Tx]
 	commits  *commits
@@ -74,7 +75,10 @@ type Node struct {
 // New opens (or creates) the data directory, the key, the genesis and the
 // ledger, and builds the mempool and the API. Nothing runs until Start.
 func New(ctx context.Context, cfg Config) (*Node, error) {
-	cfg = cfg.withDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.WithDefaults()
 	n := &Node{cfg: cfg, log: cfg.Logger, commits: newCommits(), registry: prometheus.NewRegistry()}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("node: data dir: %w", err)
@@ -98,14 +102,19 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	if cfg.CompiledCacheDir != "" {
 		rtCfg = rtCfg.WithCompiledCacheDir(cfg.CompiledCacheDir)
 	}
+	rt, err := runtime.New(ctx, rtCfg)
+	if err != nil {
+		return nil, fmt.Errorf("node: start runtime: %w", err)
+	}
 	l, err := ledger.Open(ctx, ledger.Config{
 		Dir: filepath.Join(cfg.DataDir, ChainDir), Genesis: g, QueryGasCap: cfg.QueryGasCap,
-		RuntimeConfig: &rtCfg,
+		Engine: ledger.NewRuntimeEngine(rt),
 	})
 	if err != nil {
+		_ = rt.Close(ctx)
 		return nil, fmt.Errorf("node: open ledger: %w", err)
 	}
-	n.ledger = l
+	n.ledger, n.rt = l, rt
 	n.pool = mempool.New[*tx.Tx](cfg.Mempool, nil)
 	if cfg.CompileWorkers > 0 {
 		n.compiler = newPrecompiler(n.precompile, cfg.CompileQueue)
@@ -116,7 +125,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		func() float64 { return float64(n.pool.Gapped()) })
 	if err == nil {
 		n.metrics.height.Set(float64(l.Latest().Header.Height))
-		n.registry.MustRegister(prometheus.NewGoCollector(), wasmMemoryGauge(l.Runtime()))
+		n.registry.MustRegister(prometheus.NewGoCollector(), wasmMemoryGauge(rt))
 		n.api, err = httpapi.New(cfg.API, httpapi.Deps{
 			Ledger: l, Pool: n, Commits: n.commits, NodeAddress: n.signer.Address(), Registry: n.registry,
 			Refused: n.metrics.rejected.MustCurryWith(prometheus.Labels{"stage": "admission"}),
@@ -124,6 +133,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	if err != nil {
 		_ = l.Close(ctx)
+		_ = rt.Close(ctx)
 		return nil, fmt.Errorf("node: %w", err)
 	}
 	n.lastBlockMs = l.Latest().Header.TimeMs
@@ -247,6 +257,9 @@ func (n *Node) close(ctx context.Context) error {
 	if err := n.ledger.Close(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("node: close ledger: %w", err))
 	}
+	if err := n.rt.Close(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("node: close runtime: %w", err))
+	}
 	return errors.Join(errs...)
 }
 
@@ -293,6 +306,10 @@ func (n *Node) API() *httpapi.Server { return n.api }
 // Ledger is the node's ledger (read it; never apply blocks to it
 // directly while the producer runs).
 func (n *Node) Ledger() *ledger.Ledger { return n.ledger }
+
+// Runtime is the Wasm runtime the node's ledger runs contracts in (for
+// its counters and configuration; the node closes it).
+func (n *Node) Runtime() *runtime.Runtime { return n.rt }
 
 // ChainID is the chain's id.
 func (n *Node) ChainID() uint64 { return n.ledger.ChainID() }

@@ -206,7 +206,7 @@ func (p *precompiler) busy() bool {
 // precompile is the node's loadFunc: the runtime's caches first (memory,
 // then disk), else the code, carried or stored.
 func (n *Node) precompile(ctx context.Context, codeHash common.Hash, code []byte) error {
-	rt := n.ledger.Runtime()
+	rt := n.rt
 	if _, ok, err := rt.LoadCached(ctx, runtime.Hash(codeHash)); err != nil || ok {
 		return err
 	}

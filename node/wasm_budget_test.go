@@ -16,18 +16,18 @@ func TestWasmMemoryBudgetAndGauge(t *testing.T) {
 	cfg := nodetest.Config(t.TempDir())
 	cfg.WasmMemoryBudget = 1 << 20 // below one contract: the most recent one stays anyway
 	n := nodetest.Start(t, cfg)
-	if got := n.Ledger().Runtime().Config().MemoryBudget(); got != 1<<20 {
+	if got := n.Runtime().Config().MemoryBudget(); got != 1<<20 {
 		t.Fatalf("runtime budget = %d, want %d", got, 1<<20)
 	}
 	// Loaded as a deploy or a call would, without the transaction.
-	if _, err := n.Ledger().Runtime().Load(t.Context(), nodetest.LoanWasm(t)); err != nil {
+	if _, err := n.Runtime().Load(t.Context(), nodetest.LoanWasm(t)); err != nil {
 		t.Fatal(err)
 	}
 	mfs, err := n.Registry().Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := float64(n.Ledger().Runtime().Stats().MemoryBytes)
+	want := float64(n.Runtime().Stats().MemoryBytes)
 	for _, mf := range mfs {
 		if mf.GetName() == node.MetricWasmMemoryBytes {
 			if got := mf.GetMetric()[0].GetGauge().GetValue(); got != want || got == 0 {
@@ -42,7 +42,7 @@ func TestWasmMemoryBudgetAndGauge(t *testing.T) {
 // The default budget is the runtime's.
 func TestWasmMemoryBudgetDefault(t *testing.T) {
 	n := nodetest.Start(t, nodetest.Config(t.TempDir()))
-	if got := n.Ledger().Runtime().Config().MemoryBudget(); got != 2<<30 {
+	if got := n.Runtime().Config().MemoryBudget(); got != 2<<30 {
 		t.Fatalf("default runtime budget = %d, want 2 GiB", got)
 	}
 }
