@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"iter"
 	"strings"
 	"text/tabwriter"
 
@@ -37,7 +38,7 @@ func newContractsCmd(a *app) *cobra.Command {
 				}
 				list = []api.Contract{*ct}
 			} else {
-				if list, err = c.Contracts(cmd.Context()); err != nil {
+				if list, err = collect(c.Contracts(cmd.Context())); err != nil {
 					return err
 				}
 				if a.jsonOut {
@@ -52,4 +53,16 @@ func newContractsCmd(a *app) *cobra.Command {
 			return tw.Flush()
 		},
 	}
+}
+
+// collect reads an iterator of the client to its end, or its first error.
+func collect[T any](seq iter.Seq2[T, error]) ([]T, error) {
+	var all []T
+	for v, err := range seq {
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, v)
+	}
+	return all, nil
 }

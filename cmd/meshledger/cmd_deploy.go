@@ -87,18 +87,18 @@ func argsJSON(what, s string) (json.RawMessage, error) {
 // and prints the record. A failed call is reported as an error after the
 // record is printed, so scripts see both.
 func (a *app) submit(cmd *cobra.Command, c *client.Client, op client.Op, noWait bool) error {
-	t, err := c.Submit(cmd.Context(), op)
-	if err != nil {
-		return err
-	}
 	if noWait {
-		if a.jsonOut {
-			return printJSON(a.stdout, map[string]string{"hash": t.Hash().Hex(), "status": "pending"})
+		t, err := c.Submit(cmd.Context(), op)
+		if err != nil {
+			return err
 		}
-		_, err := fmt.Fprintf(a.stdout, "hash:    %s\nstatus:  pending\n", t.Hash().Hex())
+		if a.jsonOut {
+			return printJSON(a.stdout, map[string]string{"hash": t.Hash.Hex(), "status": "pending"})
+		}
+		_, err = fmt.Fprintf(a.stdout, "hash:    %s\nstatus:  pending\n", t.Hash.Hex())
 		return err
 	}
-	rec, err := c.WaitTx(cmd.Context(), t.Hash())
+	rec, err := c.Submit(cmd.Context(), op, client.Wait())
 	if err != nil {
 		return err
 	}

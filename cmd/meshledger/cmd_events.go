@@ -41,18 +41,21 @@ line is a JSON object {"id","type","data"}.`,
 				return err
 			}
 			printed := 0
-			return c.Subscribe(cmd.Context(), f, func(ev client.StreamEvent) error {
+			for ev, err := range c.Events(cmd.Context(), f) {
+				if err != nil {
+					return err
+				}
 				if ev.Block != nil && !blocks {
-					return nil
+					continue
 				}
 				if err := a.printEvent(ev); err != nil {
 					return err
 				}
 				if printed++; count > 0 && printed >= count {
-					return client.ErrStopStream
+					return nil
 				}
-				return nil
-			})
+			}
+			return nil
 		},
 	}
 	cmd.Flags().Uint64Var(&from, "from-height", 0, "first block to stream (default: from the next block)")

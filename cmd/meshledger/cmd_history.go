@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/meshledger/meshledger/sdk/api"
+	"github.com/meshledger/meshledger/sdk/client"
 )
 
 func newHistoryCmd(a *app) *cobra.Command {
@@ -28,15 +29,25 @@ func newHistoryCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// --limit asks for one page of that size, as the node caps it;
+			// without it every page is read.
+			var opts []client.PageOption
+			want := -1
+			if limit > 0 {
+				want = min(limit, api.MaxHistoryLimit)
+				opts = append(opts, client.PageSize(want))
+			}
 			var entries []api.HistoryEntry
 			if limit > 0 {
-				h, err := c.History(cmd.Context(), contract, key, "", limit)
+				entries = []api.HistoryEntry{} // as one page decodes: [] in --json, not null
+			}
+			for e, err := range c.History(cmd.Context(), contract, key, opts...) {
 				if err != nil {
 					return err
 				}
-				entries = h.Entries
-			} else if entries, err = c.HistoryAll(cmd.Context(), contract, key); err != nil {
-				return err
+				if entries = append(entries, e); len(entries) == want {
+					break
+				}
 			}
 			if a.jsonOut {
 				return printJSON(a.stdout, api.History{Contract: contract, Key: key, Entries: entries})

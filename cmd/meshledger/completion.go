@@ -32,7 +32,7 @@ func (a *app) completeContract(cmd *cobra.Command, args []string, toComplete str
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveError
 	}
-	list, err := c.Contracts(ctx)
+	list, err := collect(c.Contracts(ctx))
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveError
 	}

@@ -105,25 +105,17 @@ func TestContractsPagination(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var viaClient []common.Address
-	for cur := ""; ; {
-		page, err := c.ContractsPage(context.Background(), cur, 2)
+	var viaClient, listed []common.Address
+	for ct, err := range c.Contracts(context.Background(), client.PageSize(2)) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, ct := range page.Contracts {
-			viaClient = append(viaClient, ct.Address)
-		}
-		if cur = page.NextCursor; cur == "" {
-			break
-		}
+		viaClient = append(viaClient, ct.Address)
 	}
-	list, err := c.Contracts(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var listed []common.Address
-	for _, ct := range list {
+	for ct, err := range c.Contracts(context.Background()) {
+		if err != nil {
+			t.Fatal(err)
+		}
 		listed = append(listed, ct.Address)
 	}
 	if !reflect.DeepEqual(viaClient, want) || !reflect.DeepEqual(listed, want) {

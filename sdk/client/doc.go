@@ -15,13 +15,20 @@
 //     context's deadline. Other failures are returned at once.
 //   - Every error the node answers is an *APIError carrying the stable
 //     code of sdk/api; callers branch on the code, not the message.
-//   - Subscribe delivers each stream item once, in stream order, across
+//   - Events delivers each stream item once, in stream order, across
 //     reconnects (it resumes with Last-Event-ID and drops repeats).
-//   - The Verify methods accept an answer only if its header is signed by a
-//     trusted node address and every proof in it checks against that
-//     header's roots; no field of the answer is trusted on its own.
+//   - The Verifier (the one place that checks answers: headers, transaction
+//     records, state, queries) accepts an answer only if its header is
+//     signed by a trusted node address and every proof in it checks against
+//     that header's roots; no field of the answer is trusted on its own.
 //
-// This package must never trust a node's answer in a Verify method without
+// The surface is narrow on purpose: Submit is the one way to send a
+// transaction the client signs (Wait to get its record), SubmitRaw sends
+// transactions signed elsewhere; reads that span pages (Contracts,
+// History) and the event stream are iterators (iter.Seq2) that fetch more
+// only as the loop asks.
+//
+// This package must never trust a node's answer in the Verifier without
 // checking it, never write a key file over an existing one, and never log
 // or send private keys.
 package client

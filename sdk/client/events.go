@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -18,7 +19,7 @@ import (
 	"github.com/meshledger/meshledger/sdk/api"
 )
 
-// EventFilter selects the stream of Subscribe.
+// EventFilter selects the stream of Events.
 type EventFilter struct {
 	// FromHeight is the first block to deliver; 0 means from the node's
 	// next block.
@@ -40,17 +41,34 @@ type StreamEvent struct {
 	Event *api.ContractEvent
 }
 
-// ErrStopStream may be returned by a Subscribe handler to end the stream
-// without an error.
-var ErrStopStream = errors.New("client: stop stream")
+// errStopStream is how Events' loop tells the stream that the caller's
+// loop stopped: it ends the subscription without an error.
+var errStopStream = errors.New("client: stop stream")
 
-// Subscribe streams events (GET /v1/events, Server-Sent Events) to fn until
-// ctx ends, fn returns an error, or the node refuses the request for good.
-// Lost connections are re-established with Last-Event-ID, so fn sees each
-// item exactly once and in stream order even across reconnects. fn runs on
-// the caller's goroutine; a slow fn slows the stream, never drops items.
-// The returned error is nil only when fn returned ErrStopStream.
-func (c *Client) Subscribe(ctx context.Context, f EventFilter, fn func(StreamEvent) error) error {
+// Events streams events (GET /v1/events, Server-Sent Events) until ctx
+// ends, the caller's loop stops, or the node refuses the request for good;
+// the last two end the iteration with an error item (ctx.Err(), or the
+// node's *APIError). Lost connections are re-established with
+// Last-Event-ID, so the loop sees each item exactly once and in stream
+// order even across reconnects. The loop body runs on the caller's
+// goroutine; a slow body slows the stream, never drops items.
+func (c *Client) Events(ctx context.Context, f EventFilter) iter.Seq2[StreamEvent, error] {
+	return func(yield func(StreamEvent, error) bool) {
+		err := c.subscribe(ctx, f, func(ev StreamEvent) error {
+			if !yield(ev, nil) {
+				return errStopStream
+			}
+			return nil
+		})
+		if err != nil {
+			yield(StreamEvent{}, err)
+		}
+	}
+}
+
+// subscribe runs the stream for Events, handing items to fn; it returns
+// nil once fn returns errStopStream.
+func (c *Client) subscribe(ctx context.Context, f EventFilter, fn func(StreamEvent) error) error {
 	last := f.After
 	failures := 0
 	for {
@@ -65,7 +83,7 @@ func (c *Client) Subscribe(ctx context.Context, f EventFilter, fn func(StreamEve
 			last = &id
 			return nil
 		})
-		if errors.Is(err, ErrStopStream) {
+		if errors.Is(err, errStopStream) {
 			return nil
 		}
 		if ctx.Err() != nil {
@@ -98,8 +116,8 @@ func (c *Client) Subscribe(ctx context.Context, f EventFilter, fn func(StreamEve
 }
 
 // handlerError marks an error that ends the subscription instead of
-// causing a reconnect: the caller's handler failed, or the node sent an
-// item that does not decode.
+// causing a reconnect: the node sent an item that does not decode (a
+// reconnect would fetch the same bytes), or fn failed.
 type handlerError struct{ err error }
 
 func (e *handlerError) Error() string { return e.err.Error() }
@@ -144,7 +162,7 @@ func (c *Client) streamOnce(ctx context.Context, f EventFilter, last *api.EventI
 		}
 		delivered = true
 		if err := fn(ev); err != nil {
-			if errors.Is(err, ErrStopStream) {
+			if errors.Is(err, errStopStream) {
 				return err
 			}
 			return &handlerError{err}

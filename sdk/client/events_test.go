@@ -51,14 +51,17 @@ func (s *flakyStream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Returning drops the stream: the client must reconnect.
 }
 
-func TestSubscribeReconnectsExactlyOnceInOrder(t *testing.T) {
+func TestEventsReconnectExactlyOnceInOrder(t *testing.T) {
 	fs := &flakyStream{n: 6, per: 3}
 	srv := loopbackServer(t, fs)
 	c, _ := New(srv.URL, WithRetry(fastRetry()))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	var got []string
-	err := c.Subscribe(ctx, EventFilter{FromHeight: 1}, func(ev StreamEvent) error {
+	for ev, err := range c.Events(ctx, EventFilter{FromHeight: 1}) {
+		if err != nil {
+			t.Fatal(err)
+		}
 		switch {
 		case ev.Block != nil:
 			got = append(got, fmt.Sprintf("b%d@%s", ev.Block.Height, ev.ID))
@@ -66,12 +69,8 @@ func TestSubscribeReconnectsExactlyOnceInOrder(t *testing.T) {
 			got = append(got, fmt.Sprintf("%s%d@%s", ev.Event.Name, ev.Event.Height, ev.ID))
 		}
 		if ev.ID == (api.EventID{Height: 6, Seq: 1}) {
-			return ErrStopStream
+			break
 		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	want := []string{}
 	for h := 1; h <= 6; h++ {
@@ -87,7 +86,7 @@ func TestSubscribeReconnectsExactlyOnceInOrder(t *testing.T) {
 	}
 }
 
-func TestSubscribeErrors(t *testing.T) {
+func TestEventsErrors(t *testing.T) {
 	handlerErr := errors.New("handler says stop")
 	tests := []struct {
 		name    string
@@ -138,7 +137,20 @@ func TestSubscribeErrors(t *testing.T) {
 			if fn == nil {
 				fn = func(StreamEvent) error { return nil }
 			}
-			if err := c.Subscribe(ctx, EventFilter{}, fn); !tt.want(err) {
+			// The loop body stands for a caller's handler: its error
+			// ends the loop, as a stream error does.
+			run := func() error {
+				for ev, err := range c.Events(ctx, EventFilter{}) {
+					if err != nil {
+						return err
+					}
+					if err := fn(ev); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+			if err := run(); !tt.want(err) {
 				t.Fatalf("err = %v", err)
 			}
 		})

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -36,7 +37,10 @@ func TestAgainstNode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := c.Deploy(ctx(t), nodetest.LoanWasm(t), "loan", nil)
+	rec, err := c.Submit(ctx(t), client.DeployOp(nodetest.LoanWasm(t), "loan", nil), client.Wait())
+	if err == nil {
+		err = client.ReceiptError(rec)
+	}
 	if err != nil {
 		t.Fatalf("deploy the loan contract: %v", err)
 	}
@@ -56,6 +60,16 @@ func TestAgainstNode(t *testing.T) {
 	}
 }
 
+// callAndWait submits op, waits for its receipt and reports a failed call
+// as a *client.CallFailedError, returned with the record.
+func callAndWait(ctx context.Context, c *client.Client, op client.Op) (*api.Tx, error) {
+	rec, err := c.Submit(ctx, op, client.Wait())
+	if err != nil {
+		return rec, err
+	}
+	return rec, client.ReceiptError(rec)
+}
+
 func ctx(t *testing.T) context.Context {
 	c, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	t.Cleanup(cancel)
@@ -72,15 +86,15 @@ func loanArgs(id string, borrower, servicer common.Address) map[string]any {
 func testClientSubmitWaitAndVerify(t *testing.T, tn *testNet) {
 	c := tn.admin
 	borrower, _ := client.GenerateKey()
-	rec, err := c.Call(ctx(t), tn.loan, "create", loanArgs("L1", borrower.Address(), c.Key().Address()))
+	rec, err := callAndWait(ctx(t), c, client.CallOp(tn.loan, "create", loanArgs("L1", borrower.Address(), c.Key().Address())))
 	if err != nil {
 		t.Fatalf("create: %v", err)
 	}
-	if err := c.VerifyTx(rec); err != nil {
+	if err := c.Verifier().VerifyTx(rec); err != nil {
 		t.Fatalf("VerifyTx: %v", err)
 	}
 	// A failed call is a committed transaction with a failed receipt.
-	bad, err := c.Call(ctx(t), tn.loan, "pay", map[string]any{"id": "nope", "amount": 1})
+	bad, err := callAndWait(ctx(t), c, client.CallOp(tn.loan, "pay", map[string]any{"id": "nope", "amount": 1}))
 	var cf *client.CallFailedError
 	if !errors.As(err, &cf) || cf.Status == "ok" || bad == nil || bad.Status != api.TxCommitted {
 		t.Fatalf("pay unknown loan: rec=%v err=%v", bad, err)
@@ -90,21 +104,21 @@ func testClientSubmitWaitAndVerify(t *testing.T, tn *testNet) {
 	if err != nil || !st.Exists {
 		t.Fatalf("State = %+v, %v", st, err)
 	}
-	if err := c.VerifyState(st); err != nil {
+	if err := c.Verifier().VerifyState(st); err != nil {
 		t.Fatalf("VerifyState: %v", err)
 	}
 	absent, err := c.State(ctx(t), tn.loan, []byte("loan/none"), nil)
 	if err != nil || absent.Exists {
 		t.Fatalf("absent State = %+v, %v", absent, err)
 	}
-	if err := c.VerifyState(absent); err != nil {
+	if err := c.Verifier().VerifyState(absent); err != nil {
 		t.Fatalf("VerifyState(absent): %v", err)
 	}
 	q, err := c.Query(ctx(t), tn.loan, "get", map[string]string{"id": "L1"}, nil)
 	if err != nil || q.Status != "ok" || len(q.Proofs) == 0 {
 		t.Fatalf("Query = %+v, %v", q, err)
 	}
-	if err := c.VerifyQuery(q); err != nil {
+	if err := c.Verifier().VerifyQuery(q); err != nil {
 		t.Fatalf("VerifyQuery: %v", err)
 	}
 
@@ -128,11 +142,11 @@ func testClientSubmitWaitAndVerify(t *testing.T, tn *testNet) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := c.VerifyTx(r); err != nil {
+			if err := c.Verifier().VerifyTx(r); err != nil {
 				t.Fatalf("untampered: %v", err)
 			}
 			tt.mutate(r)
-			if err := c.VerifyTx(r); !errors.Is(err, tt.want) {
+			if err := c.Verifier().VerifyTx(r); !errors.Is(err, tt.want) {
 				t.Fatalf("VerifyTx after tampering = %v, want %v", err, tt.want)
 			}
 		})
@@ -142,14 +156,14 @@ func testClientSubmitWaitAndVerify(t *testing.T, tn *testNet) {
 		s.Value = append([]byte(nil), st.Value...)
 		s.Value[0] ^= 1
 		s.Proof.Value = s.Value
-		if err := c.VerifyState(&s); !errors.Is(err, client.ErrVerify) {
+		if err := c.Verifier().VerifyState(&s); !errors.Is(err, client.ErrVerify) {
 			t.Fatalf("VerifyState(tampered) = %v", err)
 		}
 	})
 	t.Run("state/claims absent", func(t *testing.T) {
 		s := *st
 		s.Exists, s.Value, s.Proof.Exists, s.Proof.Value = false, nil, false, nil
-		if err := c.VerifyState(&s); !errors.Is(err, client.ErrVerify) {
+		if err := c.Verifier().VerifyState(&s); !errors.Is(err, client.ErrVerify) {
 			t.Fatalf("VerifyState(absent claim) = %v", err)
 		}
 	})
@@ -185,7 +199,7 @@ func testClientConcurrentSubmittersNoNonceGaps(t *testing.T, tn *testNet) {
 					errs <- err
 					return
 				}
-				hashes <- t.Hash()
+				hashes <- t.Hash
 			}
 		}()
 	}
@@ -228,7 +242,7 @@ func testClientResyncsAfterForeignSubmitter(t *testing.T, tn *testNet) {
 	}
 	me := tn.admin.Key().Address()
 	for i, c := range []*client.Client{tn.admin, other, tn.admin, other, tn.admin} {
-		if _, err := c.Call(ctx(t), tn.loan, "create", loanArgs(fmt.Sprintf("R%d", i), me, me)); err != nil {
+		if _, err := callAndWait(ctx(t), c, client.CallOp(tn.loan, "create", loanArgs(fmt.Sprintf("R%d", i), me, me))); err != nil {
 			t.Fatalf("call %d: %v", i, err)
 		}
 	}
@@ -241,15 +255,35 @@ func testClientBatch(t *testing.T, tn *testNet) {
 		ops = append(ops, client.CallOp(tn.loan, "create", loanArgs(fmt.Sprintf("B%d", i), me, me)))
 	}
 	ops = append(ops, client.CallOp(tn.loan, "create", "not an object"), client.CallOp(tn.loan, "x", json_(t)))
-	res, err := tn.admin.SubmitBatch(ctx(t), ops[:11])
+	chainID, err := tn.admin.ChainID(ctx(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, r := range res {
-		if r.Err != nil {
-			t.Fatalf("item %d: %v", i, r.Err)
+	acct, err := tn.admin.Account(ctx(t), me)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A batch is signed ahead of time, with consecutive nonces, and sent
+	// as it is.
+	var body []byte
+	var hashes []common.Hash
+	for i, op := range ops[:11] {
+		signed, err := op.Sign(tn.admin.Key(), chainID, acct.PendingNonce+uint64(i), client.DefaultGasLimit)
+		if err != nil {
+			t.Fatalf("sign item %d: %v", i, err)
 		}
-		rec, err := tn.admin.WaitTx(ctx(t), r.Tx.Hash())
+		body = append(append(body, ","[:min(i, 1)]...), signed.EncodeJSON()...)
+		hashes = append(hashes, signed.Hash())
+	}
+	items, err := tn.admin.SubmitRaw(ctx(t), append(append([]byte("["), body...), ']'))
+	if err != nil || len(items) != 11 {
+		t.Fatalf("SubmitRaw = %d items, %v", len(items), err)
+	}
+	for i, it := range items {
+		if it.Error != nil || it.Hash != hashes[i] {
+			t.Fatalf("item %d: %+v", i, it)
+		}
+		rec, err := tn.admin.WaitTx(ctx(t), it.Hash)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -257,19 +291,19 @@ func testClientBatch(t *testing.T, tn *testNet) {
 			t.Fatalf("item %d receipt %+v", i, rec.Receipt)
 		}
 	}
-	if _, err := tn.admin.SubmitBatch(ctx(t), ops[11:]); err == nil {
-		t.Fatal("batch with invalid args JSON accepted")
+	if _, err := ops[11].Sign(tn.admin.Key(), chainID, 0, client.DefaultGasLimit); err == nil {
+		t.Fatal("op with invalid args JSON signed")
 	}
-	big := make([]client.Op, api.MaxBatch+1)
-	if _, err := tn.admin.SubmitBatch(ctx(t), big); err == nil {
+	big := "[" + strings.Repeat("{},", api.MaxBatch) + "{}]"
+	if _, err := tn.admin.SubmitRaw(ctx(t), []byte(big)); err == nil {
 		t.Fatal("oversized batch accepted")
 	}
 	noKey, _ := client.New(tn.node.URL())
-	if _, err := noKey.SubmitBatch(ctx(t), ops[:1]); !errors.Is(err, client.ErrNoKey) {
-		t.Fatalf("batch without key: %v", err)
-	}
 	if _, err := noKey.Submit(ctx(t), ops[0]); !errors.Is(err, client.ErrNoKey) {
 		t.Fatalf("submit without key: %v", err)
+	}
+	if _, err := noKey.Submit(ctx(t), ops[0], client.Wait()); !errors.Is(err, client.ErrNoKey) {
+		t.Fatalf("submit and wait without key: %v", err)
 	}
 }
 
@@ -280,7 +314,7 @@ func testClientEventsFromNode(t *testing.T, tn *testNet) {
 	me := tn.admin.Key().Address()
 	var from uint64
 	for i := range 2 {
-		rec, err := tn.admin.Call(ctx(t), tn.loan, "create", loanArgs(fmt.Sprintf("E%d", i), me, me))
+		rec, err := callAndWait(ctx(t), tn.admin, client.CallOp(tn.loan, "create", loanArgs(fmt.Sprintf("E%d", i), me, me)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -290,7 +324,11 @@ func testClientEventsFromNode(t *testing.T, tn *testNet) {
 	}
 	var names []string
 	var last api.EventID
-	err := tn.admin.Subscribe(ctx(t), client.EventFilter{FromHeight: from, Contract: &tn.loan}, func(ev client.StreamEvent) error {
+	var err error
+	for ev, e := range tn.admin.Events(ctx(t), client.EventFilter{FromHeight: from, Contract: &tn.loan}) {
+		if err = e; err != nil {
+			break
+		}
 		if !last.Less(ev.ID) && last != (api.EventID{}) {
 			t.Fatalf("out of order: %s after %s", ev.ID, last)
 		}
@@ -299,10 +337,9 @@ func testClientEventsFromNode(t *testing.T, tn *testNet) {
 			names = append(names, ev.Event.Name)
 		}
 		if len(names) == 2 {
-			return client.ErrStopStream
+			break
 		}
-		return nil
-	})
+	}
 	if err != nil || fmt.Sprint(names) != "[LoanCreated LoanCreated]" {
 		t.Fatalf("events = %v, %v", names, err)
 	}
@@ -310,13 +347,15 @@ func testClientEventsFromNode(t *testing.T, tn *testNet) {
 	after := last
 	after.Seq--
 	var again []api.EventID
-	err = tn.admin.Subscribe(ctx(t), client.EventFilter{After: &after, Contract: &tn.loan}, func(ev client.StreamEvent) error {
+	for ev, e := range tn.admin.Events(ctx(t), client.EventFilter{After: &after, Contract: &tn.loan}) {
+		if err = e; err != nil {
+			break
+		}
 		again = append(again, ev.ID)
 		if ev.ID == last {
-			return client.ErrStopStream
+			break
 		}
-		return nil
-	})
+	}
 	if err != nil || len(again) == 0 || again[0] == after {
 		t.Fatalf("resumed = %v, %v", again, err)
 	}

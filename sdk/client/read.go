@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"net/url"
 	"strconv"
 
@@ -32,40 +33,20 @@ func (c *Client) LatestBlock(ctx context.Context) (*api.Block, error) {
 	return &b, c.get(ctx, api.PathBlocks+"latest", nil, &b)
 }
 
-// Contracts lists every deployed contract in address order, following
-// GET /v1/contracts page by page.
-func (c *Client) Contracts(ctx context.Context) ([]api.Contract, error) {
-	var all []api.Contract
-	cursor := ""
-	for {
-		page, err := c.ContractsPage(ctx, cursor, api.MaxContractsLimit)
-		if err != nil {
-			return nil, err
+// Contracts iterates over every deployed contract in address order,
+// following GET /v1/contracts page by page as the loop asks for more (by
+// default api.MaxContractsLimit per page; see PageSize). A failed request
+// is yielded as the error of a last item; stopping the loop early sends
+// no further requests.
+func (c *Client) Contracts(ctx context.Context, opts ...PageOption) iter.Seq2[api.Contract, error] {
+	size := pageSize(api.MaxContractsLimit, opts)
+	return paged(func(cursor string) ([]api.Contract, string, error) {
+		var page api.Contracts
+		if err := c.get(ctx, api.PathContracts, pageQuery(nil, cursor, size), &page); err != nil {
+			return nil, "", err
 		}
-		all = append(all, page.Contracts...)
-		if page.NextCursor == "" {
-			return all, nil
-		}
-		cursor = page.NextCursor
-	}
-}
-
-// ContractsPage is one page of GET /v1/contracts: up to limit contracts
-// (0: the node's default) after cursor ("" for the first page). Pass the
-// page's NextCursor for the next one; it is empty on the last page.
-func (c *Client) ContractsPage(ctx context.Context, cursor string, limit int) (*api.Contracts, error) {
-	q := url.Values{}
-	if cursor != "" {
-		q.Set(api.ParamCursor, cursor)
-	}
-	if limit > 0 {
-		q.Set(api.ParamLimit, strconv.Itoa(limit))
-	}
-	var cs api.Contracts
-	if err := c.get(ctx, api.PathContracts, q, &cs); err != nil {
-		return nil, err
-	}
-	return &cs, nil
+		return page.Contracts, page.NextCursor, nil
+	})
 }
 
 // Contract is GET /v1/contracts/{address}.
@@ -97,36 +78,19 @@ func (c *Client) State(ctx context.Context, contract common.Address, key []byte,
 	return &s, c.get(ctx, api.StatePath(contract.Hex(), "_"), keyQuery(key, q), &s)
 }
 
-// History is one page of GET /v1/contracts/{address}/history/{key}, oldest
-// change first. Pass the returned NextCursor to get the next page; limit 0
-// means the node's default.
-func (c *Client) History(ctx context.Context, contract common.Address, key []byte, cursor string, limit int) (*api.History, error) {
-	q := url.Values{}
-	if cursor != "" {
-		q.Set(api.ParamCursor, cursor)
-	}
-	if limit > 0 {
-		q.Set(api.ParamLimit, strconv.Itoa(limit))
-	}
-	var h api.History
-	return &h, c.get(ctx, api.HistoryPath(contract.Hex(), "_"), keyQuery(key, q), &h)
-}
-
-// HistoryAll follows the pages of History to the end.
-func (c *Client) HistoryAll(ctx context.Context, contract common.Address, key []byte) ([]api.HistoryEntry, error) {
-	var all []api.HistoryEntry
-	cursor := ""
-	for {
-		h, err := c.History(ctx, contract, key, cursor, api.MaxHistoryLimit)
-		if err != nil {
-			return nil, err
+// History iterates over the changes of one key, oldest first, following
+// GET /v1/contracts/{address}/history/{key} page by page as the loop asks
+// for more (by default api.MaxHistoryLimit per page; see PageSize). A
+// failed request is yielded as the error of a last item.
+func (c *Client) History(ctx context.Context, contract common.Address, key []byte, opts ...PageOption) iter.Seq2[api.HistoryEntry, error] {
+	size := pageSize(api.MaxHistoryLimit, opts)
+	return paged(func(cursor string) ([]api.HistoryEntry, string, error) {
+		var h api.History
+		if err := c.get(ctx, api.HistoryPath(contract.Hex(), "_"), keyQuery(key, pageQuery(nil, cursor, size)), &h); err != nil {
+			return nil, "", err
 		}
-		all = append(all, h.Entries...)
-		if h.NextCursor == "" || h.NextCursor == cursor {
-			return all, nil
-		}
-		cursor = h.NextCursor
-	}
+		return h.Entries, h.NextCursor, nil
+	})
 }
 
 // Query runs method read-only at height (latest when nil). A failed call

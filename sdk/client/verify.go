@@ -29,7 +29,10 @@ func NewVerifier(nodes ...common.Address) *Verifier {
 	return v
 }
 
-// Verifier returns a verifier of the nodes given by WithTrustedNodes.
+// Verifier returns a verifier of the nodes given by WithTrustedNodes. It
+// is the client's one place for checking answers: headers, transaction
+// records, state and query proofs all go through it, so that what "verified"
+// means cannot differ between read methods.
 func (c *Client) Verifier() *Verifier {
 	nodes := make([]common.Address, 0, len(c.trusted))
 	for a := range c.trusted {
@@ -37,18 +40,6 @@ func (c *Client) Verifier() *Verifier {
 	}
 	return NewVerifier(nodes...)
 }
-
-// VerifyTx checks a committed transaction record (see Verifier.VerifyTx)
-// against the client's trusted nodes.
-func (c *Client) VerifyTx(rec *api.Tx) error { return c.Verifier().VerifyTx(rec) }
-
-// VerifyState checks a state answer (see Verifier.VerifyState) against the
-// client's trusted nodes.
-func (c *Client) VerifyState(s *api.State) error { return c.Verifier().VerifyState(s) }
-
-// VerifyQuery checks a query's proofs (see Verifier.VerifyQuery) against
-// the client's trusted nodes.
-func (c *Client) VerifyQuery(q *api.QueryResponse) error { return c.Verifier().VerifyQuery(q) }
 
 func verifyErr(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrVerify}, args...)...)

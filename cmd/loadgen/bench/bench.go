@@ -169,7 +169,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 	}
 	fmt.Fprintf(cfg.Log, "deploying loan contract (%d bytes)\n", len(wasm))
-	dep, err := c.Deploy(ctx, wasm, "loan", nil)
+	dep, err := c.Submit(ctx, client.DeployOp(wasm, "loan", nil), client.Wait())
+	if err == nil {
+		err = client.ReceiptError(dep)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("bench: deploy: %w", err)
 	}
@@ -255,7 +258,7 @@ func buildLoan(ctx context.Context, dir string) ([]byte, error) {
 }
 
 // bookLoans creates one servicer key and one loan per worker, admin
-// signing, in batches no larger than the nonce window.
+// signing, at most 32 in flight at once (within the nonce window).
 func bookLoans(ctx context.Context, c *client.Client, loan common.Address, workers int) ([]*worker, error) {
 	ws := make([]*worker, workers)
 	ops := make([]client.Op, workers)
@@ -272,15 +275,16 @@ func bookLoans(ctx context.Context, c *client.Client, loan common.Address, worke
 		})
 	}
 	for lo := 0; lo < len(ops); lo += 32 {
-		res, err := c.SubmitBatch(ctx, ops[lo:min(lo+32, len(ops))])
-		if err != nil {
-			return nil, fmt.Errorf("bench: book loans: %w", err)
-		}
-		for _, r := range res {
-			if r.Err != nil {
-				return nil, fmt.Errorf("bench: book loan: %w", r.Err)
+		var hashes []common.Hash
+		for _, op := range ops[lo:min(lo+32, len(ops))] {
+			t, err := c.Submit(ctx, op)
+			if err != nil {
+				return nil, fmt.Errorf("bench: book loan: %w", err)
 			}
-			rec, err := c.WaitTx(ctx, r.Tx.Hash())
+			hashes = append(hashes, t.Hash)
+		}
+		for _, h := range hashes {
+			rec, err := c.WaitTx(ctx, h)
 			if err == nil {
 				err = client.ReceiptError(rec)
 			}

@@ -117,13 +117,16 @@ func drive(ctx context.Context, c *client.Client, ws []*worker, cfg Config) (*Re
 		// Only blocks matter here; filtering on an address with no
 		// contract keeps every payment's event off the wire.
 		none := common.Address{}
-		subDone <- c.Subscribe(subCtx, client.EventFilter{FromHeight: latest.Header.Header.Height + 1, Contract: &none},
-			func(ev client.StreamEvent) error {
-				if ev.Block != nil {
-					tr.committed(ev.Block, time.Now())
-				}
-				return nil
-			})
+		for ev, err := range c.Events(subCtx, client.EventFilter{FromHeight: latest.Header.Header.Height + 1, Contract: &none}) {
+			if err != nil {
+				subDone <- err
+				return
+			}
+			if ev.Block != nil {
+				tr.committed(ev.Block, time.Now())
+			}
+		}
+		subDone <- nil
 	}()
 	// Let the stream connect before the clock starts.
 	time.Sleep(100 * time.Millisecond)
@@ -326,8 +329,7 @@ func send(ctx context.Context, c *client.Client, w *worker, batch []int, body *b
 	var items []api.BatchItem
 	var err error
 	if mode == ModeSingle {
-		_, err = c.SendRawTx(ctx, w.bodies[batch[0]])
-		items = []api.BatchItem{{}}
+		items, err = c.SubmitRaw(ctx, w.bodies[batch[0]])
 	} else {
 		body.Reset()
 		body.WriteByte('[')
@@ -338,7 +340,7 @@ func send(ctx context.Context, c *client.Client, w *worker, batch []int, body *b
 			body.Write(w.bodies[i])
 		}
 		body.WriteByte(']')
-		items, err = c.SendRawTxs(ctx, body.Bytes())
+		items, err = c.SubmitRaw(ctx, body.Bytes())
 	}
 	if err != nil {
 		// The node refused the request as a whole (nothing admitted),

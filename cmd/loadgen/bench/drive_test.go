@@ -42,7 +42,10 @@ func setUpOneWorker(t *testing.T, cfg *Config, reopen *node.Config) (*nodetest.N
 	if err != nil {
 		t.Fatal(err)
 	}
-	dep, err := c.Deploy(ctx, nodetest.LoanWasm(t), "loan", nil)
+	dep, err := c.Submit(ctx, client.DeployOp(nodetest.LoanWasm(t), "loan", nil), client.Wait())
+	if err == nil {
+		err = client.ReceiptError(dep)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +105,7 @@ func TestDriveCountsItemsAdmittedAfterARefusal(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := c.SendTx(ctx, t5); err != nil {
+		if _, err := c.SubmitRaw(ctx, t5.EncodeJSON()); err != nil {
 			t.Fatal(err)
 		}
 	})
