@@ -243,10 +243,6 @@ func (l *Ledger) BlockGasLimit() uint64 { return l.gasLimit }
 // Latest returns the latest committed header.
 func (l *Ledger) Latest() *block.SignedHeader { return l.latest.Load() }
 
-// Store returns the underlying key-value store (for tools and tests that
-// inspect it; writing to it bypasses every guarantee of the ledger).
-func (l *Ledger) Store() ethdb.KeyValueStore { return l.kv }
-
 func (l *Ledger) checkOpen() error {
 	if l.closed.Load() {
 		return ErrClosed
