@@ -1,7 +1,7 @@
 package ledger
 
 import (
-	goruntime "runtime"
+	"runtime"
 	"sync/atomic"
 
 	"github.com/meshledger/meshledger/ledger/tx"
@@ -42,7 +42,7 @@ func (l *Ledger) startRecovery(txs []*tx.Tx) *recovery {
 		// The executor keeps one core busy; recovery takes the others.
 		// Recovery (~65 µs a transaction) outruns execution, so on two
 		// cores one worker still stays ahead, without preempting it.
-		workers = max(goruntime.GOMAXPROCS(0)-1, 1)
+		workers = max(runtime.GOMAXPROCS(0)-1, 1)
 	}
 	go func() {
 		for c := range r.done {

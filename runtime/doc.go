@@ -38,4 +38,10 @@
 // iteration order or scheduling reach a contract, and never write to the
 // State it is given: writes are returned in Result.Writes for the caller
 // to apply.
+//
+// The package's name is the standard library's too. Inside this package
+// the standard one is imported as goruntime, in every file; outside it,
+// no file needs an alias: a file importing both would name this one
+// after what it holds (say wasmrt), and files needing only the standard
+// one import it plainly.
 package runtime

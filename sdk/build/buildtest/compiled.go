@@ -5,7 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	goruntime "runtime"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -40,7 +40,7 @@ func CompiledCacheDir() string { return compiledDir() }
 // its module version.
 func wazeroVersion() string {
 	pc := reflect.ValueOf(wazero.NewRuntime).Pointer()
-	file, _ := goruntime.FuncForPC(pc).FileLine(pc)
+	file, _ := runtime.FuncForPC(pc).FileLine(pc)
 	_, rest, ok := strings.Cut(filepath.ToSlash(file), "github.com/tetratelabs/wazero@")
 	if !ok {
 		return ""
