@@ -11,8 +11,8 @@ import (
 
 	"github.com/ethereum/go-ethereum/ethdb"
 
+	"github.com/meshledger/meshledger/internal/memo"
 	"github.com/meshledger/meshledger/ledger/block"
-	"github.com/meshledger/meshledger/ledger/memo"
 	"github.com/meshledger/meshledger/ledger/state"
 	"github.com/meshledger/meshledger/ledger/storage"
 	"github.com/meshledger/meshledger/ledger/tx"

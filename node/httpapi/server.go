@@ -13,7 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/meshledger/meshledger/ledger/memo"
+	"github.com/meshledger/meshledger/internal/memo"
 	"github.com/meshledger/meshledger/sdk/api"
 )
 
