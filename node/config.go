@@ -1,16 +1,21 @@
 package node
 
 import (
+	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"time"
 
+	"github.com/meshledger/meshledger/ledger"
 	"github.com/meshledger/meshledger/node/httpapi"
 	"github.com/meshledger/meshledger/node/mempool"
 	"github.com/meshledger/meshledger/runtime"
 )
 
-// Config configures a node. Zero fields take the defaults below.
+// Config configures a node. Zero fields take their defaults
+// (WithDefaults), so a caller sets only what it changes; New rejects a
+// Config that Validate rejects.
 type Config struct {
 	// DataDir holds the chain store (DataDir/chain), the node key
 	// (DataDir/node.key) and the genesis in use (DataDir/genesis.json).
@@ -58,7 +63,8 @@ type Config struct {
 
 	Mempool mempool.Config
 	API     httpapi.Config
-	// QueryGasCap bounds read-only queries (default 100,000,000 gas).
+	// QueryGasCap bounds read-only queries (default
+	// ledger.DefaultQueryGasCap, 100,000,000 gas).
 	QueryGasCap uint64
 	// CompiledCacheDir, when set, keeps the engine's compiled contract code
 	// there instead of under DataDir/wasm-cache, so several data
@@ -87,7 +93,8 @@ type Config struct {
 	Now func() time.Time
 }
 
-// Defaults.
+// Defaults, each written once: DefaultConfig returns them and
+// WithDefaults fills zero fields from DefaultConfig.
 const (
 	DefaultDataDir       = "./data"
 	DefaultListen        = "127.0.0.1:8080"
@@ -98,57 +105,128 @@ const (
 	// keeps a full block of loan payments (about 0.2 s on two cores)
 	// whole while bounding hostile ones.
 	DefaultBlockTimeBudget = 500 * time.Millisecond
+	// DefaultCompileWorkers and DefaultCompileQueue: one background
+	// compiler keeps large deploys off the block's path without taking
+	// the cores blocks execute on.
+	DefaultCompileWorkers  = 1
+	DefaultCompileQueue    = 16
 	DefaultReadTimeout     = 60 * time.Second
+	DefaultShutdownTimeout = 10 * time.Second
 )
 
-func (c Config) withDefaults() Config {
+// DefaultConfig returns the node's defaults, every value set, the
+// mempool's and the API's included (Logger and Now, which are not values,
+// are left nil: WithDefaults sets them). Whatever shows defaults (the
+// CLI's flag help) reads them here.
+func DefaultConfig() Config {
+	return Config{
+		DataDir:          DefaultDataDir,
+		DevChainID:       DefaultDevChainID,
+		Listen:           DefaultListen,
+		BlockInterval:    DefaultBlockInterval,
+		BlockMaxTxs:      DefaultBlockMaxTxs,
+		BlockTimeBudget:  DefaultBlockTimeBudget,
+		CompileWorkers:   DefaultCompileWorkers,
+		CompileQueue:     DefaultCompileQueue,
+		Mempool:          mempool.DefaultConfig(),
+		API:              httpapi.DefaultConfig(),
+		QueryGasCap:      ledger.DefaultQueryGasCap,
+		WasmMemoryBudget: runtime.DefaultMemoryBudget,
+		ReadTimeout:      DefaultReadTimeout,
+		ShutdownTimeout:  DefaultShutdownTimeout,
+	}
+}
+
+// WithDefaults returns c as New runs it: each zero field takes its
+// DefaultConfig value, the mempool's and the API's included; the API's
+// query cap and logger default to the node's own; Logger to slog.Default()
+// and Now to time.Now. It never fails: a negative value, which Validate
+// rejects, is treated as unset, as New always has.
+func (c Config) WithDefaults() Config {
+	d := DefaultConfig()
 	if c.DataDir == "" {
-		c.DataDir = DefaultDataDir
+		c.DataDir = d.DataDir
 	}
 	if c.DevChainID == 0 {
-		c.DevChainID = DefaultDevChainID
+		c.DevChainID = d.DevChainID
 	}
 	if c.Listen == "" {
-		c.Listen = DefaultListen
+		c.Listen = d.Listen
 	}
 	if c.BlockInterval <= 0 {
-		c.BlockInterval = DefaultBlockInterval
+		c.BlockInterval = d.BlockInterval
 	}
 	if c.BlockMaxTxs <= 0 {
-		c.BlockMaxTxs = DefaultBlockMaxTxs
+		c.BlockMaxTxs = d.BlockMaxTxs
 	}
 	if c.BlockTimeBudget <= 0 {
-		c.BlockTimeBudget = DefaultBlockTimeBudget
+		c.BlockTimeBudget = d.BlockTimeBudget
 	}
-	if c.CompileWorkers == 0 {
-		c.CompileWorkers = 1
+	if c.CompileWorkers == 0 { // negative means none
+		c.CompileWorkers = d.CompileWorkers
 	}
 	if c.CompileQueue <= 0 {
-		c.CompileQueue = 16
+		c.CompileQueue = d.CompileQueue
 	}
 	if c.WasmMemoryBudget == 0 {
-		c.WasmMemoryBudget = runtime.DefaultMemoryBudget
+		c.WasmMemoryBudget = d.WasmMemoryBudget
 	}
 	if c.QueryGasCap == 0 {
-		c.QueryGasCap = 100_000_000
-	}
-	if c.API.QueryGasCap == 0 {
-		c.API.QueryGasCap = c.QueryGasCap
+		c.QueryGasCap = d.QueryGasCap
 	}
 	if c.ReadTimeout <= 0 {
-		c.ReadTimeout = DefaultReadTimeout
+		c.ReadTimeout = d.ReadTimeout
 	}
 	if c.ShutdownTimeout <= 0 {
-		c.ShutdownTimeout = 10 * time.Second
+		c.ShutdownTimeout = d.ShutdownTimeout
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
-	if c.API.Logger == nil {
-		c.API.Logger = c.Logger
-	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	// The parts take the node's query cap and logger before their own
+	// defaults.
+	if c.API.QueryGasCap == 0 {
+		c.API.QueryGasCap = c.QueryGasCap
+	}
+	if c.API.Logger == nil {
+		c.API.Logger = c.Logger
+	}
+	c.API = c.API.WithDefaults()
+	c.Mempool = c.Mempool.WithDefaults()
 	return c
+}
+
+// ErrBadConfig reports a Config that no default can mend.
+var ErrBadConfig = errors.New("node: bad config")
+
+// Validate reports every field of c that cannot run a node: a negative
+// duration, count or size, the mempool's and the API's included. Zero is
+// valid everywhere (it means the default), and a negative CompileWorkers
+// means no background compilation.
+func (c Config) Validate() error {
+	errs := []error{
+		notNegative("BlockInterval", c.BlockInterval),
+		notNegative("BlockMaxTxs", c.BlockMaxTxs),
+		notNegative("BlockTimeBudget", c.BlockTimeBudget),
+		notNegative("CompileQueue", c.CompileQueue),
+		notNegative("ReadTimeout", c.ReadTimeout),
+		notNegative("ShutdownTimeout", c.ShutdownTimeout),
+	}
+	if err := c.Mempool.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("%w: Mempool: %w", ErrBadConfig, err))
+	}
+	if err := c.API.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("%w: API: %w", ErrBadConfig, err))
+	}
+	return errors.Join(errs...)
+}
+
+func notNegative[T int | time.Duration](name string, v T) error {
+	if v < 0 {
+		return fmt.Errorf("%w: %s is %v; it must not be negative (zero means the default)", ErrBadConfig, name, v)
+	}
+	return nil
 }

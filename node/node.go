@@ -75,7 +75,10 @@ type Node struct {
 // New opens (or creates) the data directory, the key, the genesis and the
 // ledger, and builds the mempool and the API. Nothing runs until Start.
 func New(ctx context.Context, cfg Config) (*Node, error) {
-	cfg = cfg.withDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.WithDefaults()
 	n := &Node{cfg: cfg, log: cfg.Logger, commits: newCommits(), registry: prometheus.NewRegistry()}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("node: data dir: %w", err)

@@ -42,9 +42,9 @@ genesis whose admin is that key. --key selects another block signing key.`,
 }
 
 // bindNodeFlags binds the node command's flags to cfg. Their defaults are
-// the node's own (node.Config.Effective), written nowhere else.
+// the node's own (node.DefaultConfig), written nowhere else.
 func bindNodeFlags(f *pflag.FlagSet, cfg *node.Config) {
-	def := node.Config{}.Effective()
+	def := node.DefaultConfig()
 	f.StringVar(&cfg.DataDir, "data-dir", def.DataDir, "chain store, node key and genesis directory")
 	f.StringVar(&cfg.Listen, "listen", def.Listen, "HTTP API listen address")
 	f.StringVar(&cfg.GenesisFile, "genesis", "", "genesis file to start a new chain from (default: DATA_DIR/genesis.json, else a development genesis)")

@@ -80,7 +80,7 @@ func TestNodeCommandBadFlags(t *testing.T) {
 // Each node flag, from the command line or the environment, reaches the
 // node's config; unset, it leaves the node's own default.
 func TestNodeFlagsReachConfig(t *testing.T) {
-	def := node.Config{}.Effective()
+	def := node.DefaultConfig()
 	tests := []struct {
 		name string
 		args []string

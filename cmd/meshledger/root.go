@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/meshledger/meshledger/node"
 	"github.com/meshledger/meshledger/sdk/client"
 	"github.com/meshledger/meshledger/sdk/client/keystore"
 )
@@ -37,8 +38,8 @@ type app struct {
 
 // Defaults of the global flags.
 const (
-	defaultNode    = "http://127.0.0.1:8080"
-	defaultKeyFile = "./data/node.key" // the development node's key
+	defaultNode    = "http://" + node.DefaultListen
+	defaultKeyFile = node.DefaultDataDir + "/" + node.KeyFile // the development node's key
 	envPrefix      = "MESHLEDGER_"
 )
 

@@ -14,126 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/meshledger/meshledger/internal/memo"
-	"github.com/meshledger/meshledger/sdk/api"
 )
-
-// Config bounds the API. Zero fields take the defaults of DefaultConfig.
-type Config struct {
-	// MaxBodyBytes bounds a request body: room for a deploy carrying an
-	// 8 MiB module as hex, plus its envelope.
-	MaxBodyBytes int64
-	// MaxLargeBodies bounds how many request bodies above SmallBodyBytes
-	// (or of unknown length) are read at once (429 beyond), so that slow
-	// senders cannot pin MaxBodyBytes of memory each on many connections.
-	// Bodies of a declared length up to SmallBodyBytes are not counted.
-	MaxLargeBodies int
-	SmallBodyBytes int64
-	// MaxHeaderBytes bounds the request line and headers together (431
-	// beyond, with the JSON error body, see HTTPServer and
-	// JSONErrorListener). ReadHeaderTimeout bounds reading them.
-	MaxHeaderBytes    int
-	ReadHeaderTimeout time.Duration
-	// MaxBatch bounds POST /v1/txs/batch.
-	MaxBatch int
-	// MaxWaits bounds concurrent POST /v1/txs?wait=true requests (429 beyond).
-	MaxWaits int
-	// MaxWait caps the wait; DefaultWait is used when no timeout is given.
-	MaxWait     time.Duration
-	DefaultWait time.Duration
-	// MaxQueries bounds concurrent POST .../query calls (429 beyond): each
-	// may run up to QueryGasCap.
-	MaxQueries int
-	// MaxStreams bounds concurrent GET /v1/events streams (429 beyond).
-	MaxStreams int
-	// Heartbeat is the SSE keep-alive comment interval.
-	Heartbeat time.Duration
-	// StreamWriteTimeout drops an SSE client that cannot take one write in
-	// this time; it resumes with Last-Event-ID, losing nothing.
-	StreamWriteTimeout time.Duration
-	// QueryGasCap bounds POST .../query (the ledger applies its own cap too).
-	QueryGasCap uint64
-	// RetryAfter is sent with 429 and 503.
-	RetryAfter time.Duration
-	// Logger receives internal errors (slog.Default() when nil).
-	Logger *slog.Logger
-}
-
-// DefaultConfig returns the default bounds.
-func DefaultConfig() Config {
-	return Config{
-		MaxBodyBytes:       20 << 20,
-		MaxLargeBodies:     16,
-		SmallBodyBytes:     64 << 10,
-		MaxHeaderBytes:     1 << 20,
-		ReadHeaderTimeout:  10 * time.Second,
-		MaxBatch:           api.MaxBatch,
-		MaxWaits:           1024,
-		MaxWait:            30 * time.Second,
-		DefaultWait:        10 * time.Second,
-		MaxStreams:         256,
-		MaxQueries:         64,
-		Heartbeat:          15 * time.Second,
-		StreamWriteTimeout: 10 * time.Second,
-		QueryGasCap:        100_000_000,
-		RetryAfter:         time.Second,
-	}
-}
-
-func (c Config) withDefaults() Config {
-	d := DefaultConfig()
-	if c.MaxBodyBytes <= 0 {
-		c.MaxBodyBytes = d.MaxBodyBytes
-	}
-	if c.MaxLargeBodies <= 0 {
-		c.MaxLargeBodies = d.MaxLargeBodies
-	}
-	if c.SmallBodyBytes <= 0 {
-		c.SmallBodyBytes = d.SmallBodyBytes
-	}
-	if c.MaxHeaderBytes <= 0 {
-		c.MaxHeaderBytes = d.MaxHeaderBytes
-	}
-	if c.ReadHeaderTimeout <= 0 {
-		c.ReadHeaderTimeout = d.ReadHeaderTimeout
-	}
-	if c.MaxBatch <= 0 {
-		c.MaxBatch = d.MaxBatch
-	}
-	if c.MaxWaits <= 0 {
-		c.MaxWaits = d.MaxWaits
-	}
-	if c.MaxWait <= 0 {
-		c.MaxWait = d.MaxWait
-	}
-	if c.DefaultWait <= 0 {
-		c.DefaultWait = d.DefaultWait
-	}
-	if c.DefaultWait > c.MaxWait {
-		c.DefaultWait = c.MaxWait
-	}
-	if c.MaxStreams <= 0 {
-		c.MaxStreams = d.MaxStreams
-	}
-	if c.MaxQueries <= 0 {
-		c.MaxQueries = d.MaxQueries
-	}
-	if c.Heartbeat <= 0 {
-		c.Heartbeat = d.Heartbeat
-	}
-	if c.StreamWriteTimeout <= 0 {
-		c.StreamWriteTimeout = d.StreamWriteTimeout
-	}
-	if c.QueryGasCap == 0 {
-		c.QueryGasCap = d.QueryGasCap
-	}
-	if c.RetryAfter <= 0 {
-		c.RetryAfter = d.RetryAfter
-	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
-	return c
-}
 
 func (c Config) retryAfterSeconds() int {
 	s := int((c.RetryAfter + time.Second - 1) / time.Second)
@@ -181,12 +62,16 @@ type Server struct {
 	closing   chan struct{} // closed by Close: waits and streams end
 }
 
-// New builds the API over deps.
+// New builds the API over deps with cfg.WithDefaults(); a cfg that
+// Validate rejects is an error.
 func New(cfg Config, deps Deps) (*Server, error) {
 	if deps.Ledger == nil || deps.Pool == nil || deps.Commits == nil || deps.Registry == nil {
 		return nil, errors.New("httpapi: Ledger, Pool, Commits and Registry are required")
 	}
-	cfg = cfg.withDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("httpapi: %w", err)
+	}
+	cfg = cfg.WithDefaults()
 	s := &Server{
 		cfg:     cfg,
 		deps:    deps,

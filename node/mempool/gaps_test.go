@@ -84,7 +84,7 @@ func TestGappedExpireSooner(t *testing.T) {
 	if got := counts(p); got != "len 1 gapped 0 includable 1" {
 		t.Fatalf("after expiry: %s", got)
 	}
-	if c := (Config{MaxAge: time.Second}).withDefaults(); c.GappedMaxAge != time.Second {
+	if c := (Config{MaxAge: time.Second}).WithDefaults(); c.GappedMaxAge != time.Second {
 		t.Fatalf("GappedMaxAge %v above MaxAge", c.GappedMaxAge)
 	}
 }

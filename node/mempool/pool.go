@@ -9,72 +9,6 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 )
 
-// Config bounds the pool. Zero fields take the defaults of DefaultConfig.
-type Config struct {
-	MaxTxs      int           // pending transactions
-	MaxBytes    int           // sum of Entry.Size
-	NonceWindow uint64        // accepted nonces: [next, next+NonceWindow)
-	MaxAge      time.Duration // a transaction not included by then is dropped
-	KeepDropped int           // drop reasons remembered (count)
-	DroppedTTL  time.Duration // drop reasons remembered (time)
-	// MaxGapped bounds the transactions waiting behind a nonce gap (a
-	// missing lower nonce of their sender): without it, senders that
-	// never send their next nonce could fill the pool for everyone.
-	// Default MaxTxs/4.
-	MaxGapped int
-	// GappedMaxAge drops a transaction still behind a gap that long after
-	// it arrived (default 1 minute, at most MaxAge): a gap that honest
-	// out-of-order delivery opens closes within moments.
-	GappedMaxAge time.Duration
-}
-
-// DefaultConfig returns the default bounds.
-func DefaultConfig() Config {
-	return Config{
-		MaxTxs:      10_000,
-		MaxBytes:    256 << 20,
-		NonceWindow: 64,
-		MaxAge:      10 * time.Minute,
-		KeepDropped: 10_000,
-		DroppedTTL:  10 * time.Minute,
-		// MaxGapped: MaxTxs/4.
-		GappedMaxAge: time.Minute,
-	}
-}
-
-// Effective returns c as a pool runs it: each zero field takes its default.
-func (c Config) Effective() Config { return c.withDefaults() }
-
-func (c Config) withDefaults() Config {
-	d := DefaultConfig()
-	if c.MaxTxs <= 0 {
-		c.MaxTxs = d.MaxTxs
-	}
-	if c.MaxBytes <= 0 {
-		c.MaxBytes = d.MaxBytes
-	}
-	if c.NonceWindow == 0 {
-		c.NonceWindow = d.NonceWindow
-	}
-	if c.MaxAge <= 0 {
-		c.MaxAge = d.MaxAge
-	}
-	if c.KeepDropped <= 0 {
-		c.KeepDropped = d.KeepDropped
-	}
-	if c.DroppedTTL <= 0 {
-		c.DroppedTTL = d.DroppedTTL
-	}
-	if c.MaxGapped <= 0 {
-		c.MaxGapped = max(1, c.MaxTxs/4)
-	}
-	if c.GappedMaxAge <= 0 {
-		c.GappedMaxAge = d.GappedMaxAge
-	}
-	c.GappedMaxAge = min(c.GappedMaxAge, c.MaxAge)
-	return c
-}
-
 // Entry is one pending transaction with what the pool orders it by.
 type Entry[T any] struct {
 	Hash   common.Hash
@@ -116,14 +50,16 @@ type Pool[T any] struct {
 	added    chan struct{}
 }
 
-// New returns an empty pool. now is the clock used for ages (time.Now when
-// nil); it never reaches blocks.
+// New returns an empty pool over cfg.WithDefaults(). now is the clock used
+// for ages (time.Now when nil); it never reaches blocks. New cannot fail:
+// check cfg with Config.Validate first (the node does), or a value Validate
+// rejects takes its default.
 func New[T any](cfg Config, now func() time.Time) *Pool[T] {
 	if now == nil {
 		now = time.Now
 	}
 	return &Pool[T]{
-		cfg:      cfg.withDefaults(),
+		cfg:      cfg.WithDefaults(),
 		now:      now,
 		byHash:   make(map[common.Hash]*Entry[T]),
 		bySender: make(map[common.Address]*senderQueue[T]),
