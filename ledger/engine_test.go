@@ -283,3 +283,26 @@ func TestEngineDeployErrorFailsDeploy(t *testing.T) {
 		})
 	}
 }
+
+// The runtime adapter reports a miss and a refusal with a nil Contract (a
+// nil *runtime.Module inside the interface would not be nil), and code the
+// runtime refuses as a *runtime.DeployError, as Engine requires.
+func TestRuntimeEngineAdapter(t *testing.T) {
+	t.Parallel()
+	rt, err := runtime.New(t.Context(), runtime.NewConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close(context.Background())
+	eng := ledger.NewRuntimeEngine(rt)
+
+	c, ok, err := eng.LoadCached(t.Context(), crypto.Keccak256Hash(fakeCode))
+	if c != nil || ok || err != nil {
+		t.Fatalf("LoadCached of unknown code = %v, %v, %v", c, ok, err)
+	}
+	c, err = eng.Load(t.Context(), fakeCode)
+	var de *runtime.DeployError
+	if c != nil || !errors.As(err, &de) || de.Code != runtime.DeployMalformed {
+		t.Fatalf("Load of malformed code = %v, %v", c, err)
+	}
+}
