@@ -17,7 +17,7 @@ func TestLoadRejectsBadModules(t *testing.T) {
 		name    string
 		rt      *Runtime
 		code    func(t *testing.T) []byte
-		want    DeployCode
+		want    Code
 		wantMsg string
 	}{
 		{"malformed", rt, func(*testing.T) []byte { return []byte("\x00asm\x01\x00\x00\x00garbage") }, DeployMalformed, ""},

@@ -5,22 +5,21 @@ import (
 	"fmt"
 
 	"github.com/meshledger/meshledger/runtime/internal/wasm"
+	"github.com/meshledger/meshledger/status"
 )
 
-// DeployCode is the machine-readable reason a module was rejected. Like
-// Code it is stable: receipts and API errors carry it.
-type DeployCode string
-
-// Deploy rejection codes.
+// Deploy rejection codes: the machine-readable reason a module was
+// rejected, a Code like a call's result (receipts and API errors carry
+// it), under the names the runtime has always used.
 const (
-	DeployMalformed        DeployCode = "malformed"
-	DeployCodeTooLarge     DeployCode = "code_too_large"
-	DeployForbiddenImport  DeployCode = "forbidden_import"
-	DeployMissingExport    DeployCode = "missing_export"
-	DeployLimit            DeployCode = "limit"
-	DeployForbiddenFeature DeployCode = "forbidden_feature"
-	DeployInitOutOfGas     DeployCode = "init_out_of_gas"
-	DeployInitFailed       DeployCode = "init_failed"
+	DeployMalformed        = status.DeployMalformed
+	DeployCodeTooLarge     = status.DeployCodeTooLarge
+	DeployForbiddenImport  = status.DeployForbiddenImport
+	DeployMissingExport    = status.DeployMissingExport
+	DeployLimit            = status.DeployLimit
+	DeployForbiddenFeature = status.DeployForbiddenFeature
+	DeployInitOutOfGas     = status.DeployInitOutOfGas
+	DeployInitFailed       = status.DeployInitFailed
 )
 
 // ErrEvicted reports a call of a Module that the runtime evicted to stay
@@ -32,7 +31,7 @@ var ErrEvicted = errors.New("runtime: module evicted")
 // contains. It is deterministic: every node rejects the same code with the
 // same DeployError. Host failures (I/O, engine faults) are other errors.
 type DeployError struct {
-	Code DeployCode
+	Code Code // one of the Deploy* codes
 	Msg  string
 }
 
@@ -45,5 +44,5 @@ func deployErrorFrom(err error) *DeployError {
 	if !errors.As(err, &ve) {
 		return nil
 	}
-	return &DeployError{Code: DeployCode(ve.Kind), Msg: ve.Msg}
+	return &DeployError{Code: Code(ve.Kind), Msg: ve.Msg}
 }

@@ -211,7 +211,7 @@ func TestSDKDeployFixtures(t *testing.T) {
 	tests := []struct {
 		pkg  string
 		rt   *Runtime
-		want DeployCode
+		want Code
 	}{
 		{"runtime/testdata/contracts/badimport", rt, DeployForbiddenImport},
 		{"runtime/testdata/contracts/noexport", rt, DeployMissingExport},

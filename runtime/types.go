@@ -1,6 +1,10 @@
 package runtime
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/meshledger/meshledger/status"
+)
 
 // Address is a 20-byte account or contract address.
 type Address [20]byte
@@ -35,32 +39,34 @@ type State interface {
 	Iterate(prefix, start []byte, fn func(key, value []byte) bool) error
 }
 
-// Code is the machine-readable reason of a failed call. It is part of
-// receipts and so of consensus: never rename one.
-type Code string
+// Code is the machine-readable outcome of a call: the receipt status
+// vocabulary of package status, which the ledger and the wire types share.
+// It is part of receipts and so of consensus: never rename one.
+type Code = status.Code
 
-// Result codes. CodeOK is the only success.
+// Result codes under the names the runtime has always used; each is the
+// status constant of the same meaning. CodeOK is the only success.
 const (
-	CodeOK             Code = "ok"
-	CodeOutOfGas       Code = "out_of_gas"
-	CodeCallDepth      Code = "call_depth"
-	CodeAborted        Code = "aborted"
-	CodeError          Code = "error"
-	CodeUnknownMethod  Code = "unknown_method"
-	CodeBadArgs        Code = "bad_args"
-	CodePanic          Code = "panic"
-	CodeExit           Code = "exit"
-	CodeTrap           Code = "trap"
-	CodeReadOnly       Code = "read_only"
-	CodeReturnTooLarge Code = "return_too_large"
-	CodeEventLimit     Code = "event_limit"
-	CodeLogLimit       Code = "log_limit"
-	CodeBadKey         Code = "bad_key"
-	CodeValueTooLarge  Code = "value_too_large"
-	CodeBadStatus      Code = "bad_status"
+	CodeOK             = status.OK
+	CodeOutOfGas       = status.OutOfGas
+	CodeCallDepth      = status.CallDepth
+	CodeAborted        = status.Aborted
+	CodeError          = status.Error
+	CodeUnknownMethod  = status.UnknownMethod
+	CodeBadArgs        = status.BadArgs
+	CodePanic          = status.Panic
+	CodeExit           = status.Exit
+	CodeTrap           = status.Trap
+	CodeReadOnly       = status.ReadOnly
+	CodeReturnTooLarge = status.ReturnTooLarge
+	CodeEventLimit     = status.EventLimit
+	CodeLogLimit       = status.LogLimit
+	CodeBadKey         = status.BadKey
+	CodeValueTooLarge  = status.ValueTooLarge
+	CodeBadStatus      = status.BadStatus
 	// CodeMemoryLimit: memory.grow was refused at Limits.MaxMemoryPages
 	// and the call then trapped (Go's allocator throws "out of memory").
-	CodeMemoryLimit Code = "memory_limit"
+	CodeMemoryLimit = status.MemoryLimit
 )
 
 // Event is one event a call emitted.

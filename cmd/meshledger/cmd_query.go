@@ -50,7 +50,7 @@ func newQueryCmd(a *app) *cobra.Command {
 			} else {
 				var k kv
 				k.add("height", fmt.Sprint(q.Height))
-				result := q.Status
+				result := string(q.Status)
 				if q.Message != "" {
 					result += ": " + q.Message
 				}

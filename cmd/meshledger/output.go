@@ -76,7 +76,7 @@ func printTxRecord(w io.Writer, t *api.Tx) error {
 		if t.Header != nil {
 			k.add("block time", showTime(t.Header.Header.TimeMs))
 		}
-		result := r.Status
+		result := string(r.Status)
 		if r.Message != "" {
 			result += ": " + r.Message
 		}

@@ -1,21 +1,21 @@
 package block
 
-// Receipt statuses. A contract call's status is the runtime's result code
-// (runtime.Code, "ok", "out_of_gas", ...); these are the ledger's own, for
-// failures decided before or around the contract. All are consensus: never
-// rename one.
+import "github.com/meshledger/meshledger/status"
+
+// Receipt statuses the ledger decides itself, for failures before or
+// around the contract, under the names the block package has always used.
+// A contract call's status is the runtime's result code and a refused
+// deploy's the runtime's deploy code; all are package status codes and
+// all are consensus: never rename one.
 const (
-	StatusOK Status = "ok"
+	StatusOK = status.OK
 	// StatusUnknownContract: the called address holds no contract.
-	StatusUnknownContract Status = "unknown_contract"
-	// StatusDeployFailed prefixes nothing: deploy failures carry the
-	// runtime's deploy error code (e.g. "invalid_module"); this one is used
-	// when the runtime reports a deploy failure without a code.
-	StatusDeployFailed Status = "deploy_failed"
+	StatusUnknownContract = status.UnknownContract
+	// StatusDeployFailed: deploy failures carry the runtime's deploy error
+	// code (e.g. "malformed"); this one is used when the runtime
+	// reports a deploy failure without a code.
+	StatusDeployFailed = status.DeployFailed
 	// StatusAddressInUse: a deploy derived an address that already holds a
 	// contract (only reachable by a keccak collision or a replayed nonce).
-	StatusAddressInUse Status = "address_in_use"
+	StatusAddressInUse = status.AddressInUse
 )
-
-// OK reports whether the receipt status is success.
-func (s Status) OK() bool { return s == StatusOK }

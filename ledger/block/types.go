@@ -2,6 +2,8 @@ package block
 
 import (
 	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/meshledger/meshledger/status"
 )
 
 // Header is the signed summary of one block. Every field is committed by
@@ -24,9 +26,10 @@ type SignedHeader struct {
 	Signature []byte
 }
 
-// Status is a receipt's outcome. It is the runtime's result code for
-// contract calls, plus ledger-level codes (see codes.go).
-type Status string
+// Status is a receipt's outcome: a code of the one receipt status
+// vocabulary, package status (the runtime's result and deploy codes, and
+// the ledger's own, codes.go).
+type Status = status.Code
 
 // Event is one event a contract emitted, tagged with the contract.
 type Event struct {

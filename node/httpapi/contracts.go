@@ -178,7 +178,7 @@ func (s *Server) handleQuery(c echo.Context) error {
 		return fmt.Errorf("query %s.%s at %d: %w", addr, req.Method, h, err)
 	}
 	out := api.QueryResponse{
-		Status: string(res.Status), Message: res.Message, Return: nonNilBytes(res.Return),
+		Status: res.Status, Message: res.Message, Return: nonNilBytes(res.Return),
 		GasUsed: res.GasUsed, Height: res.Header.Header.Height, Header: toSignedHeader(res.Header),
 		Proofs: toStateProofs(res.Proofs),
 	}

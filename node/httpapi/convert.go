@@ -37,7 +37,7 @@ func toBlock(b *ledger.Block) api.Block {
 
 func toReceipt(r *block.Receipt) *api.Receipt {
 	out := &api.Receipt{
-		TxHash: r.TxHash, Status: string(r.Status), Message: r.Message, GasUsed: r.GasUsed,
+		TxHash: r.TxHash, Status: r.Status, Message: r.Message, GasUsed: r.GasUsed,
 		Return: nonNilBytes(r.Return), Height: r.Height, Index: r.Index,
 		Events: make([]api.Event, len(r.Events)), Writes: make([]api.Write, len(r.Writes)),
 	}

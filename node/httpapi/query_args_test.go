@@ -42,7 +42,7 @@ func TestQueryArgsAreJSONNotHex(t *testing.T) {
 			}
 			var q api.QueryResponse
 			r.JSON(t, &q)
-			if q.Status != tt.status || (tt.want != "" && string(q.Result) != tt.want) {
+			if string(q.Status) != tt.status || (tt.want != "" && string(q.Result) != tt.want) {
 				t.Fatalf("status %q result %s (message %q), want %q %s", q.Status, q.Result, q.Message, tt.status, tt.want)
 			}
 		})

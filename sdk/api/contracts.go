@@ -5,6 +5,8 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
+
+	"github.com/meshledger/meshledger/status"
 )
 
 // Contract is one deployed contract instance (GET /v1/contracts/{address}).
@@ -97,7 +99,7 @@ type QueryRequest struct {
 // sdk/contract methods return), for convenience. Proofs prove every key the
 // call read against Header's state root.
 type QueryResponse struct {
-	Status  string          `json:"status"`
+	Status  status.Code     `json:"status"`
 	Message string          `json:"message,omitempty"`
 	Return  hexutil.Bytes   `json:"return"`
 	Result  json.RawMessage `json:"result,omitempty"`

@@ -7,6 +7,7 @@ import (
 	"github.com/ethereum/go-ethereum/common/hexutil"
 
 	"github.com/meshledger/meshledger/ledger/proof"
+	"github.com/meshledger/meshledger/status"
 )
 
 // Chain is GET /v1/chain: what a client needs to sign transactions for this
@@ -115,7 +116,7 @@ type Block struct {
 // whose writes and events were discarded.
 type Receipt struct {
 	TxHash          common.Hash     `json:"txHash"`
-	Status          string          `json:"status"`
+	Status          status.Code     `json:"status"`
 	Message         string          `json:"message,omitempty"`
 	GasUsed         uint64          `json:"gasUsed"`
 	Return          hexutil.Bytes   `json:"return"`

@@ -10,6 +10,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/meshledger/meshledger/sdk/api"
+	"github.com/meshledger/meshledger/status"
 )
 
 // WaitTx polls GET /v1/txs/{hash} until the transaction is committed or
@@ -50,7 +51,7 @@ func (c *Client) WaitTx(ctx context.Context, hash common.Hash) (*api.Tx, error) 
 // status (docs/abi.md codes) and message. TxHash is zero for queries.
 type CallFailedError struct {
 	TxHash  common.Hash
-	Status  string
+	Status  status.Code
 	Message string
 }
 

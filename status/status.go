@@ -1,0 +1,57 @@
+package status
+
+// Code is the machine-readable outcome of a transaction or a query. OK is
+// the only success.
+type Code string
+
+// OK reports whether c is success.
+func (c Code) OK() bool { return c == OK }
+
+// Outcomes of a contract call, reported by the runtime.
+const (
+	OK             Code = "ok"
+	OutOfGas       Code = "out_of_gas"
+	CallDepth      Code = "call_depth"
+	Aborted        Code = "aborted"
+	Error          Code = "error"
+	UnknownMethod  Code = "unknown_method"
+	BadArgs        Code = "bad_args"
+	Panic          Code = "panic"
+	Exit           Code = "exit"
+	Trap           Code = "trap"
+	ReadOnly       Code = "read_only"
+	ReturnTooLarge Code = "return_too_large"
+	EventLimit     Code = "event_limit"
+	LogLimit       Code = "log_limit"
+	BadKey         Code = "bad_key"
+	ValueTooLarge  Code = "value_too_large"
+	BadStatus      Code = "bad_status"
+	// MemoryLimit: memory.grow was refused at the memory limit and the
+	// call then trapped (Go's allocator throws "out of memory").
+	MemoryLimit Code = "memory_limit"
+)
+
+// Reasons the runtime refuses a module: a failed deploy's receipt carries
+// one.
+const (
+	DeployMalformed        Code = "malformed"
+	DeployCodeTooLarge     Code = "code_too_large"
+	DeployForbiddenImport  Code = "forbidden_import"
+	DeployMissingExport    Code = "missing_export"
+	DeployLimit            Code = "limit"
+	DeployForbiddenFeature Code = "forbidden_feature"
+	DeployInitOutOfGas     Code = "init_out_of_gas"
+	DeployInitFailed       Code = "init_failed"
+)
+
+// The ledger's own outcomes, for failures decided before or around the
+// contract.
+const (
+	// UnknownContract: the called address holds no contract.
+	UnknownContract Code = "unknown_contract"
+	// DeployFailed: the runtime reported a deploy failure without a code.
+	DeployFailed Code = "deploy_failed"
+	// AddressInUse: a deploy derived an address that already holds a
+	// contract (only reachable by a keccak collision or a replayed nonce).
+	AddressInUse Code = "address_in_use"
+)
