@@ -70,6 +70,8 @@ func TestNodeCommandBadFlags(t *testing.T) {
 		{nil, []string{"node", "--compile-workers", "many"}, "invalid argument"},
 		{map[string]string{"MESHLEDGER_MEMPOOL_GAPPED_MAX_AGE": "soon"}, []string{"node"}, "MESHLEDGER_MEMPOOL_GAPPED_MAX_AGE"},
 		{nil, []string{"node", "--data-dir", t.TempDir(), "--listen", "256.0.0.1:1"}, "listen"},
+		{nil, []string{"node", "--data-dir", t.TempDir(), "--block-interval", "-1s"}, "BlockInterval is -1s"},
+		{nil, []string{"node", "--data-dir", t.TempDir(), "--mempool-max-gapped", "-3"}, "MaxGapped is -3"},
 		{nil, []string{"node", "--data-dir", t.TempDir(), "--genesis", filepath.Join(t.TempDir(), "none.json")}, "genesis"},
 	}
 	for _, tt := range tests {

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -38,12 +39,18 @@ var (
 	pTxHash   = param{name: "hash", in: "path", desc: "0x-prefixed 32-byte transaction hash (the EIP-712 digest)", typ: "string", required: true}
 	pBlockH   = param{name: "height", in: "path", desc: "block height", typ: "integer", required: true}
 	pWait     = param{name: api.ParamWait, in: "query", desc: "wait until the transaction commits (200) or the timeout passes (202)", typ: "boolean"}
-	pTimeout  = param{name: api.ParamTimeout, in: "query", desc: "wait bound: a duration (5s, 1500ms) or seconds; capped at 30s by default", typ: "string"}
+	pTimeout  = param{name: api.ParamTimeout, in: "query", desc: fmt.Sprintf("wait bound: a duration (5s, 1500ms) or seconds; capped at %v by default", DefaultConfig().MaxWait), typ: "string"}
 	pCursor   = param{name: api.ParamCursor, in: "query", desc: "nextCursor of the previous page", typ: "string"}
-	pLimit    = param{name: api.ParamLimit, in: "query", desc: "page size, 1..1000 (default 100)", typ: "integer"}
 	pFromH    = param{name: api.ParamFromHeight, in: "query", desc: "first block to send (default: the next block to commit)", typ: "integer"}
 	pContract = param{name: api.ParamContract, in: "query", desc: "only this contract's events (blocks are always sent)", typ: "string"}
 	pLastID   = param{name: api.HeaderLastEventID, in: "header", desc: "resume right after this event id (height:seq); wins over from_height", typ: "string"}
+)
+
+// Page sizes, as the handlers apply them: the bounds are written once, in
+// package api.
+var (
+	pContractsLimit = param{name: api.ParamLimit, in: "query", desc: fmt.Sprintf("page size, 1..%d (default %d)", api.MaxContractsLimit, api.DefaultContractsLimit), typ: "integer"}
+	pHistoryLimit   = param{name: api.ParamLimit, in: "query", desc: fmt.Sprintf("page size, 1..%d (default %d)", api.MaxHistoryLimit, api.DefaultHistoryLimit), typ: "integer"}
 )
 
 func (s *Server) routeTable() []route {
@@ -78,13 +85,13 @@ func (s *Server) routeTable() []route {
 		{method: http.MethodGet, path: api.PathBlocks + ":height", name: "getBlock", summary: "A block by height",
 			params: []param{pBlockH}, ok: 200, resp: api.Block{}, errors: []int{s400, s404, s500}, handler: s.handleBlock},
 		{method: http.MethodGet, path: api.PathContracts, name: "listContracts", summary: "Deployed contracts in address order, paginated",
-			params: []param{pCursor, pLimit}, ok: 200, resp: api.Contracts{}, errors: []int{s400, s500}, handler: s.handleContracts},
+			params: []param{pCursor, pContractsLimit}, ok: 200, resp: api.Contracts{}, errors: []int{s400, s500}, handler: s.handleContracts},
 		{method: http.MethodGet, path: api.PathContracts + "/:address", name: "getContract", summary: "One deployed contract",
 			params: []param{pAddress}, ok: 200, resp: api.Contract{}, errors: []int{s400, s404, s500}, handler: s.handleContract},
 		{method: http.MethodGet, path: api.PathContracts + "/:address/state/:key", name: "getState", summary: "A key's value (or absence) at a height, with its Merkle-Patricia proof",
 			params: []param{pAddress, pKey, pKeyHex, pHeight}, ok: 200, resp: api.State{}, errors: []int{s400, s404, s500}, handler: s.handleState},
 		{method: http.MethodGet, path: api.PathContracts + "/:address/history/:key", name: "getHistory", summary: "A key's lineage: every change, oldest first, paginated",
-			params: []param{pAddress, pKey, pKeyHex, pCursor, pLimit}, ok: 200, resp: api.History{}, errors: []int{s400, s404, s500}, handler: s.handleHistory},
+			params: []param{pAddress, pKey, pKeyHex, pCursor, pHistoryLimit}, ok: 200, resp: api.History{}, errors: []int{s400, s404, s500}, handler: s.handleHistory},
 		{method: http.MethodPost, path: api.PathContracts + "/:address/query", name: "queryContract", summary: "A read-only call at a height, with proofs of every key read",
 			params: []param{pAddress}, body: api.QueryRequest{}, ok: 200, resp: api.QueryResponse{}, errors: []int{s400, s404, s413, s422, s429, s500}, handler: s.handleQuery},
 		{method: http.MethodGet, path: api.PathEvents, name: "streamEvents", summary: "Server-Sent Events of committed blocks (event: block) and contract events (event: event), resumable",

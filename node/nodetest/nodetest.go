@@ -18,6 +18,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 
+	"github.com/meshledger/meshledger/ledger/block"
 	"github.com/meshledger/meshledger/ledger/tx"
 	"github.com/meshledger/meshledger/node"
 	"github.com/meshledger/meshledger/sdk/build/buildtest"
@@ -209,8 +210,8 @@ func AccountOf(k *ecdsa.PrivateKey) *Account {
 const DefaultGas = 50_000_000
 
 // DefaultDeployGas is the gas limit test deploys carry: the most a
-// deploy may name (block.DefaultBlockDeployGasLimit).
-const DefaultDeployGas = 100_000_000_000
+// deploy may name.
+const DefaultDeployGas = block.DefaultBlockDeployGasLimit
 
 // Deploy signs a deploy of code with the next nonce.
 func (a *Account) Deploy(t testing.TB, chainID uint64, name string, code []byte) *tx.Tx {

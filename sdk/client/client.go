@@ -14,6 +14,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 
+	"github.com/meshledger/meshledger/ledger/block"
 	"github.com/meshledger/meshledger/sdk/api"
 )
 
@@ -26,7 +27,7 @@ import (
 // up to the block deploy gas limit, which is the default here.
 const (
 	DefaultGasLimit       = 50_000_000
-	DefaultDeployGasLimit = 100_000_000_000
+	DefaultDeployGasLimit = block.DefaultBlockDeployGasLimit
 )
 
 // Client talks to one meshledger node. It is safe for concurrent use by any
