@@ -13,6 +13,7 @@ import (
 	"github.com/meshledger/meshledger/ledger/storage"
 	"github.com/meshledger/meshledger/ledger/tx"
 	"github.com/meshledger/meshledger/runtime"
+	"github.com/meshledger/meshledger/status"
 )
 
 // Reserved method names (docs/abi.md). init runs only at deploy: a call
@@ -177,7 +178,7 @@ func (l *Ledger) run(ctx context.Context, b *pendingBlock, t *tx.Tx, sender comm
 	if err != nil {
 		return fmt.Errorf("ledger: encode tx %s: %w", t.Hash(), err)
 	}
-	rc := &block.Receipt{TxHash: t.Hash(), Status: block.StatusOK, Height: b.height, Index: index}
+	rc := &block.Receipt{TxHash: t.Hash(), Status: status.OK, Height: b.height, Index: index}
 	rec := &txRecord{Body: body, Hash: t.Hash(), Sender: sender, CarriedCode: t.Code() != nil}
 	env := runtime.Env{
 		Caller: runtime.Address(sender), TxHash: runtime.Hash(t.Hash()),
@@ -228,7 +229,7 @@ func (l *Ledger) runDeploy(ctx context.Context, b *pendingBlock, t *tx.Tx, d *tx
 		return 0, err
 	}
 	if env.GasLimit < intrinsic {
-		rc.Status, rc.GasUsed = block.Status(runtime.CodeOutOfGas), env.GasLimit
+		rc.Status, rc.GasUsed = status.OutOfGas, env.GasLimit
 		rc.Message = fmt.Sprintf("deploy needs %d gas before init, gas limit %d", intrinsic, env.GasLimit)
 		return env.GasLimit, nil
 	}
@@ -237,9 +238,9 @@ func (l *Ledger) runDeploy(ctx context.Context, b *pendingBlock, t *tx.Tx, d *tx
 	var de *runtime.DeployError
 	switch {
 	case errors.As(err, &de):
-		rc.Status, rc.Message = block.Status(de.Code), de.Msg
+		rc.Status, rc.Message = de.Code, de.Msg
 		if rc.Status == "" {
-			rc.Status = block.StatusDeployFailed
+			rc.Status = status.DeployFailed
 		}
 		return intrinsic, nil
 	case err != nil:
@@ -249,13 +250,13 @@ func (l *Ledger) runDeploy(ctx context.Context, b *pendingBlock, t *tx.Tx, d *tx
 	if addr == SystemAddress {
 		// A keccak preimage of zero: never in practice, but the system
 		// namespace must stay unwritable by contracts whatever happens.
-		rc.Status, rc.Message = block.StatusAddressInUse, "the zero address is reserved for the system namespace"
+		rc.Status, rc.Message = status.AddressInUse, "the zero address is reserved for the system namespace"
 		return intrinsic, nil
 	}
 	if existing, err := l.contractRecord(b, addr); err != nil {
 		return 0, err
 	} else if existing != nil {
-		rc.Status, rc.Message = block.StatusAddressInUse, fmt.Sprintf("address %s already holds a contract", addr)
+		rc.Status, rc.Message = status.AddressInUse, fmt.Sprintf("address %s already holds a contract", addr)
 		return intrinsic, nil
 	}
 	env.Contract = runtime.Address(addr)
@@ -303,11 +304,11 @@ func (l *Ledger) runCall(ctx context.Context, b *pendingBlock, c *tx.Call, env r
 		return err
 	}
 	if rec == nil {
-		rc.Status, rc.Message = block.StatusUnknownContract, fmt.Sprintf("no contract at %s", c.Contract)
+		rc.Status, rc.Message = status.UnknownContract, fmt.Sprintf("no contract at %s", c.Contract)
 		return nil
 	}
 	if c.Method == methodInit {
-		rc.Status, rc.Message = block.Status(runtime.CodeUnknownMethod), "init runs only at deploy"
+		rc.Status, rc.Message = status.UnknownMethod, "init runs only at deploy"
 		return nil
 	}
 	mod, err := l.loadModule(ctx, b, rec.CodeHash)
@@ -327,7 +328,7 @@ func (l *Ledger) runCall(ctx context.Context, b *pendingBlock, c *tx.Call, env r
 // applyResult copies a call's outcome into the receipt and, on success,
 // its writes into the block's overlay and change list.
 func (l *Ledger) applyResult(b *pendingBlock, contract common.Address, rc *block.Receipt, res *runtime.Result) {
-	rc.Status, rc.Message, rc.GasUsed, rc.Return = block.Status(res.Code), res.Message, res.GasUsed, res.Return
+	rc.Status, rc.Message, rc.GasUsed, rc.Return = res.Code, res.Message, res.GasUsed, res.Return
 	if !res.OK() {
 		return
 	}

@@ -52,7 +52,7 @@ func (l *Ledger) Query(ctx context.Context, contract common.Address, method stri
 		return nil, err
 	}
 	out := &QueryResult{
-		Status: block.Status(res.Code), Message: res.Message, Return: res.Return,
+		Status: res.Code, Message: res.Message, Return: res.Return,
 		GasUsed: res.GasUsed, Header: sh,
 	}
 	for _, k := range res.Reads {

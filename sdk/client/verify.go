@@ -216,7 +216,7 @@ func toNodes[T ~[]byte](in []T) [][]byte {
 
 func receiptFromAPI(r *api.Receipt) *block.Receipt {
 	br := &block.Receipt{
-		TxHash: r.TxHash, Status: block.Status(r.Status), Message: r.Message, GasUsed: r.GasUsed,
+		TxHash: r.TxHash, Status: r.Status, Message: r.Message, GasUsed: r.GasUsed,
 		Return: r.Return, Height: r.Height, Index: r.Index,
 	}
 	if r.ContractAddress != nil {
