@@ -37,6 +37,8 @@ var hostMachinery = []string{
 }
 
 var rules = []rule{
+	{from: "status", forbidden: []string{"runtime", "ledger", "node", "cmd", "sdk", "internal"},
+		why: "the status vocabulary is a leaf every layer, the light wire types included, may import"},
 	{from: "runtime", forbidden: []string{"ledger", "node", "cmd", "sdk"},
 		why: "the engine knows nothing of the ledger above it"},
 	{from: "ledger", forbidden: []string{"node", "cmd", "sdk/client"},
