@@ -1,6 +1,10 @@
 package runtime
 
-import "path/filepath"
+import (
+	"path/filepath"
+
+	"github.com/meshledger/meshledger/runtime/internal/wasm"
+)
 
 // Engine selects how wazero executes contract code.
 type Engine int
@@ -54,23 +58,29 @@ type Limits struct {
 	MaxScanEntries int
 }
 
-// DefaultLimits are the limits of NewConfig.
-var DefaultLimits = Limits{
-	MaxCodeBytes:   8 << 20,
-	MaxMemoryPages: 512,
-	MaxTables:      1,
-	MaxTableSize:   65536,
-	MaxFunctions:   100_000,
-	MaxGlobals:     1024,
-	MaxImports:     256,
-	MaxCallDepth:   1500,
-	MaxReturnBytes: 64 << 10,
-	MaxEvents:      256,
-	MaxEventBytes:  64 << 10,
-	MaxLogBytes:    64 << 10,
-	MaxKeyBytes:    1 << 10,
-	MaxValueBytes:  256 << 10,
-	MaxScanEntries: 1000,
+// DefaultLimits returns the limits of NewConfig (a function, not a
+// variable, so that no caller can change another's defaults). What a
+// module may declare takes the validator's documented defaults
+// (internal/wasm.DefaultLimits), written there once; the rest bound calls.
+func DefaultLimits() Limits {
+	w := wasm.DefaultLimits()
+	return Limits{
+		MaxCodeBytes:   w.MaxCodeBytes,
+		MaxMemoryPages: w.MaxMemoryPages,
+		MaxTables:      w.MaxTables,
+		MaxTableSize:   w.MaxTableSize,
+		MaxFunctions:   w.MaxFunctions,
+		MaxGlobals:     w.MaxGlobals,
+		MaxImports:     w.MaxImports,
+		MaxCallDepth:   1500,
+		MaxReturnBytes: 64 << 10,
+		MaxEvents:      256,
+		MaxEventBytes:  64 << 10,
+		MaxLogBytes:    64 << 10,
+		MaxKeyBytes:    1 << 10,
+		MaxValueBytes:  256 << 10,
+		MaxScanEntries: 1000,
+	}
 }
 
 // DefaultInitGas bounds _initialize and the start function. Go's runtime
@@ -103,7 +113,7 @@ const DefaultMemoryBudget = 2 << 30
 // DefaultInitGas, no disk cache, at most 64 loaded modules and
 // DefaultMemoryBudget bytes kept in memory.
 func NewConfig() Config {
-	return Config{limits: DefaultLimits, initGas: DefaultInitGas, moduleCache: 64, memBudget: DefaultMemoryBudget}
+	return Config{limits: DefaultLimits(), initGas: DefaultInitGas, moduleCache: 64, memBudget: DefaultMemoryBudget}
 }
 
 // WithInterpreter selects the interpreter engine.

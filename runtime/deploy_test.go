@@ -12,7 +12,7 @@ func TestLoadRejectsBadModules(t *testing.T) {
 	// The interpreter compiles quickly; the loop only needs to exceed a
 	// budget a little above the raw guest's own initialisation.
 	interp := newTestRuntime(t, NewConfig().WithInterpreter().WithInitGas(5_000_000))
-	small := newTestRuntime(t, NewConfig().WithLimits(func() Limits { l := DefaultLimits; l.MaxCodeBytes = 1 << 20; return l }()))
+	small := newTestRuntime(t, NewConfig().WithLimits(func() Limits { l := DefaultLimits(); l.MaxCodeBytes = 1 << 20; return l }()))
 	tests := []struct {
 		name    string
 		rt      *Runtime

@@ -191,7 +191,7 @@ func TestNewRejectsBadLimits(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l := DefaultLimits
+			l := DefaultLimits()
 			tt.limits(&l)
 			rt, err := New(context.Background(), NewConfig().WithLimits(l))
 			if err == nil {
@@ -203,7 +203,7 @@ func TestNewRejectsBadLimits(t *testing.T) {
 			}
 		})
 	}
-	l := DefaultLimits
+	l := DefaultLimits()
 	l.MaxCallDepth = 1999
 	rt, err := New(context.Background(), NewConfig().WithLimits(l))
 	if err != nil {
@@ -217,7 +217,7 @@ func TestNewRejectsBadLimits(t *testing.T) {
 func TestScanScratchIsReleased(t *testing.T) {
 	for _, size := range []int{4 << 10, maxKeptScratch, maxKeptScratch + 1, 8 << 20} {
 		t.Run(strconv.Itoa(size), func(t *testing.T) {
-			cs := newCallState(&DefaultLimits)
+			cs := newCallState(new(DefaultLimits()))
 			cs.begin(context.Background(), testEnv(), "m", nil, nil)
 			cs.scan = make([]byte, 0, size)
 			cs.end()

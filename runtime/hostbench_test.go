@@ -90,7 +90,7 @@ func hostBenchState(size int) *sortedState {
 // and arguments) is measured with zero iterations, interleaved, and
 // subtracted from both time and gas.
 func BenchmarkHostFunctions(b *testing.B) {
-	l := DefaultLimits
+	l := DefaultLimits()
 	// Lifted so the loops measure the imports, not the per-call limits.
 	l.MaxEvents, l.MaxEventBytes, l.MaxLogBytes = 1<<30, 1<<40, 1<<40
 	rt := newTestRuntime(b, NewConfig().WithLimits(l))

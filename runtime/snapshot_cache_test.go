@@ -49,7 +49,7 @@ func TestDamagedSnapshotIsAMiss(t *testing.T) {
 			writeFile(t, file, encodeSnapshot(&snapshot{mem: snap.mem[:100], globals: snap.globals}, hash))
 		}},
 		{"memory over the limit", func(t *testing.T, file string, snap *snapshot) {
-			big := make([]byte, (int(DefaultLimits.MaxMemoryPages)+1)*wasmPageSize)
+			big := make([]byte, (int(DefaultLimits().MaxMemoryPages)+1)*wasmPageSize)
 			writeFile(t, file, encodeSnapshot(&snapshot{mem: big, globals: snap.globals}, hash))
 		}},
 	} {

@@ -63,7 +63,7 @@ func TestDataSegmentOutOfBoundsIsAFixedDeployError(t *testing.T) {
 // refused it: the configured one, the module's declared maximum, or the
 // Wasm maximum of 65,536 pages. One that handles the refusal succeeds.
 func TestRefusedGrowIsMemoryLimit(t *testing.T) {
-	l := DefaultLimits
+	l := DefaultLimits()
 	l.MaxMemoryPages = maxWasmPages
 	wasmMax := NewConfig().WithLimits(l)
 	tests := []struct {
