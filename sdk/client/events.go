@@ -45,10 +45,11 @@ type StreamEvent struct {
 // loop stopped: it ends the subscription without an error.
 var errStopStream = errors.New("client: stop stream")
 
-// Events streams events (GET /v1/events, Server-Sent Events) until ctx
-// ends, the caller's loop stops, or the node refuses the request for good;
-// the last two end the iteration with an error item (ctx.Err(), or the
-// node's *APIError). Lost connections are re-established with
+// Events streams events (GET /v1/events, Server-Sent Events) until the
+// caller's loop stops, ctx ends, the node refuses the request for good, or
+// it sends an item that does not decode; all but the first end the
+// iteration with an error item (ctx.Err(), the node's *APIError, the
+// decoding error). Lost connections are re-established with
 // Last-Event-ID, so the loop sees each item exactly once and in stream
 // order even across reconnects. The loop body runs on the caller's
 // goroutine; a slow body slows the stream, never drops items.
