@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,132 +18,12 @@ import (
 	"github.com/meshledger/meshledger/sdk/client"
 )
 
-// Mode is how payments are sent.
-type Mode string
-
-// Modes.
-const (
-	ModeBatch  Mode = "batch"  // POST /v1/txs/batch, BatchSize transactions per request
-	ModeSingle Mode = "single" // POST /v1/txs, one transaction per request
-)
-
-// Config describes one run. Zero fields take the defaults of Defaults.
-type Config struct {
-	// NodeURL is the node to drive; ignored with Spawn.
-	NodeURL string
-	// Spawn starts an in-process node on a temporary directory, listening
-	// on 127.0.0.1:0, with BlockInterval and BlockMaxTxs.
-	Spawn         bool
-	BlockInterval time.Duration
-	BlockMaxTxs   int
-	// AdminKey deploys the contract and books the loans. With Spawn the
-	// node's development key is used.
-	AdminKey *client.Key
-	// Wasm is the loan contract; when nil it is built from ContractDir.
-	Wasm        []byte
-	ContractDir string
-
-	Mode      Mode
-	Workers   int
-	BatchSize int
-	// Window bounds each worker's transactions in flight; it must not
-	// exceed the node's nonce window.
-	Window int
-	// Rate is the target total transactions per second; 0 sends as fast as
-	// the node admits them.
-	Rate float64
-	// Duration bounds the timed phase; Count bounds the transactions sent
-	// (and signed ahead). The phase ends at whichever comes first.
-	Duration time.Duration
-	Count    int
-	// DrainTimeout bounds the wait, after the timed phase, for admitted
-	// transactions to commit; the wait also ends once none has committed
-	// for a few seconds. What is still pending then is reported stuck.
-	DrainTimeout time.Duration
-	// GasLimit of each payment.
-	GasLimit uint64
-	// Log receives progress lines (nil: none).
-	Log io.Writer
-}
-
-// Defaults returns the default configuration.
-func Defaults() Config {
-	return Config{
-		BlockInterval: node.DefaultBlockInterval, BlockMaxTxs: node.DefaultBlockMaxTxs,
-		ContractDir: "contracts/loan", Mode: ModeBatch, Workers: 8, BatchSize: 32, Window: 64,
-		Duration: 10 * time.Second, Count: 20000, DrainTimeout: 30 * time.Second, GasLimit: 5_000_000,
-	}
-}
-
-func (c Config) withDefaults() Config {
-	d := Defaults()
-	if c.BlockInterval <= 0 {
-		c.BlockInterval = d.BlockInterval
-	}
-	if c.BlockMaxTxs <= 0 {
-		c.BlockMaxTxs = d.BlockMaxTxs
-	}
-	if c.ContractDir == "" {
-		c.ContractDir = d.ContractDir
-	}
-	if c.Mode == "" {
-		c.Mode = d.Mode
-	}
-	if c.Workers <= 0 {
-		c.Workers = d.Workers
-	}
-	if c.BatchSize <= 0 {
-		c.BatchSize = d.BatchSize
-	}
-	if c.Window <= 0 {
-		c.Window = d.Window
-	}
-	if c.Duration <= 0 {
-		c.Duration = d.Duration
-	}
-	if c.Count <= 0 {
-		c.Count = d.Count
-	}
-	if c.DrainTimeout <= 0 {
-		c.DrainTimeout = d.DrainTimeout
-	}
-	if c.GasLimit == 0 {
-		c.GasLimit = d.GasLimit
-	}
-	if c.Log == nil {
-		c.Log = io.Discard
-	}
-	return c
-}
-
-// Errors of a configuration.
-var (
-	ErrBadMode   = errors.New("bench: mode must be batch or single")
-	ErrNoTarget  = errors.New("bench: give a node URL or spawn one")
-	ErrNoKey     = errors.New("bench: a key is needed to deploy the loan contract on an existing node")
-	ErrBatchSize = errors.New("bench: batch size must not exceed the window")
-)
-
-func (c Config) validate() error {
-	switch {
-	case c.Mode != ModeBatch && c.Mode != ModeSingle:
-		return fmt.Errorf("%w: %q", ErrBadMode, c.Mode)
-	case !c.Spawn && c.NodeURL == "":
-		return ErrNoTarget
-	case !c.Spawn && c.AdminKey == nil:
-		return ErrNoKey
-	case c.Mode == ModeBatch && c.BatchSize > c.Window:
-		return fmt.Errorf("%w: %d > %d", ErrBatchSize, c.BatchSize, c.Window)
-	}
-	return nil
-}
-
 // Run performs one benchmark run.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
-	cfg = cfg.withDefaults()
-	if err := cfg.validate(); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	cfg = cfg.WithDefaults()
 	url, admin := cfg.NodeURL, cfg.AdminKey
 	applyTime := func() time.Duration { return 0 }
 	if cfg.Spawn {

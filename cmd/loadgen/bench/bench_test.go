@@ -24,11 +24,14 @@ func TestConfigValidate(t *testing.T) {
 		{"no key", Config{NodeURL: "http://127.0.0.1:1"}, ErrNoKey},
 		{"batch above window", Config{Spawn: true, BatchSize: 65, Window: 64}, ErrBatchSize},
 		{"single ignores batch size", Config{Spawn: true, Mode: ModeSingle, BatchSize: 65, Window: 64}, nil},
+		{"negative workers", Config{Spawn: true, Workers: -1}, ErrNegative},
+		{"negative rate", Config{Spawn: true, Rate: -5}, ErrNegative},
+		{"negative duration", Config{Spawn: true, Duration: -time.Second}, ErrNegative},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if err := tt.cfg.withDefaults().validate(); !errors.Is(err, tt.want) {
-				t.Fatalf("validate = %v, want %v", err, tt.want)
+			if err := tt.cfg.Validate(); !errors.Is(err, tt.want) {
+				t.Fatalf("Validate = %v, want %v", err, tt.want)
 			}
 		})
 	}

@@ -15,7 +15,7 @@ import (
 // NewCommand returns the load generator as a cobra command named use, so
 // that it runs both as cmd/loadgen and as "meshledger bench".
 func NewCommand(use string, stdout, stderr io.Writer) *cobra.Command {
-	cfg := Defaults()
+	cfg := DefaultConfig()
 	var keyFile, wasmFile, mode, cpuProfile string
 	var jsonOut, quiet bool
 	cmd := &cobra.Command{

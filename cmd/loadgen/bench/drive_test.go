@@ -59,7 +59,7 @@ func setUpOneWorker(t *testing.T, cfg *Config, reopen *node.Config) (*nodetest.N
 		t.Fatal(err)
 	}
 	cfg.Workers, cfg.BlockInterval = 1, 10*time.Millisecond
-	*cfg = cfg.withDefaults()
+	*cfg = cfg.WithDefaults()
 	if err := presign(ws, loan, chainID, *cfg); err != nil {
 		t.Fatal(err)
 	}

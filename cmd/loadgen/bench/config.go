@@ -1,0 +1,154 @@
+package bench
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/meshledger/meshledger/node"
+	"github.com/meshledger/meshledger/sdk/client"
+)
+
+// Mode is how payments are sent.
+type Mode string
+
+// Modes.
+const (
+	ModeBatch  Mode = "batch"  // POST /v1/txs/batch, BatchSize transactions per request
+	ModeSingle Mode = "single" // POST /v1/txs, one transaction per request
+)
+
+// Config describes one run. Zero fields take their defaults
+// (WithDefaults), so a caller sets only what it changes.
+type Config struct {
+	// NodeURL is the node to drive; ignored with Spawn.
+	NodeURL string
+	// Spawn starts an in-process node on a temporary directory, listening
+	// on 127.0.0.1:0, with BlockInterval and BlockMaxTxs.
+	Spawn         bool
+	BlockInterval time.Duration
+	BlockMaxTxs   int
+	// AdminKey deploys the contract and books the loans. With Spawn the
+	// node's development key is used.
+	AdminKey *client.Key
+	// Wasm is the loan contract; when nil it is built from ContractDir.
+	Wasm        []byte
+	ContractDir string
+
+	Mode      Mode
+	Workers   int
+	BatchSize int
+	// Window bounds each worker's transactions in flight; it must not
+	// exceed the node's nonce window.
+	Window int
+	// Rate is the target total transactions per second; 0 sends as fast as
+	// the node admits them.
+	Rate float64
+	// Duration bounds the timed phase; Count bounds the transactions sent
+	// (and signed ahead). The phase ends at whichever comes first.
+	Duration time.Duration
+	Count    int
+	// DrainTimeout bounds the wait, after the timed phase, for admitted
+	// transactions to commit; the wait also ends once none has committed
+	// for a few seconds. What is still pending then is reported stuck.
+	DrainTimeout time.Duration
+	// GasLimit of each payment.
+	GasLimit uint64
+	// Log receives progress lines (nil: none).
+	Log io.Writer
+}
+
+// DefaultConfig returns the default run, each default written here once
+// (the node's block settings are the node's own).
+func DefaultConfig() Config {
+	return Config{
+		BlockInterval: node.DefaultBlockInterval, BlockMaxTxs: node.DefaultBlockMaxTxs,
+		ContractDir: "contracts/loan", Mode: ModeBatch, Workers: 8, BatchSize: 32, Window: 64,
+		Duration: 10 * time.Second, Count: 20000, DrainTimeout: 30 * time.Second, GasLimit: 5_000_000,
+	}
+}
+
+// WithDefaults returns c as Run runs it: each zero field takes its
+// DefaultConfig value (Log: io.Discard). A negative value, which Validate
+// rejects, is treated as unset.
+func (c Config) WithDefaults() Config {
+	d := DefaultConfig()
+	if c.BlockInterval <= 0 {
+		c.BlockInterval = d.BlockInterval
+	}
+	if c.BlockMaxTxs <= 0 {
+		c.BlockMaxTxs = d.BlockMaxTxs
+	}
+	if c.ContractDir == "" {
+		c.ContractDir = d.ContractDir
+	}
+	if c.Mode == "" {
+		c.Mode = d.Mode
+	}
+	if c.Workers <= 0 {
+		c.Workers = d.Workers
+	}
+	if c.BatchSize <= 0 {
+		c.BatchSize = d.BatchSize
+	}
+	if c.Window <= 0 {
+		c.Window = d.Window
+	}
+	if c.Duration <= 0 {
+		c.Duration = d.Duration
+	}
+	if c.Count <= 0 {
+		c.Count = d.Count
+	}
+	if c.DrainTimeout <= 0 {
+		c.DrainTimeout = d.DrainTimeout
+	}
+	if c.GasLimit == 0 {
+		c.GasLimit = d.GasLimit
+	}
+	if c.Log == nil {
+		c.Log = io.Discard
+	}
+	return c
+}
+
+// Errors of a configuration.
+var (
+	ErrBadMode   = errors.New("bench: mode must be batch or single")
+	ErrNoTarget  = errors.New("bench: give a node URL or spawn one")
+	ErrNoKey     = errors.New("bench: a key is needed to deploy the loan contract on an existing node")
+	ErrBatchSize = errors.New("bench: batch size must not exceed the window")
+	ErrNegative  = errors.New("bench: must not be negative (zero means the default)")
+)
+
+// Validate reports what makes c unrunnable, judged as Run runs it (after
+// WithDefaults): a negative setting, an unknown mode, no node to drive or
+// no key for one, a batch larger than the window.
+func (c Config) Validate() error {
+	for _, f := range []struct {
+		name string
+		neg  bool
+	}{
+		{"block interval", c.BlockInterval < 0}, {"block max txs", c.BlockMaxTxs < 0},
+		{"workers", c.Workers < 0}, {"batch size", c.BatchSize < 0}, {"window", c.Window < 0},
+		{"rate", c.Rate < 0}, {"duration", c.Duration < 0}, {"count", c.Count < 0},
+		{"drain timeout", c.DrainTimeout < 0},
+	} {
+		if f.neg {
+			return fmt.Errorf("%s: %w", f.name, ErrNegative)
+		}
+	}
+	c = c.WithDefaults()
+	switch {
+	case c.Mode != ModeBatch && c.Mode != ModeSingle:
+		return fmt.Errorf("%w: %q", ErrBadMode, c.Mode)
+	case !c.Spawn && c.NodeURL == "":
+		return ErrNoTarget
+	case !c.Spawn && c.AdminKey == nil:
+		return ErrNoKey
+	case c.Mode == ModeBatch && c.BatchSize > c.Window:
+		return fmt.Errorf("%w: %d > %d", ErrBatchSize, c.BatchSize, c.Window)
+	}
+	return nil
+}
