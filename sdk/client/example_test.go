@@ -138,3 +138,36 @@ func ExampleClient_Contracts() {
 	// Output:
 	// 4 contracts
 }
+
+// Follow committed blocks and events with a range loop; break ends the
+// stream. Reconnects resume where the stream left off, so the loop sees
+// each item once.
+func ExampleClient_Events() {
+	ctx := context.Background()
+	n, stop, err := startNode(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer stop()
+
+	c, err := client.New(n.URL(), client.WithKey(client.NewKey(n.Key())))
+	if err != nil {
+		log.Fatal(err)
+	}
+	dep, err := c.Submit(ctx, client.DeployOp(answerModule(), "answer", nil), client.Wait())
+	if err != nil {
+		log.Fatal(err)
+	}
+	for ev, err := range c.Events(ctx, client.EventFilter{FromHeight: dep.Receipt.Height}) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		if ev.Block != nil {
+			fmt.Printf("block %d holds %d transaction(s); the deploy is first: %v\n",
+				ev.Block.Height, len(ev.Block.TxHashes), ev.Block.TxHashes[0] == dep.Hash)
+			break
+		}
+	}
+	// Output:
+	// block 1 holds 1 transaction(s); the deploy is first: true
+}
