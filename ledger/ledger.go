@@ -1,7 +1,6 @@
 package ledger
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -63,15 +62,12 @@ type Ledger struct {
 
 // Open opens (creating from cfg.Genesis if empty) a ledger.
 func Open(ctx context.Context, cfg Config) (*Ledger, error) {
-	l := &Ledger{txLimits: cfg.TxLimits, queryCap: cfg.QueryGasCap, workers: cfg.RecoverWorkers}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.WithDefaults()
+	l := &Ledger{txLimits: cfg.TxLimits, queryCap: cfg.QueryGasCap, scanCap: cfg.QueryScanLimit, workers: cfg.RecoverWorkers}
 	l.tries = memo.New(blocksProved, l.buildTries)
-	if l.queryCap == 0 {
-		l.queryCap = DefaultQueryGasCap
-	}
-	l.scanCap = cfg.QueryScanLimit
-	if l.scanCap <= 0 {
-		l.scanCap = DefaultQueryScanLimit
-	}
 	switch {
 	case cfg.Store != nil:
 		l.kv = cfg.Store
@@ -97,7 +93,7 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 	if cfg.BlockGasLimit != 0 {
 		l.gasLimit = cfg.BlockGasLimit
 	}
-	l.txGasCap, l.deployGasLimit = cmp.Or(cfg.TxGasCap, block.DefaultTxGasCap), cmp.Or(cfg.BlockDeployGasLimit, block.DefaultBlockDeployGasLimit)
+	l.txGasCap, l.deployGasLimit = cfg.TxGasCap, cfg.BlockDeployGasLimit
 	l.txGasCap = min(l.txGasCap, l.gasLimit)
 	if err := l.loadLatest(); err != nil {
 		return fail(err)
