@@ -105,9 +105,8 @@ const (
 	// keeps a full block of loan payments (about 0.2 s on two cores)
 	// whole while bounding hostile ones.
 	DefaultBlockTimeBudget = 500 * time.Millisecond
-	// DefaultCompileWorkers and DefaultCompileQueue: one background
-	// compiler keeps large deploys off the block's path without taking
-	// the cores blocks execute on.
+	// DefaultCompileWorkers and DefaultCompileQueue size the background
+	// compilation of admitted deploys (Config.CompileWorkers).
 	DefaultCompileWorkers  = 1
 	DefaultCompileQueue    = 16
 	DefaultReadTimeout     = 60 * time.Second
