@@ -17,7 +17,7 @@ import (
 const maxExpireEvery = 10 * time.Second
 
 // produce runs the solo block producer until ctx is cancelled. A block is
-// cut BlockInterval after the previous attempt, or as soon as BlockMaxTxs
+// cut BlockInterval after the previous block, or as soon as BlockMaxTxs
 // transactions are includable, whichever comes first; never empty.
 //
 // The producer never polls: when nothing is includable (an empty pool, or
@@ -70,10 +70,17 @@ func (n *Node) produce(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		last = time.Now()
 		// The block is applied under a context that shutdown does not
 		// cancel: Close waits for it instead of abandoning it half way.
+		started := time.Now()
 		made, err := n.produceBlock(context.WithoutCancel(ctx), n.holds)
+		if made.applied != nil {
+			// The interval runs from the last block, not from the last
+			// look: a look that found nothing ready (deploys compiling,
+			// a sender's run held) must not make the next transaction
+			// wait a whole interval.
+			last = started
+		}
 		if err != nil {
 			n.log.Error("block production failed", "err", err)
 			select {
