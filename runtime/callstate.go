@@ -41,8 +41,10 @@ type callState struct {
 	keccak  hash.Hash // random_get's hash, kept across calls
 	clockNs int64
 	randCtr uint64
-	// memRefused is set when the memory refused to grow past the limit
-	// during this call (see limitedMemory).
+	// memRefused is set when the memory allocator refused to grow past
+	// the limit during this call (see limitedMemory). The instrumented
+	// memory.grow refuses such grows first and records that in the
+	// instance's refusal global instead.
 	memRefused bool
 
 	fail    Code // set by a host function that ended the call

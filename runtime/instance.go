@@ -3,8 +3,6 @@ package runtime
 import (
 	"context"
 	"fmt"
-	"math"
-	"reflect"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -66,6 +64,7 @@ type instance struct {
 	mem     api.Memory
 	gas     api.MutableGlobal
 	depth   api.MutableGlobal
+	refused api.MutableGlobal // set to 1 by a refused memory.grow
 	globals []api.MutableGlobal
 	cow     *cowMemory // nil unless copy-on-write isolation
 	region  *cowMemory // the memory where it is a mapped region, else nil
@@ -97,9 +96,10 @@ func (m *Module) instantiateWith(ctx context.Context, inst *instance, cow bool) 
 	if limit == 0 {
 		limit = uint64(m.rt.cfg.limits.MaxMemoryPages) * wasmPageSize
 	}
-	// wazero's own page limit is the Wasm maximum, so that every grow past
-	// ours reaches this allocator, which refuses it and records that it
-	// did: the call's failure is then memory_limit rather than a bare trap.
+	// The instrumented memory.grow refuses any grow past the limit and
+	// records the refusal, so the call's failure is then memory_limit
+	// rather than a bare trap. This allocator refuses such grows too, as a
+	// second line of defence, and records them the same way.
 	ctx = experimental.WithMemoryAllocator(ctx, experimental.MemoryAllocatorFunc(func(capBytes, maxBytes uint64) experimental.LinearMemory {
 		maxBytes = min(maxBytes, limit)
 		lm := &limitedMemory{limit: maxBytes, refused: &inst.cs.memRefused}
@@ -125,7 +125,6 @@ func (m *Module) instantiateWith(ctx context.Context, inst *instance, cow bool) 
 		return nil, fmt.Errorf("runtime: instantiate: %w", err)
 	}
 	inst.mod = mod
-	liftGrowCeiling(mod.Memory())
 	inst.mem = mod.ExportedMemory("memory")
 	inst.call = mod.ExportedFunction(exportCall)
 	if inst.mem == nil || inst.call == nil {
@@ -139,6 +138,10 @@ func (m *Module) instantiateWith(ctx context.Context, inst *instance, cow bool) 
 			return nil, err
 		}
 		if inst.depth, err = mutableGlobal(mod, m.meta.DepthGlobal); err != nil {
+			mod.Close(ctx)
+			return nil, err
+		}
+		if inst.refused, err = mutableGlobal(mod, m.meta.RefusedGlobal); err != nil {
 			mod.Close(ctx)
 			return nil, err
 		}
@@ -307,26 +310,6 @@ func (inst *instance) takeSnapshot() (*snapshot, error) {
 		snap.globals[i] = g.Get()
 	}
 	return snap, nil
-}
-
-// liftGrowCeiling makes every memory.grow of mem reach its allocator
-// (limitedMemory), which refuses the ones past the limit and records that
-// it did. The engine itself refuses, without asking the allocator, a grow
-// past the declared maximum or the Wasm maximum of 65,536 pages; those
-// calls would then end in a bare trap, not memory_limit. Raising the
-// engine's own ceiling (its memory instance's exported Max field, which
-// only Grow reads) leaves our limit, never above either, as the one that
-// refuses. The engine still refuses a grow of 2^31 pages or more, which
-// costs more gas than any call has. If the field is missing (another
-// engine version), nothing changes and TestRefusedGrowIsMemoryLimit fails.
-func liftGrowCeiling(mem api.Memory) {
-	v := reflect.ValueOf(mem)
-	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
-		return
-	}
-	if f := v.Elem().FieldByName("Max"); f.IsValid() && f.CanSet() && f.Kind() == reflect.Uint32 {
-		f.SetUint(math.MaxUint32)
-	}
 }
 
 // limitedMemory refuses to grow a linear memory past limit and records

@@ -24,6 +24,7 @@ const (
 type moduleMeta struct {
 	GasGlobal      string   `json:"gas_global"`
 	DepthGlobal    string   `json:"depth_global"`
+	RefusedGlobal  string   `json:"refused_global"`
 	Globals        []string `json:"globals"`
 	HasInitialize  bool     `json:"has_initialize"`
 	HasStart       bool     `json:"has_start"`
@@ -237,6 +238,7 @@ func (m *Module) run(ctx context.Context, inst *instance, env Env, method string
 	if inst.gas != nil {
 		inst.gas.Set(limit)
 		inst.depth.Set(0)
+		inst.refused.Set(0)
 	}
 	inst.stack[0] = 0
 	callErr := inst.call.CallWithStack(cs, inst.stack[:])
@@ -313,9 +315,12 @@ func (m *Module) classifyTrap(inst *instance, err error) (code Code, msg string,
 			return CodeCallDepth, fmt.Sprintf("call depth exceeds %d", m.rt.cfg.limits.MaxCallDepth), true
 		}
 	}
-	if inst.cs.memRefused {
+	if inst.cs.memRefused || (inst.refused != nil && uint32(inst.refused.Get()) != 0) {
 		// memory.grow returned -1 at the limit during this call, and the
-		// call then trapped: Go's allocator throws "out of memory".
+		// call then trapped: Go's allocator throws "out of memory". The
+		// instrumented grow refuses past the limit and records it in the
+		// refusal global; the allocator's own refusal (limitedMemory) is
+		// a second line that should never be reached.
 		return CodeMemoryLimit, fmt.Sprintf("memory exceeds %d pages", m.meta.MaxMemoryPages), true
 	}
 	msg, known = trapKind(err)

@@ -54,6 +54,7 @@ func metaOf(p *wasm.Prepared) moduleMeta {
 	m := moduleMeta{
 		GasGlobal:      p.GasGlobal,
 		DepthGlobal:    p.DepthGlobal,
+		RefusedGlobal:  p.RefusedGlobal,
 		HasInitialize:  p.HasInitialize,
 		HasStart:       p.HasStart,
 		MinMemoryPages: p.MinMemoryPages,

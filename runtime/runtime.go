@@ -77,8 +77,9 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 		wc = wazero.NewRuntimeConfigCompiler()
 	}
 	wc = wc.WithCoreFeatures(api.CoreFeaturesV2).
-		// The page limit is enforced by the instances' memory allocator
-		// (limitedMemory), which can tell a refused grow apart.
+		// The page limit is enforced by the instrumented memory.grow,
+		// which records a refusal (wasm.Prepared.RefusedGlobal), and
+		// again by the instances' memory allocator (limitedMemory).
 		WithMemoryLimitPages(maxWasmPages).
 		WithDebugInfoEnabled(false).
 		WithCloseOnContextDone(false)
@@ -419,6 +420,7 @@ func (r *Runtime) runInit(cs *callState, tmpl *instance, name, what string) erro
 	if tmpl.gas != nil {
 		tmpl.gas.Set(min(r.cfg.initGas, math.MaxInt64))
 		tmpl.depth.Set(0)
+		tmpl.refused.Set(0)
 	}
 	fn := tmpl.mod.ExportedFunction(name)
 	if fn == nil {
@@ -456,6 +458,7 @@ func (r *Runtime) warmUp(cs *callState, tmpl *instance) (*snapshot, error) {
 	if tmpl.gas != nil {
 		tmpl.gas.Set(min(r.cfg.initGas, math.MaxInt64))
 		tmpl.depth.Set(0)
+		tmpl.refused.Set(0)
 	}
 	tmpl.stack[0] = 0
 	callErr := tmpl.call.CallWithStack(cs, tmpl.stack[:])

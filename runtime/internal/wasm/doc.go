@@ -32,6 +32,13 @@
 //     function's result type so that branches to the function label fall
 //     through to the decrement, and the decrement precedes every return.
 //     The host sees mesh_depth > MaxCallDepth only after a call-depth trap;
+//   - bounds memory: memory.grow first compares the current size plus
+//     the pages asked (in i64, so no operand overflows) with the module's
+//     page limit (Prepared.MaxMemoryPages); past it, it sets the mutable
+//     i32 global "mesh_grow_refused" to 1 and yields -1 without asking
+//     the engine, as a refused grow does, so the host can tell a call that
+//     trapped after a refused grow from any other trap. The check is part
+//     of memory.grow's charge, which is for the pages asked either way;
 //   - canonicalises NaNs (below);
 //   - exports every mutable global of the original module as
 //     "mesh_g<index>" so the host can snapshot and restore them;
@@ -40,7 +47,7 @@
 //     and can tell a start function that ran out of gas from one that
 //     trapped (the counter of a failed instantiation cannot be read).
 //
-// No existing function, global or type index moves: the two new globals
+// No existing function, global or type index moves: the three new globals
 // and any new block types are appended, scratch locals follow the original
 // locals. Custom sections are dropped.
 //

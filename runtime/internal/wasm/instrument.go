@@ -18,6 +18,10 @@ type instrumenter struct {
 	depthGet []byte
 	depthSet []byte
 	maxDepth uint32
+	// refusedSet is "global.set" of the global a refused memory.grow
+	// sets to 1; memLimit is the page limit it enforces (see growGuard).
+	refusedSet []byte
+	memLimit   uint32
 
 	// metered is false under Policy.NoMetering: segments are tracked but
 	// neither charged nor checked.
@@ -51,18 +55,20 @@ const (
 
 var scratchTypes = [3]ValType{I32, F32, F64}
 
-func newInstrumenter(m *Module, gasIdx, depthIdx, maxDepth uint32, metered bool) *instrumenter {
+func newInstrumenter(m *Module, gasIdx, depthIdx, refusedIdx, maxDepth, memLimit uint32, metered bool) *instrumenter {
 	in := &instrumenter{
 		m:        m,
 		metered:  metered,
 		numTypes: len(m.Types),
 		types:    append([]FuncType(nil), m.Types...),
 		maxDepth: maxDepth,
+		memLimit: memLimit,
 	}
 	in.gasGet = appendULEB([]byte{opGlobalGet}, uint64(gasIdx))
 	in.gasSet = appendULEB([]byte{opGlobalSet}, uint64(gasIdx))
 	in.depthGet = appendULEB([]byte{opGlobalGet}, uint64(depthIdx))
 	in.depthSet = appendULEB([]byte{opGlobalSet}, uint64(depthIdx))
+	in.refusedSet = appendULEB([]byte{opGlobalSet}, uint64(refusedIdx))
 	return in
 }
 
@@ -260,7 +266,11 @@ func (in *instrumenter) function(c *Code, ft FuncType) error {
 			if in.metered {
 				in.seg = in.dynamicCharge(in.seg, op != opMemoryGrow)
 			}
-			in.seg = append(in.seg, raw...)
+			if op == opMemoryGrow {
+				in.seg = in.growGuard(in.seg, raw)
+			} else {
+				in.seg = append(in.seg, raw...)
+			}
 		case 0x8d, 0x8e, 0x8f, 0x90, 0x92, 0x93, 0x94, 0x96, 0x97, 0xb6:
 			// f32 ceil floor trunc nearest add sub mul min max, f32.demote_f64
 			mt.charge(costInstr)
@@ -329,4 +339,36 @@ func (in *instrumenter) depthEpilogue(b []byte) []byte {
 	b = append(b, in.depthGet...)
 	b = append(b, opI32Const, 1, opI32Sub)
 	return append(b, in.depthSet...)
+}
+
+// growGuard replaces memory.grow (raw) with a grow that refuses, without
+// asking the engine, any grow past the module's page limit: it sets the
+// refusal global to 1 and yields -1, as a refused grow does, so that the
+// host can tell a call that trapped after a refused grow (Go throws "out
+// of memory") from any other trap. The engine itself would refuse a grow
+// past the declared or the Wasm maximum without telling the host. The
+// pages to grow are on top of the stack; the sum is formed in i64, where
+// two u32 cannot overflow:
+//
+//	local.set s
+//	local.get s; i64.extend_i32_u; memory.size; i64.extend_i32_u; i64.add
+//	i64.const limit; i64.gt_u
+//	if (result i32) i32.const 1; global.set refused; i32.const -1
+//	else local.get s; memory.grow end
+//
+// It is part of memory.grow's cost: the check charges no gas of its own.
+func (in *instrumenter) growGuard(b, raw []byte) []byte {
+	s := in.local(scratchI32)
+	b = append(b, opLocalSet)
+	b = appendULEB(b, s)
+	b = append(b, opLocalGet)
+	b = appendULEB(b, s)
+	b = append(b, opI64ExtendI32U, opMemorySize, 0, opI64ExtendI32U, opI64Add, opI64Const)
+	b = appendSLEB(b, int64(in.memLimit))
+	b = append(b, opI64GtU, opIf, byte(I32), opI32Const, 1)
+	b = append(b, in.refusedSet...)
+	b = append(b, opI32Const, 0x7f, opElse, opLocalGet)
+	b = appendULEB(b, s)
+	b = append(b, raw...)
+	return append(b, opEnd)
 }

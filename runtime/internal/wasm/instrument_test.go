@@ -267,3 +267,83 @@ func equalU64(a, b []uint64) bool {
 	}
 	return true
 }
+
+// TestGrowRefusal: memory.grow past the module's page limit (the smallest
+// of its declared maximum, Policy MaxMemoryPages and 65,536) returns -1
+// without growing and sets the refusal global; within the limit it grows
+// and returns the old size. Either way it is charged for the pages asked.
+func TestGrowRefusal(t *testing.T) {
+	const huge = 0xFFFFFFFF
+	tests := []struct {
+		name     string
+		mem      []byte // memory type: flags, min[, max]
+		maxPages uint32 // Policy MaxMemoryPages
+		delta    uint64
+		want     uint64 // memory.grow's result as an i32
+		refused  bool
+		size     uint64 // pages after the grow
+	}{
+		{"within the declared maximum", []byte{1, 1, 4}, 512, 3, 1, false, 4},
+		{"past the declared maximum", []byte{1, 1, 4}, 512, 4, 0xFFFFFFFF, true, 1},
+		{"zero pages at the declared maximum", []byte{1, 4, 4}, 512, 0, 4, false, 4},
+		{"within the policy limit", []byte{0, 1}, 2, 1, 1, false, 2},
+		{"past the policy limit", []byte{0, 1}, 2, 2, 0xFFFFFFFF, true, 1},
+		{"past the Wasm maximum", []byte{0, 1}, 70_000, 65_536, 0xFFFFFFFF, true, 1},
+		{"huge delta", []byte{0, 1}, 512, huge, 0xFFFFFFFF, true, 1},
+		{"huge delta at the Wasm maximum", []byte{0, 1}, 70_000, huge, 0xFFFFFFFF, true, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newTMod()
+			m.mems = [][]byte{tt.mem}
+			m.fn("grow", typeI32I32, nil, opLocalGet, 0, opMemoryGrow, 0, opEnd)
+			m.fn("size", typeI32, nil, opMemorySize, 0, opEnd)
+			p := testPolicy()
+			p.Limits.MaxMemoryPages = tt.maxPages
+			for _, sched := range schedules {
+				prep := sched.prepare(t, m.bytes(), p)
+				for _, e := range engines {
+					inst := instantiate(t, e.cfg(), prep.Code)
+					budget := int64(1) << 50
+					got, used, err := inst.call("grow", budget, tt.delta)
+					if err != nil {
+						t.Fatalf("%s/%s: grow: %v", sched.name, e.name, err)
+					}
+					if uint64(uint32(got[0])) != tt.want {
+						t.Errorf("%s/%s: grow(%d) = %#x, want %#x", sched.name, e.name, tt.delta, uint32(got[0]), tt.want)
+					}
+					if wantGas := int64(3 + tt.delta*costGrowPerPage); used != wantGas {
+						t.Errorf("%s/%s: gas used = %d, want %d", sched.name, e.name, used, wantGas)
+					}
+					if r := uint32(inst.global(RefusedGlobalName).Get()); r != map[bool]uint32{false: 0, true: 1}[tt.refused] {
+						t.Errorf("%s/%s: %s = %d, want refused %v", sched.name, e.name, RefusedGlobalName, r, tt.refused)
+					}
+					if size, _, err := inst.call("size", 1000); err != nil || size[0] != tt.size {
+						t.Errorf("%s/%s: size = %v, %v; want %d pages", sched.name, e.name, size, err, tt.size)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestGrowRefusalUnmetered: the limit holds without metering too.
+func TestGrowRefusalUnmetered(t *testing.T) {
+	m := newTMod()
+	m.fn("grow", typeI32I32, nil, opLocalGet, 0, opMemoryGrow, 0, opEnd)
+	p := testPolicy()
+	p.Limits.MaxMemoryPages = 2
+	p.NoMetering = true
+	for _, e := range engines {
+		inst := instantiate(t, e.cfg(), mustPrepare(t, m.bytes(), p).Code)
+		if got, _, err := inst.call("grow", 0, 2); err != nil || uint32(got[0]) != 0xFFFFFFFF {
+			t.Errorf("%s: grow(2) = %v, %v; want -1", e.name, got, err)
+		}
+		if got, _, err := inst.call("grow", 0, 1); err != nil || got[0] != 1 {
+			t.Errorf("%s: grow(1) = %v, %v; want 1", e.name, got, err)
+		}
+		if r := inst.global(RefusedGlobalName).Get(); r != 1 {
+			t.Errorf("%s: %s = %d after a refusal, want 1", e.name, RefusedGlobalName, r)
+		}
+	}
+}

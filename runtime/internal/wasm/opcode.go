@@ -33,6 +33,7 @@ const (
 	opI32Eqz        = 0x45
 	opI32GtU        = 0x4b
 	opI64LtS        = 0x53
+	opI64GtU        = 0x56
 	opF32Eq         = 0x5b
 	opF64Eq         = 0x61
 	opI32Add        = 0x6a

@@ -10,7 +10,7 @@ import (
 // InstrumentVersion identifies the instrumentation scheme. It changes
 // whenever Prepare's output bytes change for the same input and policy, so
 // caches of prepared or compiled modules must include it in their key.
-const InstrumentVersion = 4
+const InstrumentVersion = 5
 
 // GlobalExport is a mutable global of the original module, exported under
 // Name so the host can snapshot and restore it.
@@ -26,6 +26,10 @@ type Prepared struct {
 	// counter is below zero when it traps or returns ran out of gas.
 	GasGlobal   string
 	DepthGlobal string // exported mutable i32 call depth; > MaxCallDepth only after a call-depth trap
+	// RefusedGlobal is the exported mutable i32 that a memory.grow past
+	// MaxMemoryPages sets to 1 (the grow returns -1 without growing). The
+	// host resets it before every call.
+	RefusedGlobal string
 	// Globals lists every mutable global of the original module in index
 	// order, exported as "mesh_g<index>".
 	Globals       []GlobalExport
@@ -36,8 +40,9 @@ type Prepared struct {
 	// can read the gas counter after it, even after a trap.
 	HasStart       bool
 	MinMemoryPages uint32
-	// MaxMemoryPages is the smaller of the declared maximum (if any) and
-	// Policy.Limits.MaxMemoryPages; the host enforces it on memory.grow.
+	// MaxMemoryPages is the smallest of the declared maximum (if any),
+	// Policy.Limits.MaxMemoryPages and the Wasm maximum of 65,536 pages;
+	// the instrumented memory.grow refuses to grow past it.
 	MaxMemoryPages uint32
 }
 
@@ -52,6 +57,9 @@ var ErrInvalidPolicy = errors.New("wasm: invalid policy")
 func Prepare(code []byte, p Policy) (*Prepared, error) {
 	return prepare(code, p, false)
 }
+
+// maxWasmPages is the most pages a 32-bit memory can have.
+const maxWasmPages = 65536
 
 // prepare is Prepare, or with reference set (tests only), Prepare with the
 // plain gas schedule that the optimised one must match on every path.
@@ -73,9 +81,14 @@ func prepare(code []byte, p Policy, reference bool) (*Prepared, error) {
 		return nil, err
 	}
 
+	memLimit := min(p.Limits.MaxMemoryPages, maxWasmPages)
+	if mem := m.Memories[0]; mem.HasMax() {
+		memLimit = min(memLimit, mem.Max)
+	}
 	gasIdx := uint32(len(m.Globals))
 	depthIdx := gasIdx + 1
-	in := newInstrumenter(m, gasIdx, depthIdx, p.MaxCallDepth, !p.NoMetering)
+	refusedIdx := gasIdx + 2
+	in := newInstrumenter(m, gasIdx, depthIdx, refusedIdx, p.MaxCallDepth, memLimit, !p.NoMetering)
 	in.reference = reference
 	codePayload, err := in.codeSection()
 	if err != nil {
@@ -87,6 +100,7 @@ func prepare(code []byte, p Policy, reference bool) (*Prepared, error) {
 	globals = append(globals,
 		Global{GlobalType: GlobalType{Type: I64, Mutable: true}, Init: appendSLEB([]byte{opI64Const}, p.StartGas)},
 		Global{GlobalType: GlobalType{Type: I32, Mutable: true}, Init: []byte{opI32Const, 0}},
+		Global{GlobalType: GlobalType{Type: I32, Mutable: true}, Init: []byte{opI32Const, 0}},
 	)
 	for i := len(m.Globals); i < len(globals); i++ {
 		globals[i].Init = append(globals[i].Init, opEnd)
@@ -95,18 +109,17 @@ func prepare(code []byte, p Policy, reference bool) (*Prepared, error) {
 	prep := &Prepared{
 		GasGlobal:      GasGlobalName,
 		DepthGlobal:    DepthGlobalName,
+		RefusedGlobal:  RefusedGlobalName,
 		HasStart:       m.HasStart,
 		MinMemoryPages: m.Memories[0].Min,
-		MaxMemoryPages: p.Limits.MaxMemoryPages,
+		MaxMemoryPages: memLimit,
 	}
-	if mem := m.Memories[0]; mem.HasMax() && mem.Max < prep.MaxMemoryPages {
-		prep.MaxMemoryPages = mem.Max
-	}
-	exports := make([]Export, 0, len(m.Exports)+2+len(m.Globals))
+	exports := make([]Export, 0, len(m.Exports)+4+len(m.Globals))
 	exports = append(exports, m.Exports...)
 	exports = append(exports,
 		Export{Name: GasGlobalName, Kind: ExternGlobal, Index: gasIdx},
 		Export{Name: DepthGlobalName, Kind: ExternGlobal, Index: depthIdx},
+		Export{Name: RefusedGlobalName, Kind: ExternGlobal, Index: refusedIdx},
 	)
 	if m.HasStart {
 		exports = append(exports, Export{Name: StartExportName, Kind: ExternFunc, Index: m.Start})

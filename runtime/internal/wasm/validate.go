@@ -65,6 +65,7 @@ type Policy struct {
 const (
 	GasGlobalName      = "mesh_gas"
 	DepthGlobalName    = "mesh_depth"
+	RefusedGlobalName  = "mesh_grow_refused"
 	StartExportName    = "mesh_start"
 	globalExportPrefix = "mesh_g"
 	memoryExportName   = "memory"
@@ -76,7 +77,8 @@ const (
 const maxLocals = 50000
 
 func isReservedExport(name string) bool {
-	if name == GasGlobalName || name == DepthGlobalName || name == StartExportName {
+	switch name {
+	case GasGlobalName, DepthGlobalName, RefusedGlobalName, StartExportName:
 		return true
 	}
 	rest, ok := strings.CutPrefix(name, globalExportPrefix)

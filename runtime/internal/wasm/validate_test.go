@@ -92,6 +92,7 @@ func TestPrepareRejects(t *testing.T) {
 		{"two memories", modWith(func(m *tmod) { m.mems = append(m.mems, []byte{0, 1}) }), nil, KindForbiddenFeature, "2 memories"},
 		{"reserved export name", modWith(func(m *tmod) { m.exports = append(m.exports, texport{"mesh_g3", ExternFunc, 0}) }), nil, KindForbiddenFeature, `"mesh_g3" is reserved`},
 		{"reserved start export", modWith(func(m *tmod) { m.exports = append(m.exports, texport{"mesh_start", ExternFunc, 0}) }), nil, KindForbiddenFeature, `"mesh_start" is reserved`},
+		{"reserved refusal export", modWith(func(m *tmod) { m.exports = append(m.exports, texport{"mesh_grow_refused", ExternFunc, 0}) }), nil, KindForbiddenFeature, `"mesh_grow_refused" is reserved`},
 		{"externref table", modWith(func(m *tmod) { m.tables = [][]byte{{0x6f, 0, 1}} }), nil, KindForbiddenFeature, "externref table"},
 		{"v128 local", oneFuncLocals([]LocalDecl{{1, 0x7b}}, opEnd), nil, KindForbiddenFeature, "v128 (SIMD)"},
 		{"passive data", modWith(func(m *tmod) { m.datas = vec(code(1, 0)) }), nil, KindForbiddenFeature, "passive"},
