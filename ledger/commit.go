@@ -30,11 +30,11 @@ func (l *Ledger) ApplyBlock(ctx context.Context, p Proposal, signer Signer) (*Ap
 	if signer.Address() != p.Proposer {
 		return nil, fmt.Errorf("%w: signer %s, proposer %s", ErrWrongProposer, signer.Address(), p.Proposer)
 	}
-	l.applyMu.Lock()
-	defer l.applyMu.Unlock()
-	if err := l.checkOpen(); err != nil { // closed while waiting
+	unlock, err := l.lockApply()
+	if err != nil {
 		return nil, err
 	}
+	defer unlock()
 	b, err := l.execute(ctx, p)
 	if err != nil {
 		return nil, err

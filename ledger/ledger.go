@@ -245,3 +245,19 @@ func (l *Ledger) checkOpen() error {
 	}
 	return nil
 }
+
+// lockApply takes applyMu for a writer (ApplyBlock, Reexecute,
+// CommitReexecution) once the ledger is known open; the caller must call
+// the returned unlock. It fails with ErrClosed, holding nothing, if the
+// ledger was closed before or while waiting.
+func (l *Ledger) lockApply() (unlock func(), err error) {
+	if err := l.checkOpen(); err != nil {
+		return nil, err
+	}
+	l.applyMu.Lock()
+	if err := l.checkOpen(); err != nil { // closed while waiting
+		l.applyMu.Unlock()
+		return nil, err
+	}
+	return l.applyMu.Unlock, nil
+}

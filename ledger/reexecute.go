@@ -57,14 +57,11 @@ func TxRoot(txs []*tx.Tx) (common.Hash, error) {
 // with, or the difference names what diverged. It has no effect on the
 // store; a returned error is a host failure.
 func (l *Ledger) Reexecute(ctx context.Context, sh *block.SignedHeader, txs []*tx.Tx) (*Reexecution, error) {
-	if err := l.checkOpen(); err != nil {
+	unlock, err := l.lockApply()
+	if err != nil {
 		return nil, err
 	}
-	l.applyMu.Lock()
-	defer l.applyMu.Unlock()
-	if err := l.checkOpen(); err != nil { // closed while waiting
-		return nil, err
-	}
+	defer unlock()
 	h := sh.Header
 	b, err := l.execute(ctx, Proposal{TimeMs: h.TimeMs, Proposer: h.Proposer, Txs: txs})
 	if err != nil {
@@ -84,14 +81,11 @@ func (l *Ledger) Reexecute(ctx context.Context, sh *block.SignedHeader, txs []*t
 // tip that moved since Reexecute (ErrTipMoved): a verified block is stored
 // as verified or not at all.
 func (l *Ledger) CommitReexecution(r *Reexecution, sh *block.SignedHeader) (*Applied, error) {
-	if err := l.checkOpen(); err != nil {
+	unlock, err := l.lockApply()
+	if err != nil {
 		return nil, err
 	}
-	l.applyMu.Lock()
-	defer l.applyMu.Unlock()
-	if err := l.checkOpen(); err != nil { // closed while waiting
-		return nil, err
-	}
+	defer unlock()
 	switch {
 	case len(r.Rejected) > 0:
 		return nil, fmt.Errorf("%w: block %d re-executed with %d rejected transactions", ErrBadRequest, r.Header.Height, len(r.Rejected))
