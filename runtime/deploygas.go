@@ -37,24 +37,10 @@ func DeployGas(code []byte) (uint64, error) {
 }
 
 func deployGasOf(s wasm.Shape) uint64 {
-	g := satAdd(deployGasBase, satMul(uint64(s.CodeBytes), deployGasPerByte))
-	g = satAdd(g, satMul(uint64(s.Functions), deployGasPerFunc))
-	g = satAdd(g, satMul(s.Locals, deployGasPerLocal))
-	g = satAdd(g, satMul(s.Branches, deployGasPerBranch))
-	g = satAdd(g, satMul(s.BranchesSquared, deployGasPerBranchPair))
-	return satAdd(g, satMul(uint64(s.MemoryPages), deployGasPerPage))
-}
-
-func satAdd(a, b uint64) uint64 {
-	if s := a + b; s >= a {
-		return s
-	}
-	return ^uint64(0)
-}
-
-func satMul(a, b uint64) uint64 {
-	if a != 0 && b > ^uint64(0)/a {
-		return ^uint64(0)
-	}
-	return a * b
+	g := wasm.SatAdd(deployGasBase, wasm.SatMul(uint64(s.CodeBytes), deployGasPerByte))
+	g = wasm.SatAdd(g, wasm.SatMul(uint64(s.Functions), deployGasPerFunc))
+	g = wasm.SatAdd(g, wasm.SatMul(s.Locals, deployGasPerLocal))
+	g = wasm.SatAdd(g, wasm.SatMul(s.Branches, deployGasPerBranch))
+	g = wasm.SatAdd(g, wasm.SatMul(s.BranchesSquared, deployGasPerBranchPair))
+	return wasm.SatAdd(g, wasm.SatMul(uint64(s.MemoryPages), deployGasPerPage))
 }

@@ -49,7 +49,7 @@ func MeasureShape(code []byte) (Shape, error) {
 		}
 		n, err := countBranches(c, len(m.Types))
 		s.Branches += n
-		s.BranchesSquared = satAdd(s.BranchesSquared, satMul(n, n))
+		s.BranchesSquared = SatAdd(s.BranchesSquared, SatMul(n, n))
 		if err != nil {
 			return s, err
 		}
@@ -75,7 +75,8 @@ func countBranches(c *Code, numTypes int) (uint64, error) {
 	return n, nil
 }
 
-func satAdd(a, b uint64) uint64 {
+// SatAdd is a+b, or the largest uint64 if that overflows.
+func SatAdd(a, b uint64) uint64 {
 	s, carry := bits.Add64(a, b, 0)
 	if carry != 0 {
 		return ^uint64(0)
@@ -83,7 +84,8 @@ func satAdd(a, b uint64) uint64 {
 	return s
 }
 
-func satMul(a, b uint64) uint64 {
+// SatMul is a*b, or the largest uint64 if that overflows.
+func SatMul(a, b uint64) uint64 {
 	hi, lo := bits.Mul64(a, b)
 	if hi != 0 {
 		return ^uint64(0)
