@@ -47,9 +47,7 @@ func reconcile(ctx context.Context, c *client.Client, tr *tracker) reconciled {
 	for _, h := range open {
 		g.Go(func() error {
 			t, err := c.Tx(ctx, h)
-			tr.mu.Lock()
-			wasAdmitted := tr.sent[h].admitted
-			tr.mu.Unlock()
+			wasAdmitted := tr.wasAdmitted(h)
 			mu.Lock()
 			defer mu.Unlock()
 			switch {

@@ -24,15 +24,15 @@ type tracker struct {
 	sent       map[common.Hash]*sentTx // sent, not seen committed, not refused
 	admitted   map[common.Hash]struct{}
 	latencies  []time.Duration
-	lastCommit time.Time
-	lastOurs   time.Time // last commit of a tracked transaction
+	lastCommit time.Time // last commit of a tracked transaction
 	blocks     int
 }
 
+// sentTx is a tracked transaction; whether the node admitted it is in
+// tracker.admitted.
 type sentTx struct {
-	w        *worker
-	start    time.Time
-	admitted bool // the node said so; false: not known yet
+	w     *worker
+	start time.Time
 }
 
 func newTracker(n int) *tracker {
@@ -75,18 +75,19 @@ func (tr *tracker) add(w *worker, hashes []common.Hash, now time.Time) {
 	w.mu.Unlock()
 }
 
-// admit records that the node admitted h; it reports whether that is news.
-func (tr *tracker) admit(h common.Hash) bool {
+// admit records that the node admitted h.
+func (tr *tracker) admit(h common.Hash) {
+	tr.mu.Lock()
+	tr.admitted[h] = struct{}{}
+	tr.mu.Unlock()
+}
+
+// wasAdmitted reports whether the node is known to have admitted h.
+func (tr *tracker) wasAdmitted(h common.Hash) bool {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
-	if s, ok := tr.sent[h]; ok {
-		s.admitted = true
-	}
-	if _, ok := tr.admitted[h]; ok {
-		return false
-	}
-	tr.admitted[h] = struct{}{}
-	return true
+	_, ok := tr.admitted[h]
+	return ok
 }
 
 // forget stops tracking a transaction the node refused.
@@ -115,7 +116,7 @@ func (tr *tracker) committed(b *api.BlockEvent, now time.Time) {
 		delete(tr.sent, h)
 		tr.admitted[h] = struct{}{}
 		tr.latencies = append(tr.latencies, now.Sub(s.start))
-		tr.lastCommit, tr.lastOurs = now, now
+		tr.lastCommit = now
 		done[s.w]++
 	}
 	tr.mu.Unlock()
@@ -134,7 +135,7 @@ func (tr *tracker) outstanding() int {
 func (tr *tracker) lastProgress() time.Time {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
-	return tr.lastOurs
+	return tr.lastCommit
 }
 
 // open lists the tracked transactions, admitted or of unknown outcome.
