@@ -136,26 +136,14 @@ func TestGappedShareIsBounded(t *testing.T) {
 // A client connection that has sent nothing yet does not hold up Close:
 // net/http would wait 5 s for it.
 func TestCloseDoesNotWaitForSilentConnections(t *testing.T) {
-	cfg := nodetest.Config(t.TempDir())
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Listener = ln
-	n, err := node.New(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := n.Start(); err != nil {
-		t.Fatal(err)
-	}
+	n := nodetest.Start(t, nodetest.Config(t.TempDir()))
 	conn, err := net.Dial("tcp", n.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
 	// Let the server accept it.
-	if r := (&nodetest.Node{Node: n, T: t}).HTTP(http.MethodGet, "/healthz", nil); r.Status != http.StatusOK {
+	if r := n.HTTP(http.MethodGet, "/healthz", nil); r.Status != http.StatusOK {
 		t.Fatalf("healthz: %d", r.Status)
 	}
 	closeWithin(t, 2*time.Second, func() error { return n.Close(context.Background()) })

@@ -47,17 +47,9 @@ func Config(dir string) node.Config {
 // cfg.NoHTTP the producer runs but no listener is opened.
 func Start(t testing.TB, cfg node.Config) *Node {
 	t.Helper()
-	if cfg.DataDir == "" {
-		cfg.DataDir = t.TempDir()
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = quietLogger()
-	}
+	fillTestDefaults(t, &cfg)
 	if cfg.BlockInterval == 0 {
 		cfg.BlockInterval = 20 * time.Millisecond
-	}
-	if cfg.CompiledCacheDir == "" {
-		cfg.CompiledCacheDir = buildtest.CompiledCacheDir()
 	}
 	if !cfg.NoHTTP && cfg.Listener == nil {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -85,6 +77,18 @@ func Start(t testing.TB, cfg node.Config) *Node {
 // Tests drive blocks with ProduceBlock and call the API through Handler.
 func Open(t testing.TB, cfg node.Config) *Node {
 	t.Helper()
+	fillTestDefaults(t, &cfg)
+	n, err := node.New(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("node.New: %v", err)
+	}
+	t.Cleanup(func() { _ = n.Close(context.Background()) })
+	return &Node{Node: n, T: t, Dir: cfg.DataDir}
+}
+
+// fillTestDefaults gives cfg what Start and Open both default: a fresh
+// t.TempDir(), quiet logs and the shared compiled-code cache.
+func fillTestDefaults(t testing.TB, cfg *node.Config) {
 	if cfg.DataDir == "" {
 		cfg.DataDir = t.TempDir()
 	}
@@ -94,12 +98,6 @@ func Open(t testing.TB, cfg node.Config) *Node {
 	if cfg.CompiledCacheDir == "" {
 		cfg.CompiledCacheDir = buildtest.CompiledCacheDir()
 	}
-	n, err := node.New(context.Background(), cfg)
-	if err != nil {
-		t.Fatalf("node.New: %v", err)
-	}
-	t.Cleanup(func() { _ = n.Close(context.Background()) })
-	return &Node{Node: n, T: t, Dir: cfg.DataDir}
 }
 
 // Produce cuts a block now and fails the test if none was made.
