@@ -125,12 +125,14 @@ func rewritePlainError(p []byte) ([]byte, bool) {
 	if !bytes.HasPrefix(p, []byte(prefix)) || len(p) < len(prefix)+3 {
 		return nil, false
 	}
-	i := bytes.Index(p, []byte(netHTTPErrorHeaders))
-	if i < 0 {
-		return nil, false
-	}
+	// The status first: every handler response passes through here, and
+	// a success must not pay for scanning its whole buffer.
 	status, err := strconv.Atoi(string(p[len(prefix) : len(prefix)+3]))
 	if err != nil || status < 400 || status > 599 {
+		return nil, false
+	}
+	i := bytes.Index(p, []byte(netHTTPErrorHeaders))
+	if i < 0 {
 		return nil, false
 	}
 	code := api.CodeBadRequest
