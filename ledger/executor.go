@@ -97,11 +97,12 @@ func (l *Ledger) execute(ctx context.Context, p Proposal) (_ *pendingBlock, err 
 			b.reject(i, t, err)
 			continue
 		}
-		if err := l.admit(b, t, sender); err != nil {
+		intrinsic, err := l.admit(b, t, sender)
+		if err != nil {
 			b.reject(i, t, err)
 			continue
 		}
-		if err := l.run(ctx, b, t, sender); err != nil {
+		if err := l.run(ctx, b, t, sender, intrinsic); err != nil {
 			return nil, err
 		}
 		if p.Cutoff != nil && p.Cutoff() {
@@ -117,38 +118,39 @@ func (b *pendingBlock) reject(i int, t *tx.Tx, err error) {
 
 // admit decides whether a transaction with a valid signature can enter
 // this block. Every check here is deterministic in the block's inputs.
-func (l *Ledger) admit(b *pendingBlock, t *tx.Tx, sender common.Address) error {
+// For a deploy it returns the intrinsic deploy gas run charges.
+func (l *Ledger) admit(b *pendingBlock, t *tx.Tx, sender common.Address) (deployGas uint64, err error) {
 	if err := l.checkStateless(t); err != nil {
-		return err
+		return 0, err
 	}
 	msg := t.Message()
 	next, err := l.nextNonce(b, sender)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if err := tx.CheckNonce(msg.AccountNonce(), next); err != nil {
-		return err
+		return 0, err
 	}
 	if d, ok := msg.(*tx.Deploy); ok && t.Code() == nil {
 		has, err := l.hasCode(b, d.CodeHash)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if !has {
-			return fmt.Errorf("%w: %s", ErrUnknownCode, d.CodeHash)
+			return 0, fmt.Errorf("%w: %s", ErrUnknownCode, d.CodeHash)
 		}
 	}
-	intrinsic, exec, err := l.gasParts(b, t)
+	intrinsic, exec, need, err := l.gasParts(b, t)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if left := l.gasLimit - b.gasUsed; exec > left {
-		return fmt.Errorf("%w: gas limit %d, %d left in block %d", ErrBlockGasExhausted, exec, left, b.height)
+		return 0, fmt.Errorf("%w: gas limit %d, %d left in block %d", ErrBlockGasExhausted, exec, left, b.height)
 	}
 	if left := l.deployGasLimit - b.deployGasUsed; intrinsic > left {
-		return fmt.Errorf("%w: deploy gas %d, %d deploy gas left in block %d", ErrBlockGasExhausted, intrinsic, left, b.height)
+		return 0, fmt.Errorf("%w: deploy gas %d, %d deploy gas left in block %d", ErrBlockGasExhausted, intrinsic, left, b.height)
 	}
-	return nil
+	return need, nil
 }
 
 // checkStateless makes the checks that need neither state nor signature:
@@ -172,7 +174,7 @@ func (l *Ledger) checkStateless(t *tx.Tx) error {
 
 // run executes an admitted transaction and records its receipt. Only host
 // failures are returned.
-func (l *Ledger) run(ctx context.Context, b *pendingBlock, t *tx.Tx, sender common.Address) error {
+func (l *Ledger) run(ctx context.Context, b *pendingBlock, t *tx.Tx, sender common.Address, deployGas uint64) error {
 	index := uint32(len(b.txs))
 	body, err := t.MarshalBinary()
 	if err != nil {
@@ -187,7 +189,7 @@ func (l *Ledger) run(ctx context.Context, b *pendingBlock, t *tx.Tx, sender comm
 	intrinsic := uint64(0)
 	switch m := t.Message().(type) {
 	case *tx.Deploy:
-		intrinsic, err = l.runDeploy(ctx, b, t, m, env, rc)
+		intrinsic, err = l.runDeploy(ctx, b, t, m, env, rc, deployGas)
 	case *tx.Call:
 		err = l.runCall(ctx, b, m, env, rc)
 	default:
@@ -207,13 +209,13 @@ func (l *Ledger) run(ctx context.Context, b *pendingBlock, t *tx.Tx, sender comm
 	return nil
 }
 
-// runDeploy charges the deploy's intrinsic gas (runtime.DeployGas) before
-// loading its code, so a deploy that cannot pay for loading is refused
-// before the work: out_of_gas with gas_used = gas limit, nothing loaded,
-// no contract. It returns the intrinsic gas charged, part of
-// rc.GasUsed. A deploy that fails later pays the intrinsic gas and what
+// runDeploy charges the deploy's intrinsic gas (runtime.DeployGas, as
+// admit measured it) before loading its code, so a deploy that cannot pay
+// for loading is refused before the work: out_of_gas with gas_used = gas
+// limit, nothing loaded, no contract. It returns the intrinsic gas
+// charged, part of rc.GasUsed. A deploy that fails later pays the intrinsic gas and what
 // its init used.
-func (l *Ledger) runDeploy(ctx context.Context, b *pendingBlock, t *tx.Tx, d *tx.Deploy, env runtime.Env, rc *block.Receipt) (uint64, error) {
+func (l *Ledger) runDeploy(ctx context.Context, b *pendingBlock, t *tx.Tx, d *tx.Deploy, env runtime.Env, rc *block.Receipt, intrinsic uint64) (uint64, error) {
 	code := t.Code()
 	if code != nil {
 		// Stored whatever the outcome, so that export and replay can
@@ -223,10 +225,6 @@ func (l *Ledger) runDeploy(ctx context.Context, b *pendingBlock, t *tx.Tx, d *tx
 		} else if !has {
 			b.codes[d.CodeHash] = code
 		}
-	}
-	intrinsic, err := l.intrinsicDeployGas(b, d.CodeHash, code)
-	if err != nil {
-		return 0, err
 	}
 	if env.GasLimit < intrinsic {
 		rc.Status, rc.GasUsed = status.OutOfGas, env.GasLimit

@@ -19,39 +19,50 @@ import (
 
 // gasParts splits a transaction's gas limit into what it may spend on
 // intrinsic deploy gas and on execution: what admission must find left in
-// each of the block's budgets.
-func (l *Ledger) gasParts(b *pendingBlock, t *tx.Tx) (intrinsic, exec uint64, err error) {
+// each of the block's budgets. need is a deploy's full intrinsic gas,
+// which run charges.
+func (l *Ledger) gasParts(b *pendingBlock, t *tx.Tx) (intrinsic, exec, need uint64, err error) {
 	gas := t.Message().Gas()
 	d, ok := t.Message().(*tx.Deploy)
 	if !ok {
-		return 0, gas, nil
+		return 0, gas, 0, nil
 	}
-	need, err := l.intrinsicDeployGas(b, d.CodeHash, t.Code())
+	need, err = l.intrinsicDeployGas(b, d.CodeHash, t.Code())
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	intrinsic = min(gas, need)
-	return intrinsic, min(gas-intrinsic, l.txGasCap), nil
+	return intrinsic, min(gas-intrinsic, l.txGasCap), need, nil
 }
 
-// intrinsicDeployGas is runtime.DeployGas of the code of hash (code, or
-// the code stored in this block or the store when code is nil),
-// remembered per hash: it is a pure function of the code.
+// intrinsicDeployGas is runtime.DeployGas of the code of hash: code, or,
+// when code is nil, the code stored in this block or the store. Stored
+// code is measured once per hash (it is a pure function of the code);
+// carried code is measured each time, so a transaction that is then
+// rejected leaves nothing behind and the memo is bounded by the stored
+// code.
 func (l *Ledger) intrinsicDeployGas(b *pendingBlock, hash common.Hash, code []byte) (uint64, error) {
+	if code != nil {
+		return deployGasOf(code), nil
+	}
 	if g, ok := l.deployGas.Load(hash); ok {
 		return g.(uint64), nil
 	}
-	if code == nil {
-		var err error
-		if code, err = l.codeOf(b, hash); err != nil {
-			return 0, err
-		}
+	code, err := l.codeOf(b, hash)
+	if err != nil {
+		return 0, err
 	}
-	// Code that does not decode is charged its bytes; its deploy then
-	// fails to load, which the receipt reports.
-	g, _ := runtime.DeployGas(code)
+	g := deployGasOf(code)
 	l.deployGas.Store(hash, g)
 	return g, nil
+}
+
+// deployGasOf is runtime.DeployGas of code. Code that does not decode is
+// charged its bytes; its deploy then fails to load, which the receipt
+// reports.
+func deployGasOf(code []byte) uint64 {
+	g, _ := runtime.DeployGas(code)
+	return g
 }
 
 // codeOf returns the code of hash from this block or the store.
