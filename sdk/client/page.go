@@ -28,11 +28,9 @@ func pageSize(def int, opts []PageOption) int {
 	return c.size
 }
 
-// pageQuery adds the cursor and page size to q.
-func pageQuery(q url.Values, cursor string, size int) url.Values {
-	if q == nil {
-		q = url.Values{}
-	}
+// pageQuery is the query of one page: its cursor and page size.
+func pageQuery(cursor string, size int) url.Values {
+	q := url.Values{}
 	if cursor != "" {
 		q.Set(api.ParamCursor, cursor)
 	}

@@ -42,7 +42,7 @@ func (c *Client) Contracts(ctx context.Context, opts ...PageOption) iter.Seq2[ap
 	size := pageSize(api.MaxContractsLimit, opts)
 	return paged(func(cursor string) ([]api.Contract, string, error) {
 		var page api.Contracts
-		if err := c.get(ctx, api.PathContracts, pageQuery(nil, cursor, size), &page); err != nil {
+		if err := c.get(ctx, api.PathContracts, pageQuery(cursor, size), &page); err != nil {
 			return nil, "", err
 		}
 		return page.Contracts, page.NextCursor, nil
@@ -86,7 +86,7 @@ func (c *Client) History(ctx context.Context, contract common.Address, key []byt
 	size := pageSize(api.MaxHistoryLimit, opts)
 	return paged(func(cursor string) ([]api.HistoryEntry, string, error) {
 		var h api.History
-		if err := c.get(ctx, api.HistoryPath(contract.Hex(), "_"), keyQuery(key, pageQuery(nil, cursor, size)), &h); err != nil {
+		if err := c.get(ctx, api.HistoryPath(contract.Hex(), "_"), keyQuery(key, pageQuery(cursor, size)), &h); err != nil {
 			return nil, "", err
 		}
 		return h.Entries, h.NextCursor, nil
