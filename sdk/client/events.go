@@ -41,8 +41,8 @@ type StreamEvent struct {
 	Event *api.ContractEvent
 }
 
-// errStopStream is how Events' loop tells the stream that the caller's
-// loop stopped: it ends the subscription without an error.
+// errStopStream is how streamOnce tells subscribe that the caller's loop
+// stopped: it ends the subscription without an error.
 var errStopStream = errors.New("client: stop stream")
 
 // Events streams events (GET /v1/events, Server-Sent Events) until the
@@ -55,34 +55,28 @@ var errStopStream = errors.New("client: stop stream")
 // goroutine; a slow body slows the stream, never drops items.
 func (c *Client) Events(ctx context.Context, f EventFilter) iter.Seq2[StreamEvent, error] {
 	return func(yield func(StreamEvent, error) bool) {
-		err := c.subscribe(ctx, f, func(ev StreamEvent) error {
-			if !yield(ev, nil) {
-				return errStopStream
-			}
-			return nil
-		})
-		if err != nil {
+		if err := c.subscribe(ctx, f, func(ev StreamEvent) bool { return yield(ev, nil) }); err != nil {
 			yield(StreamEvent{}, err)
 		}
 	}
 }
 
-// subscribe runs the stream for Events, handing items to fn; it returns
-// nil once fn returns errStopStream.
-func (c *Client) subscribe(ctx context.Context, f EventFilter, fn func(StreamEvent) error) error {
+// subscribe runs the stream for Events, handing items to deliver; it
+// returns nil once deliver returns false.
+func (c *Client) subscribe(ctx context.Context, f EventFilter, deliver func(StreamEvent) bool) error {
 	last := f.After
 	failures := 0
 	for {
-		delivered, err := c.streamOnce(ctx, f, last, func(ev StreamEvent) error {
+		delivered, err := c.streamOnce(ctx, f, last, func(ev StreamEvent) bool {
 			if last != nil && !last.Less(ev.ID) {
-				return nil // already delivered before a reconnect
+				return true // already delivered before a reconnect
 			}
-			if err := fn(ev); err != nil {
-				return err
+			if !deliver(ev) {
+				return false
 			}
 			id := ev.ID
 			last = &id
-			return nil
+			return true
 		})
 		if errors.Is(err, errStopStream) {
 			return nil
@@ -118,15 +112,16 @@ func (c *Client) subscribe(ctx context.Context, f EventFilter, fn func(StreamEve
 
 // handlerError marks an error that ends the subscription instead of
 // causing a reconnect: the node sent an item that does not decode (a
-// reconnect would fetch the same bytes), or fn failed.
+// reconnect would fetch the same bytes).
 type handlerError struct{ err error }
 
 func (e *handlerError) Error() string { return e.err.Error() }
 func (e *handlerError) Unwrap() error { return e.err }
 
-// streamOnce runs one connection. It reports whether any item was read, so
-// that the caller resets its backoff after a stream that worked.
-func (c *Client) streamOnce(ctx context.Context, f EventFilter, last *api.EventID, fn func(StreamEvent) error) (bool, error) {
+// streamOnce runs one connection; it returns errStopStream once deliver
+// returns false. It reports whether any item was read, so that the caller
+// resets its backoff after a stream that worked.
+func (c *Client) streamOnce(ctx context.Context, f EventFilter, last *api.EventID, deliver func(StreamEvent) bool) (bool, error) {
 	q := url.Values{}
 	if f.FromHeight > 0 {
 		q.Set(api.ParamFromHeight, strconv.FormatUint(f.FromHeight, 10))
@@ -162,11 +157,8 @@ func (c *Client) streamOnce(ctx context.Context, f EventFilter, last *api.EventI
 			return nil
 		}
 		delivered = true
-		if err := fn(ev); err != nil {
-			if errors.Is(err, errStopStream) {
-				return err
-			}
-			return &handlerError{err}
+		if !deliver(ev) {
+			return errStopStream
 		}
 		return nil
 	})
