@@ -41,33 +41,6 @@ func (s loopModuleSpec) bytes() []byte {
 	return append(m, wasmSection(10, code...)...)
 }
 
-// sleb32 encodes v as a signed LEB128 (an i32.const immediate).
-func sleb32(v int32) []byte { return sleb64(int64(v)) }
-
-// sleb64 encodes v as a signed LEB128 (an i64.const immediate).
-func sleb64(v int64) []byte {
-	var out []byte
-	for {
-		b := byte(v & 0x7f)
-		v >>= 7
-		if (v == 0 && b&0x40 == 0) || (v == -1 && b&0x40 != 0) {
-			return append(out, b)
-		}
-		out = append(out, b|0x80)
-	}
-}
-
-func i32c(v int32) []byte { return append([]byte{0x41}, sleb32(v)...) }
-func i64c(v int64) []byte { return append([]byte{0x42}, sleb64(v)...) }
-
-func cat(parts ...[]byte) []byte {
-	var b []byte
-	for _, p := range parts {
-		b = append(b, p...)
-	}
-	return b
-}
-
 // Operations for loopModuleSpec.
 var (
 	// opALU is an LCG step and an xorshift on local 1: ordinary integer
