@@ -35,26 +35,33 @@ func (l *Ledger) gasParts(b *pendingBlock, t *tx.Tx) (intrinsic, exec, need uint
 	return intrinsic, min(gas-intrinsic, l.txGasCap), need, nil
 }
 
+// deployGasMemoized is how many stored codes' deploy gas the ledger
+// keeps: deploys by hash of the same few codes measure them once.
+const deployGasMemoized = 1024
+
 // intrinsicDeployGas is runtime.DeployGas of the code of hash: code, or,
-// when code is nil, the code stored in this block or the store. Stored
-// code is measured once per hash (it is a pure function of the code);
-// carried code is measured each time, so a transaction that is then
-// rejected leaves nothing behind and the memo is bounded by the stored
-// code.
+// when code is nil, the code in this block or the store. Code carried by
+// the transaction or by this block is measured each time, so a
+// transaction that is then rejected or a block that is abandoned leaves
+// nothing behind; the store's is memoised (it is a pure function of the
+// code) in a bounded memo.
 func (l *Ledger) intrinsicDeployGas(b *pendingBlock, hash common.Hash, code []byte) (uint64, error) {
+	if code == nil && b != nil {
+		code = b.codes[hash]
+	}
 	if code != nil {
 		return deployGasOf(code), nil
 	}
-	if g, ok := l.deployGas.Load(hash); ok {
-		return g.(uint64), nil
-	}
-	code, err := l.codeOf(b, hash)
+	return l.deployGas.Get(hash)
+}
+
+// storedDeployGas is runtime.DeployGas of the stored code of hash.
+func (l *Ledger) storedDeployGas(hash common.Hash) (uint64, error) {
+	code, err := l.codeOf(nil, hash)
 	if err != nil {
 		return 0, err
 	}
-	g := deployGasOf(code)
-	l.deployGas.Store(hash, g)
-	return g, nil
+	return deployGasOf(code), nil
 }
 
 // deployGasOf is runtime.DeployGas of code. Code that does not decode is

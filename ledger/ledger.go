@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/ethdb"
 
 	"github.com/meshledger/meshledger/internal/memo"
@@ -43,7 +44,7 @@ type Ledger struct {
 	// txGasCap and deployGasLimit: see Config.TxGasCap and
 	// Config.BlockDeployGasLimit.
 	txGasCap, deployGasLimit uint64
-	deployGas                sync.Map // code hash → its runtime.DeployGas (uint64)
+	deployGas                *memo.Cache[common.Hash, uint64] // runtime.DeployGas of the latest stored codes deployed by hash
 
 	applyMu sync.Mutex // one block at a time
 	// commitSeq is odd while a block's batch is being written and the tip
@@ -68,6 +69,7 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 	cfg = cfg.WithDefaults()
 	l := &Ledger{txLimits: cfg.TxLimits, queryCap: cfg.QueryGasCap, scanCap: cfg.QueryScanLimit, workers: cfg.RecoverWorkers}
 	l.tries = memo.New(blocksProved, l.buildTries)
+	l.deployGas = memo.New(deployGasMemoized, l.storedDeployGas)
 	switch {
 	case cfg.Store != nil:
 		l.kv = cfg.Store
