@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/lru"
 
 	"github.com/meshledger/meshledger/ledger/tx"
 	"github.com/meshledger/meshledger/runtime"
@@ -34,9 +35,9 @@ type precompiler struct {
 	done chan struct{}
 
 	mu      sync.Mutex
-	jobs    map[common.Hash][]common.Address // queued or compiling code, with the contracts it will create
-	holding map[common.Address]common.Hash   // contract address → code being compiled for it
-	recent  recentHashes                     // code compiled lately, whatever the outcome
+	jobs    map[common.Hash][]common.Address    // queued or compiling code, with the contracts it will create
+	holding map[common.Address]common.Hash      // contract address → code being compiled for it
+	recent  lru.BasicLRU[common.Hash, struct{}] // code compiled lately, whatever the outcome
 	queue   chan compileJob
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
@@ -54,7 +55,7 @@ func newPrecompiler(load loadFunc, queue int) *precompiler {
 		jobs:    make(map[common.Hash][]common.Address),
 		holding: make(map[common.Address]common.Hash),
 		queue:   make(chan compileJob, queue),
-		recent:  newRecentHashes(recentCompiles),
+		recent:  lru.NewBasicLRU[common.Hash, struct{}](recentCompiles),
 	}
 }
 
@@ -62,33 +63,6 @@ func newPrecompiler(load loadFunc, queue int) *precompiler {
 // remembers. Forgetting one costs only a compile that the runtime's caches
 // answer.
 const recentCompiles = 1024
-
-// recentHashes is a bounded set that forgets its oldest member first.
-type recentHashes struct {
-	set  map[common.Hash]struct{}
-	ring []common.Hash
-	next int
-}
-
-func newRecentHashes(n int) recentHashes {
-	return recentHashes{set: make(map[common.Hash]struct{}, n), ring: make([]common.Hash, 0, n)}
-}
-
-func (r *recentHashes) has(h common.Hash) bool { _, ok := r.set[h]; return ok }
-
-func (r *recentHashes) add(h common.Hash) {
-	if r.has(h) {
-		return
-	}
-	if len(r.ring) < cap(r.ring) {
-		r.ring = append(r.ring, h)
-	} else {
-		delete(r.set, r.ring[r.next])
-		r.ring[r.next] = h
-		r.next = (r.next + 1) % len(r.ring)
-	}
-	r.set[h] = struct{}{}
-}
 
 // start runs workers until stop.
 func (p *precompiler) start(workers int) {
@@ -139,7 +113,7 @@ func (p *precompiler) finish(hash common.Hash) {
 		delete(p.holding, a)
 	}
 	delete(p.jobs, hash)
-	p.recent.add(hash)
+	p.recent.Add(hash, struct{}{})
 	p.signal()
 }
 
@@ -159,7 +133,7 @@ func (p *precompiler) enqueue(t *tx.Tx) {
 	addr := d.ContractAddress()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.recent.has(d.CodeHash) {
+	if p.recent.Contains(d.CodeHash) {
 		return
 	}
 	if addrs, queued := p.jobs[d.CodeHash]; queued {

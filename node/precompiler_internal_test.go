@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/lru"
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/meshledger/meshledger/ledger/tx"
@@ -98,18 +99,21 @@ func TestPrecompilerDedupsHoldsAndBounds(t *testing.T) {
 	}
 }
 
+// The precompiler's recent set (geth's lru, as ledger/state's node cache
+// uses) forgets its oldest member first; re-adding a member does not make
+// room.
 func TestRecentHashesForgetsOldestFirst(t *testing.T) {
-	r := newRecentHashes(2)
+	r := lru.NewBasicLRU[common.Hash, struct{}](2)
 	h := func(b byte) common.Hash { return common.Hash{b} }
-	r.add(h(1))
-	r.add(h(2))
-	r.add(h(2))
-	r.add(h(3))
-	if r.has(h(1)) || !r.has(h(2)) || !r.has(h(3)) {
-		t.Fatalf("after 1,2,2,3 with room for 2: has 1 %v, 2 %v, 3 %v", r.has(h(1)), r.has(h(2)), r.has(h(3)))
+	r.Add(h(1), struct{}{})
+	r.Add(h(2), struct{}{})
+	r.Add(h(2), struct{}{})
+	r.Add(h(3), struct{}{})
+	if r.Contains(h(1)) || !r.Contains(h(2)) || !r.Contains(h(3)) {
+		t.Fatalf("after 1,2,2,3 with room for 2: has 1 %v, 2 %v, 3 %v", r.Contains(h(1)), r.Contains(h(2)), r.Contains(h(3)))
 	}
-	r.add(h(4))
-	if r.has(h(2)) || !r.has(h(4)) {
+	r.Add(h(4), struct{}{})
+	if r.Contains(h(2)) || !r.Contains(h(4)) {
 		t.Fatal("second eviction did not forget 2")
 	}
 }
