@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/meshledger/meshledger/ledger/block"
 	"github.com/meshledger/meshledger/ledger/tx"
@@ -48,15 +47,7 @@ func ownRuntimeEnv(t *testing.T, cfg Config) (*env, *runtime.Runtime) {
 
 func (e *env) deployCode(code []byte, nonce, gas uint64, withCode bool) *tx.Tx {
 	e.tb.Helper()
-	d := tx.Deploy{From: addrOf(e.owner), Nonce: nonce, CodeHash: crypto.Keccak256Hash(code), Name: "tiny", GasLimit: gas}
-	if !withCode {
-		code = nil
-	}
-	t, err := tx.SignDeploy(d, code, testChainID, e.owner)
-	if err != nil {
-		e.tb.Fatal(err)
-	}
-	return t
+	return e.signDeploy(e.owner, "tiny", code, nonce, gas, withCode)
 }
 
 // TestDeployPaysIntrinsicGasFirst: a deploy's gas limit must cover

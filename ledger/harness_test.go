@@ -142,8 +142,13 @@ func (e *env) next(k *ecdsa.PrivateKey) uint64 {
 
 func (e *env) deployTx(k *ecdsa.PrivateKey, nonce uint64, withCode bool) *tx.Tx {
 	e.tb.Helper()
-	code := e.loanCode()
-	d := tx.Deploy{From: addrOf(k), Nonce: nonce, CodeHash: crypto.Keccak256Hash(code), Name: "loan", GasLimit: block.DefaultBlockDeployGasLimit}
+	return e.signDeploy(k, "loan", e.loanCode(), nonce, block.DefaultBlockDeployGasLimit, withCode)
+}
+
+// signDeploy is k's deploy of code (by hash only, unless withCode).
+func (e *env) signDeploy(k *ecdsa.PrivateKey, name string, code []byte, nonce, gas uint64, withCode bool) *tx.Tx {
+	e.tb.Helper()
+	d := tx.Deploy{From: addrOf(k), Nonce: nonce, CodeHash: crypto.Keccak256Hash(code), Name: name, GasLimit: gas}
 	if !withCode {
 		code = nil
 	}
