@@ -309,15 +309,11 @@ func (r *Runtime) compileAndInitialise(ctx context.Context, hash Hash, code []by
 		m.retire(ctx, ErrClosed)
 		return nil, ErrClosed
 	}
-	if existing := r.lru.get(hash); existing != nil {
-		// A concurrent Load won; keep one module per code.
-		r.mu.Unlock()
-		m.retire(ctx, ErrClosed)
-		return existing, nil
-	}
 	m.mu.Lock()
 	m.addBytesLocked(m.fixedBytes(len(code), len(m.prep)))
 	m.mu.Unlock()
+	// hash is not cached: finishLoad runs one load per code at a time,
+	// after finding none cached, and only a load adds to the cache.
 	evicted := r.lru.add(hash, m)
 	r.mu.Unlock()
 	if evicted != nil {
