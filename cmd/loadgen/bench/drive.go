@@ -91,14 +91,8 @@ func (p *pacer) wait(ctx context.Context, n int) error {
 	}
 	p.next = at.Add(time.Duration(n) * p.interval)
 	p.mu.Unlock()
-	if d := time.Until(at); d > 0 {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		}
+	if d := time.Until(at); d > 0 && !sleepCtx(ctx, d) {
+		return ctx.Err()
 	}
 	return nil
 }
