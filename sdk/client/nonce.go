@@ -18,10 +18,10 @@ type sequencer struct {
 	valid bool
 }
 
-// with runs fn with the next nonce while holding the lock. fn returns how
-// many consecutive nonces it consumed and whether the counter must be
-// re-read from the node before the next use.
-func (s *sequencer) with(ctx context.Context, fetch func(context.Context) (uint64, error), fn func(next uint64) (used uint64, resync bool)) error {
+// with runs fn with the next nonce while holding the lock. fn returns
+// whether it consumed the nonce and whether the counter must be re-read
+// from the node before the next use.
+func (s *sequencer) with(ctx context.Context, fetch func(context.Context) (uint64, error), fn func(next uint64) (used, resync bool)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.valid {
@@ -32,16 +32,11 @@ func (s *sequencer) with(ctx context.Context, fetch func(context.Context) (uint6
 		s.next, s.valid = n, true
 	}
 	used, resync := fn(s.next)
-	s.next += used
+	if used {
+		s.next++
+	}
 	if resync {
 		s.valid = false
 	}
 	return nil
-}
-
-// invalidate forces the next submission to re-read the node's nonce.
-func (s *sequencer) invalidate() {
-	s.mu.Lock()
-	s.valid = false
-	s.mu.Unlock()
 }

@@ -72,21 +72,21 @@ func (c *Client) submitSigned(ctx context.Context, op Op) (*api.Tx, error) {
 	for attempt := 0; ; attempt++ {
 		var admitted *api.Tx
 		var sendErr error
-		err := c.seq.with(ctx, c.pendingNonce, func(next uint64) (uint64, bool) {
+		err := c.seq.with(ctx, c.pendingNonce, func(next uint64) (bool, bool) {
 			var signed *tx.Tx
 			signed, sendErr = op.Sign(c.key, chainID, next, c.gasLimit)
 			if sendErr != nil {
-				return 0, false
+				return false, false
 			}
 			admitted, sendErr = c.sendInWindow(ctx, signed)
 			if sendErr == nil {
-				return 1, false
+				return true, false
 			}
 			var ae *APIError
 			// Refused by the node for a reason other than the nonce:
 			// the nonce is still free. Anything else (a nonce conflict,
 			// a lost connection) leaves the node's view unknown.
-			return 0, !errors.As(sendErr, &ae) || isNonceError(sendErr) || ae.Retryable()
+			return false, !errors.As(sendErr, &ae) || isNonceError(sendErr) || ae.Retryable()
 		})
 		if err != nil {
 			return nil, err
