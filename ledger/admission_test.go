@@ -6,6 +6,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 
+	"github.com/meshledger/meshledger/ledger/internal/ledgertest"
 	"github.com/meshledger/meshledger/ledger/tx"
 )
 
@@ -15,7 +16,7 @@ func TestCheckTxNonce(t *testing.T) {
 	e := newEnv(t)
 	e.setup()
 	next := e.nonce(e.servicer)
-	wrongChain, err := tx.SignCall(tx.Call{From: addrOf(e.servicer), Nonce: next, Contract: e.loan, Method: "pay", GasLimit: 1000}, testChainID+1, e.servicer)
+	wrongChain, err := tx.SignCall(tx.Call{From: ledgertest.AddrOf(e.servicer), Nonce: next, Contract: e.loan, Method: "pay", GasLimit: 1000}, ledgertest.ChainID+1, e.servicer)
 	if err != nil {
 		t.Fatal(err)
 	}

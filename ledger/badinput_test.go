@@ -12,6 +12,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/meshledger/meshledger/ledger/block"
+	"github.com/meshledger/meshledger/ledger/internal/ledgertest"
 	"github.com/meshledger/meshledger/ledger/tx"
 	"github.com/meshledger/meshledger/runtime"
 )
@@ -55,7 +56,7 @@ func TestRejectedInputsChangeNothing(t *testing.T) {
 			})
 		}, tx.ErrHighS, false},
 		{"wrong chain", func() *tx.Tx {
-			c, err := tx.SignCall(tx.Call{From: addrOf(e.servicer), Nonce: n, Contract: e.loan, Method: "get", Args: []byte(`{}`), GasLimit: 1000}, testChainID+1, e.servicer)
+			c, err := tx.SignCall(tx.Call{From: ledgertest.AddrOf(e.servicer), Nonce: n, Contract: e.loan, Method: "get", Args: []byte(`{}`), GasLimit: 1000}, ledgertest.ChainID+1, e.servicer)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -66,7 +67,7 @@ func TestRejectedInputsChangeNothing(t *testing.T) {
 			return e.callTx(e.servicer, n+1, e.loan, "pay", map[string]any{"id": "L1", "amount": 1})
 		}, tx.ErrNonceTooHigh, true},
 		{"gas limit above block limit", func() *tx.Tx {
-			c, err := tx.SignCall(tx.Call{From: addrOf(e.servicer), Nonce: n, Contract: e.loan, Method: "get", Args: []byte(`{}`), GasLimit: e.l.BlockGasLimit() + 1}, testChainID, e.servicer)
+			c, err := tx.SignCall(tx.Call{From: ledgertest.AddrOf(e.servicer), Nonce: n, Contract: e.loan, Method: "get", Args: []byte(`{}`), GasLimit: e.l.BlockGasLimit() + 1}, ledgertest.ChainID, e.servicer)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -80,7 +81,7 @@ func TestRejectedInputsChangeNothing(t *testing.T) {
 			return d
 		}, tx.ErrCodeHashMismatch, false},
 		{"deploy by hash of unknown code", func() *tx.Tx {
-			d, err := tx.SignDeploy(tx.Deploy{From: addrOf(e.owner), Nonce: e.nonce(e.owner), CodeHash: crypto.Keccak256Hash(otherCode), Name: "x", GasLimit: 1000}, nil, testChainID, e.owner)
+			d, err := tx.SignDeploy(tx.Deploy{From: ledgertest.AddrOf(e.owner), Nonce: e.nonce(e.owner), CodeHash: crypto.Keccak256Hash(otherCode), Name: "x", GasLimit: 1000}, nil, ledgertest.ChainID, e.owner)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -147,7 +148,7 @@ func TestFailedReceiptsConsumeNonce(t *testing.T) {
 			return e.callTx(e.servicer, e.nonce(e.servicer), common.HexToAddress("0xdead"), "get", map[string]any{})
 		}, block.StatusUnknownContract, ErrUnknownContract},
 		{"out of gas", func() *tx.Tx {
-			c, err := tx.SignCall(tx.Call{From: addrOf(e.servicer), Nonce: e.nonce(e.servicer), Contract: e.loan, Method: "pay", Args: []byte(`{"id":"L1","amount":1}`), GasLimit: 500}, testChainID, e.servicer)
+			c, err := tx.SignCall(tx.Call{From: ledgertest.AddrOf(e.servicer), Nonce: e.nonce(e.servicer), Contract: e.loan, Method: "pay", Args: []byte(`{"id":"L1","amount":1}`), GasLimit: 500}, ledgertest.ChainID, e.servicer)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -174,11 +175,11 @@ func TestFailedReceiptsConsumeNonce(t *testing.T) {
 			if got := flatContractState(t, e.l, e.loan); !maps.Equal(got, loanState) {
 				t.Fatal("failed tx changed contract state")
 			}
-			np, err := e.l.ProveAccount(addrOf(e.servicer))
-			if err != nil || np.Nonce != before.nonces[addrOf(e.servicer)]+1 || np.Header.Header.StateRoot != a.Header.Header.StateRoot {
+			np, err := e.l.ProveAccount(ledgertest.AddrOf(e.servicer))
+			if err != nil || np.Nonce != before.nonces[ledgertest.AddrOf(e.servicer)]+1 || np.Header.Header.StateRoot != a.Header.Header.StateRoot {
 				t.Fatalf("proven nonce %+v, %v", np, err)
 			}
-			if got := e.nonce(e.servicer); got != before.nonces[addrOf(e.servicer)]+1 {
+			if got := e.nonce(e.servicer); got != before.nonces[ledgertest.AddrOf(e.servicer)]+1 {
 				t.Fatalf("nonce not consumed: %d", got)
 			}
 			rec, err := e.l.Tx(ft.Hash())
@@ -199,7 +200,7 @@ func TestBlockGasLimit(t *testing.T) {
 	e.l = e.open(Config{Dir: e.dir, TxGasCap: block.DefaultBlockGasLimit})
 	limit := e.l.BlockGasLimit()
 	p1, p2 := e.pay(1), e.pay(2)
-	big, err := tx.SignCall(tx.Call{From: addrOf(e.servicer), Nonce: e.next(e.servicer), Contract: e.loan, Method: "pay", Args: []byte(`{"id":"L1","amount":3}`), GasLimit: limit}, testChainID, e.servicer)
+	big, err := tx.SignCall(tx.Call{From: ledgertest.AddrOf(e.servicer), Nonce: e.next(e.servicer), Contract: e.loan, Method: "pay", Args: []byte(`{"id":"L1","amount":3}`), GasLimit: limit}, ledgertest.ChainID, e.servicer)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +256,7 @@ func TestApplyBlockErrors(t *testing.T) {
 		t.Fatalf("same time: %v", err)
 	}
 	p = e.proposal()
-	p.Proposer = addrOf(e.owner)
+	p.Proposer = ledgertest.AddrOf(e.owner)
 	if _, err := e.l.ApplyBlock(ctx, p, e.proposer); !errors.Is(err, ErrWrongProposer) {
 		t.Fatalf("wrong proposer: %v", err)
 	}

@@ -2,10 +2,10 @@ package ledger
 
 import (
 	"context"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/meshledger/meshledger/ledger/internal/ledgertest"
 	"github.com/meshledger/meshledger/ledger/tx"
 )
 
@@ -22,27 +22,6 @@ func payBlockN(e *env, n int) []*tx.Tx {
 	return txs
 }
 
-// fresh copies of signed transactions, so that each apply pays for
-// signature recovery as a node receiving them would (Tx caches its sender).
-func reparse(b *testing.B, txs []*tx.Tx) []*tx.Tx {
-	out := make([]*tx.Tx, len(txs))
-	for i, t := range txs {
-		enc, err := t.MarshalBinary()
-		if err != nil {
-			b.Fatal(err)
-		}
-		if out[i], err = tx.DecodeRLP(enc, tx.Limits{}); err != nil {
-			b.Fatal(err)
-		}
-		if t.Code() != nil {
-			if out[i], err = out[i].WithCode(t.Code()); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
-	return out
-}
-
 // BenchmarkApplyBlock1000LoanPayments applies blocks of 1,000 signed loan
 // payments, signature recovery included, on a LevelDB store with synced
 // writes.
@@ -53,12 +32,12 @@ func BenchmarkApplyBlock1000LoanPayments(b *testing.B) {
 	var elapsed, cpu time.Duration
 	for b.Loop() {
 		b.StopTimer()
-		txs := reparse(b, payBlock(e))
+		txs := ledgertest.Reparse(b, payBlock(e))
 		p := e.proposal(txs...)
 		b.StartTimer()
-		start, cpuStart := time.Now(), cpuTime()
+		start, cpuStart := time.Now(), ledgertest.CPUTime()
 		a, err := e.l.ApplyBlock(ctx, p, e.proposer)
-		elapsed, cpu = elapsed+time.Since(start), cpu+cpuTime()-cpuStart
+		elapsed, cpu = elapsed+time.Since(start), cpu+ledgertest.CPUTime()-cpuStart
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -69,24 +48,7 @@ func BenchmarkApplyBlock1000LoanPayments(b *testing.B) {
 		}
 		b.StartTimer()
 	}
-	reportThroughput(b, benchBlockTxs*b.N, elapsed, cpu)
-}
-
-// reportThroughput reports tx/s (wall) and the process's CPU time per
-// transaction, every goroutine included: on a shared machine the wall
-// figure moves with other jobs' load, the CPU figure much less.
-func reportThroughput(b *testing.B, txs int, elapsed, cpu time.Duration) {
-	b.ReportMetric(float64(txs)/elapsed.Seconds(), "tx/s")
-	b.ReportMetric(float64(cpu.Microseconds())/float64(txs), "cpu-µs/tx")
-}
-
-// cpuTime is the process's user+system CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	ledgertest.ReportThroughput(b, benchBlockTxs*b.N, elapsed, cpu)
 }
 
 // BenchmarkTxWithProofs reads every transaction of a 1,000-transaction

@@ -8,6 +8,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/meshledger/meshledger/ledger/block"
+	"github.com/meshledger/meshledger/ledger/internal/ledgertest"
 	"github.com/meshledger/meshledger/ledger/tx"
 	"github.com/meshledger/meshledger/runtime"
 )
@@ -47,7 +48,7 @@ func ownRuntimeEnv(t *testing.T, cfg Config) (*env, *runtime.Runtime) {
 
 func (e *env) deployCode(code []byte, nonce, gas uint64, withCode bool) *tx.Tx {
 	e.tb.Helper()
-	return e.signDeploy(e.owner, "tiny", code, nonce, gas, withCode)
+	return ledgertest.DeployTx(e.tb, e.owner, "tiny", code, nonce, gas, withCode)
 }
 
 // TestDeployPaysIntrinsicGasFirst: a deploy's gas limit must cover
@@ -72,7 +73,7 @@ func TestDeployPaysIntrinsicGasFirst(t *testing.T) {
 	if st := rt.Stats(); st.Prepared != 0 || st.Compiled != 0 {
 		t.Fatalf("a deploy that could not pay loaded its code: %+v", st)
 	}
-	if c, err := e.l.Contract(tx.ContractAddress(addrOf(e.owner), 0)); !errors.Is(err, ErrUnknownContract) {
+	if c, err := e.l.Contract(tx.ContractAddress(ledgertest.AddrOf(e.owner), 0)); !errors.Is(err, ErrUnknownContract) {
 		t.Fatalf("contract after a short deploy: %+v %v", c, err)
 	}
 	if e.nonce(e.owner) != 1 {
@@ -109,8 +110,8 @@ func TestTxGasCap(t *testing.T) {
 	e := newEnv(t)
 	e.setup()
 	call := func(gas uint64) *tx.Tx {
-		c, err := tx.SignCall(tx.Call{From: addrOf(e.servicer), Nonce: e.next(e.servicer), Contract: e.loan, Method: "pay",
-			Args: []byte(`{"id":"L1","amount":1}`), GasLimit: gas}, testChainID, e.servicer)
+		c, err := tx.SignCall(tx.Call{From: ledgertest.AddrOf(e.servicer), Nonce: e.next(e.servicer), Contract: e.loan, Method: "pay",
+			Args: []byte(`{"id":"L1","amount":1}`), GasLimit: gas}, ledgertest.ChainID, e.servicer)
 		if err != nil {
 			t.Fatal(err)
 		}

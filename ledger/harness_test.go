@@ -1,29 +1,21 @@
 package ledger
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/meshledger/meshledger/ledger/block"
+	"github.com/meshledger/meshledger/ledger/internal/ledgertest"
 	"github.com/meshledger/meshledger/ledger/storage"
 	"github.com/meshledger/meshledger/ledger/tx"
 	"github.com/meshledger/meshledger/runtime"
 	"github.com/meshledger/meshledger/sdk/build/buildtest"
-)
-
-const (
-	testChainID   = 1337
-	genesisTimeMs = 1_700_000_000_000
-	blockStepMs   = 1_000
 )
 
 // sharedRuntime is one runtime for the whole test binary: loading the
@@ -47,31 +39,13 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func mustKey(tb testing.TB, seed byte) *ecdsa.PrivateKey {
-	k, err := crypto.ToECDSA(bytes.Repeat([]byte{seed}, 32))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return k
-}
-
-func addrOf(k *ecdsa.PrivateKey) common.Address { return crypto.PubkeyToAddress(k.PublicKey) }
-
-// keySigner signs headers with an in-memory key.
-type keySigner struct{ k *ecdsa.PrivateKey }
-
-func (s keySigner) Address() common.Address { return addrOf(s.k) }
-func (s keySigner) SignHash(h common.Hash) ([]byte, error) {
-	return crypto.Sign(h[:], s.k)
-}
-
 // env is a test chain: a ledger in a temp dir plus the actors.
 type env struct {
 	tb       testing.TB
 	dir      string
 	l        *Ledger
 	genesis  *block.Genesis
-	proposer keySigner
+	proposer ledgertest.KeySigner
 	owner    *ecdsa.PrivateKey
 	servicer *ecdsa.PrivateKey
 	code     []byte
@@ -83,11 +57,11 @@ func newEnv(tb testing.TB) *env {
 	tb.Helper()
 	e := &env{
 		tb: tb, dir: tb.TempDir(),
-		proposer: keySigner{mustKey(tb, 9)},
-		owner:    mustKey(tb, 1), servicer: mustKey(tb, 2),
+		proposer: ledgertest.KeySigner{Key: ledgertest.MustKey(tb, 9)},
+		owner:    ledgertest.MustKey(tb, 1), servicer: ledgertest.MustKey(tb, 2),
 		issued: map[common.Address]uint64{},
 	}
-	e.genesis = block.DevGenesis(testChainID, genesisTimeMs, addrOf(e.owner))
+	e.genesis = block.DevGenesis(ledgertest.ChainID, ledgertest.GenesisTimeMs, ledgertest.AddrOf(e.owner))
 	e.l = e.open(Config{Dir: e.dir})
 	tb.Cleanup(func() { e.l.Close(context.Background()) })
 	return e
@@ -125,7 +99,7 @@ func (e *env) loanCode() []byte {
 }
 
 func (e *env) nonce(k *ecdsa.PrivateKey) uint64 {
-	n, err := e.l.NextNonce(addrOf(k))
+	n, err := e.l.NextNonce(ledgertest.AddrOf(k))
 	if err != nil {
 		e.tb.Fatal(err)
 	}
@@ -135,53 +109,31 @@ func (e *env) nonce(k *ecdsa.PrivateKey) uint64 {
 // next hands out k's next nonce, counting transactions made for the block
 // being assembled.
 func (e *env) next(k *ecdsa.PrivateKey) uint64 {
-	n := max(e.nonce(k), e.issued[addrOf(k)])
-	e.issued[addrOf(k)] = n + 1
+	n := max(e.nonce(k), e.issued[ledgertest.AddrOf(k)])
+	e.issued[ledgertest.AddrOf(k)] = n + 1
 	return n
 }
 
 func (e *env) deployTx(k *ecdsa.PrivateKey, nonce uint64, withCode bool) *tx.Tx {
 	e.tb.Helper()
-	return e.signDeploy(k, "loan", e.loanCode(), nonce, block.DefaultBlockDeployGasLimit, withCode)
-}
-
-// signDeploy is k's deploy of code (by hash only, unless withCode).
-func (e *env) signDeploy(k *ecdsa.PrivateKey, name string, code []byte, nonce, gas uint64, withCode bool) *tx.Tx {
-	e.tb.Helper()
-	d := tx.Deploy{From: addrOf(k), Nonce: nonce, CodeHash: crypto.Keccak256Hash(code), Name: name, GasLimit: gas}
-	if !withCode {
-		code = nil
-	}
-	t, err := tx.SignDeploy(d, code, testChainID, k)
-	if err != nil {
-		e.tb.Fatal(err)
-	}
-	return t
+	return ledgertest.DeployTx(e.tb, k, "loan", e.loanCode(), nonce, block.DefaultBlockDeployGasLimit, withCode)
 }
 
 func (e *env) callTx(k *ecdsa.PrivateKey, nonce uint64, contract common.Address, method string, args any) *tx.Tx {
 	e.tb.Helper()
-	raw, err := json.Marshal(args)
-	if err != nil {
-		e.tb.Fatal(err)
-	}
-	t, err := tx.SignCall(tx.Call{From: addrOf(k), Nonce: nonce, Contract: contract, Method: method, Args: raw, GasLimit: 100_000_000}, testChainID, k)
-	if err != nil {
-		e.tb.Fatal(err)
-	}
-	return t
+	return ledgertest.CallTx(e.tb, k, nonce, contract, method, args)
 }
 
 func (e *env) createArgs(id string) map[string]any {
 	return map[string]any{
-		"id": id, "borrower": addrOf(mustKey(e.tb, 3)).Hex(), "servicer": addrOf(e.servicer).Hex(),
+		"id": id, "borrower": ledgertest.AddrOf(ledgertest.MustKey(e.tb, 3)).Hex(), "servicer": ledgertest.AddrOf(e.servicer).Hex(),
 		"principal": 30_000_000, "rate_bps": 650, "term_months": 360,
-		"first_due": genesisTimeMs/1000 + 30*86400,
+		"first_due": ledgertest.GenesisTimeMs/1000 + 30*86400,
 	}
 }
 
 func (e *env) proposal(txs ...*tx.Tx) Proposal {
-	return Proposal{TimeMs: e.l.Latest().Header.TimeMs + blockStepMs, Proposer: e.proposer.Address(), Txs: txs}
+	return Proposal{TimeMs: e.l.Latest().Header.TimeMs + ledgertest.BlockStepMs, Proposer: e.proposer.Address(), Txs: txs}
 }
 
 // apply commits a block and fails the test on error.
@@ -237,8 +189,8 @@ type snapshot struct {
 
 func (e *env) snap() snapshot {
 	s := snapshot{header: e.l.Latest().Hash(), root: e.l.Latest().Header.StateRoot, nonces: map[common.Address]uint64{}}
-	for _, k := range []*ecdsa.PrivateKey{e.owner, e.servicer, mustKey(e.tb, 3)} {
-		s.nonces[addrOf(k)] = e.nonce(k)
+	for _, k := range []*ecdsa.PrivateKey{e.owner, e.servicer, ledgertest.MustKey(e.tb, 3)} {
+		s.nonces[ledgertest.AddrOf(k)] = e.nonce(k)
 	}
 	it := e.l.kv.NewIterator(nil, nil)
 	for it.Next() {

@@ -2,6 +2,8 @@ package ledger
 
 import (
 	"testing"
+
+	"github.com/meshledger/meshledger/ledger/internal/ledgertest"
 )
 
 // TestHistoricalIterate lists keys under past roots: keys created later are
@@ -61,7 +63,7 @@ func TestOverlayIterate(t *testing.T) {
 	t.Parallel()
 	base := mapState{"a": "1", "b": "2", "d": "4"}
 	ov := newOverlay()
-	c := addrOf(mustKey(t, 7))
+	c := ledgertest.AddrOf(ledgertest.MustKey(t, 7))
 	ov.set(c, []byte("b"), nil, true)
 	ov.set(c, []byte("c"), []byte("3"), false)
 	ov.set(c, []byte("e"), []byte("5"), false)

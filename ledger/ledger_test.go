@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/meshledger/meshledger/ledger/block"
+	"github.com/meshledger/meshledger/ledger/internal/ledgertest"
 	"github.com/meshledger/meshledger/ledger/internal/roots"
 	"github.com/meshledger/meshledger/ledger/proof"
 )
@@ -56,7 +57,7 @@ func TestDeployCallReopenAndProofs(t *testing.T) {
 	}
 	// Indexes.
 	info, err := l.Contract(e.loan)
-	if err != nil || info.Name != "loan" || info.Height != 1 || info.Deployer != addrOf(e.owner) {
+	if err != nil || info.Name != "loan" || info.Height != 1 || info.Deployer != ledgertest.AddrOf(e.owner) {
 		t.Fatalf("contract: %+v %v", info, err)
 	}
 	if len(info.Methods) == 0 {
@@ -100,7 +101,7 @@ func TestDeployCallReopenAndProofs(t *testing.T) {
 	if _, err := l.Tx(block.EmptyRoot); !errorsIs(err, ErrNotFound) {
 		t.Fatalf("unknown tx: %v", err)
 	}
-	if _, err := l.Contract(addrOf(e.owner)); !errorsIs(err, ErrUnknownContract) {
+	if _, err := l.Contract(ledgertest.AddrOf(e.owner)); !errorsIs(err, ErrUnknownContract) {
 		t.Fatalf("unknown contract: %v", err)
 	}
 }
@@ -120,7 +121,7 @@ func TestHistory(t *testing.T) {
 		t.Fatalf("page 1: %+v", page)
 	}
 	first := page.Entries[0]
-	if first.Height != 2 || first.Signer != addrOf(e.owner) || first.TimeMs != genesisTimeMs+2*blockStepMs {
+	if first.Height != 2 || first.Signer != ledgertest.AddrOf(e.owner) || first.TimeMs != ledgertest.GenesisTimeMs+2*ledgertest.BlockStepMs {
 		t.Fatalf("first entry %+v", first)
 	}
 	page2, err := e.l.History(e.loan, key, *page.Next, 2)
@@ -131,7 +132,7 @@ func TestHistory(t *testing.T) {
 		t.Fatalf("page 2: %+v", page2)
 	}
 	last := page2.Entries[1]
-	if last.Height != 4 || last.Index != 1 || last.Signer != addrOf(e.servicer) {
+	if last.Height != 4 || last.Index != 1 || last.Signer != ledgertest.AddrOf(e.servicer) {
 		t.Fatalf("last entry %+v", last)
 	}
 	var loan struct {

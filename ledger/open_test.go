@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/meshledger/meshledger/ledger/block"
+	"github.com/meshledger/meshledger/ledger/internal/ledgertest"
 	"github.com/meshledger/meshledger/ledger/storage"
 	"github.com/meshledger/meshledger/ledger/tx"
 )
@@ -24,7 +25,7 @@ func TestOpenErrors(t *testing.T) {
 		prep func(t *testing.T)
 		want error
 	}{
-		{"other genesis", Config{Dir: e.dir, Genesis: block.DevGenesis(testChainID, genesisTimeMs)}, nil, ErrGenesisMismatch},
+		{"other genesis", Config{Dir: e.dir, Genesis: block.DevGenesis(ledgertest.ChainID, ledgertest.GenesisTimeMs)}, nil, ErrGenesisMismatch},
 		{"bad genesis", Config{Dir: t.TempDir(), Genesis: &block.Genesis{}}, nil, block.ErrBadGenesis},
 		{"state behind header", Config{Dir: e.dir}, func(t *testing.T) {
 			db, err := storage.Open(e.dir, storage.Options{})
@@ -75,7 +76,7 @@ func TestReopenWithoutGenesisAndClose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l.Latest().Hash() != want || l.Genesis().Hash() != e.genesis.Hash() || l.ChainID() != testChainID {
+	if l.Latest().Hash() != want || l.Genesis().Hash() != e.genesis.Hash() || l.ChainID() != ledgertest.ChainID {
 		t.Fatal("reopened ledger differs")
 	}
 	if err := l.Close(ctx); err != nil {
@@ -103,7 +104,7 @@ func TestRejectionsKeepProposalIndexes(t *testing.T) {
 	e.setup()
 	p1 := e.pay(1)
 	bad := resign(t, e.pay(2), func(s []byte) { copy(s[:32], make([]byte, 32)) })
-	e.issued[addrOf(e.servicer)]-- // the bad one does not use its nonce
+	e.issued[ledgertest.AddrOf(e.servicer)]-- // the bad one does not use its nonce
 	p2 := e.pay(3)
 	txs := []*tx.Tx{p1, nil, bad, p2}
 	a := e.apply(txs...)

@@ -9,6 +9,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/meshledger/meshledger/ledger/block"
+	"github.com/meshledger/meshledger/ledger/internal/ledgertest"
 	"github.com/meshledger/meshledger/ledger/proof"
 )
 
@@ -32,7 +33,7 @@ func verifyAgainst(t *testing.T, sh *block.SignedHeader, p *proof.StateProof, ke
 func TestSystemNamespaceProofs(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	owner := addrOf(e.owner)
+	owner := ledgertest.AddrOf(e.owner)
 
 	// Before anything: nonce 0 is proven by absence; no contract.
 	ap, err := e.l.ProveAccount(owner)

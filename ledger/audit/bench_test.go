@@ -2,11 +2,11 @@ package audit
 
 import (
 	"context"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/meshledger/meshledger/ledger"
+	"github.com/meshledger/meshledger/ledger/internal/ledgertest"
 	"github.com/meshledger/meshledger/ledger/tx"
 )
 
@@ -20,42 +20,6 @@ func payBlock(e *env) []*tx.Tx {
 		txs[i] = e.pay(1)
 	}
 	return txs
-}
-
-// reparse makes fresh copies of signed transactions, so that each replay
-// pays for signature recovery as a node receiving them would (Tx caches
-// its sender).
-func reparse(b *testing.B, txs []*tx.Tx) []*tx.Tx {
-	out := make([]*tx.Tx, len(txs))
-	for i, t := range txs {
-		enc, err := t.MarshalBinary()
-		if err != nil {
-			b.Fatal(err)
-		}
-		if out[i], err = tx.DecodeRLP(enc, tx.Limits{}); err != nil {
-			b.Fatal(err)
-		}
-		if t.Code() != nil {
-			if out[i], err = out[i].WithCode(t.Code()); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
-	return out
-}
-
-func reportThroughput(b *testing.B, txs int, elapsed, cpu time.Duration) {
-	b.ReportMetric(float64(txs)/elapsed.Seconds(), "tx/s")
-	b.ReportMetric(float64(cpu.Microseconds())/float64(txs), "cpu-µs/tx")
-}
-
-// cpuTime is the process's user+system CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkReplay1000LoanPayments replays a chain of blocks of 1,000 loan
@@ -85,21 +49,21 @@ func BenchmarkReplay1000LoanPayments(b *testing.B) {
 			if err != nil {
 				break
 			}
-			sb.Txs = reparse(b, sb.Txs)
+			sb.Txs = ledgertest.Reparse(b, sb.Txs)
 			sbs = append(sbs, sb)
 		}
 		b.StartTimer()
-		start, cpuStart := time.Now(), cpuTime()
+		start, cpuStart := time.Now(), ledgertest.CPUTime()
 		for _, sb := range sbs {
 			if _, err := ReplayBlock(ctx, dst, sb); err != nil {
 				b.Fatal(err)
 			}
 		}
-		elapsed, cpu = elapsed+time.Since(start), cpu+cpuTime()-cpuStart
+		elapsed, cpu = elapsed+time.Since(start), cpu+ledgertest.CPUTime()-cpuStart
 		b.StopTimer()
 		dst.Close(ctx)
 		dkv.Close()
 		b.StartTimer()
 	}
-	reportThroughput(b, blocks*benchBlockTxs*b.N, elapsed, cpu)
+	ledgertest.ReportThroughput(b, blocks*benchBlockTxs*b.N, elapsed, cpu)
 }

@@ -1,47 +1,21 @@
 package audit
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
-	"encoding/json"
 	"errors"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/meshledger/meshledger/ledger"
 	"github.com/meshledger/meshledger/ledger/block"
+	"github.com/meshledger/meshledger/ledger/internal/ledgertest"
 	"github.com/meshledger/meshledger/ledger/storage"
 	"github.com/meshledger/meshledger/ledger/tx"
 	"github.com/meshledger/meshledger/runtime"
 	"github.com/meshledger/meshledger/sdk/build/buildtest"
 )
-
-const (
-	testChainID   = 1337
-	genesisTimeMs = 1_700_000_000_000
-	blockStepMs   = 1_000
-)
-
-func mustKey(tb testing.TB, seed byte) *ecdsa.PrivateKey {
-	k, err := crypto.ToECDSA(bytes.Repeat([]byte{seed}, 32))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return k
-}
-
-func addrOf(k *ecdsa.PrivateKey) common.Address { return crypto.PubkeyToAddress(k.PublicKey) }
-
-// keySigner signs headers with an in-memory key.
-type keySigner struct{ k *ecdsa.PrivateKey }
-
-func (s keySigner) Address() common.Address { return addrOf(s.k) }
-func (s keySigner) SignHash(h common.Hash) ([]byte, error) {
-	return crypto.Sign(h[:], s.k)
-}
 
 // env is a source chain built through the ledger's exported API: a ledger
 // over a store the test can also write behind its back (tamper tests).
@@ -50,7 +24,7 @@ type env struct {
 	l        *ledger.Ledger
 	kv       *storage.DB
 	genesis  *block.Genesis
-	proposer keySigner
+	proposer ledgertest.KeySigner
 	owner    *ecdsa.PrivateKey
 	servicer *ecdsa.PrivateKey
 	code     []byte
@@ -62,11 +36,11 @@ func newEnv(tb testing.TB) *env {
 	tb.Helper()
 	e := &env{
 		tb:       tb,
-		proposer: keySigner{mustKey(tb, 9)},
-		owner:    mustKey(tb, 1), servicer: mustKey(tb, 2),
+		proposer: ledgertest.KeySigner{Key: ledgertest.MustKey(tb, 9)},
+		owner:    ledgertest.MustKey(tb, 1), servicer: ledgertest.MustKey(tb, 2),
 		issued: map[common.Address]uint64{},
 	}
-	e.genesis = block.DevGenesis(testChainID, genesisTimeMs, addrOf(e.owner))
+	e.genesis = block.DevGenesis(ledgertest.ChainID, ledgertest.GenesisTimeMs, ledgertest.AddrOf(e.owner))
 	e.l, e.kv = e.openStore(nil)
 	return e
 }
@@ -109,7 +83,7 @@ func (e *env) loanCode() []byte {
 }
 
 func (e *env) nonce(k *ecdsa.PrivateKey) uint64 {
-	n, err := e.l.NextNonce(addrOf(k))
+	n, err := e.l.NextNonce(ledgertest.AddrOf(k))
 	if err != nil {
 		e.tb.Fatal(err)
 	}
@@ -119,40 +93,23 @@ func (e *env) nonce(k *ecdsa.PrivateKey) uint64 {
 // next hands out k's next nonce, counting transactions made for the block
 // being assembled.
 func (e *env) next(k *ecdsa.PrivateKey) uint64 {
-	n := max(e.nonce(k), e.issued[addrOf(k)])
-	e.issued[addrOf(k)] = n + 1
+	n := max(e.nonce(k), e.issued[ledgertest.AddrOf(k)])
+	e.issued[ledgertest.AddrOf(k)] = n + 1
 	return n
 }
 
 func (e *env) deployTx(k *ecdsa.PrivateKey, nonce uint64, withCode bool) *tx.Tx {
 	e.tb.Helper()
-	code := e.loanCode()
-	d := tx.Deploy{From: addrOf(k), Nonce: nonce, CodeHash: crypto.Keccak256Hash(code), Name: "loan", GasLimit: block.DefaultBlockDeployGasLimit}
-	if !withCode {
-		code = nil
-	}
-	t, err := tx.SignDeploy(d, code, testChainID, k)
-	if err != nil {
-		e.tb.Fatal(err)
-	}
-	return t
+	return ledgertest.DeployTx(e.tb, k, "loan", e.loanCode(), nonce, block.DefaultBlockDeployGasLimit, withCode)
 }
 
 func (e *env) callTx(k *ecdsa.PrivateKey, nonce uint64, contract common.Address, method string, args any) *tx.Tx {
 	e.tb.Helper()
-	raw, err := json.Marshal(args)
-	if err != nil {
-		e.tb.Fatal(err)
-	}
-	t, err := tx.SignCall(tx.Call{From: addrOf(k), Nonce: nonce, Contract: contract, Method: method, Args: raw, GasLimit: 100_000_000}, testChainID, k)
-	if err != nil {
-		e.tb.Fatal(err)
-	}
-	return t
+	return ledgertest.CallTx(e.tb, k, nonce, contract, method, args)
 }
 
 func (e *env) proposal(txs ...*tx.Tx) ledger.Proposal {
-	return ledger.Proposal{TimeMs: e.l.Latest().Header.TimeMs + blockStepMs, Proposer: e.proposer.Address(), Txs: txs}
+	return ledger.Proposal{TimeMs: e.l.Latest().Header.TimeMs + ledgertest.BlockStepMs, Proposer: e.proposer.Address(), Txs: txs}
 }
 
 // apply commits a block and fails the test on error.
@@ -185,9 +142,9 @@ func (e *env) setup() {
 	}
 	e.loan = a.Receipts[0].ContractAddress
 	args := map[string]any{
-		"id": "L1", "borrower": addrOf(mustKey(e.tb, 3)).Hex(), "servicer": addrOf(e.servicer).Hex(),
+		"id": "L1", "borrower": ledgertest.AddrOf(ledgertest.MustKey(e.tb, 3)).Hex(), "servicer": ledgertest.AddrOf(e.servicer).Hex(),
 		"principal": 30_000_000, "rate_bps": 650, "term_months": 360,
-		"first_due": genesisTimeMs/1000 + 30*86400,
+		"first_due": ledgertest.GenesisTimeMs/1000 + 30*86400,
 	}
 	a = e.apply(e.callTx(e.owner, e.nonce(e.owner), e.loan, "create", args))
 	if len(a.Rejected) != 0 || !a.Receipts[0].OK() {

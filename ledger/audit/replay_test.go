@@ -10,6 +10,7 @@ import (
 
 	"github.com/meshledger/meshledger/ledger"
 	"github.com/meshledger/meshledger/ledger/block"
+	"github.com/meshledger/meshledger/ledger/internal/ledgertest"
 	"github.com/meshledger/meshledger/ledger/storage"
 	"github.com/meshledger/meshledger/ledger/tx"
 )
@@ -167,7 +168,7 @@ func TestReplayHeaderMismatches(t *testing.T) {
 		{MismatchTxRoot, 3, func(sb *ledger.SourceBlock) { sb.Txs = sb.Txs[:1]; sb.Receipts = sb.Receipts[:1] }},
 		{MismatchSignature, 2, func(sb *ledger.SourceBlock) { sb.Header.Signature[5] ^= 1 }},
 		{MismatchParent, 2, func(sb *ledger.SourceBlock) { sb.Header.Header.ParentHash[0] ^= 1; resign(sb) }},
-		{MismatchTime, 1, func(sb *ledger.SourceBlock) { sb.Header.Header.TimeMs = genesisTimeMs; resign(sb) }},
+		{MismatchTime, 1, func(sb *ledger.SourceBlock) { sb.Header.Header.TimeMs = ledgertest.GenesisTimeMs; resign(sb) }},
 		{MismatchRejected, 3, func(sb *ledger.SourceBlock) {
 			sb.Txs[0], sb.Txs[1] = sb.Txs[1], sb.Txs[0]
 			sb.Receipts = nil
