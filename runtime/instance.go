@@ -34,13 +34,14 @@ func (s *snapshot) free() {
 	s.image = nil
 }
 
-// copyNonZero copies the non-zero blocks of src to dst, which must be
-// zero and as long. Leaving the zero blocks alone leaves dst's pages there
-// unmapped.
-func copyNonZero(dst, src []byte) {
-	for i := range (len(src) + snapshotBlock - 1) / snapshotBlock {
-		if b := memBlock(src, i); !isZero(b) {
-			copy(memBlock(dst, i), b)
+// copyNonZero copies the blocks of the snapshot's memory that nonZero
+// marks to dst, which must be zero and as long. Leaving the zero blocks
+// alone leaves dst's pages there unmapped, and the marks spare reading
+// (and faulting in) the snapshot's own zero blocks.
+func (s *snapshot) copyNonZero(dst []byte) {
+	for i := range (len(s.mem) + snapshotBlock - 1) / snapshotBlock {
+		if blockSet(s.nonZero, i) {
+			copy(memBlock(dst, i), memBlock(s.mem, i))
 		}
 	}
 }
@@ -182,7 +183,7 @@ func (inst *instance) restore(snap *snapshot) error {
 	} else {
 		// A fresh instance's memory is zero.
 		buf, _ := inst.mem.Read(0, inst.mem.Size())
-		copyNonZero(buf, snap.mem)
+		snap.copyNonZero(buf)
 	}
 	inst.restoreGlobals(snap)
 	return nil
