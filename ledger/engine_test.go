@@ -14,6 +14,7 @@ import (
 	"github.com/meshledger/meshledger/ledger"
 	"github.com/meshledger/meshledger/ledger/block"
 	"github.com/meshledger/meshledger/ledger/enginetest"
+	"github.com/meshledger/meshledger/ledger/internal/ledgertest"
 	"github.com/meshledger/meshledger/ledger/tx"
 	"github.com/meshledger/meshledger/runtime"
 )
@@ -28,19 +29,12 @@ const mockChainID = 7
 // and the ledger only hashes, stores and measures it (runtime.DeployGas).
 var fakeCode = []byte("\x00asm scripted contract")
 
-type keySigner struct{ k *ecdsa.PrivateKey }
-
-func (s keySigner) Address() common.Address { return crypto.PubkeyToAddress(s.k.PublicKey) }
-func (s keySigner) SignHash(h common.Hash) ([]byte, error) {
-	return crypto.Sign(h[:], s.k)
-}
-
 // mockChain is a ledger on a scripted engine, with one funded actor.
 type mockChain struct {
 	t        *testing.T
 	l        *ledger.Ledger
 	key      *ecdsa.PrivateKey
-	proposer keySigner
+	proposer ledgertest.KeySigner
 	nonce    uint64
 }
 
@@ -60,7 +54,7 @@ func newMockChain(t *testing.T, eng ledger.Engine) *mockChain {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Close(context.Background()) })
-	return &mockChain{t: t, l: l, key: key, proposer: keySigner{pk}}
+	return &mockChain{t: t, l: l, key: key, proposer: ledgertest.KeySigner{Key: pk}}
 }
 
 func (c *mockChain) sender() common.Address { return crypto.PubkeyToAddress(c.key.PublicKey) }
