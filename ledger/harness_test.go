@@ -125,11 +125,7 @@ func (e *env) callTx(k *ecdsa.PrivateKey, nonce uint64, contract common.Address,
 }
 
 func (e *env) createArgs(id string) map[string]any {
-	return map[string]any{
-		"id": id, "borrower": ledgertest.AddrOf(ledgertest.MustKey(e.tb, 3)).Hex(), "servicer": ledgertest.AddrOf(e.servicer).Hex(),
-		"principal": 30_000_000, "rate_bps": 650, "term_months": 360,
-		"first_due": ledgertest.GenesisTimeMs/1000 + 30*86400,
-	}
+	return ledgertest.LoanCreateArgs(id, ledgertest.AddrOf(ledgertest.MustKey(e.tb, 3)), ledgertest.AddrOf(e.servicer))
 }
 
 func (e *env) proposal(txs ...*tx.Tx) Proposal {

@@ -141,11 +141,7 @@ func (e *env) setup() {
 		e.tb.Fatalf("deploy: rejected %v receipt %+v", a.Rejected, *a.Receipts[0])
 	}
 	e.loan = a.Receipts[0].ContractAddress
-	args := map[string]any{
-		"id": "L1", "borrower": ledgertest.AddrOf(ledgertest.MustKey(e.tb, 3)).Hex(), "servicer": ledgertest.AddrOf(e.servicer).Hex(),
-		"principal": 30_000_000, "rate_bps": 650, "term_months": 360,
-		"first_due": ledgertest.GenesisTimeMs/1000 + 30*86400,
-	}
+	args := ledgertest.LoanCreateArgs("L1", ledgertest.AddrOf(ledgertest.MustKey(e.tb, 3)), ledgertest.AddrOf(e.servicer))
 	a = e.apply(e.callTx(e.owner, e.nonce(e.owner), e.loan, "create", args))
 	if len(a.Rejected) != 0 || !a.Receipts[0].OK() {
 		e.tb.Fatalf("create: rejected %v receipt %+v", a.Rejected, a.Receipts[0])

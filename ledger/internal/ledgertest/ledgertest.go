@@ -116,3 +116,13 @@ func CPUTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// LoanCreateArgs are the arguments of the loan contract's create: loan id
+// to borrower, serviced by servicer, first due 30 days after genesis.
+func LoanCreateArgs(id string, borrower, servicer common.Address) map[string]any {
+	return map[string]any{
+		"id": id, "borrower": borrower.Hex(), "servicer": servicer.Hex(),
+		"principal": 30_000_000, "rate_bps": 650, "term_months": 360,
+		"first_due": GenesisTimeMs/1000 + 30*86400,
+	}
+}
