@@ -32,13 +32,11 @@ func newHistoryCmd(a *app) *cobra.Command {
 			// --limit asks for one page of that size, as the node caps it;
 			// without it every page is read.
 			var opts []client.PageOption
+			var entries []api.HistoryEntry
 			want := -1
 			if limit > 0 {
 				want = min(limit, api.MaxHistoryLimit)
 				opts = append(opts, client.PageSize(want))
-			}
-			var entries []api.HistoryEntry
-			if limit > 0 {
 				entries = []api.HistoryEntry{} // as one page decodes: [] in --json, not null
 			}
 			for e, err := range c.History(cmd.Context(), contract, key, opts...) {
