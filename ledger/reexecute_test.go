@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"testing"
+
+	"github.com/meshledger/meshledger/ledger/block"
+	"github.com/meshledger/meshledger/ledger/internal/ledgertest"
 )
 
 // TestCommitReexecutionRefusesWhatWasNotVerified: a re-executed block is
@@ -68,5 +71,30 @@ func TestCommitReexecutionRefusesWhatWasNotVerified(t *testing.T) {
 	// The same re-execution again: the tip moved.
 	if _, err := dst.CommitReexecution(r, sb.Header); !errors.Is(err, ErrTipMoved) {
 		t.Fatalf("second commit: %v", err)
+	}
+	// The same transactions on the new tip: their nonces are spent, so
+	// they are rejected, and a block with rejections is refused.
+	later := *sb.Header
+	later.Header.TimeMs += ledgertest.BlockStepMs
+	again, err := dst.Reexecute(ctx, &later, sb.Txs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again.Rejected) != len(sb.Txs) {
+		t.Fatalf("re-executed again: %d rejected, want %d", len(again.Rejected), len(sb.Txs))
+	}
+	// (Under the very header it derived, so only the rejections refuse it.)
+	if _, err := dst.CommitReexecution(again, &block.SignedHeader{Header: again.Header}); !errors.Is(err, ErrBadRequest) {
+		t.Fatalf("commit with rejections: %v", err)
+	}
+	// A closed ledger does neither.
+	if err := dst.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dst.Reexecute(ctx, sb.Header, sb.Txs); !errors.Is(err, ErrClosed) {
+		t.Fatalf("re-execute on a closed ledger: %v", err)
+	}
+	if _, err := dst.CommitReexecution(r, sb.Header); !errors.Is(err, ErrClosed) {
+		t.Fatalf("commit on a closed ledger: %v", err)
 	}
 }
