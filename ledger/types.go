@@ -80,6 +80,21 @@ type ContractInfo struct {
 	Height   uint64
 	TxHash   common.Hash
 	Methods  []string
+	// Org is the deployer's organisation at deploy: with auditors it
+	// reads the contract's keys and events when the contract says nothing
+	// else (docs/access.md).
+	Org string
+	// Versions lists every code the contract has run, oldest first; the
+	// last is CodeHash.
+	Versions []CodeVersion
+}
+
+// CodeVersion is one code of a contract: the deploy or an upgrade.
+type CodeVersion struct {
+	CodeHash  common.Hash
+	Height    uint64
+	TxHash    common.Hash // the transaction that made it take effect
+	Approvers []string    // organisations that approved it (empty under the open policy)
 }
 
 // HistoryEntry is one change of one key: its lineage.

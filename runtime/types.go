@@ -22,6 +22,23 @@ type Env struct {
 	TimeMs   int64 // block time, Unix milliseconds
 	GasLimit uint64
 	ReadOnly bool // queries: any write fails the call with CodeReadOnly
+	// Directory answers who an address is (participant host import), at
+	// the state this call runs against. Nil: nobody is a participant.
+	Directory Directory
+}
+
+// Participant is an address's place in the network's participant
+// registry: its organisation and roles (ascending, unique).
+type Participant struct {
+	Org   string
+	Roles []string
+}
+
+// Directory looks addresses up in the participant registry. It must be
+// deterministic: the same state gives the same answer on every node,
+// including the registry changes made earlier in the same block.
+type Directory interface {
+	Participant(addr Address) (p Participant, ok bool, err error)
 }
 
 // State is the committed contract storage a call reads, already scoped to
@@ -73,6 +90,10 @@ const (
 type Event struct {
 	Name string
 	Data []byte
+	// Audience says who may read the event (docs/access.md): entries
+	// "0x<address>", "org:<id>", "role:<role>" or "members". Empty: the
+	// contract's organisation and auditors.
+	Audience []string
 }
 
 // Write is one state change of a call. Writes are reported in ascending

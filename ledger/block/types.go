@@ -36,6 +36,8 @@ type Event struct {
 	Contract common.Address
 	Name     string
 	Data     []byte
+	// Audience: who may read the event (runtime.Event.Audience).
+	Audience []string
 }
 
 // Write is one committed state change: a new value, or a deletion.

@@ -72,6 +72,9 @@ func (d *Deploy) AccountNonce() uint64 { return d.Nonce }
 // Gas implements Message.
 func (d *Deploy) Gas() uint64 { return d.GasLimit }
 
+// CodeHashOf implements CodeCarrier.
+func (d *Deploy) CodeHashOf() common.Hash { return d.CodeHash }
+
 // Validate implements Message.
 func (d *Deploy) Validate(lim Limits) error {
 	lim = lim.withDefaults()

@@ -170,7 +170,18 @@ func (r *Registry) Types() []string {
 }
 
 // standard holds the built-in types. It is built once and never changed.
-var standard = mustRegistry(func() Message { return new(Deploy) }, func() Message { return new(Call) })
+var standard = mustRegistry(
+	func() Message { return new(Deploy) },
+	func() Message { return new(Call) },
+	func() Message { return new(Upgrade) },
+)
+
+// CodeCarrier is a message whose Wasm code may travel beside it in the
+// envelope (Tx.Code), bound by the signed code hash: Deploy and Upgrade.
+type CodeCarrier interface {
+	Message
+	CodeHashOf() common.Hash
+}
 
 func mustRegistry(ctors ...func() Message) *Registry {
 	r, err := NewRegistry(ctors...)

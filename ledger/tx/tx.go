@@ -48,8 +48,8 @@ func (t *Tx) validate(lim Limits) error {
 		return err
 	}
 	if t.code != nil {
-		if _, ok := t.msg.(*Deploy); !ok {
-			return malformed("code", "only a deploy carries code")
+		if _, ok := t.msg.(CodeCarrier); !ok {
+			return malformed("code", "only a deploy or an upgrade carries code")
 		}
 		if err := checkLimit("code", len(t.code), lim.withDefaults().MaxCodeBytes); err != nil {
 			return err
@@ -131,9 +131,9 @@ func (t *Tx) Verify(chainID uint64) (common.Address, error) {
 		return common.Address{}, fmt.Errorf("%w: signed for %d, this chain is %d", ErrWrongChain, t.chainID, chainID)
 	}
 	if t.code != nil {
-		d := t.msg.(*Deploy) // validate guarantees it
-		if h := crypto.Keccak256Hash(t.code); h != d.CodeHash {
-			return common.Address{}, fmt.Errorf("%w: code hashes to %s, codeHash is %s", ErrCodeHashMismatch, h, d.CodeHash)
+		want := t.msg.(CodeCarrier).CodeHashOf() // validate guarantees it
+		if h := crypto.Keccak256Hash(t.code); h != want {
+			return common.Address{}, fmt.Errorf("%w: code hashes to %s, codeHash is %s", ErrCodeHashMismatch, h, want)
 		}
 	}
 	return t.Recover()
