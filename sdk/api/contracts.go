@@ -18,12 +18,28 @@ type Contract struct {
 	Height   uint64         `json:"height"`
 	TxHash   common.Hash    `json:"txHash"`
 	Methods  []string       `json:"methods"`
+	// Org is the deployer's organisation at deploy: with auditors it reads
+	// the contract's keys and events unless the contract says otherwise.
+	Org string `json:"org"`
+	// Versions lists every code the contract has run, oldest first; the
+	// last is CodeHash. An upgrade appends one.
+	Versions []CodeVersion `json:"versions"`
 	// Proof and Header are set on GET /v1/contracts/{address}: the
 	// system-namespace key "contract/" ‖ address of the zero contract
 	// (docs/state.md), whose value is RLP([name, codeHash, deployer,
 	// height, txHash, methods]), against Header's state root.
 	Proof  *StateProof   `json:"proof,omitempty"`
 	Header *SignedHeader `json:"header,omitempty"`
+}
+
+// CodeVersion is one code of a contract: its deploy or an upgrade, with the
+// transaction that made it take effect and the organisations that approved
+// it (empty under the open deploy policy).
+type CodeVersion struct {
+	CodeHash  common.Hash `json:"codeHash"`
+	Height    uint64      `json:"height"`
+	TxHash    common.Hash `json:"txHash"`
+	Approvers []string    `json:"approvers"`
 }
 
 // Contracts is one page of GET /v1/contracts, in ascending address order.

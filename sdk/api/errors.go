@@ -24,8 +24,22 @@ const (
 	CodeHighS          Code = "high_s"          // malleable signature (s in the upper half of the curve order)
 	CodeSenderMismatch Code = "sender_mismatch" // signed by a key other than the message's sender
 
+	// 401: the read session does not authenticate the reader (see
+	// docs/api.md, Authentication). Responses carry WWW-Authenticate.
+	CodeUnauthenticated     Code = "unauthenticated"       // no session where one is needed
+	CodeSessionMalformed    Code = "session_malformed"     // the Authorization value does not parse
+	CodeSessionExpired      Code = "session_expired"       // expiresMs has passed
+	CodeSessionNotYetValid  Code = "session_not_yet_valid" // issuedMs is in the future
+	CodeSessionTooLong      Code = "session_too_long"      // lifetime above 24 h
+	CodeSessionBadSignature Code = "session_bad_signature" // not signed by the reader for this chain, or high-s
+
 	// 403: a valid transaction that this chain refuses.
 	CodeWrongChain Code = "wrong_chain"
+	// CodeNotAMember: the reader or sender belongs to no organisation.
+	CodeNotAMember Code = "not_a_member"
+	// CodeForbidden: the reader or sender lacks the permission. The
+	// message reveals nothing about what was asked for.
+	CodeForbidden Code = "forbidden"
 
 	// 404
 	CodeNotFound          Code = "not_found"

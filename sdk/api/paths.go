@@ -16,6 +16,10 @@ const (
 	PathHealth    = "/healthz"
 	PathMetrics   = "/metrics"
 	PathOpenAPI   = "/openapi.json"
+	PathOrgs      = "/v1/orgs"      // GET; + "/" + id
+	PathMembers   = "/v1/members/"  // + address
+	PathProposals = "/v1/proposals" // GET; + "/" + id
+	PathPolicy    = "/v1/policy"
 )
 
 // Query parameters.
@@ -28,10 +32,27 @@ const (
 	ParamLimit      = "limit"       // history and contract list pagination
 	ParamFromHeight = "from_height" // events: first block to send
 	ParamContract   = "contract"    // events: only this contract's events
+	ParamStatus     = "status"      // proposals: only those with this status
 )
 
 // HeaderLastEventID is the SSE resume header; its value is an EventID.
 const HeaderLastEventID = "Last-Event-ID"
+
+// Authentication. Reads other than the anonymous routes need
+//
+//	Authorization: MeshSession <signed ReadSession>
+//
+// where the value after the scheme is what the reader's signed session
+// encodes to (ledger/tx: SignedSession.Header gives the whole value). A
+// 401 carries WWW-Authenticate: MeshSession.
+const (
+	HeaderAuthorization   = "Authorization"
+	HeaderWWWAuthenticate = "WWW-Authenticate"
+	SessionScheme         = "MeshSession"
+	// SessionType is the EIP-712 primary type of a read session, in the
+	// types GET /v1/chain serves.
+	SessionType = "ReadSession"
+)
 
 // StatePath is the path of a contract key's value. The key travels in the
 // path, escaped.

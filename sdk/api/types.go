@@ -24,6 +24,9 @@ type Chain struct {
 	Domain       json.RawMessage   `json:"domain"`
 	Types        json.RawMessage   `json:"types"`
 	PrimaryTypes map[string]string `json:"primaryTypes,omitempty"`
+	// SessionType is the primary type a reader signs to authenticate its
+	// reads (SessionType, "ReadSession"), in Domain and Types.
+	SessionType string `json:"sessionType"`
 }
 
 // Account is GET /v1/accounts/{address}.
@@ -105,9 +108,14 @@ type SignedHeader struct {
 	Signature hexutil.Bytes `json:"signature"`
 }
 
-// Block is GET /v1/blocks/{height|latest}.
+// Block is GET /v1/blocks/{height|latest}. TxCount is how many
+// transactions the block holds; TxHashes lists those the reader may read,
+// in block order: all of them for an auditor, else those of its
+// organisation's senders and those whose events name it. The header (and
+// its txRoot) commits to every transaction either way.
 type Block struct {
 	Header   SignedHeader  `json:"header"`
+	TxCount  int           `json:"txCount"`
 	TxHashes []common.Hash `json:"txHashes"`
 }
 
