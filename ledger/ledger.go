@@ -59,6 +59,8 @@ type Ledger struct {
 
 	batchPerTx atomic.Int64                     // batch bytes per transaction of the last block
 	tries      *memo.Cache[uint64, *blockTries] // proof tries of the latest blocks Tx was asked about
+
+	access accessState // read-access decisions and the contract organisations they need (access_cache.go)
 }
 
 // Open opens (creating from cfg.Genesis if empty) a ledger.
