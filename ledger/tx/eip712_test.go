@@ -82,10 +82,15 @@ func randomMessage(r *rand.Rand) Message {
 		}
 		return b
 	}
-	if r.IntN(2) == 0 {
-		var h common.Hash
+	hash := func() (h common.Hash) {
 		copy(h[:], bytesOf())
-		return &Deploy{From: addr(), Nonce: u64(), CodeHash: h, Name: str(), InitArgs: bytesOf(), GasLimit: u64()}
+		return h
+	}
+	switch r.IntN(3) {
+	case 0:
+		return &Deploy{From: addr(), Nonce: u64(), CodeHash: hash(), Name: str(), InitArgs: bytesOf(), GasLimit: u64()}
+	case 1:
+		return &Upgrade{From: addr(), Nonce: u64(), Contract: addr(), CodeHash: hash(), MigrateArgs: bytesOf(), GasLimit: u64()}
 	}
 	return &Call{From: addr(), Nonce: u64(), Contract: addr(), Method: str(), Args: bytesOf(), GasLimit: u64()}
 }
@@ -122,6 +127,7 @@ func TestTypeStrings(t *testing.T) {
 	}{
 		{new(Deploy), "Deploy(address from,uint64 nonce,bytes32 codeHash,string name,bytes initArgs,uint64 gasLimit)"},
 		{new(Call), "Call(address from,uint64 nonce,address contract,string method,bytes args,uint64 gasLimit)"},
+		{new(Upgrade), "Upgrade(address from,uint64 nonce,address contract,bytes32 codeHash,bytes migrateArgs,uint64 gasLimit)"},
 	}
 	for _, tc := range tests {
 		if got := encodeType(tc.msg.PrimaryType(), fieldTypes(tc.msg)); got != tc.want {
@@ -142,12 +148,13 @@ func TestTypedDataJSON(t *testing.T) {
 	const want = `{"domain":{"name":"meshledger","version":"1","chainId":"1337"},` +
 		`"types":{"Call":[{"name":"from","type":"address"},{"name":"nonce","type":"uint64"},{"name":"contract","type":"address"},{"name":"method","type":"string"},{"name":"args","type":"bytes"},{"name":"gasLimit","type":"uint64"}],` +
 		`"Deploy":[{"name":"from","type":"address"},{"name":"nonce","type":"uint64"},{"name":"codeHash","type":"bytes32"},{"name":"name","type":"string"},{"name":"initArgs","type":"bytes"},{"name":"gasLimit","type":"uint64"}],` +
-		`"EIP712Domain":[{"name":"name","type":"string"},{"name":"version","type":"string"},{"name":"chainId","type":"uint256"}]},` +
-		`"primaryTypes":{"call":"Call","deploy":"Deploy"}}`
+		`"EIP712Domain":[{"name":"name","type":"string"},{"name":"version","type":"string"},{"name":"chainId","type":"uint256"}],` +
+		`"Upgrade":[{"name":"from","type":"address"},{"name":"nonce","type":"uint64"},{"name":"contract","type":"address"},{"name":"codeHash","type":"bytes32"},{"name":"migrateArgs","type":"bytes"},{"name":"gasLimit","type":"uint64"}]},` +
+		`"primaryTypes":{"call":"Call","deploy":"Deploy","upgrade":"Upgrade"}}`
 	if string(b) != want {
 		t.Fatalf("TypedData JSON:\n%s\nwant\n%s", b, want)
 	}
-	if got := Standard().Types(); len(got) != 2 || got[0] != "call" || got[1] != "deploy" {
+	if got := Standard().Types(); len(got) != 3 || got[0] != "call" || got[1] != "deploy" || got[2] != "upgrade" {
 		t.Fatalf("Types = %v", got)
 	}
 }

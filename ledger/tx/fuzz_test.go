@@ -39,6 +39,7 @@ func checkStable(t *testing.T, tx *Tx) {
 func FuzzDecodeJSON(f *testing.F) {
 	f.Add(signedCall(f).EncodeJSON())
 	f.Add(signedDeploy(f).EncodeJSON())
+	f.Add(signedUpgrade(f).EncodeJSON())
 	f.Add([]byte(`{"type":"call","chainId":1,"message":{"from":"0x0000000000000000000000000000000000000001","nonce":0,"contract":"0x0000000000000000000000000000000000000002","method":"m\u00e9","args":"0x","gasLimit":1},"signature":"0x` +
 		"00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000" + `00"}`))
 	f.Add([]byte(`{"type":"deploy"}`))
@@ -54,7 +55,7 @@ func FuzzDecodeJSON(f *testing.F) {
 }
 
 func FuzzDecodeRLP(f *testing.F) {
-	for _, tx := range []*Tx{signedCall(f), signedDeploy(f)} {
+	for _, tx := range []*Tx{signedCall(f), signedDeploy(f), signedUpgrade(f)} {
 		b, _ := tx.MarshalBinary()
 		f.Add(b)
 	}

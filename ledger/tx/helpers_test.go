@@ -58,6 +58,16 @@ func sampleDeploy(from common.Address) Deploy {
 	}
 }
 
+func sampleUpgrade(from common.Address) Upgrade {
+	return Upgrade{
+		From:        from,
+		Nonce:       9,
+		Contract:    common.HexToAddress("0x00000000000000000000000000000000000000c0"),
+		MigrateArgs: []byte(`{"from":1}`),
+		GasLimit:    3_000_000,
+	}
+}
+
 func signedCall(t testing.TB) *Tx {
 	t.Helper()
 	k := testKey(t)
@@ -72,6 +82,16 @@ func signedDeploy(t testing.TB) *Tx {
 	t.Helper()
 	k := testKey(t)
 	tx, err := SignDeploy(sampleDeploy(addrOf(k)), testCode, testChainID, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tx
+}
+
+func signedUpgrade(t testing.TB) *Tx {
+	t.Helper()
+	k := testKey(t)
+	tx, err := SignUpgrade(sampleUpgrade(addrOf(k)), testCode, testChainID, k)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,7 @@ import (
 )
 
 func TestJSONRoundTrip(t *testing.T) {
-	for _, tx := range []*Tx{signedCall(t), signedDeploy(t)} {
+	for _, tx := range []*Tx{signedCall(t), signedDeploy(t), signedUpgrade(t)} {
 		t.Run(tx.Type(), func(t *testing.T) {
 			b := tx.EncodeJSON()
 			got, err := DecodeJSON(b, Limits{})

@@ -191,6 +191,6 @@ func mustRegistry(ctors ...func() Message) *Registry {
 	return r
 }
 
-// Standard returns the registry of the built-in transaction types (deploy,
-// call). It is shared and immutable.
+// Standard returns the registry of the built-in transaction types (call,
+// deploy, upgrade). It is shared and immutable.
 func Standard() *Registry { return standard }

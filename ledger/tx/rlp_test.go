@@ -8,7 +8,7 @@ import (
 )
 
 func TestRLPRoundTrip(t *testing.T) {
-	for _, tx := range []*Tx{signedCall(t), signedDeploy(t)} {
+	for _, tx := range []*Tx{signedCall(t), signedDeploy(t), signedUpgrade(t)} {
 		t.Run(tx.Type(), func(t *testing.T) {
 			b, err := tx.MarshalBinary()
 			if err != nil {

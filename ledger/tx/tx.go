@@ -12,7 +12,7 @@ import (
 )
 
 // Tx is a signed transaction: a Message, the chain id it was signed for,
-// the signature, and for a deploy optionally the Wasm code.
+// the signature, and for a deploy or an upgrade optionally the Wasm code.
 //
 // A Tx is well formed by construction (NewTx, the decoders and the Sign
 // helpers all validate) and must be treated as immutable: its hash and
@@ -31,7 +31,7 @@ type Tx struct {
 
 // NewTx assembles a signed transaction and checks that it is well formed
 // (sizes are not limited here; decoders apply Limits). Code may be given
-// only with a *Deploy.
+// only with a CodeCarrier (*Deploy, *Upgrade).
 func NewTx(chainID uint64, msg Message, sig Signature, code []byte) (*Tx, error) {
 	t := &Tx{chainID: chainID, msg: msg, sig: sig, code: code}
 	if err := t.validate(noLimits); err != nil {
@@ -73,7 +73,7 @@ func (t *Tx) Type() string { return t.msg.Type() }
 // Signature is r ‖ s ‖ v with v ∈ {27, 28}.
 func (t *Tx) Signature() Signature { return t.sig }
 
-// Code is the Wasm code carried by a deploy, or nil. It is not part of the
+// Code is the Wasm code carried by a deploy or an upgrade, or nil. It is not part of the
 // signed message (the message holds its hash) nor of the RLP encoding.
 func (t *Tx) Code() []byte { return t.code }
 

@@ -12,7 +12,7 @@ import (
 
 func TestSignVerify(t *testing.T) {
 	k := testKey(t)
-	for _, tx := range []*Tx{signedCall(t), signedDeploy(t)} {
+	for _, tx := range []*Tx{signedCall(t), signedDeploy(t), signedUpgrade(t)} {
 		t.Run(tx.Type(), func(t *testing.T) {
 			// Rebuild from parts so nothing is cached.
 			fresh, err := NewTx(tx.ChainID(), tx.Message(), tx.Signature(), tx.Code())

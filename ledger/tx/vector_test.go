@@ -15,6 +15,10 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 )
 
+// testUpgradeCode is the smallest module that differs from testCode: an
+// empty Wasm module with one custom section named "version2".
+var testUpgradeCode = []byte("\x00asm\x01\x00\x00\x00\x00\x09\x08version2")
+
 var update = flag.Bool("update", false, "rewrite testdata/vectors.json")
 
 const (
@@ -63,8 +67,18 @@ func buildVectors(t *testing.T) map[string]vector {
 	if err != nil {
 		t.Fatal(err)
 	}
+	upgrade, err := SignUpgrade(Upgrade{
+		From:        from,
+		Nonce:       2,
+		Contract:    ContractAddress(from, 0),
+		MigrateArgs: []byte(`{"schema":2}`),
+		GasLimit:    2000000,
+	}, testUpgradeCode, testChainID, k)
+	if err != nil {
+		t.Fatal(err)
+	}
 	out := map[string]vector{}
-	for _, tx := range []*Tx{deploy, call} {
+	for _, tx := range []*Tx{deploy, call, upgrade} {
 		msg := tx.Message()
 		spec := TypedData(testChainID)
 		// The eth_signTypedData_v4 payload: the served description narrowed
