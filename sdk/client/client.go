@@ -46,12 +46,18 @@ type Client struct {
 	chainID   uint64
 
 	seq sequencer
+
+	sessions sessionSigner
 }
 
 // Option configures a Client.
 type Option func(*Client)
 
-// WithKey sets the key transactions are signed with.
+// WithKey sets the key transactions and read sessions are signed with:
+// the client's reads then carry a session proving they come from the
+// key's address (see DefaultSessionLifetime). Without a key the client
+// reads anonymously, which a node allows only for its chain description,
+// health and transaction submission.
 func WithKey(k *Key) Option { return func(c *Client) { c.key = k } }
 
 // WithHTTPClient replaces the default HTTP client (no overall timeout, so
@@ -98,6 +104,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		gasLimit: DefaultGasLimit,
 		poll:     200 * time.Millisecond,
 		trusted:  map[common.Address]bool{},
+		sessions: sessionSigner{lifetime: DefaultSessionLifetime, now: time.Now},
 	}
 	for _, o := range opts {
 		o(c)
@@ -129,6 +136,10 @@ type request struct {
 	query  url.Values
 	header http.Header
 	body   []byte
+	// anon sends the request without a read session: the chain
+	// description (which signing a session needs) and submissions (a
+	// signed transaction names its sender).
+	anon bool
 }
 
 func (c *Client) url(path string, q url.Values) string {
@@ -147,7 +158,33 @@ func (c *Client) url(path string, q url.Values) string {
 
 // do sends r with retries and decodes a 2xx JSON body into out (if not
 // nil). It returns the final status.
+//
+// Unless r is anonymous, a client with a key sends its read session; when
+// the node refuses that session (401 session_*: it expired in a suspended
+// process, the clocks disagree...) the client signs a fresh one and tries
+// once more.
 func (c *Client) do(ctx context.Context, r request, out any) (int, error) {
+	status, err := c.doSession(ctx, r, out, false)
+	if err != nil && !r.anon && c.key != nil && isSessionRefused(err) {
+		status, err = c.doSession(ctx, r, out, true)
+	}
+	return status, err
+}
+
+func (c *Client) doSession(ctx context.Context, r request, out any, renew bool) (int, error) {
+	if !r.anon {
+		auth, err := c.sessionHeader(ctx, renew)
+		if err != nil {
+			return 0, err
+		}
+		if auth != "" {
+			r.header = r.header.Clone()
+			if r.header == nil {
+				r.header = http.Header{}
+			}
+			r.header.Set("Authorization", auth)
+		}
+	}
 	var status int
 	err := withRetry(ctx, c.retry, func() error {
 		var err error
@@ -205,16 +242,19 @@ func (c *Client) post(ctx context.Context, path string, q url.Values, in, out an
 	return c.do(ctx, request{method: http.MethodPost, path: path, query: q, body: b}, out)
 }
 
-// Health is GET /healthz.
+// Health is GET /healthz (anonymous).
 func (c *Client) Health(ctx context.Context) (*api.Health, error) {
 	var h api.Health
-	return &h, c.get(ctx, api.PathHealth, nil, &h)
+	_, err := c.do(ctx, request{method: http.MethodGet, path: api.PathHealth, anon: true}, &h)
+	return &h, err
 }
 
-// Chain is GET /v1/chain.
+// Chain is GET /v1/chain (anonymous: signing a read session needs the
+// chain id it names).
 func (c *Client) Chain(ctx context.Context) (*api.Chain, error) {
 	var ch api.Chain
-	return &ch, c.get(ctx, api.PathChain, nil, &ch)
+	_, err := c.do(ctx, request{method: http.MethodGet, path: api.PathChain, anon: true}, &ch)
+	return &ch, err
 }
 
 // ChainID is the chain transactions are signed for: the one given by

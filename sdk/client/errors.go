@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/meshledger/meshledger/sdk/api"
 )
 
 // APIError is an error answered by the node: a non-2xx status with the
@@ -27,6 +29,43 @@ func (e *APIError) Error() string {
 	}
 	return fmt.Sprintf("meshledger: %d %s: %s", e.Status, e.Code, e.Message)
 }
+
+// Is lets callers branch on the access refusals with errors.Is, whatever
+// else the node said: ErrUnauthenticated matches every 401 (no session,
+// or one the node refused even after a fresh signature), ErrNotAMember
+// the 403 not_a_member, ErrForbidden the 403 forbidden.
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrUnauthenticated:
+		return e.Status == http.StatusUnauthorized
+	case ErrNotAMember:
+		return e.Status == http.StatusForbidden && e.Code == codeNotAMember
+	case ErrForbidden:
+		return e.Status == http.StatusForbidden && e.Code == codeForbidden
+	}
+	return false
+}
+
+// Codes of the access refusals (docs/access.md).
+const (
+	codeNotAMember = string(api.CodeNotAMember)
+	codeForbidden  = string(api.CodeForbidden)
+)
+
+// Access refusals answered by the node, for errors.Is (see APIError.Is).
+// The error returned is still the *APIError, with the node's code and
+// message.
+var (
+	// ErrUnauthenticated: the node needs a read session and the request
+	// had none (a client without a key) or one it refused (401).
+	ErrUnauthenticated = errors.New("meshledger: unauthenticated")
+	// ErrNotAMember: the key is not a member of the network (403
+	// not_a_member); an organisation admin must add it first.
+	ErrNotAMember = errors.New("meshledger: not a member")
+	// ErrForbidden: the key is a member but may not do or read this (403
+	// forbidden).
+	ErrForbidden = errors.New("meshledger: forbidden")
+)
 
 // Retryable reports whether the node asked the caller to come back later
 // rather than refusing the request.

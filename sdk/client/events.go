@@ -66,8 +66,9 @@ func (c *Client) Events(ctx context.Context, f EventFilter) iter.Seq2[StreamEven
 func (c *Client) subscribe(ctx context.Context, f EventFilter, deliver func(StreamEvent) bool) error {
 	last := f.After
 	failures := 0
+	renew := false
 	for {
-		delivered, err := c.streamOnce(ctx, f, last, func(ev StreamEvent) bool {
+		delivered, err := c.streamOnce(ctx, f, last, renew, func(ev StreamEvent) bool {
 			if last != nil && !last.Less(ev.ID) {
 				return true // already delivered before a reconnect
 			}
@@ -88,10 +89,17 @@ func (c *Client) subscribe(ctx context.Context, f EventFilter, deliver func(Stre
 		if errors.As(err, &he) {
 			return he.err
 		}
+		if isSessionRefused(err) && !renew {
+			// The session ran out (a long stream outlives it) or the node
+			// disagrees about it: reconnect once with a fresh one.
+			renew = true
+			continue
+		}
 		var ae *APIError
 		if errors.As(err, &ae) && !ae.Retryable() {
 			return err
 		}
+		renew = false
 		if delivered {
 			failures = 0
 		}
@@ -121,7 +129,15 @@ func (e *handlerError) Unwrap() error { return e.err }
 // streamOnce runs one connection; it returns errStopStream once deliver
 // returns false. It reports whether any item was read, so that the caller
 // resets its backoff after a stream that worked.
-func (c *Client) streamOnce(ctx context.Context, f EventFilter, last *api.EventID, deliver func(StreamEvent) bool) (bool, error) {
+//
+// The stream carries the client's read session: the node delivers only the
+// events whose audience includes the reader. renew signs a fresh session
+// first.
+func (c *Client) streamOnce(ctx context.Context, f EventFilter, last *api.EventID, renew bool, deliver func(StreamEvent) bool) (bool, error) {
+	auth, err := c.sessionHeader(ctx, renew)
+	if err != nil {
+		return false, err
+	}
 	q := url.Values{}
 	if f.FromHeight > 0 {
 		q.Set(api.ParamFromHeight, strconv.FormatUint(f.FromHeight, 10))
@@ -134,6 +150,9 @@ func (c *Client) streamOnce(ctx context.Context, f EventFilter, last *api.EventI
 		return false, fmt.Errorf("client: events: %w", err)
 	}
 	req.Header.Set("Accept", "text/event-stream")
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
 	if last != nil {
 		req.Header.Set(api.HeaderLastEventID, last.String())
 	}

@@ -8,14 +8,15 @@ import (
 	"github.com/meshledger/meshledger/ledger/tx"
 )
 
-// Op is a transaction to sign: a deploy or a call. The client fills in the
-// sender, nonce, gas limit and chain when it signs.
+// Op is a transaction to sign: a deploy, a call or an upgrade. The client
+// fills in the sender, nonce, gas limit and chain when it signs.
 type Op struct {
-	deploy *tx.Deploy
-	code   []byte
-	call   *tx.Call
-	gas    uint64 // 0: the client's default for the kind
-	err    error
+	deploy  *tx.Deploy
+	code    []byte
+	call    *tx.Call
+	upgrade *tx.Upgrade
+	gas     uint64 // 0: the client's default for the kind
+	err     error
 }
 
 // WithGas returns a copy of op with its own gas limit.
@@ -25,13 +26,14 @@ func (op Op) WithGas(gas uint64) Op {
 }
 
 // gasLimit is op's gas limit: its own, else the client's default for calls
-// or, for deploys (which run validation, instrumentation and init),
-// DefaultDeployGasLimit when the client's default is lower.
+// or, for deploys and upgrades (which run validation, instrumentation and
+// init or migrate), DefaultDeployGasLimit when the client's default is
+// lower.
 func (op Op) gasLimit(def uint64) uint64 {
 	switch {
 	case op.gas != 0:
 		return op.gas
-	case op.deploy != nil:
+	case op.deploy != nil, op.upgrade != nil:
 		return max(def, DefaultDeployGasLimit)
 	}
 	return def
@@ -69,6 +71,10 @@ func (op Op) Sign(key *Key, chainID, nonce, gas uint64) (*tx.Tx, error) {
 		c := *op.call
 		c.From, c.Nonce, c.GasLimit = key.Address(), nonce, gas
 		return tx.SignCall(c, chainID, key.PrivateKey())
+	case op.upgrade != nil:
+		u := *op.upgrade
+		u.From, u.Nonce, u.GasLimit = key.Address(), nonce, gas
+		return tx.SignUpgrade(u, op.code, chainID, key.PrivateKey())
 	}
 	return nil, errors.New("client: empty Op")
 }
