@@ -38,6 +38,7 @@ type callState struct {
 	evBytes int
 	log     []byte
 	scan    []byte    // state_scan encoding scratch
+	ident   []byte    // participant encoding scratch
 	keccak  hash.Hash // random_get's hash, kept across calls
 	clockNs int64
 	randCtr uint64

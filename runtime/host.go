@@ -120,6 +120,8 @@ var meshledgerFuncs = []hostFunc{
 	{"state_delete", []api.ValueType{i32, i32}, nil, hostStateDelete},
 	{"state_scan", []api.ValueType{i32, i32, i32, i32, i32, i32, i32}, []api.ValueType{i32}, hostStateScan},
 	{"emit", []api.ValueType{i32, i32, i32, i32}, nil, hostEmit},
+	{"emit_to", []api.ValueType{i32, i32, i32, i32, i32, i32}, nil, hostEmitTo},
+	{"participant", []api.ValueType{i32, i32, i32}, []api.ValueType{i32}, hostParticipant},
 	{"set_return", []api.ValueType{i32, i32}, nil, func(cs *callState, s []uint64) {
 		n := uint32(s[1])
 		if int64(n) > int64(cs.limits.MaxReturnBytes) {

@@ -84,6 +84,8 @@ const (
 	// CodeMemoryLimit: memory.grow was refused at Limits.MaxMemoryPages
 	// and the call then trapped (Go's allocator throws "out of memory").
 	CodeMemoryLimit = status.MemoryLimit
+	// CodeBadAudience: emit_to was given a malformed audience.
+	CodeBadAudience = status.BadAudience
 )
 
 // Event is one event a call emitted.

@@ -29,6 +29,9 @@ const (
 	// MemoryLimit: memory.grow was refused at the memory limit and the
 	// call then trapped (Go's allocator throws "out of memory").
 	MemoryLimit Code = "memory_limit"
+	// BadAudience: an event's audience (emit_to) has a malformed entry or
+	// too many entries (docs/abi.md, "Events and their audience").
+	BadAudience Code = "bad_audience"
 )
 
 // Reasons the runtime refuses a module: a failed deploy's receipt carries

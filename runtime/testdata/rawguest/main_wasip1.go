@@ -4,7 +4,9 @@
 package main
 
 import (
+	"bytes"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -51,6 +53,12 @@ func stateScan(p unsafe.Pointer, pl uint32, s unsafe.Pointer, sl uint32, limit i
 
 //go:wasmimport meshledger emit
 func emit(n unsafe.Pointer, nl uint32, d unsafe.Pointer, dl uint32)
+
+//go:wasmimport meshledger emit_to
+func emitTo(n unsafe.Pointer, nl uint32, d unsafe.Pointer, dl uint32, a unsafe.Pointer, al uint32)
+
+//go:wasmimport meshledger participant
+func participant(addr unsafe.Pointer, out unsafe.Pointer, outCap uint32) int32
 
 //go:wasmimport meshledger set_return
 func setReturn(p unsafe.Pointer, l uint32)
@@ -185,6 +193,17 @@ func meshCall() int32 {
 	case "bigevent":
 		data := make([]byte, num)
 		emit(ptr([]byte("big")), 3, ptr(data), uint32(len(data)))
+	case "emit_to": // "name|data|audience", the audience's entries separated by "\n"
+		parts := strings.SplitN(string(args), "|", 3)
+		n, d, a := []byte(parts[0]), []byte(parts[1]), []byte(parts[2])
+		emitTo(ptr(n), uint32(len(n)), ptr(d), uint32(len(d)), ptr(a), uint32(len(a)))
+	case "participant": // "<40 hex digits> cap": returns "n <cap bytes as hex>"
+		f := strings.Fields(string(args))
+		a, _ := hex.DecodeString(f[0])
+		c, _ := strconv.Atoi(f[1])
+		out := bytes.Repeat([]byte{0xee}, c+1) // a non-nil pointer even for cap 0
+		n := participant(ptr(a), ptr(out), uint32(c))
+		ret([]byte(fmt.Sprintf("%d %x", n, out[:c])))
 	case "bigreturn":
 		ret(make([]byte, num))
 	case "abort":
@@ -361,6 +380,18 @@ func hostLoop(fn string, n, size int) {
 		name := []byte("ev")
 		for range n {
 			emit(ptr(name), 2, ptr(buf), uint32(size))
+		}
+	case "emit_to": // size bytes of data to four audience entries
+		name := []byte("ev")
+		aud := []byte("0x00000000000000000000000000000000000000aa\norg:bank\nrole:servicer\nmembers")
+		for range n {
+			emitTo(ptr(name), 2, ptr(buf), uint32(size), ptr(aud), uint32(len(aud)))
+		}
+	case "participant": // the caller, a member with two roles
+		var a [20]byte
+		caller(unsafe.Pointer(&a))
+		for range n {
+			participant(unsafe.Pointer(&a), ptr(buf), uint32(len(buf)))
 		}
 	case "set_return":
 		for range n {
