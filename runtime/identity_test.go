@@ -212,4 +212,3 @@ func TestEmitToAudienceCountsTowardEventBytes(t *testing.T) {
 		t.Fatalf("event of %d bytes: %s %s, want event_limit", limit+1, res.Code, res.Message)
 	}
 }
-
