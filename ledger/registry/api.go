@@ -2,6 +2,7 @@ package registry
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/ethereum/go-ethereum/common"
 )
@@ -70,8 +71,6 @@ var (
 	ErrUnknownMethod = errors.New("unknown_method")
 )
 
-var errUnimplemented = errors.New("registry: not implemented")
-
 // Execute runs registry method with JSON args for env.Caller against st.
 // A returned error wrapping one of the Err* sentinels is a failed call (the
 // ledger discards st's writes); any other error is a host failure (an
@@ -83,7 +82,32 @@ var errUnimplemented = errors.New("registry: not implemented")
 // KindSetPolicy, KindGrantRole, KindRevokeRole, KindSetNodes), approve and
 // reject (an org admin, one vote per organisation).
 func Execute(st Store, env Env, method string, args []byte) (*Outcome, error) {
-	return nil, errUnimplemented
+	c := &call{st: st, env: env}
+	var (
+		ret []byte
+		eff *Effect
+		err error
+	)
+	switch method {
+	case MethodAddMember:
+		ret, err = c.addMember(args)
+	case MethodSetRoles:
+		ret, err = c.setRoles(args)
+	case MethodRemoveMember:
+		ret, err = c.removeMember(args)
+	case MethodPropose:
+		ret, eff, err = c.propose(args)
+	case MethodApprove:
+		ret, eff, err = c.vote(args, true)
+	case MethodReject:
+		ret, eff, err = c.vote(args, false)
+	default:
+		return nil, fmt.Errorf("%w: registry has no method %q", ErrUnknownMethod, method)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Outcome{Return: ret, Events: c.events, Effect: eff}, nil
 }
 
 // ProposeDeploy records a deploy waiting for approval (KindDeploy) on
@@ -92,19 +116,17 @@ func Execute(st Store, env Env, method string, args []byte) (*Outcome, error) {
 // approves it at once; with a threshold of one the returned Outcome
 // carries the Effect to run now.
 func ProposeDeploy(st Store, env Env, p DeployParams) (*Outcome, error) {
-	return nil, errUnimplemented
+	return (&call{st: st, env: env}).proposeEffect(KindDeploy, p)
 }
 
 // ProposeUpgrade is ProposeDeploy for an upgrade (KindUpgrade).
 func ProposeUpgrade(st Store, env Env, p UpgradeParams) (*Outcome, error) {
-	return nil, errUnimplemented
+	return (&call{st: st, env: env}).proposeEffect(KindUpgrade, p)
 }
 
 // Genesis writes the founding organisations, their members and the policy
 // into an empty store.
-func Genesis(st Store, g GenesisSpec) error {
-	return errUnimplemented
-}
+func Genesis(st Store, g GenesisSpec) error { return writeGenesis(st, &g) }
 
 // GenesisSpec is the registry part of a genesis file.
 type GenesisSpec struct {
@@ -136,35 +158,62 @@ func DefaultPolicy() Policy {
 // Validate checks a genesis spec: at least one organisation, valid ids,
 // names and roles, an admin per organisation, no address in two
 // organisations, a valid policy.
-func (g *GenesisSpec) Validate() error { return errUnimplemented }
+func (g *GenesisSpec) Validate() error { return g.validate() }
 
 // Reads. Each returns ErrNotFound (wrapped) when absent.
 
 // LookupMember returns the member record of addr.
-func LookupMember(r Reader, addr common.Address) (*Member, error) { return nil, errUnimplemented }
+func LookupMember(r Reader, addr common.Address) (*Member, error) {
+	m, err := readMember(r, addr)
+	if err == nil && m == nil {
+		err = fmt.Errorf("%w: %s is not a member", ErrNotFound, lowerHex(addr))
+	}
+	return m, err
+}
 
 // LookupOrg returns an organisation.
-func LookupOrg(r Reader, id string) (*Org, error) { return nil, errUnimplemented }
+func LookupOrg(r Reader, id string) (*Org, error) {
+	o, err := readOrg(r, id)
+	if err == nil && o == nil {
+		err = fmt.Errorf("%w: no organisation %s", ErrNotFound, id)
+	}
+	return o, err
+}
 
 // Orgs lists every organisation in id order.
-func Orgs(r Reader) ([]*Org, error) { return nil, errUnimplemented }
+func Orgs(r Reader) ([]*Org, error) { return listOrgs(r) }
 
 // OrgMembers lists an organisation's members in address order.
-func OrgMembers(r Reader, org string) ([]*Member, error) { return nil, errUnimplemented }
+func OrgMembers(r Reader, org string) ([]*Member, error) { return listOrgMembers(r, org) }
 
 // LookupPolicy returns the network policy.
-func LookupPolicy(r Reader) (*Policy, error) { return nil, errUnimplemented }
+func LookupPolicy(r Reader) (*Policy, error) {
+	p, err := readPolicy(r)
+	if err == nil && p == nil {
+		err = fmt.Errorf("%w: no network policy", ErrNotFound)
+	}
+	return p, err
+}
 
 // LookupProposal returns a proposal, its status as of nowMs (an open
 // proposal past its expiry reads as StatusExpired).
 func LookupProposal(r Reader, id uint64, nowMs int64) (*Proposal, error) {
-	return nil, errUnimplemented
+	p, err := readProposal(r, id)
+	if err != nil {
+		return nil, err
+	}
+	if p == nil {
+		return nil, fmt.Errorf("%w: no proposal %d", ErrNotFound, id)
+	}
+	p.Status = p.StatusAt(nowMs)
+	return p, nil
 }
 
 // Proposals lists proposals in id order from id `after` (exclusive), at
-// most limit, with status as of nowMs; status "" means any.
+// most limit (limit <= 0: no limit), with status as of nowMs; status ""
+// means any. An unknown status is ErrInvalidArgs.
 func Proposals(r Reader, status string, after uint64, limit int, nowMs int64) ([]*Proposal, error) {
-	return nil, errUnimplemented
+	return listProposals(r, status, after, limit, nowMs)
 }
 
 // Sees reports whether a reader — addr, and its member record (nil for a
@@ -174,9 +223,9 @@ func Proposals(r Reader, status string, after uint64, limit int, nowMs int64) ([
 // and cheap: no state is read, so streams filter events per subscriber
 // without calling contracts.
 func Sees(addr common.Address, m *Member, audience []string, contractOrg string) bool {
-	return false
+	return sees(addr, m, audience, contractOrg)
 }
 
 // Code returns the receipt status of a registry error (the sentinel's
 // text), or "" when err is not a registry call failure.
-func Code(err error) string { return "" }
+func Code(err error) string { return code(err) }
