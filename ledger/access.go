@@ -1,6 +1,9 @@
 package ledger
 
 import (
+	"bytes"
+	"fmt"
+
 	"context"
 	"errors"
 
@@ -8,6 +11,7 @@ import (
 
 	"github.com/meshledger/meshledger/ledger/block"
 	"github.com/meshledger/meshledger/ledger/registry"
+	"github.com/meshledger/meshledger/runtime"
 )
 
 // Access errors. Admission refuses a transaction with ErrNotAMember or
@@ -38,42 +42,223 @@ type Viewer struct {
 // Auditor reports whether the viewer holds the network auditor role.
 func (v *Viewer) Auditor() bool { return v != nil && v.Member.HasRole(registry.RoleAuditor) }
 
-// ViewerAt returns the viewer of addr at the latest committed block.
+// ViewerAt returns the viewer of addr at the latest committed block. The
+// zero address is the anonymous reader; an address outside every
+// organisation gets a nil Member.
 func (l *Ledger) ViewerAt(addr common.Address) (*Viewer, error) {
-	return nil, errors.New("ledger: ViewerAt not implemented")
+	v := &Viewer{Address: addr}
+	if addr == (common.Address{}) {
+		return v, nil
+	}
+	reg, _, err := l.RegistryAt(l.Latest().Header.Height)
+	if err != nil {
+		return nil, err
+	}
+	if v.Member, err = memberOf(reg, addr); err != nil {
+		return nil, err
+	}
+	return v, nil
 }
+
+// member reports whether v is a member of the network.
+func (v *Viewer) member() bool { return v != nil && v.Member != nil && v.Address != (common.Address{}) }
+
+// errReadForbidden is the refusal of a read: it names neither the key nor
+// why, so that a refusal reveals nothing about the data.
+var errReadForbidden = fmt.Errorf("%w: not readable by this reader", ErrForbidden)
 
 // CanReadKey decides whether v may read contract's key (raw state,
 // history, proofs) at height: auditors always; the registry and the
 // system namespace every member; a contract's key where its read policy
 // (MethodCanRead) answers true, or without a policy for members of the
-// contract's organisation. The answer is the same on every node for the
-// same height; answers are cached per height. It returns nil or an error
-// wrapping ErrForbidden.
+// contract's organisation. Non-members and anonymous readers read
+// nothing. The answer is the same on every node for the same height;
+// policy answers are cached per height. It returns nil, an error wrapping
+// ErrForbidden, ErrUnknownContract for an address holding no contract,
+// ErrNotFound for a height above the tip, or a host failure (the policy
+// could not be run: no decision was made, and none is cached).
 func (l *Ledger) CanReadKey(ctx context.Context, v *Viewer, contract common.Address, key []byte, height uint64) error {
-	return errors.New("ledger: CanReadKey not implemented")
+	if err := l.checkOpen(); err != nil {
+		return err
+	}
+	if !v.member() {
+		return errReadForbidden
+	}
+	if v.Auditor() || contract == registry.Address || contract == SystemAddress {
+		return nil
+	}
+	rec, err := l.contractRecord(nil, contract)
+	if err != nil {
+		return err
+	}
+	if rec == nil {
+		return fmt.Errorf("%w: %s", ErrUnknownContract, contract)
+	}
+	info := rec.info(contract)
+	// Below its deploy a contract has no code to ask and no keys: the
+	// organisation rule answers (a read there finds nothing anyway).
+	if height < info.Height || !hasReadPolicy(info, height) {
+		if v.Member.Org != "" && v.Member.Org == info.Org {
+			return nil
+		}
+		return errReadForbidden
+	}
+	allowed, err := l.askReadPolicy(ctx, v.Address, contract, key, height)
+	if err != nil {
+		return err
+	}
+	if !allowed {
+		return errReadForbidden
+	}
+	return nil
+}
+
+// hasReadPolicy reports whether c's code at height exports the read-policy
+// method. The metadata lists the methods of the latest code only; for an
+// older version the policy method is called anyway and an unknown-method
+// answer means "no policy" (askReadPolicy).
+func hasReadPolicy(c *ContractInfo, height uint64) bool {
+	if codeAt(c, height) != c.CodeHash {
+		return true
+	}
+	for _, m := range c.Methods {
+		if m == MethodCanRead {
+			return true
+		}
+	}
+	return false
+}
+
+// askReadPolicy calls contract's read policy for reader and key at
+// height, or answers from the cache. A contract failure (a trap, running
+// out of canReadGas, an answer other than JSON true) denies, and the
+// denial is cached like any answer: it is as deterministic as an
+// approval. A host failure is returned and nothing is cached.
+func (l *Ledger) askReadPolicy(ctx context.Context, reader, contract common.Address, key []byte, height uint64) (bool, error) {
+	l.access.init()
+	dk := decisionKey{height: height, contract: contract, reader: reader, key: string(key)}
+	if ok, cached := l.access.decisions.Get(dk); cached {
+		return ok, nil
+	}
+	l.access.policyCalls.Add(1)
+	res, err := l.query(ctx, reader, contract, MethodCanRead, key, height, canReadGas, false)
+	if err != nil {
+		return false, fmt.Errorf("ledger: read policy of %s at %d: %w", contract, height, err)
+	}
+	var allowed bool
+	switch {
+	case res.Status == runtime.CodeUnknownMethod:
+		// An older code without a policy: the organisation rule.
+		return l.orgReads(reader, contract, dk)
+	case res.Status.OK():
+		allowed = bytes.Equal(bytes.TrimSpace(res.Return), []byte("true"))
+	}
+	l.access.decisions.Add(dk, allowed)
+	return allowed, nil
+}
+
+// orgReads applies the organisation rule for reader (member of which org
+// at height dk.height) and caches it under dk.
+func (l *Ledger) orgReads(reader, contract common.Address, dk decisionKey) (bool, error) {
+	reg, _, err := l.RegistryAt(dk.height)
+	if err != nil {
+		return false, err
+	}
+	m, err := memberOf(reg, reader)
+	if err != nil {
+		return false, err
+	}
+	org, err := l.contractOrg(contract)
+	if err != nil {
+		return false, err
+	}
+	allowed := m != nil && m.Org != "" && m.Org == org
+	l.access.decisions.Add(dk, allowed)
+	return allowed, nil
+}
+
+// contractOrg returns the organisation of a contract (its deployer's at
+// deploy, which never changes), cached. The registry has none.
+func (l *Ledger) contractOrg(contract common.Address) (string, error) {
+	if org, ok := l.access.orgs.Load(contract); ok {
+		return org.(string), nil
+	}
+	if contract == registry.Address || contract == SystemAddress {
+		return "", nil
+	}
+	rec, err := l.contractRecord(nil, contract)
+	if err != nil {
+		return "", err
+	}
+	if rec == nil {
+		return "", fmt.Errorf("%w: %s", ErrUnknownContract, contract)
+	}
+	org := rec.info(contract).Org
+	l.access.orgs.Store(contract, org)
+	return org, nil
 }
 
 // CanReadTx decides whether v may read a committed transaction and its
-// receipt: the sender's organisation, auditors, and any reader in the
-// audience of an event the transaction emitted. nil or ErrForbidden.
+// receipt: auditors; the sender itself; members of the sender's
+// organisation; and any member in the audience of an event the
+// transaction emitted (registry.Sees, an empty audience meaning the
+// emitting contract's organisation). The sender's organisation is read at
+// the latest committed block, not at the transaction's: every node
+// decides against the same latest block, and an address that has left an
+// organisation no longer lets that organisation read its new
+// transactions, nor its old ones (it may have joined another). It returns
+// nil or an error wrapping ErrForbidden.
 func (l *Ledger) CanReadTx(v *Viewer, rec *TxRecord) error {
-	return errors.New("ledger: CanReadTx not implemented")
+	if err := l.checkOpen(); err != nil {
+		return err
+	}
+	if !v.member() || rec == nil || rec.Tx == nil {
+		return errReadForbidden
+	}
+	if v.Auditor() {
+		return nil
+	}
+	sender := rec.Tx.Message().Sender()
+	if sender == v.Address {
+		return nil
+	}
+	if rec.Receipt != nil {
+		for i := range rec.Receipt.Events {
+			if l.SeesEvent(v, &rec.Receipt.Events[i]) {
+				return nil
+			}
+		}
+	}
+	reg, _, err := l.RegistryAt(l.Latest().Header.Height)
+	if err != nil {
+		return err
+	}
+	m, err := memberOf(reg, sender)
+	if err != nil {
+		return err
+	}
+	if m != nil && m.Org == v.Member.Org {
+		return nil
+	}
+	return errReadForbidden
 }
 
 // SeesEvent reports whether v is in the audience of a committed event.
 // It reads no state beyond a cached contract record: streams call it per
-// event and subscriber.
-func (l *Ledger) SeesEvent(v *Viewer, ev *block.Event) bool { return false }
-
-// QueryAs is Query with caller as the call's ctx.Caller() (the
-// authenticated reader).
-func (l *Ledger) QueryAs(ctx context.Context, caller common.Address, contract common.Address, method string, args []byte, height uint64, gasCap uint64) (*QueryResult, error) {
-	return nil, errors.New("ledger: QueryAs not implemented")
-}
-
-// Registry reads at the latest committed block (RegistryAt for the
-// registry's namespace as a registry.Reader).
-func (l *Ledger) RegistryAt(height uint64) (registry.Reader, *block.SignedHeader, error) {
-	return nil, nil, errors.New("ledger: RegistryAt not implemented")
+// event and subscriber. Non-members see no event; registry events, whose
+// audience is every member, are seen by every member.
+func (l *Ledger) SeesEvent(v *Viewer, ev *block.Event) bool {
+	if !v.member() || ev == nil {
+		return false
+	}
+	if ev.Contract == registry.Address && len(ev.Audience) == 0 {
+		return true
+	}
+	org, err := l.contractOrg(ev.Contract)
+	if err != nil {
+		// A committed event's contract always exists; an unreadable
+		// record reads as "not in the audience", never as "in it".
+		org = ""
+	}
+	return registry.Sees(v.Address, v.Member, ev.Audience, org)
 }

@@ -26,6 +26,20 @@ import (
 // returned, not that no other key lay between them: the trie is keyed by
 // hashes and offers no range proofs.
 func (l *Ledger) Query(ctx context.Context, contract common.Address, method string, args []byte, height uint64, gasCap uint64) (*QueryResult, error) {
+	return l.query(ctx, common.Address{}, contract, method, args, height, gasCap, true)
+}
+
+// QueryAs is Query with caller as the call's ctx.Caller() (the
+// authenticated reader), so that a contract decides what the reader may
+// see. The contract sees the participant registry (ctx.CallerOrg,
+// ctx.HasRole) as it was at height.
+func (l *Ledger) QueryAs(ctx context.Context, caller common.Address, contract common.Address, method string, args []byte, height uint64, gasCap uint64) (*QueryResult, error) {
+	return l.query(ctx, caller, contract, method, args, height, gasCap, true)
+}
+
+// query runs a read-only call for caller; prove adds a proof of every key
+// read (a read-policy call needs only the answer).
+func (l *Ledger) query(ctx context.Context, caller, contract common.Address, method string, args []byte, height uint64, gasCap uint64, prove bool) (*QueryResult, error) {
 	if err := l.checkOpen(); err != nil {
 		return nil, err
 	}
@@ -44,9 +58,9 @@ func (l *Ledger) Query(ctx context.Context, contract common.Address, method stri
 		return nil, err
 	}
 	tip := seq%2 == 0 && sh.Header.Height == latest.Header.Height
-	res, err := l.queryAt(ctx, sh, tip, contract, method, args, gasCap)
+	res, err := l.queryAt(ctx, sh, seq, tip, caller, contract, method, args, gasCap)
 	if err == nil && tip && l.commitSeq.Load() != seq {
-		res, err = l.queryAt(ctx, sh, false, contract, method, args, gasCap)
+		res, err = l.queryAt(ctx, sh, seq, false, caller, contract, method, args, gasCap)
 	}
 	if err != nil {
 		return nil, err
@@ -54,6 +68,9 @@ func (l *Ledger) Query(ctx context.Context, contract common.Address, method stri
 	out := &QueryResult{
 		Status: res.Code, Message: res.Message, Return: res.Return,
 		GasUsed: res.GasUsed, Header: sh,
+	}
+	if !prove {
+		return out, nil
 	}
 	for _, k := range res.Reads {
 		p, err := l.state.Prove(sh.Header.StateRoot, contract, k)
@@ -66,8 +83,10 @@ func (l *Ledger) Query(ctx context.Context, contract common.Address, method stri
 }
 
 // queryAt runs the call against the state of sh: the flat index when tip
-// (the caller checks it did not move), else the trie at sh's root.
-func (l *Ledger) queryAt(ctx context.Context, sh *block.SignedHeader, tip bool, contract common.Address, method string, args []byte, gasCap uint64) (*runtime.Result, error) {
+// (the caller checks it did not move), else the trie at sh's root. The
+// code is the contract's code at sh's height: an upgrade committed later
+// does not change what a past height answers.
+func (l *Ledger) queryAt(ctx context.Context, sh *block.SignedHeader, seq uint64, tip bool, caller, contract common.Address, method string, args []byte, gasCap uint64) (*runtime.Result, error) {
 	rec, err := l.contractRecord(nil, contract)
 	if err != nil {
 		return nil, err
@@ -75,7 +94,8 @@ func (l *Ledger) queryAt(ctx context.Context, sh *block.SignedHeader, tip bool, 
 	if rec == nil || rec.Height > sh.Header.Height {
 		return nil, fmt.Errorf("%w: %s at height %d", ErrUnknownContract, contract, sh.Header.Height)
 	}
-	mod, err := l.loadModule(ctx, &pendingBlock{}, rec.CodeHash)
+	codeHash := codeAt(rec.info(contract), sh.Header.Height)
+	mod, err := l.loadModule(ctx, &pendingBlock{}, codeHash)
 	if err != nil {
 		return nil, fmt.Errorf("ledger: load %s: %w", contract, err)
 	}
@@ -89,11 +109,27 @@ func (l *Ledger) queryAt(ctx context.Context, sh *block.SignedHeader, tip bool, 
 		}
 		st = &historicalState{l: l, root: rr, contract: contract, height: sh.Header.Height}
 	}
+	// The registry is read like the contract's state: the flat index at
+	// the tip (whose move the caller detects), else the trie at sh's root.
+	reg := &registryReader{l: l, sh: sh, seq: seq, tip: tip}
 	env := runtime.Env{
+		Caller:   runtime.Address(caller),
 		Contract: runtime.Address(contract), Height: sh.Header.Height, TimeMs: sh.Header.TimeMs,
 		GasLimit: gasCap, ReadOnly: true,
+		Directory: readerDirectory{r: reg},
 	}
 	return mod.Call(ctx, env, method, args, st)
+}
+
+// codeAt is the hash of the code c ran at height: the last version
+// installed at or below it (the deploy's code when c lists no versions).
+func codeAt(c *ContractInfo, height uint64) common.Hash {
+	for i := len(c.Versions) - 1; i >= 0; i-- {
+		if c.Versions[i].Height <= height {
+			return c.Versions[i].CodeHash
+		}
+	}
+	return c.CodeHash
 }
 
 // historicalState is a contract's state under a past root. The trie
