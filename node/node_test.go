@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/meshledger/meshledger/ledger"
 	"github.com/meshledger/meshledger/ledger/block"
+	"github.com/meshledger/meshledger/ledger/registry"
 	"github.com/meshledger/meshledger/ledger/tx"
 	"github.com/meshledger/meshledger/node"
 	"github.com/meshledger/meshledger/node/mempool"
@@ -30,8 +32,16 @@ func TestDevGenesisAndKeyAreCreatedOnceAndReused(t *testing.T) {
 		t.Fatalf("chain id %d", chainID)
 	}
 	g := n1.Ledger().Genesis()
-	if len(g.Admins) != 1 || g.Admins[0] != addr {
-		t.Fatalf("dev genesis admins %v, want the node key %s", g.Admins, addr)
+	// One organisation whose only member is the node key, holding every
+	// network role, under the open deploy policy (block.DevGenesis).
+	if len(g.Orgs) != 1 || g.Orgs[0].ID != block.DevOrgID || len(g.Orgs[0].Members) != 1 || g.Orgs[0].Members[0].Address != addr {
+		t.Fatalf("dev genesis orgs %+v, want org %q with the node key %s", g.Orgs, block.DevOrgID, addr)
+	}
+	if roles := g.Orgs[0].Members[0].Roles; !slices.Contains(roles, registry.RoleAdmin) || !slices.Contains(roles, registry.RoleDeployer) || !slices.Contains(roles, registry.RoleAuditor) {
+		t.Fatalf("node key's roles %v, want admin, deployer and auditor", roles)
+	}
+	if p := g.EffectivePolicy(); p.DeployPolicy != registry.DeployOpen || p.AllowNonMembers {
+		t.Fatalf("dev policy %+v, want open deploys and members only", p)
 	}
 	if fi, err := os.Stat(filepath.Join(dir, node.KeyFile)); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("key file: %v %v", fi, err)

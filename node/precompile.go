@@ -11,9 +11,9 @@ import (
 	"github.com/meshledger/meshledger/runtime"
 )
 
-// loadFunc loads a deploy's module into the runtime (validate, instrument,
-// compile, initialise) so that its block finds it cached. code is nil for a
-// deploy naming stored code.
+// loadFunc loads a deploy's or upgrade's module into the runtime
+// (validate, instrument, compile, initialise) so that its block finds it
+// cached. code is nil for a transaction naming stored code.
 type loadFunc func(ctx context.Context, codeHash common.Hash, code []byte) error
 
 // precompiler loads admitted deploys' code on a few background workers, so
@@ -124,34 +124,49 @@ func (p *precompiler) signal() {
 	}
 }
 
-// enqueue schedules the code of an admitted deploy. It never blocks.
+// enqueue schedules the code of an admitted deploy or upgrade. It never
+// blocks. An upgrade holds only itself while its code compiles: calls to
+// the contract it upgrades run against the code in place, as they would
+// if they came first in the block.
 func (p *precompiler) enqueue(t *tx.Tx) {
-	d, ok := t.Message().(*tx.Deploy)
-	if !ok {
+	var (
+		hash   common.Hash
+		holder []common.Address // contracts whose calls wait for the code
+	)
+	switch m := t.Message().(type) {
+	case *tx.Deploy:
+		addr := m.ContractAddress()
+		hash, holder = m.CodeHash, []common.Address{addr}
+	case *tx.Upgrade:
+		hash = m.CodeHash
+	default:
 		return
 	}
-	addr := d.ContractAddress()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.recent.Contains(d.CodeHash) {
+	if p.recent.Contains(hash) {
 		return
 	}
-	if addrs, queued := p.jobs[d.CodeHash]; queued {
-		p.jobs[d.CodeHash] = append(addrs, addr)
-		p.holding[addr] = d.CodeHash
+	if addrs, queued := p.jobs[hash]; queued {
+		p.jobs[hash] = append(addrs, holder...)
+		for _, a := range holder {
+			p.holding[a] = hash
+		}
 		return
 	}
 	select {
-	case p.queue <- compileJob{hash: d.CodeHash, code: t.Code()}:
-		p.jobs[d.CodeHash] = []common.Address{addr}
-		p.holding[addr] = d.CodeHash
+	case p.queue <- compileJob{hash: hash, code: t.Code()}:
+		p.jobs[hash] = holder
+		for _, a := range holder {
+			p.holding[a] = hash
+		}
 	default:
 		// Queue full: the block compiles it.
 	}
 }
 
-// holds reports whether t must wait for a compile: a deploy whose code is
-// being compiled, or a call to the contract such a deploy creates (which
+// holds reports whether t must wait for a compile: a deploy or upgrade
+// whose code is being compiled, or a call to the contract such a deploy creates (which
 // would otherwise run before the contract exists).
 func (p *precompiler) holds(t *tx.Tx) bool {
 	p.mu.Lock()
@@ -161,6 +176,9 @@ func (p *precompiler) holds(t *tx.Tx) bool {
 	}
 	switch m := t.Message().(type) {
 	case *tx.Deploy:
+		_, ok := p.jobs[m.CodeHash]
+		return ok
+	case *tx.Upgrade:
 		_, ok := p.jobs[m.CodeHash]
 		return ok
 	case *tx.Call:

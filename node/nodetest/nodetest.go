@@ -29,6 +29,9 @@ type Node struct {
 	*node.Node
 	T   testing.TB
 	Dir string
+	// Started: the node produces blocks itself (Start); otherwise helpers
+	// that wait for a commit produce the block (Open).
+	Started bool
 }
 
 // Config returns a test configuration in dir: small intervals, quiet logs,
@@ -70,7 +73,7 @@ func Start(t testing.TB, cfg node.Config) *Node {
 			t.Errorf("Close: %v", err)
 		}
 	})
-	return &Node{Node: n, T: t, Dir: cfg.DataDir}
+	return &Node{Node: n, T: t, Dir: cfg.DataDir, Started: true}
 }
 
 // Open builds a node that is not started: no producer, no listener.
