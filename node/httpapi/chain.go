@@ -32,6 +32,7 @@ func (s *Server) handleChain(c echo.Context) error {
 		Domain:       domain,
 		Types:        types,
 		PrimaryTypes: spec.PrimaryTypes,
+		SessionType:  api.SessionType,
 	})
 }
 
@@ -76,10 +77,18 @@ func (s *Server) handleBlock(c echo.Context) error {
 	return s.writeBlock(c, h)
 }
 
+// writeBlock writes block h with the hashes of the transactions the reader
+// may read (every member reads the header).
 func (s *Server) writeBlock(c echo.Context, h uint64) error {
 	b, err := s.deps.Ledger.Block(h)
 	if err != nil {
 		return fmt.Errorf("block %d: %w", h, err)
 	}
-	return c.JSON(http.StatusOK, toBlock(b))
+	visible, err := s.visibleTxHashes(viewerOf(c), b.TxHashes)
+	if err != nil {
+		return fmt.Errorf("block %d: %w", h, err)
+	}
+	out := toBlock(b)
+	out.TxHashes = visible
+	return c.JSON(http.StatusOK, out)
 }

@@ -50,12 +50,18 @@ type Config struct {
 	QueryGasCap uint64
 	// RetryAfter is sent with 429 and 503.
 	RetryAfter time.Duration
+	// SessionCacheSize bounds the verified read sessions kept
+	// (DefaultSessionCacheSize when zero).
+	SessionCacheSize int
+	// SessionVerifier checks read sessions not in the cache (default
+	// (*tx.SignedSession).Verify); tests count recoveries with it.
+	SessionVerifier SessionVerifier
 	// Logger receives internal errors (slog.Default() when nil).
 	Logger *slog.Logger
 }
 
-// DefaultConfig returns the default bounds, every field but Logger set:
-// the one place they are written.
+// DefaultConfig returns the default bounds, every field but Logger and
+// SessionVerifier set: the one place they are written.
 func DefaultConfig() Config {
 	return Config{
 		MaxBodyBytes:       20 << 20,
@@ -73,6 +79,7 @@ func DefaultConfig() Config {
 		StreamWriteTimeout: 10 * time.Second,
 		QueryGasCap:        ledger.DefaultQueryGasCap,
 		RetryAfter:         time.Second,
+		SessionCacheSize:   DefaultSessionCacheSize,
 	}
 }
 
@@ -100,6 +107,7 @@ func (c Config) WithDefaults() Config {
 		c.QueryGasCap = d.QueryGasCap
 	}
 	orDefault(&c.RetryAfter, d.RetryAfter)
+	orDefault(&c.SessionCacheSize, d.SessionCacheSize)
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -127,6 +135,7 @@ func (c Config) Validate() error {
 		notNegative("Heartbeat", c.Heartbeat),
 		notNegative("StreamWriteTimeout", c.StreamWriteTimeout),
 		notNegative("RetryAfter", c.RetryAfter),
+		notNegative("SessionCacheSize", c.SessionCacheSize),
 	)
 }
 

@@ -34,6 +34,7 @@ func TestConfigValidate(t *testing.T) {
 		{"negative Heartbeat", Config{Heartbeat: -time.Second}, "Heartbeat"},
 		{"negative StreamWriteTimeout", Config{StreamWriteTimeout: -time.Second}, "StreamWriteTimeout"},
 		{"negative RetryAfter", Config{RetryAfter: -time.Second}, "RetryAfter"},
+		{"negative SessionCacheSize", Config{SessionCacheSize: -1}, "SessionCacheSize"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -87,6 +87,9 @@ func (s *Server) handleState(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.deps.Ledger.CanReadKey(c.Request().Context(), viewerOf(c), addr, key, h); err != nil {
+		return fmt.Errorf("state of %s at %d: %w", addr, h, refuseRead(err))
+	}
 	st, err := s.deps.Ledger.State(addr, key, h)
 	if err != nil {
 		return fmt.Errorf("state of %s key %x at %d: %w", addr, key, h, err)
@@ -118,6 +121,12 @@ func (s *Server) handleHistory(c echo.Context) error {
 	from, err := parseCursor(c.QueryParam(api.ParamCursor))
 	if err != nil {
 		return err
+	}
+	// The lineage is read up to the latest block, so the latest access
+	// rules decide it.
+	latest := s.deps.Ledger.Latest().Header.Height
+	if err := s.deps.Ledger.CanReadKey(c.Request().Context(), viewerOf(c), addr, key, latest); err != nil {
+		return fmt.Errorf("history of %s: %w", addr, refuseRead(err))
 	}
 	page, err := s.deps.Ledger.History(addr, key, from, limit)
 	if err != nil {
@@ -173,7 +182,9 @@ func (s *Server) handleQuery(c echo.Context) error {
 	default:
 		return fmt.Errorf("%w: limit %d", ErrTooManyQueries, s.cfg.MaxQueries)
 	}
-	res, err := s.deps.Ledger.Query(c.Request().Context(), addr, req.Method, args, h, gas)
+	// The contract decides what its query returns to whom: ctx.Caller() is
+	// the authenticated reader.
+	res, err := s.deps.Ledger.QueryAs(c.Request().Context(), viewerOf(c).Address, addr, req.Method, args, h, gas)
 	if err != nil {
 		return fmt.Errorf("query %s.%s at %d: %w", addr, req.Method, h, err)
 	}

@@ -32,7 +32,7 @@ func toBlock(b *ledger.Block) api.Block {
 	if hashes == nil {
 		hashes = []common.Hash{}
 	}
-	return api.Block{Header: toSignedHeader(b.Header), TxHashes: hashes}
+	return api.Block{Header: toSignedHeader(b.Header), TxCount: len(b.TxHashes), TxHashes: hashes}
 }
 
 func toReceipt(r *block.Receipt) *api.Receipt {
@@ -101,9 +101,17 @@ func toContract(ci *ledger.ContractInfo) api.Contract {
 	if methods == nil {
 		methods = []string{}
 	}
+	versions := make([]api.CodeVersion, len(ci.Versions))
+	for i, v := range ci.Versions {
+		approvers := v.Approvers
+		if approvers == nil {
+			approvers = []string{}
+		}
+		versions[i] = api.CodeVersion{CodeHash: v.CodeHash, Height: v.Height, TxHash: v.TxHash, Approvers: approvers}
+	}
 	return api.Contract{
 		Address: ci.Address, Name: ci.Name, CodeHash: ci.CodeHash, Deployer: ci.Deployer,
-		Height: ci.Height, TxHash: ci.TxHash, Methods: methods,
+		Height: ci.Height, TxHash: ci.TxHash, Methods: methods, Org: ci.Org, Versions: versions,
 	}
 }
 

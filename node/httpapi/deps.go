@@ -7,6 +7,7 @@ import (
 
 	"github.com/meshledger/meshledger/ledger"
 	"github.com/meshledger/meshledger/ledger/block"
+	"github.com/meshledger/meshledger/ledger/registry"
 	"github.com/meshledger/meshledger/ledger/tx"
 	"github.com/meshledger/meshledger/sdk/api"
 )
@@ -28,7 +29,18 @@ type Ledger interface {
 	ProveContract(addr common.Address) (*ledger.ContractProof, error)
 	State(contract common.Address, key []byte, height uint64) (*ledger.StateAt, error)
 	History(contract common.Address, key []byte, from ledger.Cursor, limit int) (*ledger.HistoryPage, error)
-	Query(ctx context.Context, contract common.Address, method string, args []byte, height, gasCap uint64) (*ledger.QueryResult, error)
+	// QueryAs runs a read-only call with caller as ctx.Caller(): the
+	// authenticated reader.
+	QueryAs(ctx context.Context, caller, contract common.Address, method string, args []byte, height, gasCap uint64) (*ledger.QueryResult, error)
+
+	// Access: the ledger decides, the same way on every node; the API only
+	// asks and translates (docs/access.md).
+	ViewerAt(addr common.Address) (*ledger.Viewer, error)
+	CanReadKey(ctx context.Context, v *ledger.Viewer, contract common.Address, key []byte, height uint64) error
+	CanReadTx(v *ledger.Viewer, rec *ledger.TxRecord) error
+	SeesEvent(v *ledger.Viewer, ev *block.Event) bool
+	// RegistryAt reads the participant registry at a committed height.
+	RegistryAt(height uint64) (registry.Reader, *block.SignedHeader, error)
 }
 
 // Submitted is the outcome of admitting a transaction.

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/meshledger/meshledger/ledger"
+	"github.com/meshledger/meshledger/ledger/registry"
 	"github.com/meshledger/meshledger/ledger/tx"
 	"github.com/meshledger/meshledger/node/mempool"
 	"github.com/meshledger/meshledger/sdk/api"
@@ -30,6 +31,9 @@ var (
 	ErrTooManyStreams    = errors.New("too many concurrent event streams")
 	ErrTooManyBodies     = errors.New("too many large request bodies being read")
 	ErrTooManyQueries    = errors.New("too many concurrent queries")
+	// ErrReadForbidden: the access rules refuse the reader this read.
+	// Its message is always the same, whatever was refused.
+	ErrReadForbidden = errors.New("forbidden")
 	// ErrUnavailable: the node is shutting down.
 	ErrUnavailable = errors.New("node unavailable")
 )
@@ -40,6 +44,13 @@ type errorClass struct {
 	code   api.Code
 	// retry is set for errors a client should retry later (Retry-After).
 	retry bool
+	// challenge is set for read-session failures: the response carries
+	// WWW-Authenticate: MeshSession.
+	challenge bool
+	// message, when set, replaces the error's text: a refused read must
+	// not tell the reader what it was refused (which contract's policy,
+	// which org holds the key).
+	message string
 }
 
 // classes is the one table mapping typed errors to HTTP. Order matters only
@@ -49,53 +60,67 @@ var classes = []struct {
 	err error
 	errorClass
 }{
-	{ErrBadRequest, errorClass{http.StatusBadRequest, api.CodeBadRequest, false}},
-	{ErrBadCursor, errorClass{http.StatusBadRequest, api.CodeBadCursor, false}},
-	{ErrBadLimit, errorClass{http.StatusBadRequest, api.CodeBadLimit, false}},
-	{ErrBadEventID, errorClass{http.StatusBadRequest, api.CodeBadEventID, false}},
-	{api.ErrBadEventID, errorClass{http.StatusBadRequest, api.CodeBadEventID, false}},
-	{ErrInvalidQuery, errorClass{http.StatusBadRequest, api.CodeInvalidQuery, false}},
-	{ledger.ErrBadRequest, errorClass{http.StatusBadRequest, api.CodeBadRequest, false}},
-	{tx.ErrMalformed, errorClass{http.StatusBadRequest, api.CodeMalformedTx, false}},
+	{ErrBadRequest, errorClass{status: http.StatusBadRequest, code: api.CodeBadRequest}},
+	{ErrBadCursor, errorClass{status: http.StatusBadRequest, code: api.CodeBadCursor}},
+	{ErrBadLimit, errorClass{status: http.StatusBadRequest, code: api.CodeBadLimit}},
+	{ErrBadEventID, errorClass{status: http.StatusBadRequest, code: api.CodeBadEventID}},
+	{api.ErrBadEventID, errorClass{status: http.StatusBadRequest, code: api.CodeBadEventID}},
+	{ErrInvalidQuery, errorClass{status: http.StatusBadRequest, code: api.CodeInvalidQuery}},
+	{ledger.ErrBadRequest, errorClass{status: http.StatusBadRequest, code: api.CodeBadRequest}},
+	{tx.ErrMalformed, errorClass{status: http.StatusBadRequest, code: api.CodeMalformedTx}},
 
-	{tx.ErrBadSignature, errorClass{http.StatusUnauthorized, api.CodeBadSignature, false}},
-	{tx.ErrHighS, errorClass{http.StatusUnauthorized, api.CodeHighS, false}},
-	{tx.ErrSenderMismatch, errorClass{http.StatusUnauthorized, api.CodeSenderMismatch, false}},
+	{tx.ErrBadSignature, errorClass{status: http.StatusUnauthorized, code: api.CodeBadSignature}},
+	{tx.ErrHighS, errorClass{status: http.StatusUnauthorized, code: api.CodeHighS}},
+	{tx.ErrSenderMismatch, errorClass{status: http.StatusUnauthorized, code: api.CodeSenderMismatch}},
 
-	{tx.ErrWrongChain, errorClass{http.StatusForbidden, api.CodeWrongChain, false}},
+	{ErrUnauthenticated, errorClass{status: http.StatusUnauthorized, code: api.CodeUnauthenticated, challenge: true}},
+	{tx.ErrSessionMalformed, errorClass{status: http.StatusUnauthorized, code: api.CodeSessionMalformed, challenge: true}},
+	{tx.ErrSessionExpired, errorClass{status: http.StatusUnauthorized, code: api.CodeSessionExpired, challenge: true}},
+	{tx.ErrSessionNotYetValid, errorClass{status: http.StatusUnauthorized, code: api.CodeSessionNotYetValid, challenge: true}},
+	{tx.ErrSessionTooLong, errorClass{status: http.StatusUnauthorized, code: api.CodeSessionTooLong, challenge: true}},
+	{tx.ErrSessionBadSignature, errorClass{status: http.StatusUnauthorized, code: api.CodeSessionBadSignature, challenge: true}},
 
-	{ledger.ErrNotFound, errorClass{http.StatusNotFound, api.CodeNotFound, false}},
-	{ledger.ErrUnknownContract, errorClass{http.StatusNotFound, api.CodeUnknownContract, false}},
-	{ErrHeightUnavailable, errorClass{http.StatusNotFound, api.CodeHeightUnavailable, false}},
+	{tx.ErrWrongChain, errorClass{status: http.StatusForbidden, code: api.CodeWrongChain}},
+	// Admission refuses senders outside every organisation, and deploys
+	// without the deployer role; the read middleware refuses non-member
+	// readers the same way.
+	{ledger.ErrNotAMember, errorClass{status: http.StatusForbidden, code: api.CodeNotAMember}},
+	{ErrReadForbidden, errorClass{status: http.StatusForbidden, code: api.CodeForbidden, message: "forbidden"}},
+	{ledger.ErrForbidden, errorClass{status: http.StatusForbidden, code: api.CodeForbidden}},
 
-	{tx.ErrNonceTooLow, errorClass{http.StatusConflict, api.CodeNonceTooLow, false}},
-	{mempool.ErrNonceTooLow, errorClass{http.StatusConflict, api.CodeNonceTooLow, false}},
-	{mempool.ErrNonceConflict, errorClass{http.StatusConflict, api.CodeNonceConflict, false}},
+	{ledger.ErrNotFound, errorClass{status: http.StatusNotFound, code: api.CodeNotFound}},
+	{ledger.ErrUnknownContract, errorClass{status: http.StatusNotFound, code: api.CodeUnknownContract}},
+	{registry.ErrNotFound, errorClass{status: http.StatusNotFound, code: api.CodeNotFound}},
+	{ErrHeightUnavailable, errorClass{status: http.StatusNotFound, code: api.CodeHeightUnavailable}},
 
-	{ErrBodyTooLarge, errorClass{http.StatusRequestEntityTooLarge, api.CodeTooLarge, false}},
-	{tx.ErrTooLarge, errorClass{http.StatusRequestEntityTooLarge, api.CodeTooLarge, false}},
-	{ErrBatchTooLarge, errorClass{http.StatusRequestEntityTooLarge, api.CodeBatchTooLarge, false}},
-	{ErrHeadersTooLarge, errorClass{http.StatusRequestHeaderFieldsTooLarge, CodeHeadersTooLarge, false}},
+	{tx.ErrNonceTooLow, errorClass{status: http.StatusConflict, code: api.CodeNonceTooLow}},
+	{mempool.ErrNonceTooLow, errorClass{status: http.StatusConflict, code: api.CodeNonceTooLow}},
+	{mempool.ErrNonceConflict, errorClass{status: http.StatusConflict, code: api.CodeNonceConflict}},
 
-	{tx.ErrNonceTooHigh, errorClass{http.StatusUnprocessableEntity, api.CodeNonceTooHigh, false}},
-	{mempool.ErrNonceTooHigh, errorClass{http.StatusUnprocessableEntity, api.CodeNonceTooHigh, false}},
-	{tx.ErrGasLimitTooHigh, errorClass{http.StatusUnprocessableEntity, api.CodeGasLimitTooHigh, false}},
-	{tx.ErrCodeHashMismatch, errorClass{http.StatusUnprocessableEntity, api.CodeCodeHashMismatch, false}},
-	{ledger.ErrUnknownCode, errorClass{http.StatusUnprocessableEntity, api.CodeUnknownCode, false}},
-	{ledger.ErrScanLimit, errorClass{http.StatusUnprocessableEntity, api.CodeScanLimit, false}},
-	{mempool.ErrExpired, errorClass{http.StatusUnprocessableEntity, api.CodeRejected, false}},
+	{ErrBodyTooLarge, errorClass{status: http.StatusRequestEntityTooLarge, code: api.CodeTooLarge}},
+	{tx.ErrTooLarge, errorClass{status: http.StatusRequestEntityTooLarge, code: api.CodeTooLarge}},
+	{ErrBatchTooLarge, errorClass{status: http.StatusRequestEntityTooLarge, code: api.CodeBatchTooLarge}},
+	{ErrHeadersTooLarge, errorClass{status: http.StatusRequestHeaderFieldsTooLarge, code: CodeHeadersTooLarge}},
 
-	{ErrTooManyWaits, errorClass{http.StatusTooManyRequests, api.CodeTooManyRequests, true}},
-	{ErrTooManyStreams, errorClass{http.StatusTooManyRequests, api.CodeTooManyRequests, true}},
-	{ErrTooManyBodies, errorClass{http.StatusTooManyRequests, api.CodeTooManyRequests, true}},
-	{ErrTooManyQueries, errorClass{http.StatusTooManyRequests, api.CodeTooManyRequests, true}},
+	{tx.ErrNonceTooHigh, errorClass{status: http.StatusUnprocessableEntity, code: api.CodeNonceTooHigh}},
+	{mempool.ErrNonceTooHigh, errorClass{status: http.StatusUnprocessableEntity, code: api.CodeNonceTooHigh}},
+	{tx.ErrGasLimitTooHigh, errorClass{status: http.StatusUnprocessableEntity, code: api.CodeGasLimitTooHigh}},
+	{tx.ErrCodeHashMismatch, errorClass{status: http.StatusUnprocessableEntity, code: api.CodeCodeHashMismatch}},
+	{ledger.ErrUnknownCode, errorClass{status: http.StatusUnprocessableEntity, code: api.CodeUnknownCode}},
+	{ledger.ErrScanLimit, errorClass{status: http.StatusUnprocessableEntity, code: api.CodeScanLimit}},
+	{mempool.ErrExpired, errorClass{status: http.StatusUnprocessableEntity, code: api.CodeRejected}},
 
-	{mempool.ErrFull, errorClass{http.StatusServiceUnavailable, api.CodeMempoolFull, true}},
+	{ErrTooManyWaits, errorClass{status: http.StatusTooManyRequests, code: api.CodeTooManyRequests, retry: true}},
+	{ErrTooManyStreams, errorClass{status: http.StatusTooManyRequests, code: api.CodeTooManyRequests, retry: true}},
+	{ErrTooManyBodies, errorClass{status: http.StatusTooManyRequests, code: api.CodeTooManyRequests, retry: true}},
+	{ErrTooManyQueries, errorClass{status: http.StatusTooManyRequests, code: api.CodeTooManyRequests, retry: true}},
+
+	{mempool.ErrFull, errorClass{status: http.StatusServiceUnavailable, code: api.CodeMempoolFull, retry: true}},
 	// Blocks kept committing while the transaction was admitted: busy, not
 	// broken, and the same transaction will get in if sent again.
-	{mempool.ErrStale, errorClass{http.StatusServiceUnavailable, api.CodeUnavailable, true}},
-	{ErrUnavailable, errorClass{http.StatusServiceUnavailable, api.CodeUnavailable, true}},
-	{ledger.ErrClosed, errorClass{http.StatusServiceUnavailable, api.CodeUnavailable, true}},
+	{mempool.ErrStale, errorClass{status: http.StatusServiceUnavailable, code: api.CodeUnavailable, retry: true}},
+	{ErrUnavailable, errorClass{status: http.StatusServiceUnavailable, code: api.CodeUnavailable, retry: true}},
+	{ledger.ErrClosed, errorClass{status: http.StatusServiceUnavailable, code: api.CodeUnavailable, retry: true}},
 }
 
 // Classify returns the status, code and message a client sees for err.
@@ -106,10 +131,12 @@ func Classify(err error) (status int, body api.Error, retry bool) {
 	if errors.As(err, &he) {
 		return classifyEcho(he)
 	}
-	for _, c := range classes {
-		if errors.Is(err, c.err) {
-			return c.status, api.Error{Code: c.code, Message: err.Error()}, c.retry
+	if c, ok := classOf(err); ok {
+		msg := c.message
+		if msg == "" {
+			msg = err.Error()
 		}
+		return c.status, api.Error{Code: c.code, Message: msg}, c.retry
 	}
 	var re *RejectedError
 	if errors.As(err, &re) {
@@ -119,6 +146,16 @@ func Classify(err error) (status int, body api.Error, retry bool) {
 		return http.StatusServiceUnavailable, api.Error{Code: api.CodeUnavailable, Message: "request cancelled"}, true
 	}
 	return http.StatusInternalServerError, api.Error{Code: api.CodeInternal, Message: "internal error"}, false
+}
+
+// classOf finds err's entry in the table.
+func classOf(err error) (errorClass, bool) {
+	for _, c := range classes {
+		if errors.Is(err, c.err) {
+			return c.errorClass, true
+		}
+	}
+	return errorClass{}, false
 }
 
 // classifyEcho covers the errors Echo raises itself (routing, binding,
@@ -153,6 +190,9 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	}
 	if retry {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(s.cfg.retryAfterSeconds()))
+	}
+	if cl, ok := classOf(err); ok && cl.challenge {
+		c.Response().Header().Set(api.HeaderWWWAuthenticate, api.SessionScheme)
 	}
 	if c.Request().Method == http.MethodHead {
 		_ = c.NoContent(status)

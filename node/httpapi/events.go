@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/labstack/echo/v4"
 
+	"github.com/meshledger/meshledger/ledger"
+	"github.com/meshledger/meshledger/ledger/block"
 	"github.com/meshledger/meshledger/sdk/api"
 )
 
@@ -57,6 +60,10 @@ func (s *Server) handleEvents(c echo.Context) error {
 		return nil
 	}
 
+	// One viewer per stream, taken when it opens: filtering an event is
+	// then a pure match of its audience (Ledger.SeesEvent), never a
+	// contract call.
+	v := viewerOf(c)
 	ctx := c.Request().Context()
 	heartbeat := time.NewTicker(s.cfg.Heartbeat)
 	defer heartbeat.Stop()
@@ -65,7 +72,7 @@ func (s *Server) handleEvents(c echo.Context) error {
 		wake := s.deps.Commits.NextCommit()
 		latest := s.deps.Ledger.Latest().Header.Height
 		for h := next.Height; h <= latest; h++ {
-			if err := s.sendBlock(sw, h, next, filter); err != nil {
+			if err := s.sendBlock(sw, v, h, next, filter); err != nil {
 				// A write error means the client is gone or too slow:
 				// it resumes with Last-Event-ID. A read error is logged.
 				if !sw.failed {
@@ -115,10 +122,12 @@ func (s *Server) streamStart(c echo.Context) (api.EventID, error) {
 }
 
 // sendBlock sends block h's items from `from` on: the block (seq 0), then
-// its contract events (seq 1..) in execution order. Sequence numbers count
-// every event, filtered or not, so IDs do not depend on the filter, and the
-// frames of a block are rendered once for every stream (blockFrames).
-func (s *Server) sendBlock(sw *sseWriter, h uint64, from api.EventID, filter *common.Address) error {
+// its contract events (seq 1..) in execution order, those v may see.
+// Sequence numbers count every event, filtered or not, so IDs do not depend
+// on the filter or the reader, and the frames of a block are rendered once
+// for every stream (blockFrames); only a non-auditor's block item, whose
+// transaction list depends on the events it sees, is rendered per stream.
+func (s *Server) sendBlock(sw *sseWriter, v *ledger.Viewer, h uint64, from api.EventID, filter *common.Address) error {
 	bf, err := s.frames.Get(h)
 	if err != nil {
 		return err
@@ -127,14 +136,25 @@ func (s *Server) sendBlock(sw *sseWriter, h uint64, from api.EventID, filter *co
 	if from.Height == h {
 		minSeq = from.Seq
 	}
+	auditor := v.Auditor()
+	seen := make([]bool, len(bf.events))
+	for i, ev := range bf.events {
+		seen[i] = auditor || s.deps.Ledger.SeesEvent(v, ev.event)
+	}
 	if minSeq == 0 {
-		if err := sw.write(bf.block); err != nil {
+		frame := bf.block
+		if !auditor {
+			if frame, err = bf.blockFor(seen); err != nil {
+				return err
+			}
+		}
+		if err := sw.write(frame); err != nil {
 			return err
 		}
 	}
 	for i, ev := range bf.events {
 		seq := uint32(i + 1)
-		if seq < minSeq || filter != nil && ev.contract != *filter {
+		if seq < minSeq || !seen[i] || filter != nil && ev.event.Contract != *filter {
 			continue
 		}
 		if err := sw.write(ev.frame); err != nil {
@@ -159,14 +179,15 @@ func (s *Server) renderBlock(h uint64) (*blockFrames, error) {
 	if hashes == nil {
 		hashes = []common.Hash{}
 	}
-	bf := &blockFrames{}
-	ev := api.BlockEvent{Height: h, Hash: b.Header.Hash(), TimeMs: hdr.TimeMs, TxHashes: hashes}
+	ev := api.BlockEvent{Height: h, Hash: b.Header.Hash(), TimeMs: hdr.TimeMs, TxCount: len(hashes), TxHashes: hashes}
+	bf := &blockFrames{item: ev}
 	if bf.block, err = sseFrame(api.EventID{Height: h}, api.SSEBlock, ev); err != nil {
 		return nil, err
 	}
 	seq := uint32(0)
 	for _, r := range receipts {
-		for _, e := range r.Events {
+		for j := range r.Events {
+			e := &r.Events[j]
 			seq++
 			ev := api.ContractEvent{
 				Height: h, TimeMs: hdr.TimeMs, TxIndex: r.Index, TxHash: r.TxHash,
@@ -176,7 +197,7 @@ func (s *Server) renderBlock(h uint64) (*blockFrames, error) {
 			if err != nil {
 				return nil, err
 			}
-			bf.events = append(bf.events, eventFrame{contract: e.Contract, frame: frame})
+			bf.events = append(bf.events, eventFrame{event: e, txHash: r.TxHash, frame: frame})
 		}
 	}
 	return bf, nil
@@ -187,16 +208,32 @@ func (s *Server) renderBlock(h uint64) (*blockFrames, error) {
 // renders as it goes.
 const framesKept = 8
 
-// blockFrames are one committed block's SSE frames: the block item, then
-// each contract event with its contract for filtering.
+// blockFrames are one committed block's SSE frames: the block item as an
+// auditor receives it, then each contract event with what filtering needs.
 type blockFrames struct {
-	block  []byte
+	item   api.BlockEvent // the block item, every transaction listed
+	block  []byte         // its frame
 	events []eventFrame
 }
 
 type eventFrame struct {
-	contract common.Address
-	frame    []byte
+	event  *block.Event // committed: never changes
+	txHash common.Hash  // the transaction that emitted it
+	frame  []byte
+}
+
+// blockFor renders the block item for a reader who sees the events marked
+// in seen: it lists the transactions that emitted them, once each, in
+// block order.
+func (bf *blockFrames) blockFor(seen []bool) ([]byte, error) {
+	item := bf.item
+	item.TxHashes = []common.Hash{}
+	for i, ev := range bf.events {
+		if seen[i] && !slices.Contains(item.TxHashes, ev.txHash) {
+			item.TxHashes = append(item.TxHashes, ev.txHash)
+		}
+	}
+	return sseFrame(api.EventID{Height: item.Height}, api.SSEBlock, item)
 }
 
 // sseWriter writes SSE frames with a deadline per write, so that a client

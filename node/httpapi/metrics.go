@@ -17,6 +17,7 @@ type httpMetrics struct {
 	inflight prometheus.Gauge
 	streams  prometheus.Gauge
 	waits    prometheus.Gauge
+	sessions *prometheus.CounterVec
 }
 
 func newHTTPMetrics(reg *prometheus.Registry) (*httpMetrics, error) {
@@ -39,8 +40,12 @@ func newHTTPMetrics(reg *prometheus.Registry) (*httpMetrics, error) {
 			Name: "meshledger_http_tx_waits",
 			Help: "POST /v1/txs?wait=true requests waiting for their block.",
 		}),
+		sessions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "meshledger_http_session_checks_total",
+			Help: "Read sessions checked, by how: verified (a signature recovery) or cached (a session verified before).",
+		}, []string{"how"}),
 	}
-	for _, c := range []prometheus.Collector{m.duration, m.inflight, m.streams, m.waits} {
+	for _, c := range []prometheus.Collector{m.duration, m.inflight, m.streams, m.waits, m.sessions} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -69,6 +74,15 @@ func (m *httpMetrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		m.duration.WithLabelValues(route, c.Request().Method, status).Observe(time.Since(start).Seconds())
 		return nil
 	}
+}
+
+// observeSession counts a session check.
+func (m *httpMetrics) observeSession(cached bool) {
+	how := "verified"
+	if cached {
+		how = "cached"
+	}
+	m.sessions.WithLabelValues(how).Inc()
 }
 
 func (s *Server) handleMetrics(c echo.Context) error {

@@ -88,7 +88,14 @@ func buildOpenAPI(routes []route) map[string]any {
 			}
 		}
 		errSchema := sb.schema(reflect.TypeOf(api.ErrorResponse{}))
-		for _, st := range r.errors {
+		statuses := r.errors
+		if !r.anonymous {
+			// Every session route may refuse the session (401) or the
+			// reader (403), whatever else it documents.
+			statuses = append([]int{http.StatusUnauthorized, http.StatusForbidden}, statuses...)
+			op["security"] = []any{map[string]any{"meshSession": []string{}}}
+		}
+		for _, st := range statuses {
 			responses[strconv.Itoa(st)] = map[string]any{
 				"description": http.StatusText(st),
 				"content":     map[string]any{"application/json": map[string]any{"schema": errSchema}},
@@ -108,8 +115,16 @@ func buildOpenAPI(routes []route) map[string]any {
 			"version":     "1",
 			"description": "Errors are {\"error\":{\"code\",\"message\"}}; see docs/api.md for every code.",
 		},
-		"paths":      paths,
-		"components": map[string]any{"schemas": sb.defs},
+		"paths": paths,
+		"components": map[string]any{
+			"schemas": sb.defs,
+			"securitySchemes": map[string]any{
+				"meshSession": map[string]any{
+					"type": "apiKey", "in": "header", "name": api.HeaderAuthorization,
+					"description": "MeshSession <signed EIP-712 ReadSession>: see docs/api.md, Authentication",
+				},
+			},
+		},
 	}
 }
 

@@ -23,6 +23,10 @@ type route struct {
 	media        string
 	errors       []int // error statuses this route may return
 	handler      echo.HandlerFunc
+	// anonymous routes are served without a read session; every other
+	// route needs one from a member (401 without, 403 not_a_member), and
+	// documents both.
+	anonymous bool
 }
 
 type param struct {
@@ -44,6 +48,9 @@ var (
 	pFromH    = param{name: api.ParamFromHeight, in: "query", desc: "first block to send (default: the next block to commit)", typ: "integer"}
 	pContract = param{name: api.ParamContract, in: "query", desc: "only this contract's events (blocks are always sent)", typ: "string"}
 	pLastID   = param{name: api.HeaderLastEventID, in: "header", desc: "resume right after this event id (height:seq); wins over from_height", typ: "string"}
+	pOrgID    = param{name: "id", in: "path", desc: "organisation id", typ: "string", required: true}
+	pPropID   = param{name: "id", in: "path", desc: "proposal id (decimal)", typ: "integer", required: true}
+	pStatus   = param{name: api.ParamStatus, in: "query", desc: "only proposals with this status: open, executed, rejected or expired (default: any)", typ: "string"}
 )
 
 // Page sizes, as the handlers apply them: the bounds are written once, in
@@ -51,6 +58,7 @@ var (
 var (
 	pContractsLimit = param{name: api.ParamLimit, in: "query", desc: fmt.Sprintf("page size, 1..%d (default %d)", api.MaxContractsLimit, api.DefaultContractsLimit), typ: "integer"}
 	pHistoryLimit   = param{name: api.ParamLimit, in: "query", desc: fmt.Sprintf("page size, 1..%d (default %d)", api.MaxHistoryLimit, api.DefaultHistoryLimit), typ: "integer"}
+	pProposalsLimit = param{name: api.ParamLimit, in: "query", desc: fmt.Sprintf("page size, 1..%d (default %d)", api.MaxProposalsLimit, api.DefaultProposalsLimit), typ: "integer"}
 )
 
 func (s *Server) routeTable() []route {
@@ -71,13 +79,13 @@ func (s *Server) routeTable() []route {
 	txErrors := []int{s400, s401, s403, s404, s409, s413, s422, s500, s503}
 	return []route{
 		{method: http.MethodGet, path: api.PathChain, name: "getChain", summary: "Chain identity, latest height and the EIP-712 signing description",
-			ok: 200, resp: api.Chain{}, errors: []int{s500}, handler: s.handleChain},
+			ok: 200, resp: api.Chain{}, errors: []int{s500}, handler: s.handleChain, anonymous: true},
 		{method: http.MethodGet, path: api.PathAccounts + ":address", name: "getAccount", summary: "An account's committed and pending next nonce",
 			params: []param{pAddress}, ok: 200, resp: api.Account{}, errors: []int{s400, s500}, handler: s.handleAccount},
 		{method: http.MethodPost, path: api.PathTxs, name: "submitTx", summary: "Submit a signed transaction (202 pending; with wait=true, 200 once committed)",
-			params: []param{pWait, pTimeout}, body: rawTx{}, ok: 202, resp: api.Tx{}, errors: append([]int{s429}, txErrors...), handler: s.handleSubmitTx},
+			params: []param{pWait, pTimeout}, body: rawTx{}, ok: 202, resp: api.Tx{}, errors: append([]int{s429}, txErrors...), handler: s.handleSubmitTx, anonymous: true},
 		{method: http.MethodPost, path: api.PathTxsBatch, name: "submitTxBatch", summary: "Submit up to 256 signed transactions; one result per item, in order",
-			body: []rawTx{}, ok: 200, resp: []api.BatchItem{}, errors: []int{s400, s413, s500, s503}, handler: s.handleSubmitBatch},
+			body: []rawTx{}, ok: 200, resp: []api.BatchItem{}, errors: []int{s400, s413, s500, s503}, handler: s.handleSubmitBatch, anonymous: true},
 		{method: http.MethodGet, path: api.PathTxs + "/:hash", name: "getTx", summary: "A transaction: pending, rejected with its reason, or committed with receipt and proofs",
 			params: []param{pTxHash}, ok: 200, resp: api.Tx{}, errors: []int{s400, s404, s500}, handler: s.handleGetTx},
 		{method: http.MethodGet, path: api.PathBlocks + "latest", name: "getLatestBlock", summary: "The latest block",
@@ -96,20 +104,32 @@ func (s *Server) routeTable() []route {
 			params: []param{pAddress}, body: api.QueryRequest{}, ok: 200, resp: api.QueryResponse{}, errors: []int{s400, s404, s413, s422, s429, s500}, handler: s.handleQuery},
 		{method: http.MethodGet, path: api.PathEvents, name: "streamEvents", summary: "Server-Sent Events of committed blocks (event: block) and contract events (event: event), resumable",
 			params: []param{pFromH, pContract, pLastID}, ok: 200, resp: "", media: "text/event-stream", errors: []int{s400, s429, s503}, handler: s.handleEvents},
+		{method: http.MethodGet, path: api.PathOrgs, name: "listOrgs", summary: "Every organisation, in id order, at the latest block",
+			ok: 200, resp: api.Orgs{}, errors: []int{s500}, handler: s.handleOrgs},
+		{method: http.MethodGet, path: api.PathOrgs + "/:id", name: "getOrg", summary: "An organisation and its members",
+			params: []param{pOrgID}, ok: 200, resp: api.OrgDetail{}, errors: []int{s400, s404, s500}, handler: s.handleOrg},
+		{method: http.MethodGet, path: api.PathMembers + ":address", name: "getMember", summary: "A member: its organisation and roles",
+			params: []param{pAddress}, ok: 200, resp: api.MemberDetail{}, errors: []int{s400, s404, s500}, handler: s.handleMember},
+		{method: http.MethodGet, path: api.PathProposals, name: "listProposals", summary: "Governance proposals in id order, paginated, optionally by status",
+			params: []param{pStatus, pCursor, pProposalsLimit}, ok: 200, resp: api.Proposals{}, errors: []int{s400, s500}, handler: s.handleProposals},
+		{method: http.MethodGet, path: api.PathProposals + "/:id", name: "getProposal", summary: "One governance proposal with its votes",
+			params: []param{pPropID}, ok: 200, resp: api.ProposalDetail{}, errors: []int{s400, s404, s500}, handler: s.handleProposal},
+		{method: http.MethodGet, path: api.PathPolicy, name: "getPolicy", summary: "The network policy",
+			ok: 200, resp: api.PolicyDetail{}, errors: []int{s500}, handler: s.handlePolicy},
 		{method: http.MethodGet, path: api.PathHealth, name: "health", summary: "Liveness and latest height",
-			ok: 200, resp: api.Health{}, errors: []int{s503}, handler: s.handleHealth},
+			ok: 200, resp: api.Health{}, errors: []int{s503}, handler: s.handleHealth, anonymous: true},
 		{method: http.MethodGet, path: api.PathMetrics, name: "metrics", summary: "Prometheus metrics",
-			ok: 200, resp: "", media: "text/plain", handler: s.handleMetrics},
+			ok: 200, resp: "", media: "text/plain", handler: s.handleMetrics, anonymous: true},
 		{method: http.MethodGet, path: api.PathOpenAPI, name: "openapi", summary: "This OpenAPI 3 document",
-			ok: 200, resp: map[string]any{}, handler: s.handleOpenAPI},
+			ok: 200, resp: map[string]any{}, handler: s.handleOpenAPI, anonymous: true},
 	}
 }
 
 // rawTx documents the signed transaction wire form (package ledger/tx).
 type rawTx struct {
-	Type      string         `json:"type" doc:"deploy or call"`
+	Type      string         `json:"type" doc:"deploy, call or upgrade"`
 	ChainID   string         `json:"chainId" doc:"decimal chain id the transaction was signed for"`
 	Message   map[string]any `json:"message" doc:"the EIP-712 message (see GET /v1/chain types)"`
 	Signature string         `json:"signature" doc:"0x-hex 65-byte r‖s‖v signature"`
-	Code      string         `json:"code,omitempty" doc:"deploy only: 0x-hex Wasm code"`
+	Code      string         `json:"code,omitempty" doc:"deploy and upgrade: 0x-hex Wasm code"`
 }

@@ -99,9 +99,20 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.echo.HTTPErrorHandler = s.errorHandler
 	s.echo.Pre(s.limitHeaders)
 	s.echo.Use(s.metrics.middleware)
+	auth := SessionAuthWithConfig(SessionAuthConfig{
+		ChainID:   deps.Ledger.ChainID(),
+		Viewer:    deps.Ledger.ViewerAt,
+		Verify:    cfg.SessionVerifier,
+		CacheSize: cfg.SessionCacheSize,
+		Observe:   s.metrics.observeSession,
+	})
 	s.routes = s.routeTable()
 	for _, r := range s.routes {
-		s.echo.Add(r.method, r.path, r.handler).Name = r.name
+		h := r.handler
+		if !r.anonymous {
+			h = auth(h)
+		}
+		s.echo.Add(r.method, r.path, h).Name = r.name
 	}
 	return s, nil
 }

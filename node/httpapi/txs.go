@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -223,16 +224,26 @@ func (s *Server) handleGetTx(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	v := viewerOf(c)
+	// A transaction the reader may not read is answered exactly as one
+	// that does not exist, so that its existence does not leak.
+	unknown := fmt.Errorf("transaction %s: %w", hash, ledger.ErrNotFound)
 	if t, ok := s.deps.Pool.Pending(hash); ok {
+		sender := t.Message().Sender()
+		if ok, err := s.canReadPending(v, sender); err != nil || !ok {
+			return cmp.Or(err, unknown)
+		}
 		raw, err := json.Marshal(t)
 		if err != nil {
 			return fmt.Errorf("encode tx: %w", err)
 		}
-		sender := t.Message().Sender()
 		return c.JSON(http.StatusOK, api.Tx{Hash: hash, Status: api.TxPending, Tx: raw, Sender: &sender})
 	}
 	rec, err := s.deps.Ledger.Tx(hash)
 	if err == nil {
+		if ok, err := s.canReadTx(v, rec); err != nil || !ok {
+			return cmp.Or(err, unknown)
+		}
 		out, err := toTxRecord(rec)
 		if err != nil {
 			return fmt.Errorf("encode tx %s: %w", hash, err)
@@ -246,5 +257,5 @@ func (s *Server) handleGetTx(c echo.Context) error {
 		_, body, _ := Classify(&RejectedError{Hash: hash, Err: reason})
 		return c.JSON(http.StatusOK, api.Tx{Hash: hash, Status: api.TxRejected, Error: &body})
 	}
-	return fmt.Errorf("transaction %s: %w", hash, ledger.ErrNotFound)
+	return unknown
 }

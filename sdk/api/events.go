@@ -55,11 +55,16 @@ func ParseEventID(s string) (EventID, error) {
 	return EventID{Height: h, Seq: uint32(seq)}, nil
 }
 
-// BlockEvent is the data of an SSE "block" event: a block committed.
+// BlockEvent is the data of an SSE "block" event: a block committed. Every
+// member receives every block. TxCount is how many transactions it holds;
+// TxHashes lists, in block order, all of them for an auditor, and for
+// anyone else those that emitted an event the reader receives (GET
+// /v1/blocks/{height} lists every transaction the reader may read).
 type BlockEvent struct {
 	Height   uint64        `json:"height"`
 	Hash     common.Hash   `json:"hash"`
 	TimeMs   int64         `json:"timeMs"`
+	TxCount  int           `json:"txCount"`
 	TxHashes []common.Hash `json:"txHashes"`
 }
 
