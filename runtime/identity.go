@@ -14,9 +14,10 @@ const (
 	// it reads the member's registry record from the state and decodes it,
 	// about one state read plus a small JSON decoding.
 	gasParticipant = 1500
-	// gasAudienceEntry is the validation of one audience entry and its own
-	// string in the event.
-	gasAudienceEntry = 100
+	// gasAudienceEntry is one audience entry's validation and its own
+	// string in the event, which the result copies again; priced from
+	// BenchmarkHostFunctions' emit_to cases (four entries each).
+	gasAudienceEntry = 400
 )
 
 // Bounds of an event's audience. An entry is at most 42 bytes ("0x" and
