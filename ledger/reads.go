@@ -9,6 +9,7 @@ import (
 
 	"github.com/meshledger/meshledger/ledger/block"
 	"github.com/meshledger/meshledger/ledger/proof"
+	"github.com/meshledger/meshledger/ledger/registry"
 	"github.com/meshledger/meshledger/ledger/storage"
 	"github.com/meshledger/meshledger/ledger/tx"
 )
@@ -375,27 +376,51 @@ func (l *Ledger) CheckTxNonce(t *tx.Tx) (next uint64, err error) {
 	return next, l.checkTarget(t)
 }
 
-// checkTarget checks that a deploy's code and a call's contract exist.
+// checkTarget checks that a deploy's or upgrade's code (when not carried)
+// and a call's or upgrade's contract exist. The registry is a built-in
+// contract: it has no record and always exists.
 func (l *Ledger) checkTarget(t *tx.Tx) error {
 	switch m := t.Message().(type) {
 	case *tx.Deploy:
-		if t.Code() == nil {
-			has, err := l.hasCode(nil, m.CodeHash)
-			if err != nil {
-				return err
-			}
-			if !has {
-				return fmt.Errorf("%w: %s", ErrUnknownCode, m.CodeHash)
-			}
-		}
-	case *tx.Call:
-		c, err := l.contractRecord(nil, m.Contract)
-		if err != nil {
+		return l.checkStoredCode(t, m.CodeHash)
+	case *tx.Upgrade:
+		if err := l.checkContract(m.Contract); err != nil {
 			return err
 		}
-		if c == nil {
-			return fmt.Errorf("%w: %s", ErrUnknownContract, m.Contract)
+		return l.checkStoredCode(t, m.CodeHash)
+	case *tx.Call:
+		if m.Contract == registry.Address {
+			return nil
 		}
+		return l.checkContract(m.Contract)
+	}
+	return nil
+}
+
+// checkStoredCode checks that code named by hash is stored, unless t
+// carries it.
+func (l *Ledger) checkStoredCode(t *tx.Tx, hash common.Hash) error {
+	if t.Code() != nil {
+		return nil
+	}
+	has, err := l.hasCode(nil, hash)
+	if err != nil {
+		return err
+	}
+	if !has {
+		return fmt.Errorf("%w: %s", ErrUnknownCode, hash)
+	}
+	return nil
+}
+
+// checkContract checks that a contract is deployed at addr.
+func (l *Ledger) checkContract(addr common.Address) error {
+	c, err := l.contractRecord(nil, addr)
+	if err != nil {
+		return err
+	}
+	if c == nil {
+		return fmt.Errorf("%w: %s", ErrUnknownContract, addr)
 	}
 	return nil
 }

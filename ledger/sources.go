@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/meshledger/meshledger/ledger/block"
+	"github.com/meshledger/meshledger/ledger/storage"
 	"github.com/meshledger/meshledger/ledger/tx"
 )
 
@@ -27,7 +28,7 @@ type BlockSource interface {
 }
 
 // Blocks returns a source of this ledger's blocks from..to (inclusive),
-// with their stored receipts and, for deploys that carried code, the code.
+// with their stored receipts and, for deploys and upgrades that carried code, the code.
 // It reads the store as it goes, so it sees blocks committed meanwhile (up
 // to to).
 func (l *Ledger) Blocks(from, to uint64) BlockSource {
@@ -74,7 +75,12 @@ func (l *Ledger) sourceBlock(height uint64) (*SourceBlock, error) {
 			return nil, err
 		}
 		if r.CarriedCode {
-			code, err := l.Code(t.Message().(*tx.Deploy).CodeHash)
+			// Deploys and upgrades carry code (tx.CodeCarrier).
+			carrier, ok := t.Message().(tx.CodeCarrier)
+			if !ok {
+				return nil, fmt.Errorf("%w: tx %s carried code but is a %s", storage.ErrCorrupt, r.Hash, t.Type())
+			}
+			code, err := l.Code(carrier.CodeHashOf())
 			if err != nil {
 				return nil, fmt.Errorf("ledger: code of tx %s: %w", r.Hash, err)
 			}
