@@ -21,7 +21,10 @@ func newDeployCmd(a *app) *cobra.Command {
 		Short: "Deploy a contract (a Wasm file, or a Go package built on the fly)",
 		Long: `Deploy a contract and wait for its receipt, which names the new contract's
 address. FILE may be a Wasm module or a directory holding a Go contract
-package, which is built with the standard toolchain first.`,
+package, which is built with the standard toolchain first. --key needs the
+deployer role. Under the approval deploy policy the deploy becomes a proposal
+(its receipt returns {"proposal":N,"address":"0x…"}) and the contract exists
+once the organisations approve it ('meshledger proposal approve N').`,
 		Example: `  meshledger deploy loan.wasm --name loan
   meshledger deploy ./contracts/loan --name loan --init '{"admin":"0x…"}'
   meshledger deploy loan.wasm --name loan --json | jq -r .receipt.contractAddress`,
@@ -42,7 +45,13 @@ package, which is built with the standard toolchain first.`,
 			if err != nil {
 				return err
 			}
-			return a.submit(cmd, c, client.DeployOp(code, name, initJSON), noWait)
+			op := client.DeployOp(code, name, initJSON)
+			if !noWait && !a.jsonOut {
+				// Under the approval policy the deploy is a proposal: say
+				// so, and whether it took effect at once.
+				return a.submitGoverned(cmd, c, op, nil)
+			}
+			return a.submit(cmd, c, op, noWait)
 		},
 	}
 	cmd.Flags().StringVar(&name, "name", "", "contract name (default: the file's base name)")

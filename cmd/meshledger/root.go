@@ -91,7 +91,7 @@ dashes as underscores (--block-interval → MESHLEDGER_BLOCK_INTERVAL).`,
 	root.SetErr(e.stderr)
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.nodeURL, "node", defaultNode, "node API base URL")
-	pf.StringVar(&a.keyFile, "key", defaultKeyFile, "signing key file (hex or keystore JSON); the node command signs blocks with it")
+	pf.StringVar(&a.keyFile, "key", defaultKeyFile, "signing key file (hex or keystore JSON): signs transactions and the read sessions that prove who reads; the node command signs blocks with it")
 	pf.StringVar(&a.passFile, "passphrase-file", "", "file holding the keystore passphrase (or set MESHLEDGER_PASSPHRASE)")
 	pf.BoolVar(&a.jsonOut, "json", false, "print machine-readable JSON")
 	pf.StringSliceVar(&a.trust, "trust", nil, "node addresses whose signed headers --verify accepts (default: the node's own address, trusted on first use)")
@@ -100,6 +100,7 @@ dashes as underscores (--block-interval → MESHLEDGER_BLOCK_INTERVAL).`,
 		newNodeCmd(a), newKeysCmd(a), newDeployCmd(a), newCallCmd(a), newQueryCmd(a),
 		newStateCmd(a), newHistoryCmd(a), newTxCmd(a), newBlockCmd(a), newEventsCmd(a),
 		newChainCmd(a), newContractsCmd(a), newBenchCmd(a), newExportCmd(a), newReplayCmd(a),
+		newOrgCmd(a), newMemberCmd(a), newProposalCmd(a), newPolicyCmd(a), newRoleCmd(a), newContractCmd(a),
 	)
 	return root
 }
@@ -151,10 +152,15 @@ func (a *app) loadKey() (*client.Key, error) {
 	return k, nil
 }
 
-// client returns an API client; withKey also loads the signing key.
+// client returns an API client. withKey needs the signing key (the
+// command signs a transaction); without it the key is still loaded when
+// there is one, because it is also the reader: the client signs read
+// sessions with it, and nodes answer most reads only to members. Only
+// when no --key was given and the default key file is absent does the
+// client read anonymously.
 func (a *app) client(withKey bool) (*client.Client, error) {
 	opts := []client.Option{}
-	if withKey {
+	if _, err := os.Stat(a.keyFile); withKey || a.keyFlagSet || !errors.Is(err, os.ErrNotExist) {
 		k, err := a.loadKey()
 		if err != nil {
 			return nil, err

@@ -19,11 +19,17 @@ import (
 // proposal_expired, proposal_closed, already_voted); ReceiptError turns it
 // into a *CallFailedError.
 
-// memberArgs are the arguments of addMember, setRoles and removeMember.
-type memberArgs struct {
-	Address common.Address `json:"address"`
-	Roles   []string       `json:"roles,omitempty"`
-}
+// memberArgs are the arguments of addMember and setRoles, addressArgs
+// those of removeMember.
+type (
+	memberArgs struct {
+		Address common.Address `json:"address"`
+		Roles   []string       `json:"roles"`
+	}
+	addressArgs struct {
+		Address common.Address `json:"address"`
+	}
+)
 
 // AddMemberOp adds addr to the sender's organisation with roles (the
 // sender must be an admin of it). Network roles (auditor) are granted by
@@ -40,14 +46,14 @@ func SetRolesOp(addr common.Address, roles ...string) Op {
 
 // RemoveMemberOp removes a member from the sender's organisation.
 func RemoveMemberOp(addr common.Address) Op {
-	return registryOp("removeMember", memberArgs{Address: addr})
+	return registryOp("removeMember", addressArgs{Address: addr})
 }
 
 // ProposeOp proposes a network-level change of kind (registry.KindAddOrg,
 // ...) with its parameters (registry.AddOrgParams, ...). The sender's
 // organisation approves it at once; when that reaches the threshold (a
 // network of one organisation) it takes effect in the same transaction.
-// The receipt's return value is {"id": N, ...}; see ProposalResult.
+// The receipt's return value is the proposal; see ProposalOf.
 func ProposeOp(kind string, params any) Op {
 	raw, err := json.Marshal(params)
 	if err != nil {
@@ -129,28 +135,34 @@ type ProposalResult struct {
 }
 
 // ProposalOf decodes the proposal a committed transaction created from its
-// receipt's return value. ok is false when the receipt names none (an
-// open-policy deploy, any other call, a failed transaction).
+// receipt's return value: {"proposal": N, "address": ...} for a deploy or
+// upgrade under the approval policy, the proposal record for propose. ok
+// is false when the receipt names none (a deploy that created its
+// contract, any other call, a failed transaction).
 func ProposalOf(rec *api.Tx) (res ProposalResult, ok bool) {
-	if rec == nil || rec.Receipt == nil || rec.Receipt.Status != status.OK || len(rec.Receipt.Return) == 0 {
+	if rec == nil || rec.Receipt == nil {
+		return res, false
+	}
+	r := rec.Receipt
+	if r.Status != status.OK || r.ContractAddress != nil || len(r.Return) == 0 {
 		return res, false
 	}
 	var wire struct {
 		Proposal *uint64         `json:"proposal"`
-		ID       *uint64         `json:"id"`
 		Address  *common.Address `json:"address"`
+		ID       *uint64         `json:"id"`
+		Kind     string          `json:"kind"`
 	}
-	if json.Unmarshal(rec.Receipt.Return, &wire) != nil {
+	if json.Unmarshal(r.Return, &wire) != nil {
 		return res, false
 	}
 	switch {
 	case wire.Proposal != nil:
-		res.Proposal = *wire.Proposal
-	case wire.ID != nil:
+		res.Proposal, res.Address = *wire.Proposal, wire.Address
+	case wire.ID != nil && wire.Kind != "":
 		res.Proposal = *wire.ID
 	default:
 		return res, false
 	}
-	res.Address = wire.Address
 	return res, true
 }
