@@ -90,8 +90,10 @@ type Domain struct {
 }
 
 // TypedDataSpec is what a client needs to sign: the domain, every type
-// definition (EIP712Domain included, as eth_signTypedData_v4 wants it), and
-// for each wire type its EIP-712 primary type. For ethers.js
+// definition (EIP712Domain included, as eth_signTypedData_v4 wants it, and
+// ReadSession, SessionPrimaryType, for read sessions), and for each wire
+// transaction type its EIP-712 primary type (sessions are not
+// transactions, so PrimaryTypes does not list them). For ethers.js
 // signTypedData(domain, types, value), pass only {[primary]: Types[primary]}:
 // ethers derives the domain type itself and rejects unused types.
 type TypedDataSpec struct {
@@ -105,11 +107,14 @@ type TypedDataSpec struct {
 func TypedData(chainID uint64) TypedDataSpec { return standard.TypedData(chainID) }
 
 // TypedData returns the signing description of the registry's types,
-// generated from their definitions.
+// generated from their definitions, and of ReadSession.
 func (r *Registry) TypedData(chainID uint64) TypedDataSpec {
 	spec := TypedDataSpec{
 		Domain:       Domain{Name: DomainName, Version: DomainVersion, ChainID: strconv.FormatUint(chainID, 10)},
-		Types:        map[string][]FieldType{domainTypeName: append([]FieldType(nil), domainFields...)},
+		Types: map[string][]FieldType{
+			domainTypeName:     append([]FieldType(nil), domainFields...),
+			SessionPrimaryType: append([]FieldType(nil), sessionFields...),
+		},
 		PrimaryTypes: make(map[string]string, len(r.names)),
 	}
 	for _, name := range r.names {

@@ -149,6 +149,7 @@ func TestTypedDataJSON(t *testing.T) {
 		`"types":{"Call":[{"name":"from","type":"address"},{"name":"nonce","type":"uint64"},{"name":"contract","type":"address"},{"name":"method","type":"string"},{"name":"args","type":"bytes"},{"name":"gasLimit","type":"uint64"}],` +
 		`"Deploy":[{"name":"from","type":"address"},{"name":"nonce","type":"uint64"},{"name":"codeHash","type":"bytes32"},{"name":"name","type":"string"},{"name":"initArgs","type":"bytes"},{"name":"gasLimit","type":"uint64"}],` +
 		`"EIP712Domain":[{"name":"name","type":"string"},{"name":"version","type":"string"},{"name":"chainId","type":"uint256"}],` +
+		`"ReadSession":[{"name":"reader","type":"address"},{"name":"issuedMs","type":"uint64"},{"name":"expiresMs","type":"uint64"}],` +
 		`"Upgrade":[{"name":"from","type":"address"},{"name":"nonce","type":"uint64"},{"name":"contract","type":"address"},{"name":"codeHash","type":"bytes32"},{"name":"migrateArgs","type":"bytes"},{"name":"gasLimit","type":"uint64"}]},` +
 		`"primaryTypes":{"call":"Call","deploy":"Deploy","upgrade":"Upgrade"}}`
 	if string(b) != want {
@@ -180,6 +181,7 @@ func TestNewRegistryRejects(t *testing.T) {
 	}{
 		{"empty type", []*badMessage{{typ: "", primary: "X", fields: ok}}},
 		{"domain as primary", []*badMessage{{typ: "x", primary: "EIP712Domain", fields: ok}}},
+		{"session as primary", []*badMessage{{typ: "x", primary: "ReadSession", fields: ok}}},
 		{"duplicate type", []*badMessage{{typ: "x", primary: "X", fields: ok}, {typ: "x", primary: "Y", fields: ok}}},
 		{"duplicate primary", []*badMessage{{typ: "x", primary: "X", fields: ok}, {typ: "y", primary: "X", fields: ok}}},
 		{"no fields", []*badMessage{{typ: "x", primary: "X"}}},

@@ -108,7 +108,8 @@ func NewRegistry(ctors ...func() Message) (*Registry, error) {
 	for _, ctor := range ctors {
 		m := ctor()
 		typ, prim := m.Type(), m.PrimaryType()
-		if typ == "" || prim == "" || prim == domainTypeName {
+		// The domain and the session type share the served Types map.
+		if typ == "" || prim == "" || prim == domainTypeName || prim == SessionPrimaryType {
 			return nil, fmt.Errorf("tx: registry: bad type names %q/%q", typ, prim)
 		}
 		if _, dup := r.ctors[typ]; dup || primaries[prim] {
