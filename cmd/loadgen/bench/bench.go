@@ -136,11 +136,19 @@ func buildLoan(ctx context.Context, dir string) ([]byte, error) {
 	return os.ReadFile(out)
 }
 
+// servicerRole is the role the loan contract asks of whoever pays a loan.
+const servicerRole = "servicer"
+
 // bookLoans creates one servicer key and one loan per worker, admin
-// signing, at most 32 in flight at once (within the nonce window).
+// signing, at most 32 in flight at once (within the nonce window). With
+// access control on, a sender must be a member and the loan contract
+// takes payments only from a member with the servicer role: the admin (an
+// admin of its organisation) first adds each worker's key to its own
+// organisation with that role. All of it happens before the timed phase,
+// so the figures measure the payments alone, as before access control.
 func bookLoans(ctx context.Context, c *client.Client, loan common.Address, workers int) ([]*worker, error) {
 	ws := make([]*worker, workers)
-	ops := make([]client.Op, workers)
+	ops := make([]client.Op, 0, 2*workers)
 	due := time.Now().Unix() + 30*24*3600
 	for i := range ws {
 		k, err := client.GenerateKey()
@@ -148,10 +156,11 @@ func bookLoans(ctx context.Context, c *client.Client, loan common.Address, worke
 			return nil, err
 		}
 		ws[i] = &worker{key: k, loanID: fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), i)}
-		ops[i] = client.CallOp(loan, "create", map[string]any{
+		// The admin's nonces order the membership before the loan.
+		ops = append(ops, client.AddMemberOp(k.Address(), servicerRole), client.CallOp(loan, "create", map[string]any{
 			"id": ws[i].loanID, "borrower": k.Address().Hex(), "servicer": k.Address().Hex(),
 			"principal": 1_000_000_000, "rate_bps": 500, "term_months": 360, "first_due": due,
-		})
+		}))
 	}
 	for lo := 0; lo < len(ops); lo += 32 {
 		var hashes []common.Hash

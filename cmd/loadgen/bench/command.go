@@ -27,7 +27,10 @@ then send them (in batches or one by one, at full speed or at --rate) for
 submit-to-commit latency seen on the event stream.
 
 Use --spawn to run against a fresh in-process node on loopback, or --node
-and --key (any key of that chain: it deploys the loan contract) to drive an existing one.`,
+and --key to drive an existing one. The key deploys the loan contract and adds
+one sender key per worker to its organisation with the servicer role, so it
+must be an admin of its organisation with the deployer role (the node key of
+a 'make run' network is both); that setup is not timed.`,
 		Example: `  ` + use + ` --spawn --mode batch --workers 8 --batch 32 --duration 10s
   ` + use + ` --spawn --mode single --workers 32
   ` + use + ` --spawn --mode batch --rate 1500
@@ -79,7 +82,7 @@ and --key (any key of that chain: it deploys the loan contract) to drive an exis
 	f := cmd.Flags()
 	f.StringVar(&cfg.NodeURL, "node", "", "node API base URL to drive")
 	f.BoolVar(&cfg.Spawn, "spawn", false, "start an in-process node on a temporary directory and 127.0.0.1")
-	f.StringVar(&keyFile, "key", "", "key file that deploys the loan contract on the target chain (not needed with --spawn)")
+	f.StringVar(&keyFile, "key", "", "key file of an org admin with the deployer role on the target chain: deploys the loan contract and enrols the senders (not needed with --spawn)")
 	f.StringVar(&wasmFile, "wasm", "", "loan contract module (default: build --contract-dir)")
 	f.StringVar(&cfg.ContractDir, "contract-dir", cfg.ContractDir, "loan contract package to build when --wasm is not given")
 	f.StringVar(&mode, "mode", string(cfg.Mode), "batch (POST /v1/txs/batch) or single (POST /v1/txs)")

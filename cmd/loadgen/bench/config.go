@@ -29,8 +29,9 @@ type Config struct {
 	Spawn         bool
 	BlockInterval time.Duration
 	BlockMaxTxs   int
-	// AdminKey deploys the contract and books the loans. With Spawn the
-	// node's development key is used.
+	// AdminKey deploys the contract, adds the senders to its organisation
+	// (servicer role) and books the loans: it needs the admin and deployer
+	// roles. With Spawn the node's development key is used.
 	AdminKey *client.Key
 	// Wasm is the loan contract; when nil it is built from ContractDir.
 	Wasm        []byte
