@@ -110,7 +110,7 @@ func TypedData(chainID uint64) TypedDataSpec { return standard.TypedData(chainID
 // generated from their definitions, and of ReadSession.
 func (r *Registry) TypedData(chainID uint64) TypedDataSpec {
 	spec := TypedDataSpec{
-		Domain:       Domain{Name: DomainName, Version: DomainVersion, ChainID: strconv.FormatUint(chainID, 10)},
+		Domain: Domain{Name: DomainName, Version: DomainVersion, ChainID: strconv.FormatUint(chainID, 10)},
 		Types: map[string][]FieldType{
 			domainTypeName:     append([]FieldType(nil), domainFields...),
 			SessionPrimaryType: append([]FieldType(nil), sessionFields...),

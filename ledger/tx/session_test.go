@@ -159,7 +159,9 @@ func TestParseSessionErrors(t *testing.T) {
 	h := ss.Header()
 	rest := strings.TrimPrefix(h, SessionScheme+" ")
 	parts := strings.Split(rest, ".")
-	join := func(p0, p1, p2, p3 string) string { return SessionScheme + " " + strings.Join([]string{p0, p1, p2, p3}, ".") }
+	join := func(p0, p1, p2, p3 string) string {
+		return SessionScheme + " " + strings.Join([]string{p0, p1, p2, p3}, ".")
+	}
 	badV := parts[3][:len(parts[3])-2] + "05"
 	mixed := "0x2C7536E3605D9C16a7a3D7b1898e529396a65c24" // mixed case, wrong checksum
 	tests := []struct{ name, header, reason string }{
