@@ -84,6 +84,9 @@ func (l *Ledger) CanReadKey(ctx context.Context, v *Viewer, contract common.Addr
 	if !v.member() {
 		return errReadForbidden
 	}
+	if tip := l.Latest().Header.Height; height > tip {
+		return fmt.Errorf("%w: block %d (the latest is %d)", ErrNotFound, height, tip)
+	}
 	if v.Auditor() || contract == registry.Address || contract == SystemAddress {
 		return nil
 	}
