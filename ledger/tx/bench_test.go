@@ -73,3 +73,25 @@ func BenchmarkDecodeRLPCall(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSessionVerify measures what a node pays for a session it has
+// not seen before: parsing the Authorization header and verifying it (one
+// signature recovery). Nodes cache verified sessions, so a client reusing
+// its session pays this once per node.
+func BenchmarkSessionVerify(b *testing.B) {
+	ss, err := SignSession(sampleSession(b), testChainID, testKey(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	header := ss.Header()
+	b.ReportAllocs()
+	for b.Loop() {
+		s, err := ParseSession(header)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.Verify(testChainID, sessionNow); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

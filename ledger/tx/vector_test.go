@@ -3,13 +3,16 @@ package tx
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/crypto"
@@ -37,10 +40,15 @@ type vector struct {
 	StructHash      string          `json:"structHash"`
 	Digest          string          `json:"digest"`
 	Signature       string          `json:"signature"`
-	Wire            json.RawMessage `json:"wire"`
-	RLP             string          `json:"rlp"`
+	Wire            json.RawMessage `json:"wire,omitempty"` // transactions only
+	RLP             string          `json:"rlp,omitempty"`  // transactions only
 	ContractAddress string          `json:"contractAddress,omitempty"`
+	Header          string          `json:"header,omitempty"` // the session only
 }
+
+// The session of the published vector: issued 2026-01-01T00:00:00Z, valid
+// for one hour.
+var vectorSession = ReadSession{IssuedMs: 1767225600000, ExpiresMs: 1767229200000}
 
 // buildVectors computes the published vectors from the code.
 func buildVectors(t *testing.T) map[string]vector {
@@ -127,7 +135,62 @@ func buildVectors(t *testing.T) map[string]vector {
 		}
 		out[tx.Type()] = v
 	}
+	out["session"] = buildSessionVector(t)
 	return out
+}
+
+// sessionMessage is a ReadSession as signers take it, members in EIP-712
+// order.
+type sessionMessage struct {
+	Reader    string `json:"reader"`
+	IssuedMs  string `json:"issuedMs"`
+	ExpiresMs string `json:"expiresMs"`
+}
+
+// buildSessionVector computes the read session vector: the same key and
+// chain, typed data as a signer takes it, and the header a client sends.
+func buildSessionVector(t *testing.T) vector {
+	k := testKey(t)
+	rs := vectorSession
+	rs.Reader = addrOf(k)
+	ss, err := SignSession(rs, testChainID, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := TypedData(testChainID)
+	td, err := json.MarshalIndent(struct {
+		Types       map[string][]FieldType `json:"types"`
+		PrimaryType string                 `json:"primaryType"`
+		Domain      Domain                 `json:"domain"`
+		Message     sessionMessage         `json:"message"`
+	}{
+		Types:       map[string][]FieldType{domainTypeName: spec.Types[domainTypeName], SessionPrimaryType: spec.Types[SessionPrimaryType]},
+		PrimaryType: SessionPrimaryType,
+		Domain:      spec.Domain,
+		// Uint64s as decimal strings, as in transactions: ethers.js and
+		// eth_signTypedData_v4 take them, and no JSON reader loses precision.
+		Message: sessionMessage{
+			Reader:    rs.Reader.Hex(),
+			IssuedMs:  strconv.FormatUint(rs.IssuedMs, 10),
+			ExpiresMs: strconv.FormatUint(rs.ExpiresMs, 10),
+		},
+	}, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := encodeType(SessionPrimaryType, sessionFields)
+	return vector{
+		PrivateKey:      "0x" + testKeyHex,
+		Address:         rs.Reader.Hex(),
+		TypedData:       td,
+		TypeString:      ts,
+		TypeHash:        crypto.Keccak256Hash([]byte(ts)).Hex(),
+		DomainSeparator: DomainSeparator(testChainID).Hex(),
+		StructHash:      rs.StructHash().Hex(),
+		Digest:          rs.Digest(testChainID).Hex(),
+		Signature:       ss.Signature.String(),
+		Header:          ss.Header(),
+	}
 }
 
 func TestVectorsFile(t *testing.T) {
@@ -149,8 +212,27 @@ func TestVectorsFile(t *testing.T) {
 	if !bytes.Equal(got, want) {
 		t.Fatalf("%s is stale or the code changed; run go test -run TestVectorsFile -update\n%s", vectorFile, got)
 	}
+	// The published session header parses and verifies within its hour,
+	// and only then.
+	sv := vs["session"]
+	ss, err := ParseSession(sv.Header)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reader, err := ss.Verify(testChainID, vectorSession.IssuedMs+1); err != nil || reader.Hex() != sv.Address {
+		t.Fatalf("session: verify: %s %v", reader, err)
+	}
+	if _, err := ss.Verify(testChainID, vectorSession.ExpiresMs); !errors.Is(err, ErrSessionExpired) {
+		t.Fatalf("session: verify after expiry: %v", err)
+	}
+	if ss.Signature.String() != sv.Signature || ss.Session.Digest(testChainID).Hex() != sv.Digest {
+		t.Fatal("session: header does not carry the published signature")
+	}
 	// Each published wire form decodes and verifies.
 	for name, v := range vs {
+		if v.Wire == nil {
+			continue
+		}
 		tx, err := DecodeJSON(v.Wire, Limits{})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -256,4 +338,27 @@ func TestVectorsWithEthers(t *testing.T) {
 		t.Fatalf("ethers.js check failed: %v\n%s", err, out)
 	}
 	t.Logf("%s", out)
+
+	// The session ethers.js signed just now from the served typed data is
+	// one this package accepts.
+	var header string
+	for _, line := range strings.Split(string(out), "\n") {
+		if h, ok := strings.CutPrefix(line, "SESSION "); ok {
+			header = h
+		}
+	}
+	if header == "" {
+		t.Fatal("the ethers.js check printed no session")
+	}
+	s, err := ParseSession(header)
+	if err != nil {
+		t.Fatalf("ethers.js session %q: %v", header, err)
+	}
+	reader, err := s.Verify(testChainID, uint64(time.Now().UnixMilli()))
+	if err != nil || reader != addrOf(testKey(t)) {
+		t.Fatalf("ethers.js session %q: reader %s, %v", header, reader, err)
+	}
+	if _, err := s.Verify(testChainID+1, uint64(time.Now().UnixMilli())); !errors.Is(err, ErrSessionBadSignature) {
+		t.Fatalf("ethers.js session on another chain: %v", err)
+	}
 }
