@@ -12,7 +12,6 @@ import (
 	"github.com/meshledger/meshledger/node"
 	"github.com/meshledger/meshledger/node/httpapi"
 	"github.com/meshledger/meshledger/node/mempool"
-	"github.com/meshledger/meshledger/node/nodetest"
 	"github.com/meshledger/meshledger/sdk/api"
 )
 
@@ -55,7 +54,7 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 func TestSubmitIsIdempotentAndReportsLifecycle(t *testing.T) {
 	n := open(t, nil)
 	id := n.ChainID()
-	a := nodetest.NewAccount(t)
+	a := n.NewMember()
 	t0 := call(t, a, id, 0, 1000)
 	body := encode(t, t0)
 
@@ -117,7 +116,7 @@ func TestSubmitIsIdempotentAndReportsLifecycle(t *testing.T) {
 func TestBatchReportsEachItem(t *testing.T) {
 	n := open(t, nil)
 	id := n.ChainID()
-	a := nodetest.NewAccount(t)
+	a := n.NewMember()
 	ok0, ok1 := encode(t, call(t, a, id, 0, 1000)), encode(t, call(t, a, id, 1, 1000))
 	batch := "[" + string(ok0) + "," + string(ok1) + "," + string(ok0) + `,{"type":"call"},` + string(encode(t, call(t, a, id+1, 2, 1000))) + "]"
 	var items []api.BatchItem
@@ -153,7 +152,7 @@ func TestBatchReportsEachItem(t *testing.T) {
 
 func TestDroppedTransactionReportsReason(t *testing.T) {
 	n := open(t, func(c *node.Config) { c.Mempool = mempool.Config{MaxAge: time.Millisecond} })
-	a := nodetest.NewAccount(t)
+	a := n.NewMember()
 	gapped := call(t, a, n.ChainID(), 1, 1000) // nonce 0 never comes
 	if r := n.Do(http.MethodPost, api.PathTxs, encode(t, gapped)); r.Status != 202 {
 		t.Fatalf("submit: %d %s", r.Status, r.Body)
@@ -169,8 +168,8 @@ func TestDroppedTransactionReportsReason(t *testing.T) {
 }
 
 func TestWaitReturnsReceipt(t *testing.T) {
-	n := nodetest.Start(t, node.Config{NoHTTP: true, BlockInterval: 10 * time.Millisecond})
-	a := nodetest.NewAccount(t)
+	n := start(t, node.Config{NoHTTP: true, BlockInterval: 10 * time.Millisecond})
+	a := n.NewMember()
 	r := n.Do(http.MethodPost, api.PathTxs+"?wait=true&timeout=10s", encode(t, call(t, a, n.ChainID(), 0, 1000)))
 	var out api.Tx
 	r.JSON(t, &out)
@@ -183,7 +182,7 @@ func TestWaitReturnsReceipt(t *testing.T) {
 func TestEventsResumeWithoutGapOrDuplicate(t *testing.T) {
 	n := open(t, nil)
 	id := n.ChainID()
-	a := nodetest.NewAccount(t)
+	a := n.NewMember()
 	for i := range 3 {
 		if r := n.Do(http.MethodPost, api.PathTxs, encode(t, call(t, a, id, uint64(i), 1000))); r.Status != 202 {
 			t.Fatal(r.Status)
@@ -197,6 +196,7 @@ func TestEventsResumeWithoutGapOrDuplicate(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		req.Header.Set(api.HeaderAuthorization, n.Session)
 		if lastID != "" {
 			req.Header.Set(api.HeaderLastEventID, lastID)
 		}

@@ -6,18 +6,17 @@ import (
 
 	"github.com/meshledger/meshledger/node"
 	"github.com/meshledger/meshledger/node/mempool"
-	"github.com/meshledger/meshledger/node/nodetest"
 	"github.com/meshledger/meshledger/sdk/api"
 )
 
 // BenchmarkSubmitTx measures POST /v1/txs in-process: decode, signature
 // recovery, ledger checks and mempool admission (no block production).
 func BenchmarkSubmitTx(b *testing.B) {
-	n := nodetest.Open(b, node.Config{DataDir: b.TempDir(), Mempool: mempool.Config{MaxTxs: 1 << 20}})
+	n := openMembers(b, node.Config{Mempool: mempool.Config{MaxTxs: 1 << 20}}, 4096)
 	id := n.ChainID()
 	var bodies [][]byte
 	for range 4096 {
-		a := nodetest.NewAccount(b)
+		a := n.NewMember()
 		x := call(b, a, id, 0, 1000)
 		bodies = append(bodies, encodeB(b, x))
 	}
@@ -40,7 +39,7 @@ func BenchmarkSubmitTx(b *testing.B) {
 
 // BenchmarkGetBlock measures GET /v1/blocks/latest.
 func BenchmarkGetBlock(b *testing.B) {
-	n := nodetest.Open(b, node.Config{DataDir: b.TempDir()})
+	n := openNode(b, node.Config{})
 	for b.Loop() {
 		if r := n.Do(http.MethodGet, api.PathBlocks+"latest", nil); r.Status != 200 {
 			b.Fatal(r.Status)

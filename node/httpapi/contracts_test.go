@@ -22,10 +22,10 @@ import (
 // deployCopies deploys the loan contract once with its code, then n-1
 // more times by code hash (the code is stored once, so this is cheap),
 // and returns the contracts' addresses in ascending order.
-func deployCopies(t *testing.T, n *nodetest.Node, copies int) []common.Address {
+func deployCopies(t *testing.T, n *testNode, copies int) []common.Address {
 	t.Helper()
 	id := n.ChainID()
-	a := nodetest.NewAccount(t)
+	a := n.NewMember()
 	code := nodetest.LoanWasm(t)
 	var addrs []common.Address
 	submit := func(x *tx.Tx, wait bool) {
@@ -55,7 +55,7 @@ func deployCopies(t *testing.T, n *nodetest.Node, copies int) []common.Address {
 }
 
 func TestContractsPagination(t *testing.T) {
-	n := nodetest.Start(t, node.Config{})
+	n := start(t, node.Config{})
 	want := deployCopies(t, n, 5)
 
 	var got []common.Address
@@ -101,7 +101,7 @@ func TestContractsPagination(t *testing.T) {
 	}
 
 	// The client pages the same way, and Contracts follows every page.
-	c, err := client.New(n.URL())
+	c, err := client.New(n.URL(), client.WithKey(client.NewKey(n.Key())))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestContractsPagination(t *testing.T) {
 }
 
 func TestContractsPaginationErrors(t *testing.T) {
-	n := nodetest.Start(t, node.Config{})
+	n := start(t, node.Config{})
 	addr := common.HexToAddress("0x00000000000000000000000000000000000000ff")
 	tests := []struct {
 		name, query string

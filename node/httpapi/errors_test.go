@@ -25,13 +25,13 @@ import (
 )
 
 // open returns an unstarted node (blocks by hand) with cfg tweaks.
-func open(t *testing.T, tweak func(*node.Config)) *nodetest.Node {
+func open(t *testing.T, tweak func(*node.Config)) *testNode {
 	t.Helper()
 	cfg := node.Config{DataDir: t.TempDir()}
 	if tweak != nil {
 		tweak(&cfg)
 	}
-	return nodetest.Open(t, cfg)
+	return openNode(t, cfg)
 }
 
 func wantError(t *testing.T, r nodetest.Response, status int, code api.Code) {
@@ -104,14 +104,14 @@ func mutateJSON(t *testing.T, x *tx.Tx, edit func(m map[string]any)) []byte {
 func TestErrorStatuses(t *testing.T) {
 	// No block is cut after the first (BlockInterval is an hour), so the
 	// pending transaction below stays pending.
-	n := nodetest.Start(t, node.Config{
+	n := start(t, node.Config{
 		BlockInterval: time.Hour,
 		API:           httpapi.Config{MaxBodyBytes: 64 << 10, MaxBatch: 2},
 	})
 	id := n.ChainID()
-	a := nodetest.NewAccount(t)
+	a := n.NewMember()
 	good := call(t, a, id, 0, 1000)
-	other := nodetest.NewAccount(t)
+	other := n.NewMember()
 
 	// A committed nonce 0 for `other`, for nonce_too_low.
 	if r := n.HTTP(http.MethodPost, api.PathTxs+"?wait=true", encode(t, call(t, other, id, 0, 1000))); r.Status != http.StatusOK {
@@ -232,7 +232,7 @@ type observed struct {
 }
 
 // observe reads the node's state through the API where the API shows it.
-func observe(t *testing.T, n *nodetest.Node, a, b *nodetest.Account) observed {
+func observe(t *testing.T, n *testNode, a, b *nodetest.Account) observed {
 	t.Helper()
 	var o observed
 	o.poolLen = n.Pool().Len()
@@ -264,18 +264,18 @@ func TestMempoolFullIs503WithRetryAfter(t *testing.T) {
 	n := open(t, func(c *node.Config) { c.Mempool = mempool.Config{MaxTxs: 2} })
 	id := n.ChainID()
 	for i := range 2 {
-		if r := n.Do(http.MethodPost, api.PathTxs, encode(t, call(t, nodetest.NewAccount(t), id, 0, 1000))); r.Status != 202 {
+		if r := n.Do(http.MethodPost, api.PathTxs, encode(t, call(t, n.NewMember(), id, 0, 1000))); r.Status != 202 {
 			t.Fatalf("tx %d: %d %s", i, r.Status, r.Body)
 		}
 	}
-	r := n.Do(http.MethodPost, api.PathTxs, encode(t, call(t, nodetest.NewAccount(t), id, 0, 1000)))
+	r := n.Do(http.MethodPost, api.PathTxs, encode(t, call(t, n.NewMember(), id, 0, 1000)))
 	wantError(t, r, http.StatusServiceUnavailable, api.CodeMempoolFull)
 	if r.Header.Get("Retry-After") == "" {
 		t.Fatal("no Retry-After")
 	}
 	// A block frees room.
 	n.Produce()
-	if r := n.Do(http.MethodPost, api.PathTxs, encode(t, call(t, nodetest.NewAccount(t), id, 0, 1000))); r.Status != 202 {
+	if r := n.Do(http.MethodPost, api.PathTxs, encode(t, call(t, n.NewMember(), id, 0, 1000))); r.Status != 202 {
 		t.Fatalf("after block: %d %s", r.Status, r.Body)
 	}
 }
@@ -286,7 +286,7 @@ func TestTooManyWaitsAndStreams(t *testing.T) {
 		c.API.MaxStreams = 1
 	})
 	id := n.ChainID()
-	a := nodetest.NewAccount(t)
+	a := n.NewMember()
 	// The first wait holds the only slot: no producer runs.
 	first := make(chan nodetest.Response, 1)
 	go func() {
@@ -309,6 +309,7 @@ func TestTooManyWaitsAndStreams(t *testing.T) {
 	srv := httptest.NewServer(n.Handler())
 	defer srv.Close()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+api.PathEvents, nil)
+	req.Header.Set(api.HeaderAuthorization, n.Session)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -320,7 +321,7 @@ func TestTooManyWaitsAndStreams(t *testing.T) {
 }
 
 // waitForGauge polls the node's registry until the gauge has value v.
-func waitForGauge(t *testing.T, n *nodetest.Node, name string, v float64) {
+func waitForGauge(t *testing.T, n *testNode, name string, v float64) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
@@ -341,7 +342,7 @@ func waitForGauge(t *testing.T, n *nodetest.Node, name string, v float64) {
 func TestClosedServerIs503(t *testing.T) {
 	n := open(t, nil)
 	n.API().Close()
-	r := n.Do(http.MethodPost, api.PathTxs, encode(t, call(t, nodetest.NewAccount(t), n.ChainID(), 0, 1000)))
+	r := n.Do(http.MethodPost, api.PathTxs, encode(t, call(t, n.NewMember(), n.ChainID(), 0, 1000)))
 	wantError(t, r, http.StatusServiceUnavailable, api.CodeUnavailable)
 	wantError(t, n.Do(http.MethodGet, api.PathHealth, nil), http.StatusServiceUnavailable, api.CodeUnavailable)
 	wantError(t, n.Do(http.MethodGet, api.PathEvents, nil), http.StatusServiceUnavailable, api.CodeUnavailable)

@@ -14,7 +14,6 @@ import (
 
 	"github.com/meshledger/meshledger/node"
 	"github.com/meshledger/meshledger/node/httpapi"
-	"github.com/meshledger/meshledger/node/nodetest"
 	"github.com/meshledger/meshledger/sdk/api"
 )
 
@@ -62,7 +61,7 @@ func assertJSONError(t *testing.T, resp *http.Response, body []byte, status int,
 // set gets a JSON 431, whether the middleware judges it (just above the
 // documented limit) or net/http refuses it at the hard cap (far above).
 func TestOversizedHeadersGetJSON431(t *testing.T) {
-	n := nodetest.Start(t, node.Config{})
+	n := start(t, node.Config{})
 	addr := n.Addr().String()
 	limit := httpapi.DefaultConfig().MaxHeaderBytes
 	tests := []struct {
@@ -91,7 +90,7 @@ func TestOversizedHeadersGetJSON431(t *testing.T) {
 // The other errors net/http answers before any handler runs (a request it
 // cannot parse) are JSON too.
 func TestUnparsableRequestGetsJSON400(t *testing.T) {
-	n := nodetest.Start(t, node.Config{})
+	n := start(t, node.Config{})
 	resp, body := rawRequest(t, n.Addr().String(), "GARBAGE\r\n\r\n")
 	assertJSONError(t, resp, body, http.StatusBadRequest, api.CodeBadRequest)
 	resp, body = rawRequest(t, n.Addr().String(), "POST /v1/txs HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n")
@@ -101,7 +100,7 @@ func TestUnparsableRequestGetsJSON400(t *testing.T) {
 // The middleware alone (no net/http in front): the handler refuses
 // headers above the limit, with the request line counted.
 func TestHeaderLimitMiddleware(t *testing.T) {
-	n := nodetest.Start(t, node.Config{NoHTTP: true, API: httpapi.Config{MaxHeaderBytes: 4096}})
+	n := start(t, node.Config{NoHTTP: true, API: httpapi.Config{MaxHeaderBytes: 4096}})
 	h := n.Handler()
 	ok := httptest.NewRequest(http.MethodGet, "/healthz", nil)
 	ok.Header.Set("X-Small", strings.Repeat("a", 1000))
@@ -119,7 +118,7 @@ func TestHeaderLimitMiddleware(t *testing.T) {
 // A client that does not finish its headers within ReadHeaderTimeout is
 // disconnected.
 func TestSlowHeadersAreCutOff(t *testing.T) {
-	n := nodetest.Start(t, node.Config{API: httpapi.Config{ReadHeaderTimeout: 200 * time.Millisecond}})
+	n := start(t, node.Config{API: httpapi.Config{ReadHeaderTimeout: 200 * time.Millisecond}})
 	conn, err := net.Dial("tcp", n.Addr().String())
 	if err != nil {
 		t.Fatal(err)

@@ -6,7 +6,6 @@ import (
 
 	"github.com/meshledger/meshledger/ledger/tx"
 	"github.com/meshledger/meshledger/node"
-	"github.com/meshledger/meshledger/node/nodetest"
 	"github.com/meshledger/meshledger/sdk/api"
 	"github.com/meshledger/meshledger/sdk/build/buildtest"
 )
@@ -16,8 +15,8 @@ import (
 // method returns its argument, or fails bad_args when it is not a
 // {"n":int,"s":string} object.
 func TestQueryArgsAreJSONNotHex(t *testing.T) {
-	n := nodetest.Open(t, node.Config{})
-	a := nodetest.NewAccount(t)
+	n := openNode(t, node.Config{})
+	a := n.NewMember()
 	d := a.Deploy(t, n.ChainID(), "conformance", buildtest.Wasm(t, "contracts/conformance"))
 	if r := n.Do(http.MethodPost, api.PathTxs, encode(t, d)); r.Status != http.StatusAccepted {
 		t.Fatalf("deploy: %d %s", r.Status, r.Body)

@@ -9,7 +9,6 @@ import (
 
 	"github.com/meshledger/meshledger/node"
 	"github.com/meshledger/meshledger/node/httpapi"
-	"github.com/meshledger/meshledger/node/nodetest"
 	"github.com/meshledger/meshledger/sdk/api"
 )
 
@@ -17,9 +16,9 @@ import (
 // (malformed, oversized) are counted like those admission refuses, by the
 // code the client sees, on both submission routes.
 func TestRefusalsCounted(t *testing.T) {
-	n := nodetest.Start(t, node.Config{API: httpapi.Config{MaxBodyBytes: 4 << 10}})
+	n := start(t, node.Config{API: httpapi.Config{MaxBodyBytes: 4 << 10}})
 	id := n.ChainID()
-	a := nodetest.NewAccount(t)
+	a := n.NewMember()
 	tests := []struct {
 		name   string
 		path   string
