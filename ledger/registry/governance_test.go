@@ -328,7 +328,7 @@ func TestProposeErrors(t *testing.T) {
 		{"addOrg: admin twice", admin(1), addOrg("new", addr(9), addr(9)), ErrInvalidArgs},
 		{"addOrg: empty name", admin(1), propose(KindAddOrg, AddOrgParams{ID: "new", Admins: []common.Address{addr(9)}}), ErrInvalidArgs},
 		{"addOrg: long name", admin(1), propose(KindAddOrg, AddOrgParams{ID: "new", Name: string(make([]byte, 129)), Admins: []common.Address{addr(9)}}), ErrInvalidArgs},
-		{"addOrg: bad UTF-8 name", admin(1), []byte(`{"kind":"addOrg","params":{"id":"new","name":"\xff","admins":["0x0000000000000000000000000000000000000009"]}}`), ErrInvalidArgs},
+		{"addOrg: bad UTF-8 name", admin(1), []byte("{\"kind\":\"addOrg\",\"params\":{\"id\":\"new\",\"name\":\"\xff\",\"admins\":[\"0x0000000000000000000000000000000000000009\"]}}"), ErrInvalidArgs},
 		{"addOrg: unknown param", admin(1), propose(KindAddOrg, map[string]any{"id": "new", "name": "N", "admins": []common.Address{addr(9)}, "roles": []string{}}), ErrInvalidArgs},
 		{"addOrg: id exists", admin(1), addOrg("o2", addr(9)), ErrConflict},
 		{"addOrg: admin is a member", admin(1), addOrg("new", plain(2)), ErrConflict},

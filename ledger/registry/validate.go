@@ -140,10 +140,15 @@ func (p *Policy) Validate() error {
 // than encoding/json: the value must be an object; every key must be one
 // of v's JSON field names spelled exactly (encoding/json would match
 // "ADDRESS" to "address"), at most once; nothing may follow the object;
+// the text must be valid UTF-8;
 // and every name in required must be present. All of these are refused
 // with ErrInvalidArgs, so two spellings of one request never mean
 // different things on different clients.
 func decodeStrict(data []byte, v any, required ...string) error {
+	if !utf8.Valid(data) {
+		// encoding/json would quietly turn the bad bytes into U+FFFD.
+		return invalid("arguments are not valid UTF-8")
+	}
 	fields := jsonFields(reflect.TypeOf(v).Elem())
 	dec := json.NewDecoder(bytes.NewReader(data))
 	tok, err := dec.Token()
