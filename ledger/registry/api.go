@@ -114,7 +114,8 @@ func Execute(st Store, env Env, method string, args []byte) (*Outcome, error) {
 // behalf of env.Caller, who must be a member with the deployer role (the
 // ledger checks that before it stores code). The proposer's organisation
 // approves it at once; with a threshold of one the returned Outcome
-// carries the Effect to run now.
+// carries the Effect to run now. Outcome.Return is the proposal's JSON (a
+// Proposal) in every case.
 func ProposeDeploy(st Store, env Env, p DeployParams) (*Outcome, error) {
 	return (&call{st: st, env: env}).proposeEffect(KindDeploy, p)
 }
