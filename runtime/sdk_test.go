@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -27,7 +28,7 @@ func (inv *moduleInvoker) Call(caller [20]byte, method string, args []byte) cont
 	res := mustCall(inv.t, inv.m, env, method, string(args), inv.state)
 	out := contracttest.Outcome{Code: string(res.Code), Message: res.Message, Return: res.Return}
 	for _, e := range res.Events {
-		out.Events = append(out.Events, contracttest.Event{Name: e.Name, Data: e.Data})
+		out.Events = append(out.Events, contracttest.Event{Name: e.Name, Data: e.Data, Audience: e.Audience})
 	}
 	for _, w := range res.Writes {
 		out.Writes = append(out.Writes, contracttest.Write{Key: w.Key, Value: w.Value, Delete: w.Delete})
@@ -50,20 +51,42 @@ func (inv *moduleInvoker) Query(caller [20]byte, method string, args []byte) con
 	return out
 }
 
+// SetParticipant enters addr in the directory later calls see.
+func (inv *moduleInvoker) SetParticipant(addr [20]byte, org string, roles []string) {
+	dir, _ := inv.env.Directory.(mapDirectory)
+	if dir == nil {
+		dir = mapDirectory{}
+		inv.env.Directory = dir
+	}
+	rs := slices.Clone(roles)
+	slices.Sort(rs)
+	dir[addr] = Participant{Org: org, Roles: slices.Compact(rs)}
+}
+
 func (inv *moduleInvoker) Env() contracttest.Env {
 	return contracttest.Env{Self: inv.env.Contract, Height: inv.env.Height, TimeMs: inv.env.TimeMs, TxHash: inv.env.TxHash}
 }
 
-var _ contracttest.QueryInvoker = (*moduleInvoker)(nil)
+var (
+	_ contracttest.QueryInvoker     = (*moduleInvoker)(nil)
+	_ contracttest.DirectoryInvoker = (*moduleInvoker)(nil)
+)
 
+// TestConformance runs the suite on both engines: the mock host, the
+// compiler and the interpreter must all agree.
 func TestConformance(t *testing.T) {
-	m := mustLoad(t, sharedRuntime(t, EngineCompiler), buildtest.Wasm(t, "contracts/conformance"))
-	contracttest.RunConformance(t, func(t *testing.T) contracttest.Invoker {
-		env := testEnv()
-		// Returning 64 KiB through the SDK costs about 50 million gas.
-		env.GasLimit = 1 << 30
-		return &moduleInvoker{t: t, m: m, state: newMemState(), env: env}
-	})
+	code := buildtest.Wasm(t, "contracts/conformance")
+	for _, e := range []Engine{EngineCompiler, EngineInterpreter} {
+		t.Run(engineName(e), func(t *testing.T) {
+			m := mustLoad(t, sharedRuntime(t, e), code)
+			contracttest.RunConformance(t, func(t *testing.T) contracttest.Invoker {
+				env := testEnv()
+				// Returning 64 KiB through the SDK costs about 50 million gas.
+				env.GasLimit = 1 << 30
+				return &moduleInvoker{t: t, m: m, state: newMemState(), env: env}
+			})
+		})
+	}
 }
 
 var (

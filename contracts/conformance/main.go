@@ -20,6 +20,7 @@ func init() {
 	contract.Method("run", run)
 	contract.Method("env", env)
 	contract.Method("typed", typed)
+	contract.ReadPolicy(canRead)
 }
 
 // Op and Script are the run method's wire form, shared with the suite.
@@ -89,6 +90,31 @@ func run(ctx *contract.Context, s Script) (json.RawMessage, error) {
 				}
 			}
 			results = append(results, nil)
+		case "emit_to":
+			aud, err := audience(op.Audience)
+			if err != nil {
+				return nil, fmt.Errorf("op %d: %w", i, err)
+			}
+			var data any = op.Data
+			if op.ValueSize > 0 {
+				// A JSON string of exactly ValueSize bytes.
+				data = json.RawMessage(`"` + strings.Repeat("e", max(op.ValueSize-2, 0)) + `"`)
+			}
+			if err := ctx.EmitTo(op.Name, data, aud...); err != nil {
+				return nil, err
+			}
+			results = append(results, nil)
+		case "participant":
+			a, err := contract.ParseAddress(op.Address)
+			if err != nil {
+				return nil, fmt.Errorf("op %d: %w", i, err)
+			}
+			p, ok := ctx.Participant(a)
+			results = append(results, probe.Participant{Member: ok, Org: p.Org, Roles: p.Roles})
+		case "caller_org":
+			results = append(results, ctx.CallerOrg())
+		case "has_role":
+			results = append(results, ctx.HasRole(op.Role))
 		default:
 			return nil, fmt.Errorf("op %d: unknown op %q", i, op.Op)
 		}
@@ -108,6 +134,44 @@ func run(ctx *contract.Context, s Script) (json.RawMessage, error) {
 		return json.RawMessage(`"` + strings.Repeat("r", max(s.ReturnSize-2, 0)) + `"`), nil
 	}
 	return json.Marshal(results)
+}
+
+// audience builds the SDK's audience from the host's spelling of it.
+func audience(entries []string) ([]contract.Audience, error) {
+	out := make([]contract.Audience, 0, len(entries))
+	for _, e := range entries {
+		switch {
+		case e == "members":
+			out = append(out, contract.ToMembers())
+		case strings.HasPrefix(e, "org:"):
+			out = append(out, contract.ToOrg(strings.TrimPrefix(e, "org:")))
+		case strings.HasPrefix(e, "role:"):
+			out = append(out, contract.ToRole(strings.TrimPrefix(e, "role:")))
+		default:
+			a, err := contract.ParseAddress(e)
+			if err != nil {
+				return nil, fmt.Errorf("audience entry %q: %w", e, err)
+			}
+			out = append(out, contract.ToAddress(a))
+		}
+	}
+	return out, nil
+}
+
+// canRead is the read policy: keys under "pub/" are public, a key whose
+// value is the reader's address is the reader's, members with role reader
+// read everything, and the key "panic" panics.
+func canRead(ctx *contract.Context, key []byte) bool {
+	switch {
+	case string(key) == "panic":
+		panic("policy panicked")
+	case strings.HasPrefix(string(key), "pub/"):
+		return true
+	case ctx.HasRole("reader"):
+		return true
+	}
+	v, ok := ctx.Get(key)
+	return ok && string(v) == ctx.Caller().Hex()
 }
 
 // Env is everything a call knows about its context.

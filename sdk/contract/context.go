@@ -28,6 +28,11 @@ type Context struct {
 
 	haveCaller bool
 	caller     Address
+
+	// The caller's registry entry, looked up on first use.
+	haveCallerP    bool
+	callerIsMember bool
+	callerP        Participant
 }
 
 // Caller is the address that signed the transaction.

@@ -61,6 +61,15 @@ func (wasmHost) Emit(name string, data []byte) {
 	emit(unsafe.Pointer(unsafe.StringData(name)), uint32(len(name)), ptr(data), uint32(len(data)))
 }
 
+func (wasmHost) EmitTo(name string, data, audience []byte) {
+	emitTo(unsafe.Pointer(unsafe.StringData(name)), uint32(len(name)), ptr(data), uint32(len(data)),
+		ptr(audience), uint32(len(audience)))
+}
+
+func (wasmHost) Participant(addr [20]byte, buf []byte) int {
+	return int(participant(unsafe.Pointer(&addr), ptr(buf), uint32(len(buf))))
+}
+
 func (wasmHost) Abort(msg string) {
 	abort(unsafe.Pointer(unsafe.StringData(msg)), uint32(len(msg)))
 }
@@ -126,6 +135,14 @@ func stateScan(prefix unsafe.Pointer, prefixLen uint32, start unsafe.Pointer, st
 //go:wasmimport meshledger emit
 //go:noescape
 func emit(name unsafe.Pointer, nameLen uint32, data unsafe.Pointer, dataLen uint32)
+
+//go:wasmimport meshledger emit_to
+//go:noescape
+func emitTo(name unsafe.Pointer, nameLen uint32, data unsafe.Pointer, dataLen uint32, audience unsafe.Pointer, audienceLen uint32)
+
+//go:wasmimport meshledger participant
+//go:noescape
+func participant(addr unsafe.Pointer, out unsafe.Pointer, outCap uint32) int32
 
 //go:wasmimport meshledger set_return
 //go:noescape

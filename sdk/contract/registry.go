@@ -29,6 +29,10 @@ const (
 	InitMethod = "init"
 	// MethodsMethod lists the registered methods; it cannot be registered.
 	MethodsMethod = "mesh.methods"
+	// CanReadMethod answers a node's question whether the caller may read
+	// one of the contract's raw state keys (docs/abi.md, "Read policy").
+	// Register it with ReadPolicy; mesh.methods does not list it.
+	CanReadMethod = "mesh.canRead"
 )
 
 // maxMessage caps error and panic messages so that a failure report can
@@ -57,6 +61,47 @@ var registry struct {
 	// namesJSON is the reply to mesh.methods, built as methods are
 	// registered, since the list never changes after initialisation.
 	namesJSON []byte
+	// readPolicy answers mesh.canRead; nil: the contract has none.
+	readPolicy func(c *Context, key []byte) bool
+}
+
+// ReadPolicy registers fn as the contract's read policy: a node asks it,
+// in a read-only call whose Caller is the reader, whether that reader may
+// read a raw state key of the contract (its value, history and proofs).
+// Call it at most once, from an init function.
+//
+// fn gets the key's raw bytes (not JSON) and may read state and the
+// registry like any query; true allows the read. A panic, a host failure
+// or running out of gas denies it. Members with the network role auditor
+// read everything without asking. Without a read policy the node lets the
+// members of the contract's organisation read its keys, and nobody else.
+//
+// The answer must depend only on the reader, the key and the state: a
+// node may cache it for the block.
+func ReadPolicy(fn func(c *Context, key []byte) bool) {
+	if fn == nil {
+		panic("contract: ReadPolicy with a nil function")
+	}
+	if registry.readPolicy != nil {
+		panic("contract: ReadPolicy registered twice")
+	}
+	registry.readPolicy = fn
+}
+
+// runReadPolicy answers mesh.canRead with JSON true or false.
+func runReadPolicy(c *Context, h hostAPI) int32 {
+	// The key is the policy's to keep: copied, not lent from scratch,
+	// which the policy's own reads use.
+	key := make([]byte, h.ArgsLen())
+	if len(key) > 0 {
+		h.ArgsRead(key)
+	}
+	if registry.readPolicy(c, key) {
+		h.SetReturn([]byte("true"))
+	} else {
+		h.SetReturn([]byte("false"))
+	}
+	return statusOK
 }
 
 // Method registers fn as the contract method name. Call it from an init
@@ -280,6 +325,10 @@ func dispatch(h hostAPI) (status int32) {
 		case MethodsMethod:
 			h.SetReturn(registry.namesJSON)
 			return statusOK
+		case CanReadMethod:
+			if registry.readPolicy != nil {
+				return runReadPolicy(c, h)
+			}
 		}
 		c.setMessage(unknownMethod(name))
 		return statusUnknownMethod

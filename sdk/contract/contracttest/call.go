@@ -141,12 +141,36 @@ func (c *call) StateScan(prefix, start []byte, limit int32, buf []byte) int {
 	return len(enc)
 }
 
-func (c *call) Emit(name string, data []byte) {
-	c.eventBytes += len(name) + len(data)
+func (c *call) Emit(name string, data []byte) { c.EmitTo(name, data, nil) }
+
+func (c *call) EmitTo(name string, data, audience []byte) {
+	c.eventBytes += len(name) + len(data) + len(audience)
 	if len(c.events) >= MaxEvents || c.eventBytes > MaxEventBytes {
 		fail(CodeEventLimit, "more than %d events or %d event bytes", MaxEvents, MaxEventBytes)
 	}
-	c.events = append(c.events, Event{Name: name, Data: append([]byte{}, data...)})
+	aud, err := parseAudience(string(audience))
+	if err != nil {
+		fail(CodeBadAudience, "%v", err)
+	}
+	c.events = append(c.events, Event{Name: name, Data: append([]byte{}, data...), Audience: aud})
+}
+
+func (c *call) Participant(addr [20]byte, buf []byte) int {
+	p, ok := c.host.participants[addr]
+	if !ok {
+		return -1
+	}
+	enc := binary.LittleEndian.AppendUint32(nil, uint32(len(p.Org)))
+	enc = append(enc, p.Org...)
+	enc = binary.LittleEndian.AppendUint32(enc, uint32(len(p.Roles)))
+	for _, r := range p.Roles {
+		enc = binary.LittleEndian.AppendUint32(enc, uint32(len(r)))
+		enc = append(enc, r...)
+	}
+	if len(enc) <= len(buf) {
+		copy(buf, enc)
+	}
+	return len(enc)
 }
 
 func (c *call) SetReturn(data []byte) {

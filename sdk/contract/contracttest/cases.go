@@ -131,7 +131,7 @@ var conformanceCases = []conformanceCase{
 	}},
 	{"EventsInOrder", func(c conformance) {
 		o := c.ok(script{Ops: []op{emit("A", `{"x": 1}`), emit("B", `[1, 2]`), emit("A", `"s"`)}}, "")
-		want := []Event{{"A", []byte(`{"x":1}`)}, {"B", []byte(`[1,2]`)}, {"A", []byte(`"s"`)}}
+		want := []Event{{Name: "A", Data: []byte(`{"x":1}`)}, {Name: "B", Data: []byte(`[1,2]`)}, {Name: "A", Data: []byte(`"s"`)}}
 		if len(o.Events) != len(want) {
 			c.t.Fatalf("events: got %d, want %d", len(o.Events), len(want))
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -138,7 +139,7 @@ func str(s string) *string { return &s }
 // host gives it. Each subtest calls newInvoker once for a fresh, empty
 // contract state.
 func RunConformance(t *testing.T, newInvoker func(t *testing.T) Invoker) {
-	for _, tc := range conformanceCases {
+	for _, tc := range slices.Concat(conformanceCases, identityCases) {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.fn(conformance{t: t, inv: newInvoker(t)})
 		})

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"sync"
 
@@ -35,6 +36,8 @@ type Host struct {
 	gas    uint64
 	state  map[string][]byte
 	events []Event
+	// participants is the mock participant registry.
+	participants map[contract.Address]contract.Participant
 }
 
 // New returns a host with empty state, height 1, DefaultTimeMillis,
@@ -47,7 +50,32 @@ func New() *Host {
 		timeMs: DefaultTimeMillis,
 		gas:    math.MaxInt64,
 		state:  map[string][]byte{},
+
+		participants: map[contract.Address]contract.Participant{},
 	}
+}
+
+// SetParticipant makes a a member of org with roles in the mock
+// participant registry that Context.Participant, CallerOrg and HasRole
+// read, replacing any earlier entry. Roles are kept ascending and unique,
+// as the registry keeps them. An address never set is not a member.
+func (h *Host) SetParticipant(a contract.Address, org string, roles ...string) {
+	rs := slices.Clone(roles)
+	slices.Sort(rs)
+	rs = slices.Compact(rs)
+	if len(rs) == 0 {
+		rs = nil
+	}
+	h.mu.Lock()
+	h.participants[a] = contract.Participant{Org: org, Roles: rs}
+	h.mu.Unlock()
+}
+
+// RemoveParticipant removes a from the mock participant registry.
+func (h *Host) RemoveParticipant(a contract.Address) {
+	h.mu.Lock()
+	delete(h.participants, a)
+	h.mu.Unlock()
 }
 
 // SetCaller sets the signer of later calls.
@@ -176,6 +204,20 @@ func dispatch(c *call) (status int32, failure *hostlink.Failure) {
 	return hostlink.Dispatch(c), nil
 }
 
+// CanRead asks the contract's read policy (contract.ReadPolicy), as a node
+// does, whether reader may read the raw state key: a read-only call of
+// mesh.canRead with reader as the caller and the key's bytes as the
+// arguments. As in a node, any failure denies; the Result tells why. A
+// contract without a read policy fails with unknown_method, which a node
+// answers with its default (the contract's organisation and auditors).
+func (h *Host) CanRead(reader contract.Address, key []byte) (bool, Result) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	o := h.run(reader, contract.CanReadMethod, key, true)
+	r := Result{OK: o.Code == CodeOK, Code: o.Code, Message: o.Message, Return: o.Return, Events: o.Events, Writes: o.Writes}
+	return r.OK && string(r.Return) == "true", r
+}
+
 // Get returns a copy of the committed value of key.
 func (h *Host) Get(key string) ([]byte, bool) {
 	h.mu.Lock()
@@ -221,9 +263,14 @@ func (h *Host) Events() []Event {
 }
 
 // Invoker adapts h to the conformance suite's Invoker (and its optional
-// EnvInvoker and QueryInvoker); the host's other block context still
-// applies.
+// EnvInvoker, QueryInvoker and DirectoryInvoker); the host's other block
+// context still applies.
 func (h *Host) Invoker() EnvInvoker { return hostInvoker{h} }
+
+var (
+	_ QueryInvoker     = hostInvoker{}
+	_ DirectoryInvoker = hostInvoker{}
+)
 
 type hostInvoker struct{ h *Host }
 
@@ -237,6 +284,10 @@ func (i hostInvoker) Query(caller [20]byte, method string, args []byte) Outcome 
 	i.h.mu.Lock()
 	defer i.h.mu.Unlock()
 	return i.h.run(caller, method, args, true)
+}
+
+func (i hostInvoker) SetParticipant(addr [20]byte, org string, roles []string) {
+	i.h.SetParticipant(addr, org, roles...)
 }
 
 func (i hostInvoker) Env() Env {

@@ -37,6 +37,15 @@ type QueryInvoker interface {
 	Query(caller [20]byte, method string, args []byte) Outcome
 }
 
+// DirectoryInvoker is an Invoker whose calls see a participant registry
+// the suite can fill: SetParticipant makes addr a member of org with roles
+// (ascending, unique) for every later call. Optional: the suite's identity
+// cases are skipped for an Invoker without it.
+type DirectoryInvoker interface {
+	Invoker
+	SetParticipant(addr [20]byte, org string, roles []string)
+}
+
 // Env is the block context of an EnvInvoker's calls.
 type Env struct {
 	Self   [20]byte
@@ -58,6 +67,9 @@ type Outcome struct {
 type Event struct {
 	Name string
 	Data []byte
+	// Audience is the entries given to EmitTo, in order ("0x<address>",
+	// "org:<id>", "role:<role>", "members"); nil for Emit.
+	Audience []string
 }
 
 // Write is one state change of a successful call.

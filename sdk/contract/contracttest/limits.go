@@ -9,6 +9,7 @@ const (
 	MaxEvents      = 256
 	MaxEventBytes  = 64 << 10 // names plus data, summed over one call
 	MaxScanEntries = 1000
+	MaxAudience    = 16 // entries of one event's audience
 )
 
 // Result codes as in runtime.Code; receipts carry these strings.
@@ -25,4 +26,5 @@ const (
 	CodeBadKey         = "bad_key"
 	CodeValueTooLarge  = "value_too_large"
 	CodeBadStatus      = "bad_status"
+	CodeBadAudience    = "bad_audience"
 )

@@ -10,7 +10,7 @@ import "encoding/json"
 // Op is one step of a run script. Key and Value may be replaced by
 // generated strings of KeySize and ValueSize bytes to probe limits.
 type Op struct {
-	Op        string          `json:"op"` // set, delete, get, has, scan, fill, emit, emits
+	Op        string          `json:"op"` // set, delete, get, has, scan, fill, emit, emits, emit_to, participant, caller_org, has_role
 	Key       string          `json:"key,omitempty"`
 	Value     string          `json:"value,omitempty"`
 	KeySize   int             `json:"key_size,omitempty"`
@@ -21,6 +21,20 @@ type Op struct {
 	Name      string          `json:"name,omitempty"`
 	Data      json.RawMessage `json:"data,omitempty"`
 	Count     int             `json:"count,omitempty"`
+	// Address is the participant op's address, as 0x and 40 hex digits.
+	Address string `json:"address,omitempty"`
+	// Role is the has_role op's role.
+	Role string `json:"role,omitempty"`
+	// Audience is the emit_to op's audience, each entry spelled as the
+	// host spells it ("0x…", "org:<id>", "role:<role>", "members").
+	Audience []string `json:"audience,omitempty"`
+}
+
+// Participant is the result of a participant op.
+type Participant struct {
+	Member bool     `json:"member"`
+	Org    string   `json:"org"`
+	Roles  []string `json:"roles"`
 }
 
 // Script is the argument of run: the ops in order, then how to end.

@@ -34,6 +34,12 @@ type Host interface {
 	// buf only if n <= len(buf).
 	StateScan(prefix, start []byte, limit int32, buf []byte) int
 	Emit(name string, data []byte)
+	// EmitTo is Emit with an audience: entries separated by "\n", empty
+	// for Emit's audience.
+	EmitTo(name string, data, audience []byte)
+	// Participant returns -1 when addr is not a member, else the length n
+	// of its encoding, copied into buf only if n <= len(buf).
+	Participant(addr [20]byte, buf []byte) int
 	SetReturn(data []byte)
 	Abort(msg string)
 }
