@@ -287,6 +287,8 @@ func TestVectorsInDoc(t *testing.T) {
 	for _, name := range []string{
 		"deploy.typedData", "deploy.structHash", "deploy.digest", "deploy.signature", "deploy.wire", "deploy.contractAddress",
 		"call.typedData", "call.domainSeparator", "call.structHash", "call.digest", "call.signature", "call.wire",
+		"upgrade.typedData", "upgrade.typeHash", "upgrade.structHash", "upgrade.digest", "upgrade.signature", "upgrade.wire", "upgrade.rlp",
+		"session.typedData", "session.typeHash", "session.structHash", "session.digest", "session.signature", "session.header",
 	} {
 		if !found[name] {
 			t.Errorf("doc does not quote %s", name)
