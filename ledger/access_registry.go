@@ -23,9 +23,15 @@ func (l *Ledger) RegistryAt(height uint64) (registry.Reader, *block.SignedHeader
 	}
 	seq := l.commitSeq.Load()
 	latest := l.latest.Load()
-	sh, err := l.Header(height)
-	if err != nil {
-		return nil, nil, err
+	sh := latest
+	if height != latest.Header.Height {
+		// Only the tip is held in memory: every read decision asks for
+		// it, and reading and decoding its header each time would cost
+		// more than the lookup itself.
+		var err error
+		if sh, err = l.Header(height); err != nil {
+			return nil, nil, err
+		}
 	}
 	r := &registryReader{l: l, sh: sh, seq: seq, tip: seq%2 == 0 && sh.Header.Height == latest.Header.Height}
 	return r, sh, nil

@@ -53,9 +53,12 @@ func (l *Ledger) query(ctx context.Context, caller, contract common.Address, met
 	// root, which never changes.
 	seq := l.commitSeq.Load()
 	latest := l.latest.Load()
-	sh, err := l.Header(height)
-	if err != nil {
-		return nil, err
+	sh := latest // the tip's header is in memory; older ones are read
+	if height != latest.Header.Height {
+		var err error
+		if sh, err = l.Header(height); err != nil {
+			return nil, err
+		}
 	}
 	tip := seq%2 == 0 && sh.Header.Height == latest.Header.Height
 	res, err := l.queryAt(ctx, sh, seq, tip, caller, contract, method, args, gasCap)
