@@ -3,6 +3,7 @@ package httpapi
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -51,9 +52,10 @@ func (s *Server) handleOrgs(c echo.Context) error {
 const maxOrgIDLen = 64
 
 func (s *Server) handleOrg(c echo.Context) error {
-	id := c.Param("id")
+	// The router leaves a path with an escaped "/" escaped.
+	id, err := url.PathUnescape(c.Param("id"))
 	// An id holding "/" would name another key of the registry's namespace.
-	if id == "" || len(id) > maxOrgIDLen || strings.ContainsFunc(id, func(r rune) bool { return r == '/' || r < 0x21 || r > 0x7e }) {
+	if err != nil || id == "" || len(id) > maxOrgIDLen || strings.ContainsFunc(id, func(r rune) bool { return r == '/' || r < 0x21 || r > 0x7e }) {
 		return fmt.Errorf("%w: id: want 1..%d printable ASCII characters without /, got %q", ErrBadRequest, maxOrgIDLen, id)
 	}
 	r, hdr, err := s.registryLatest()
