@@ -102,6 +102,12 @@ func (l *Ledger) commit(b *pendingBlock, sh *block.SignedHeader, batch ethdb.Bat
 	if err := batch.Write(); err != nil {
 		return fmt.Errorf("ledger: write block %d: %w", b.height, err)
 	}
+	// Contract records are cached once read; a block that rewrote one (an
+	// upgrade) replaces it, while the sequence is odd, so that no reader
+	// of the new tip runs the old code.
+	for a, c := range b.contracts {
+		l.contracts.Store(a, c)
+	}
 	l.latest.Store(sh)
 	l.batchPerTx.Store(int64(batch.ValueSize() / max(len(b.records), 1)))
 	return nil

@@ -9,6 +9,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/meshledger/meshledger/ledger/block"
+	"github.com/meshledger/meshledger/ledger/registry"
 	"github.com/meshledger/meshledger/ledger/state"
 	"github.com/meshledger/meshledger/ledger/storage"
 	"github.com/meshledger/meshledger/ledger/tx"
@@ -31,7 +32,11 @@ type pendingBlock struct {
 	timeMs   int64
 	proposer common.Address
 
-	ov        *overlay
+	ov *overlay
+	// dir answers registry lookups at the block's state (admission, and
+	// contracts through runtime.Env.Directory); reset after every
+	// registry write.
+	dir       *directory
 	nonces    map[common.Address]uint64
 	codes     map[common.Hash][]byte
 	contracts map[common.Address]*contractRecord
@@ -70,6 +75,7 @@ func (l *Ledger) execute(ctx context.Context, p Proposal) (_ *pendingBlock, err 
 		receipts:  make([]*block.Receipt, 0, len(p.Txs)),
 		enc:       startEncoder(len(p.Txs)),
 	}
+	b.dir = directoryOver(blockRegistry{b: b, base: l.state.ContractReader(registry.Address)})
 	defer func() {
 		if err != nil {
 			_ = b.enc.finish() // stop its goroutine; the block is abandoned
@@ -124,6 +130,9 @@ func (l *Ledger) admit(b *pendingBlock, t *tx.Tx, sender common.Address) (deploy
 		return 0, err
 	}
 	msg := t.Message()
+	if err := checkSender(b.dir, msg, sender); err != nil {
+		return 0, err
+	}
 	next, err := l.nextNonce(b, sender)
 	if err != nil {
 		return 0, err
@@ -131,13 +140,13 @@ func (l *Ledger) admit(b *pendingBlock, t *tx.Tx, sender common.Address) (deploy
 	if err := tx.CheckNonce(msg.AccountNonce(), next); err != nil {
 		return 0, err
 	}
-	if d, ok := msg.(*tx.Deploy); ok && t.Code() == nil {
-		has, err := l.hasCode(b, d.CodeHash)
+	if d, ok := msg.(tx.CodeCarrier); ok && t.Code() == nil {
+		has, err := l.hasCode(b, d.CodeHashOf())
 		if err != nil {
 			return 0, err
 		}
 		if !has {
-			return 0, fmt.Errorf("%w: %s", ErrUnknownCode, d.CodeHash)
+			return 0, fmt.Errorf("%w: %s", ErrUnknownCode, d.CodeHashOf())
 		}
 	}
 	intrinsic, exec, need, err := l.gasParts(b, t)
@@ -185,12 +194,19 @@ func (l *Ledger) run(ctx context.Context, b *pendingBlock, t *tx.Tx, sender comm
 	env := runtime.Env{
 		Caller: runtime.Address(sender), TxHash: runtime.Hash(t.Hash()),
 		Height: b.height, TimeMs: b.timeMs, GasLimit: t.Message().Gas(),
+		Directory: b.dir,
 	}
 	intrinsic := uint64(0)
 	switch m := t.Message().(type) {
 	case *tx.Deploy:
 		intrinsic, err = l.runDeploy(ctx, b, t, m, env, rc, deployGas)
+	case *tx.Upgrade:
+		intrinsic, err = l.runUpgrade(ctx, b, t, m, env, rc, deployGas)
 	case *tx.Call:
+		if m.Contract == registry.Address {
+			err = l.runRegistryCall(ctx, b, m, env, rc)
+			break
+		}
 		err = l.runCall(ctx, b, m, env, rc)
 	default:
 		return fmt.Errorf("ledger: transaction type %q has no executor", t.Type())
@@ -216,39 +232,15 @@ func (l *Ledger) run(ctx context.Context, b *pendingBlock, t *tx.Tx, sender comm
 // charged, part of rc.GasUsed. A deploy that fails later pays the intrinsic gas and what
 // its init used.
 func (l *Ledger) runDeploy(ctx context.Context, b *pendingBlock, t *tx.Tx, d *tx.Deploy, env runtime.Env, rc *block.Receipt, intrinsic uint64) (uint64, error) {
-	code := t.Code()
-	if code != nil {
-		// Stored whatever the outcome, so that export and replay can
-		// reproduce a failed deploy exactly.
-		if has, err := l.hasCode(b, d.CodeHash); err != nil {
-			return 0, err
-		} else if !has {
-			b.codes[d.CodeHash] = code
-		}
-	}
-	if env.GasLimit < intrinsic {
-		rc.Status, rc.GasUsed = status.OutOfGas, env.GasLimit
-		rc.Message = fmt.Sprintf("deploy needs %d gas before init, gas limit %d", intrinsic, env.GasLimit)
-		return env.GasLimit, nil
-	}
-	rc.GasUsed = intrinsic
-	mod, err := l.loadModule(ctx, b, d.CodeHash)
-	var de *runtime.DeployError
-	switch {
-	case errors.As(err, &de):
-		rc.Status, rc.Message = de.Code, de.Msg
-		if rc.Status == "" {
-			rc.Status = status.DeployFailed
-		}
-		return intrinsic, nil
-	case err != nil:
-		return 0, err
+	mod, charged, err := l.loadCarriedCode(ctx, b, t, d.CodeHash, env.GasLimit, rc, intrinsic)
+	if err != nil || mod == nil {
+		return charged, err
 	}
 	addr := tx.ContractAddress(common.Address(env.Caller), d.Nonce)
-	if addr == SystemAddress {
-		// A keccak preimage of zero: never in practice, but the system
-		// namespace must stay unwritable by contracts whatever happens.
-		rc.Status, rc.Message = status.AddressInUse, "the zero address is reserved for the system namespace"
+	if addr == SystemAddress || addr == registry.Address {
+		// A keccak preimage of a reserved address: never in practice, but
+		// the system namespaces must stay unwritable by contracts.
+		rc.Status, rc.Message = status.AddressInUse, fmt.Sprintf("%s is reserved for the ledger's own records", addr)
 		return intrinsic, nil
 	}
 	if existing, err := l.contractRecord(b, addr); err != nil {
@@ -257,28 +249,60 @@ func (l *Ledger) runDeploy(ctx context.Context, b *pendingBlock, t *tx.Tx, d *tx
 		rc.Status, rc.Message = status.AddressInUse, fmt.Sprintf("address %s already holds a contract", addr)
 		return intrinsic, nil
 	}
-	env.Contract = runtime.Address(addr)
-	env.GasLimit = min(env.GasLimit-intrinsic, l.txGasCap)
-	res, err := mod.Call(ctx, env, methodInit, d.InitArgs, b.ov.view(addr, l.state.ContractReader(addr)))
+	gas := min(env.GasLimit-intrinsic, l.txGasCap)
+	params := registry.DeployParams{
+		Address: addr, Deployer: common.Address(env.Caller), Name: d.Name,
+		CodeHash: d.CodeHash, InitArgs: d.InitArgs, TxHash: common.Hash(env.TxHash),
+	}
+	policy, err := b.dir.networkPolicy()
 	if err != nil {
 		return 0, err
 	}
-	l.applyResult(b, addr, rc, res)
-	rc.GasUsed += intrinsic
-	if !res.OK() {
-		return intrinsic, nil
+	if policy.DeployPolicy != registry.DeployOpen {
+		return intrinsic, l.proposeCode(ctx, b, env, rc, gas, func(st registry.Store, renv registry.Env) (*registry.Outcome, error) {
+			return registry.ProposeDeploy(st, renv, params)
+		}, addr)
 	}
-	rc.ContractAddress = addr
-	methods, err := l.listMethods(ctx, mod, env)
+	run, err := l.deployEffect(ctx, b, env, mod, &params, nil, gas)
 	if err != nil {
 		return 0, err
 	}
-	rec := &contractRecord{
-		Name: d.Name, CodeHash: d.CodeHash, Deployer: common.Address(env.Caller),
-		Height: b.height, TxHash: common.Hash(env.TxHash), Methods: methods,
+	return intrinsic, l.finishEffect(b, rc, run, nil)
+}
+
+// loadCarriedCode stores the code a deploy or upgrade carries, charges
+// its intrinsic deploy gas and loads it. It returns the module, or nil
+// with rc already failed (out of gas before loading, code refused) and
+// the gas charged.
+func (l *Ledger) loadCarriedCode(ctx context.Context, b *pendingBlock, t *tx.Tx, hash common.Hash, gasLimit uint64, rc *block.Receipt, intrinsic uint64) (Contract, uint64, error) {
+	if code := t.Code(); code != nil {
+		// Stored whatever the outcome, so that export and replay can
+		// reproduce a failed deploy exactly.
+		if has, err := l.hasCode(b, hash); err != nil {
+			return nil, 0, err
+		} else if !has {
+			b.codes[hash] = code
+		}
 	}
-	b.contracts[addr] = rec
-	return intrinsic, b.recordContract(addr, rec, rc.Index, rc.TxHash)
+	if gasLimit < intrinsic {
+		rc.Status, rc.GasUsed = status.OutOfGas, gasLimit
+		rc.Message = fmt.Sprintf("%s needs %d gas before running code, gas limit %d", t.Type(), intrinsic, gasLimit)
+		return nil, gasLimit, nil
+	}
+	rc.GasUsed = intrinsic
+	mod, err := l.loadModule(ctx, b, hash)
+	var de *runtime.DeployError
+	switch {
+	case errors.As(err, &de):
+		rc.Status, rc.Message = de.Code, de.Msg
+		if rc.Status == "" {
+			rc.Status = status.DeployFailed
+		}
+		return nil, intrinsic, nil
+	case err != nil:
+		return nil, 0, err
+	}
+	return mod, intrinsic, nil
 }
 
 // listMethods asks the contract for its methods. A contract that cannot
@@ -305,8 +329,12 @@ func (l *Ledger) runCall(ctx context.Context, b *pendingBlock, c *tx.Call, env r
 		rc.Status, rc.Message = status.UnknownContract, fmt.Sprintf("no contract at %s", c.Contract)
 		return nil
 	}
-	if c.Method == methodInit {
+	switch c.Method {
+	case methodInit:
 		rc.Status, rc.Message = status.UnknownMethod, "init runs only at deploy"
+		return nil
+	case methodMigrate:
+		rc.Status, rc.Message = status.UnknownMethod, "migrate runs only at upgrade"
 		return nil
 	}
 	mod, err := l.loadModule(ctx, b, rec.CodeHash)
@@ -330,10 +358,16 @@ func (l *Ledger) applyResult(b *pendingBlock, contract common.Address, rc *block
 	if !res.OK() {
 		return
 	}
-	for _, e := range res.Events {
-		rc.Events = append(rc.Events, block.Event{Contract: contract, Name: e.Name, Data: e.Data})
+	b.applyWrites(contract, rc, res.Events, res.Writes)
+}
+
+// applyWrites records a successful call's events in the receipt and its
+// writes in the receipt, the block's overlay and its change list.
+func (b *pendingBlock) applyWrites(contract common.Address, rc *block.Receipt, events []runtime.Event, writes []runtime.Write) {
+	for _, e := range events {
+		rc.Events = append(rc.Events, block.Event{Contract: contract, Name: e.Name, Data: e.Data, Audience: e.Audience})
 	}
-	for _, w := range res.Writes {
+	for _, w := range writes {
 		var value []byte
 		if !w.Delete {
 			value = w.Value
@@ -405,8 +439,9 @@ func (l *Ledger) contractRecord(b *pendingBlock, addr common.Address) (*contract
 			return c, nil
 		}
 	}
-	// Metadata never changes once committed, so a cached record is never
-	// stale; absence is not cached, since a later block may deploy there.
+	// The cache holds committed records only, and commit replaces those a
+	// block rewrote (an upgrade), so a cached record is never stale;
+	// absence is not cached, since a later block may deploy there.
 	if c, ok := l.contracts.Load(addr); ok {
 		return c.(*contractRecord), nil
 	}

@@ -23,11 +23,11 @@ import (
 // which run charges.
 func (l *Ledger) gasParts(b *pendingBlock, t *tx.Tx) (intrinsic, exec, need uint64, err error) {
 	gas := t.Message().Gas()
-	d, ok := t.Message().(*tx.Deploy)
+	d, ok := t.Message().(tx.CodeCarrier)
 	if !ok {
 		return 0, gas, 0, nil
 	}
-	need, err = l.intrinsicDeployGas(b, d.CodeHash, t.Code())
+	need, err = l.intrinsicDeployGas(b, d.CodeHashOf(), t.Code())
 	if err != nil {
 		return 0, 0, 0, err
 	}
@@ -91,9 +91,10 @@ func (l *Ledger) codeOf(b *pendingBlock, hash common.Hash) ([]byte, error) {
 
 // checkGasLimits makes the stateless gas checks: a call's gas limit is
 // capped per transaction (and by the block gas limit), a deploy's by the
-// block deploy gas limit, which it can never use more than.
+// block deploy gas limit, which it can never use more than (an upgrade,
+// which loads code the same way, like a deploy's).
 func (l *Ledger) checkGasLimits(msg tx.Message) error {
-	if _, ok := msg.(*tx.Deploy); ok {
+	if _, ok := msg.(tx.CodeCarrier); ok {
 		return tx.CheckDeployGasLimit(msg.Gas(), l.deployGasLimit)
 	}
 	return tx.CheckTxGasCap(msg.Gas(), l.txGasCap)

@@ -61,7 +61,9 @@ func newEnv(tb testing.TB) *env {
 		owner:    ledgertest.MustKey(tb, 1), servicer: ledgertest.MustKey(tb, 2),
 		issued: map[common.Address]uint64{},
 	}
-	e.genesis = block.DevGenesis(ledgertest.ChainID, ledgertest.GenesisTimeMs, ledgertest.AddrOf(e.owner))
+	// The servicer and the borrower (key 3) are members: access control
+	// admits members only.
+	e.genesis = ledgertest.Genesis(ledgertest.AddrOf(e.owner), "servicer", ledgertest.AddrOf(e.servicer), ledgertest.AddrOf(ledgertest.MustKey(tb, 3)))
 	e.l = e.open(Config{Dir: e.dir})
 	tb.Cleanup(func() { e.l.Close(context.Background()) })
 	return e

@@ -55,9 +55,11 @@ func (l *Ledger) History(contract common.Address, key []byte, from Cursor, limit
 			tm = sh.Header.TimeMs
 			times[e.Height] = tm
 		}
-		signer, err := l.txSigner(e.Height, e.TxIndex)
-		if err != nil {
-			return nil, err
+		var signer common.Address // the genesis records (height 0) have no transaction
+		if e.Height > 0 {
+			if signer, err = l.txSigner(e.Height, e.TxIndex); err != nil {
+				return nil, err
+			}
 		}
 		page.Entries = append(page.Entries, HistoryEntry{
 			Height: e.Height, TimeMs: tm, Index: e.TxIndex, TxHash: e.TxHash,

@@ -119,7 +119,9 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 }
 
 // initGenesis writes the genesis block into an empty store, or checks the
-// stored genesis against the configured one.
+// stored genesis against the configured one. The genesis block's state is
+// the registry's genesis records (founding organisations, members,
+// policy): its header commits their root.
 func (l *Ledger) initGenesis(g *block.Genesis) error {
 	stored, ok, err := storage.Get(l.kv, storage.ChainMetaKey(storage.MetaGenesis))
 	if err != nil {
@@ -134,7 +136,7 @@ func (l *Ledger) initGenesis(g *block.Genesis) error {
 			return fmt.Errorf("%w: store %s, config %s", ErrGenesisMismatch, sg.Hash(), g.Hash())
 		}
 		l.genesis = sg
-		return nil
+		return l.checkGenesisHeader(sg)
 	}
 	if g == nil {
 		return errors.New("ledger: empty store and no genesis")
@@ -147,12 +149,16 @@ func (l *Ledger) initGenesis(g *block.Genesis) error {
 	if err != nil {
 		return err
 	}
-	gh := &block.SignedHeader{Header: g.Header()}
+	b := l.kv.NewBatch()
+	root, err := genesisState(l.state, g, b)
+	if err != nil {
+		return err
+	}
+	gh := &block.SignedHeader{Header: g.Header(root)}
 	enc, err := gh.Encode()
 	if err != nil {
 		return fmt.Errorf("ledger: encode genesis header: %w", err)
 	}
-	b := l.kv.NewBatch()
 	puts := []struct{ k, v []byte }{
 		{storage.HeaderKey(0), enc},
 		{storage.BlockHashKey(gh.Hash()), storage.EncodeUint64(0)},
@@ -167,7 +173,24 @@ func (l *Ledger) initGenesis(g *block.Genesis) error {
 	if err := b.Write(); err != nil {
 		return fmt.Errorf("ledger: write genesis: %w", err)
 	}
-	l.genesis = g
+	return nil
+}
+
+// checkGenesisHeader re-derives the genesis header from the stored
+// genesis: a store whose block 0 is not what its genesis makes was not
+// written by this ledger (or by another version of its rules).
+func (l *Ledger) checkGenesisHeader(g *block.Genesis) error {
+	want, err := GenesisHeader(g)
+	if err != nil {
+		return fmt.Errorf("%w: stored genesis: %v", storage.ErrCorrupt, err)
+	}
+	sh, err := l.readHeader(0)
+	if err != nil {
+		return fmt.Errorf("%w: genesis header: %v", ErrInconsistent, err)
+	}
+	if sh.Header != want {
+		return fmt.Errorf("%w: stored genesis header %s, genesis derives %s", ErrInconsistent, sh.Hash(), want.Hash())
+	}
 	return nil
 }
 

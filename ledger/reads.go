@@ -367,6 +367,9 @@ func (l *Ledger) CheckTxNonce(t *tx.Tx) (next uint64, err error) {
 	if err := l.checkStateless(t); err != nil {
 		return 0, err
 	}
+	if err := l.checkSenderLatest(t.Message(), sender); err != nil {
+		return 0, err
+	}
 	if next, err = l.storedNonce(sender); err != nil {
 		return 0, err
 	}

@@ -50,7 +50,10 @@ func (r *txRecord) decodeTx() (*tx.Tx, error) {
 	return t, nil
 }
 
-// contractRecord is the metadata stored under storage.ContractKey.
+// contractRecord is the metadata stored under storage.ContractKey (and
+// ContractStateKey in the trie). CodeHash and Methods are those of the
+// code the contract runs now: an upgrade rewrites them and appends to
+// Versions.
 type contractRecord struct {
 	Name     string
 	CodeHash common.Hash
@@ -58,6 +61,25 @@ type contractRecord struct {
 	Height   uint64
 	TxHash   common.Hash
 	Methods  []string
+	Org      string
+	Versions []codeVersion
+}
+
+// codeVersion is CodeVersion as stored.
+type codeVersion struct {
+	CodeHash  common.Hash
+	Height    uint64
+	TxHash    common.Hash
+	Approvers []string
+}
+
+// withVersion returns a copy of c running code (hash, methods) from v on.
+// The record itself is never modified: it may be cached and shared.
+func (c *contractRecord) withVersion(hash common.Hash, methods []string, v codeVersion) *contractRecord {
+	n := *c
+	n.CodeHash, n.Methods = hash, methods
+	n.Versions = append(append(make([]codeVersion, 0, len(c.Versions)+1), c.Versions...), v)
+	return &n
 }
 
 func encodeContract(c *contractRecord) ([]byte, error) { return rlp.EncodeToBytes(c) }
@@ -71,8 +93,16 @@ func decodeContract(b []byte) (*contractRecord, error) {
 }
 
 func (c *contractRecord) info(addr common.Address) *ContractInfo {
+	versions := make([]CodeVersion, len(c.Versions))
+	for i, v := range c.Versions {
+		versions[i] = CodeVersion{
+			CodeHash: v.CodeHash, Height: v.Height, TxHash: v.TxHash,
+			Approvers: append([]string(nil), v.Approvers...),
+		}
+	}
 	return &ContractInfo{
 		Address: addr, Name: c.Name, CodeHash: c.CodeHash, Deployer: c.Deployer,
 		Height: c.Height, TxHash: c.TxHash, Methods: append([]string(nil), c.Methods...),
+		Org: c.Org, Versions: versions,
 	}
 }

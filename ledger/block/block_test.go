@@ -11,6 +11,8 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/meshledger/meshledger/ledger/registry"
 )
 
 func testKey(t testing.TB, seed byte) *ecdsa.PrivateKey {
@@ -142,16 +144,37 @@ func TestGenesis(t *testing.T) {
 		t.Fatal("admin order changes genesis hash")
 	}
 	if DevGenesis(5, 1000, a1).Hash() == g1.Hash() {
-		t.Fatal("admins not committed")
+		t.Fatal("members not committed")
 	}
-	h := g1.Header()
-	if h.Height != 0 || h.StateRoot != EmptyRoot || h.TxRoot != EmptyRoot || h.ParentHash != g1.ConfigHash() {
+	// The policy is committed as in force: the default spelt out or left
+	// out is one chain; a different policy another.
+	g3 := DevGenesis(5, 1000, a1, a2)
+	g3.Policy = nil
+	g4 := DevGenesis(5, 1000, a1, a2)
+	def := registry.DefaultPolicy()
+	g4.Policy = &def
+	if g3.Hash() != g4.Hash() || g3.Hash() == g1.Hash() {
+		t.Fatal("policy not committed canonically")
+	}
+	// Role order does not fork the chain.
+	g5 := DevGenesis(5, 1000, a1, a2)
+	g5.Orgs[0].Members[0].Roles = []string{"deployer", "auditor", "admin"}
+	if g5.Hash() != g1.Hash() {
+		t.Fatal("role order changes genesis hash")
+	}
+	root := common.HexToHash("0x1234")
+	h := g1.Header(root)
+	if h.Height != 0 || h.StateRoot != root || h.TxRoot != EmptyRoot || h.ParentHash != g1.ConfigHash() {
 		t.Fatalf("genesis header %+v", h)
 	}
 
 	dir := t.TempDir()
 	good := filepath.Join(dir, "g.json")
-	os.WriteFile(good, []byte(`{"chain_id":5,"time_ms":1000,"admins":["0x0000000000000000000000000000000000000001","0x0000000000000000000000000000000000000002"],"block_gas_limit":5000000000}`), 0o600)
+	os.WriteFile(good, []byte(`{"chain_id":5,"time_ms":1000,"block_gas_limit":5000000000,
+		"orgs":[{"id":"dev","name":"Development","members":[
+			{"address":"0x0000000000000000000000000000000000000002","roles":["admin","auditor","deployer"]},
+			{"address":"0x0000000000000000000000000000000000000001","roles":["admin","auditor","deployer"]}]}],
+		"policy":{"threshold":0,"deployPolicy":"open","proposalTtlMs":604800000,"allowNonMembers":false}}`), 0o600)
 	g, err := LoadGenesis(good)
 	if err != nil {
 		t.Fatal(err)
@@ -166,8 +189,11 @@ func TestGenesis(t *testing.T) {
 		{"zero chain", `{"chain_id":0,"time_ms":1}`},
 		{"negative time", `{"chain_id":1,"time_ms":-1}`},
 		{"unknown field", `{"chain_id":1,"time_ms":1,"gas":5}`},
-		{"zero admin", `{"chain_id":1,"time_ms":1,"admins":["0x0000000000000000000000000000000000000000"]}`},
-		{"duplicate admin", `{"chain_id":1,"time_ms":1,"admins":["0x0000000000000000000000000000000000000001","0x0000000000000000000000000000000000000001"]}`},
+		{"no orgs", `{"chain_id":1,"time_ms":1}`},
+		{"org without admin", `{"chain_id":1,"time_ms":1,"orgs":[{"id":"a","name":"A","members":[{"address":"0x0000000000000000000000000000000000000001","roles":["deployer"]}]}]}`},
+		{"member in two orgs", `{"chain_id":1,"time_ms":1,"orgs":[{"id":"a","name":"A","members":[{"address":"0x0000000000000000000000000000000000000001","roles":["admin"]}]},{"id":"b","name":"B","members":[{"address":"0x0000000000000000000000000000000000000001","roles":["admin"]}]}]}`},
+		{"bad policy", `{"chain_id":1,"time_ms":1,"orgs":[{"id":"a","name":"A","members":[{"address":"0x0000000000000000000000000000000000000001","roles":["admin"]}]}],"policy":{"deployPolicy":"sometimes"}}`},
+		{"old admins field", `{"chain_id":1,"time_ms":1,"admins":["0x0000000000000000000000000000000000000001"]}`},
 		{"not json", `{`},
 	}
 	for _, c := range bad {

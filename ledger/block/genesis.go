@@ -11,6 +11,8 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/rlp"
+
+	"github.com/meshledger/meshledger/ledger/registry"
 )
 
 // Gas limits (docs/design.md, "Gas limits"). Gas is calibrated at about
@@ -41,17 +43,24 @@ var ErrBadGenesis = errors.New("block: bad genesis")
 
 // Genesis is the content of a genesis file:
 //
-//	{"chain_id": 1337, "time_ms": 1700000000000,
-//	 "admins": ["0x…"], "block_gas_limit": 10000000000}
+//	{"chain_id": 1337, "time_ms": 1700000000000, "block_gas_limit": 10000000000,
+//	 "orgs": [{"id": "dev", "name": "Development",
+//	           "members": [{"address": "0x…", "roles": ["admin", "deployer", "auditor"]}]}],
+//	 "policy": {"threshold": 0, "deployPolicy": "open", "proposalTtlMs": 604800000}}
 //
-// It fixes everything a chain needs before its first block; its hash is
-// committed as the genesis header's ParentHash, so two chains with
-// different admins or limits never share a genesis hash.
+// It fixes everything a chain needs before its first block: the founding
+// organisations of the participant registry, their members and the
+// network policy included. Its ConfigHash is committed as the genesis
+// header's ParentHash, so two chains with different organisations,
+// policies or limits never share a genesis hash.
 type Genesis struct {
-	ChainID       uint64           `json:"chain_id"`
-	TimeMs        int64            `json:"time_ms"`
-	Admins        []common.Address `json:"admins"`
-	BlockGasLimit uint64           `json:"block_gas_limit,omitempty"`
+	ChainID       uint64                `json:"chain_id"`
+	TimeMs        int64                 `json:"time_ms"`
+	BlockGasLimit uint64                `json:"block_gas_limit,omitempty"`
+	Orgs          []registry.GenesisOrg `json:"orgs"`
+	// Policy is the network policy at genesis; nil is
+	// registry.DefaultPolicy().
+	Policy *registry.Policy `json:"policy,omitempty"`
 }
 
 // LoadGenesis reads and validates a genesis file. Unknown fields are
@@ -78,10 +87,46 @@ func ParseGenesis(b []byte) (*Genesis, error) {
 	return &g, nil
 }
 
-// DevGenesis is a genesis for development and tests: chain id, time, and
-// admins as given, default gas limit.
+// Development network identity (DevGenesis).
+const (
+	DevOrgID   = "dev"
+	DevOrgName = "Development"
+)
+
+// DevGenesis is a genesis for development and tests: chain id, time and
+// the default gas limit; one organisation, DevOrgID, whose members are
+// admins, each with the roles admin, deployer and auditor; and a policy
+// under which a deployer deploys at once (registry.DeployOpen), network
+// changes need a majority, and only members transact. Access control is
+// on: it is the network a newcomer first sees.
 func DevGenesis(chainID uint64, timeMs int64, admins ...common.Address) *Genesis {
-	return &Genesis{ChainID: chainID, TimeMs: timeMs, Admins: admins, BlockGasLimit: DefaultBlockGasLimit}
+	members := make([]registry.GenesisMember, len(admins))
+	for i, a := range admins {
+		members[i] = registry.GenesisMember{
+			Address: a,
+			Roles:   []string{registry.RoleAdmin, registry.RoleAuditor, registry.RoleDeployer},
+		}
+	}
+	policy := registry.DefaultPolicy()
+	policy.DeployPolicy = registry.DeployOpen
+	return &Genesis{
+		ChainID: chainID, TimeMs: timeMs, BlockGasLimit: DefaultBlockGasLimit,
+		Orgs:   []registry.GenesisOrg{{ID: DevOrgID, Name: DevOrgName, Members: members}},
+		Policy: &policy,
+	}
+}
+
+// Registry is the registry part of the genesis.
+func (g *Genesis) Registry() registry.GenesisSpec {
+	return registry.GenesisSpec{Orgs: g.Orgs, Policy: g.Policy}
+}
+
+// EffectivePolicy is the policy at genesis, applying the default.
+func (g *Genesis) EffectivePolicy() registry.Policy {
+	if g.Policy == nil {
+		return registry.DefaultPolicy()
+	}
+	return *g.Policy
 }
 
 // Validate checks the genesis can define a chain.
@@ -92,15 +137,9 @@ func (g *Genesis) Validate() error {
 	case g.TimeMs < 0:
 		return fmt.Errorf("%w: time_ms must be >= 0", ErrBadGenesis)
 	}
-	seen := make(map[common.Address]bool, len(g.Admins))
-	for _, a := range g.Admins {
-		if a == (common.Address{}) {
-			return fmt.Errorf("%w: zero admin address", ErrBadGenesis)
-		}
-		if seen[a] {
-			return fmt.Errorf("%w: duplicate admin %s", ErrBadGenesis, a)
-		}
-		seen[a] = true
+	spec := g.Registry()
+	if err := spec.Validate(); err != nil {
+		return fmt.Errorf("%w: %v", ErrBadGenesis, err)
 	}
 	return nil
 }
@@ -113,22 +152,59 @@ func (g *Genesis) GasLimit() uint64 {
 	return g.BlockGasLimit
 }
 
-// ConfigHash is keccak256(RLP([chain_id, time_ms, sorted admins,
-// gas limit])). Admins are sorted so their order in the file does not fork
-// the chain.
+// ConfigHash is keccak256(RLP([chain_id, time_ms, gas limit, registry])),
+// where registry is the canonical JSON of the registry part: organisations
+// sorted by id, each one's members by address and roles and nodes sorted,
+// and the effective policy (the default spelt out). Sorting first means
+// the order of a file's lists does not fork the chain; the policy is
+// spelt out so that omitting the default and writing it give one chain.
 func (g *Genesis) ConfigHash() common.Hash {
-	admins := append([]common.Address(nil), g.Admins...)
-	sort.Slice(admins, func(i, j int) bool { return bytes.Compare(admins[i][:], admins[j][:]) < 0 })
-	enc, err := rlp.EncodeToBytes([]any{g.ChainID, uint64(g.TimeMs), admins, g.GasLimit()})
+	enc, err := rlp.EncodeToBytes([]any{g.ChainID, uint64(g.TimeMs), g.GasLimit(), g.canonicalRegistry()})
 	if err != nil {
-		panic(fmt.Sprintf("block: encode genesis: %v", err)) // only fixed-size fields: cannot fail
+		panic(fmt.Sprintf("block: encode genesis: %v", err)) // byte strings and integers only: cannot fail
 	}
 	return crypto.Keccak256Hash(enc)
 }
 
-// Header is the genesis header: height 0, the config hash as parent, empty
+// canonicalRegistry is the registry part in one canonical encoding.
+func (g *Genesis) canonicalRegistry() []byte {
+	orgs := make([]registry.GenesisOrg, len(g.Orgs))
+	for i, o := range g.Orgs {
+		o.Nodes = sortedAddrs(o.Nodes)
+		members := make([]registry.GenesisMember, len(o.Members))
+		for j, m := range o.Members {
+			roles := append([]string(nil), m.Roles...)
+			sort.Strings(roles)
+			members[j] = registry.GenesisMember{Address: m.Address, Roles: roles}
+		}
+		sort.SliceStable(members, func(a, b int) bool {
+			return bytes.Compare(members[a].Address[:], members[b].Address[:]) < 0
+		})
+		o.Members = members
+		orgs[i] = o
+	}
+	sort.SliceStable(orgs, func(a, b int) bool { return orgs[a].ID < orgs[b].ID })
+	policy := g.EffectivePolicy()
+	// encoding/json writes struct fields in declaration order and sorts
+	// nothing else here: the bytes are a function of the content.
+	enc, err := json.Marshal(registry.GenesisSpec{Orgs: orgs, Policy: &policy})
+	if err != nil {
+		panic(fmt.Sprintf("block: encode genesis registry: %v", err)) // plain structs: cannot fail
+	}
+	return enc
+}
+
+func sortedAddrs(in []common.Address) []common.Address {
+	out := append([]common.Address(nil), in...)
+	sort.Slice(out, func(i, j int) bool { return bytes.Compare(out[i][:], out[j][:]) < 0 })
+	return out
+}
+
+// Header is the genesis header over stateRoot, the root of the
+// registry's genesis records (the ledger derives it: ledger.GenesisHeader):
+// height 0, the config hash as parent, empty transaction and receipt
 // roots, no proposer. It is not signed: every node derives it itself.
-func (g *Genesis) Header() Header {
+func (g *Genesis) Header(stateRoot common.Hash) Header {
 	return Header{
 		ChainID:     g.ChainID,
 		Height:      0,
@@ -136,12 +212,13 @@ func (g *Genesis) Header() Header {
 		TimeMs:      g.TimeMs,
 		TxRoot:      EmptyRoot,
 		ReceiptRoot: EmptyRoot,
-		StateRoot:   EmptyRoot,
+		StateRoot:   stateRoot,
 	}
 }
 
-// Hash is the genesis block hash.
-func (g *Genesis) Hash() common.Hash {
-	h := g.Header()
-	return h.Hash()
-}
+// Hash identifies the chain: the config hash, which commits everything
+// the genesis fixes (the registry's genesis state is a function of it).
+// The genesis block's own hash also covers the state root the ledger
+// derives from the genesis (ledger.GenesisHeader), which this package,
+// holding no trie, cannot compute.
+func (g *Genesis) Hash() common.Hash { return g.ConfigHash() }

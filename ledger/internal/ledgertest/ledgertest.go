@@ -15,6 +15,8 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 
+	"github.com/meshledger/meshledger/ledger/block"
+	"github.com/meshledger/meshledger/ledger/registry"
 	"github.com/meshledger/meshledger/ledger/tx"
 )
 
@@ -125,4 +127,16 @@ func LoanCreateArgs(id string, borrower, servicer common.Address) map[string]any
 		"principal": 30_000_000, "rate_bps": 650, "term_months": 360,
 		"first_due": GenesisTimeMs/1000 + 30*86400,
 	}
+}
+
+// Genesis is the test chains' genesis: block.DevGenesis with admin as the
+// development organisation's admin (and deployer and auditor), and
+// members as plain members of it with the given role (e.g. a loan's
+// servicer), so that they may transact under access control.
+func Genesis(admin common.Address, role string, members ...common.Address) *block.Genesis {
+	g := block.DevGenesis(ChainID, GenesisTimeMs, admin)
+	for _, m := range members {
+		g.Orgs[0].Members = append(g.Orgs[0].Members, registry.GenesisMember{Address: m, Roles: []string{role}})
+	}
+	return g
 }

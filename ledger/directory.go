@@ -1,0 +1,114 @@
+package ledger
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/meshledger/meshledger/ledger/registry"
+	"github.com/meshledger/meshledger/ledger/tx"
+	"github.com/meshledger/meshledger/runtime"
+)
+
+// directory answers who an address is — its member record in the
+// participant registry — for admission and for contracts
+// (runtime.Env.Directory), over one registry state: a block being
+// executed (its earlier transactions' registry writes visible) or a
+// committed height (queries). Lookups are cached, absences included: the
+// loan's payment path asks for the same few callers in every call, and a
+// cached answer is a map read. A directory over a block must be reset
+// whenever the block's registry state changes.
+//
+// Not safe for concurrent use: each block and each query has its own.
+type directory struct {
+	r       registry.Reader
+	members map[common.Address]*registry.Member // nil value: not a member
+	policy  *registry.Policy
+}
+
+var _ runtime.Directory = (*directory)(nil)
+
+// directoryOver returns a directory over the registry records r reads.
+func directoryOver(r registry.Reader) *directory {
+	return &directory{r: r, members: make(map[common.Address]*registry.Member)}
+}
+
+// member returns addr's member record, or nil when addr belongs to no
+// organisation. The record is shared: callers must not modify it.
+func (d *directory) member(addr common.Address) (*registry.Member, error) {
+	if m, ok := d.members[addr]; ok {
+		return m, nil
+	}
+	m, err := registry.LookupMember(d.r, addr)
+	switch {
+	case errors.Is(err, registry.ErrNotFound):
+		m = nil
+	case err != nil:
+		return nil, fmt.Errorf("ledger: registry member %s: %w", addr, err)
+	}
+	d.members[addr] = m
+	return m, nil
+}
+
+// Participant implements runtime.Directory.
+func (d *directory) Participant(addr runtime.Address) (runtime.Participant, bool, error) {
+	m, err := d.member(common.Address(addr))
+	if err != nil || m == nil {
+		return runtime.Participant{}, false, err
+	}
+	return runtime.Participant{Org: m.Org, Roles: m.Roles}, true, nil
+}
+
+// networkPolicy returns the network policy of the directory's state.
+func (d *directory) networkPolicy() (*registry.Policy, error) {
+	if d.policy != nil {
+		return d.policy, nil
+	}
+	p, err := registry.LookupPolicy(d.r)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: registry policy: %w", err)
+	}
+	d.policy = p
+	return p, nil
+}
+
+// reset forgets every cached answer: the registry state changed.
+func (d *directory) reset() {
+	clear(d.members)
+	d.policy = nil
+}
+
+// checkSender is admission's access rule, the same in blocks and at a
+// node's door: a sender outside every organisation is refused
+// (ErrNotAMember) unless the policy admits non-members, and a deploy or an
+// upgrade needs the deployer role (ErrForbidden).
+func checkSender(d *directory, msg tx.Message, sender common.Address) error {
+	m, err := d.member(sender)
+	if err != nil {
+		return err
+	}
+	if m == nil {
+		p, err := d.networkPolicy()
+		if err != nil {
+			return err
+		}
+		if !p.AllowNonMembers {
+			return fmt.Errorf("%w: %s belongs to no organisation", ErrNotAMember, sender)
+		}
+	}
+	switch msg.(type) {
+	case *tx.Deploy, *tx.Upgrade:
+		if !m.HasRole(registry.RoleDeployer) {
+			return fmt.Errorf("%w: %s lacks the %s role", ErrForbidden, sender, registry.RoleDeployer)
+		}
+	}
+	return nil
+}
+
+// checkSenderLatest is checkSender at the latest committed state: the
+// node's admission (CheckTxNonce) refuses at its door what a block would
+// reject, with the same errors.
+func (l *Ledger) checkSenderLatest(msg tx.Message, sender common.Address) error {
+	return checkSender(directoryOver(l.state.ContractReader(registry.Address)), msg, sender)
+}
