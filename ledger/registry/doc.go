@@ -37,9 +37,10 @@
 //     remaining organisations can no longer reach the threshold is
 //     rejected. Nothing decides a proposal between votes; an open proposal
 //     past its expiry reads as expired and refuses votes.
-//   - A vote on a proposal is checked in this order: it exists (not_found),
-//     it is open (proposal_closed), it has not expired (proposal_expired),
-//     the caller's organisation has not voted (already_voted).
+//   - A vote is checked in this order: the caller is an org admin
+//     (forbidden), the proposal exists (not_found), it is open
+//     (proposal_closed), it has not expired (proposal_expired), the
+//     caller's organisation has not voted (already_voted).
 //   - propose checks its change against the current state (an addOrg whose
 //     id exists is refused at once), and the execution checks again: if
 //     the change no longer applies when the threshold is reached, the

@@ -111,3 +111,33 @@ func BenchmarkSees(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkExecute is the host cost of registry calls over the in-memory
+// store (each iteration includes copying the store): adding a member,
+// and the vote that executes an addOrg.
+func BenchmarkExecute(b *testing.B) {
+	b.Run("addMember", func(b *testing.B) {
+		n := newNet(b, orgsSpec(4, nil))
+		args := mustJSON(MemberArgs{Address: addr(7), Roles: []string{"owner", "servicer"}})
+		b.ReportAllocs()
+		for b.Loop() {
+			st := n.st.Clone()
+			if _, err := Execute(st, n.env(admin(1)), MethodAddMember, args); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("approve-executes-addOrg", func(b *testing.B) {
+		n := newNet(b, orgsSpec(4, nil))
+		p := n.proposal(n.ok(admin(1), MethodPropose, addOrg("new", addr(9))).Return)
+		n.ok(admin(2), MethodApprove, vote(p.ID))
+		args := mustJSON(vote(p.ID))
+		b.ReportAllocs()
+		for b.Loop() {
+			st := n.st.Clone()
+			if _, err := Execute(st, n.env(admin(3)), MethodApprove, args); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
