@@ -4,13 +4,12 @@ import (
 	"testing"
 
 	"github.com/meshledger/meshledger/contracts/loan/loanlogic"
-	"github.com/meshledger/meshledger/sdk/contract/contracttest"
 )
 
 // BenchmarkLoanPaymentMock is one pay call through the SDK and the mock
 // host: the native cost of the whole call path without Wasm.
 func BenchmarkLoanPaymentMock(b *testing.B) {
-	h := contracttest.New()
+	h := newMockHost()
 	h.SetCaller(owner)
 	args := validCreate()
 	args["principal"] = loanlogic.MaxPrincipal

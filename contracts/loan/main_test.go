@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,7 +16,28 @@ var (
 	borrower = contract.Address{0xb0}
 	servicer = contract.Address{0x5e}
 	stranger = contract.Address{0x99}
+	auditor  = contract.Address{0xad}
+	outsider = contract.Address{0x77} // not a member
 )
+
+// members enters the test's participants in h's registry: the owner
+// and servicer work for two companies, the borrower is a home owner, the
+// stranger a member of a third company with no role here, the auditor a
+// member with the network role auditor.
+func members(h *contracttest.Host) {
+	h.SetParticipant(owner, "lender", loanlogic.RoleOwner)
+	h.SetParticipant(servicer, "servicing", loanlogic.RoleServicer)
+	h.SetParticipant(borrower, "homes", "borrower")
+	h.SetParticipant(stranger, "other")
+	h.SetParticipant(auditor, "audit", loanlogic.RoleAuditor)
+}
+
+// newMockHost returns a mock host with the test's participants.
+func newMockHost() *contracttest.Host {
+	h := contracttest.New()
+	members(h)
+	return h
+}
 
 const start = contracttest.DefaultTimeMillis / 1000
 
@@ -29,7 +51,7 @@ func validCreate() map[string]any {
 // newHost returns a mock host holding loan L-1, created by owner.
 func newHost(t *testing.T) *contracttest.Host {
 	t.Helper()
-	h := contracttest.New()
+	h := newMockHost()
 	h.SetCaller(owner)
 	if res := h.Call("create", validCreate()); !res.OK {
 		t.Fatalf("create: %s: %s", res.Code, res.Message)
@@ -38,7 +60,7 @@ func newHost(t *testing.T) *contracttest.Host {
 }
 
 func TestCreate(t *testing.T) {
-	h := contracttest.New()
+	h := newMockHost()
 	h.SetCaller(owner)
 	res := h.Call("create", validCreate())
 	var l loanlogic.Loan
@@ -60,6 +82,56 @@ func TestCreate(t *testing.T) {
 	}
 	if len(res.Events) != 1 || res.Events[0].Name != EventLoanCreated {
 		t.Fatalf("events %+v", res.Events)
+	}
+	if want := []string{owner.Hex(), borrower.Hex(), servicer.Hex()}; !slices.Equal(res.Events[0].Audience, want) {
+		t.Fatalf("LoanCreated audience %q, want %q", res.Events[0].Audience, want)
+	}
+}
+
+// TestCreateNeedsRole: booking a loan takes the role owner, servicer or
+// admin; the creator becomes the loan's owner whichever it has.
+func TestCreateNeedsRole(t *testing.T) {
+	tests := []struct {
+		name  string
+		org   string // "" for a non-member
+		roles []string
+		ok    bool
+	}{
+		{"owner", "lender", []string{"owner"}, true},
+		{"servicer", "servicing", []string{"servicer"}, true},
+		{"admin", "dev", []string{"admin", "deployer", "auditor"}, true},
+		{"one of several", "lender", []string{"borrower", "owner"}, true},
+		{"borrower", "homes", []string{"borrower"}, false},
+		{"auditor", "audit", []string{"auditor"}, false},
+		{"member without roles", "other", nil, false},
+		{"non-member", "", nil, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := contracttest.New()
+			who := contract.Address{0x42}
+			if tc.org != "" {
+				h.SetParticipant(who, tc.org, tc.roles...)
+			}
+			h.SetCaller(who)
+			res := h.Call("create", validCreate())
+			if !tc.ok {
+				if res.Code != "error" || res.Message != "not authorized: booking a loan needs the role owner, servicer, admin" {
+					t.Fatalf("got %s %q, want the role refusal", res.Code, res.Message)
+				}
+				if len(res.Writes) != 0 || len(res.Events) != 0 || len(h.Keys()) != 0 {
+					t.Fatalf("refused create left writes %v events %v keys %v", res.Writes, res.Events, h.Keys())
+				}
+				return
+			}
+			var l loanlogic.Loan
+			if err := res.Decode(&l); err != nil {
+				t.Fatal(err)
+			}
+			if l.Owner != who {
+				t.Fatalf("owner %s, want the creator %s", l.Owner, who)
+			}
+		})
 	}
 }
 
@@ -136,6 +208,9 @@ func TestPay(t *testing.T) {
 	if len(res.Events) != 1 || res.Events[0].Name != EventPaymentRecorded {
 		t.Fatalf("events %+v", res.Events)
 	}
+	if want := []string{owner.Hex(), borrower.Hex(), servicer.Hex()}; !slices.Equal(res.Events[0].Audience, want) {
+		t.Fatalf("PaymentRecorded audience %q, want %q", res.Events[0].Audience, want)
+	}
 	var ev loanlogic.Payment
 	if err := json.Unmarshal(res.Events[0].Data, &ev); err != nil || ev != want {
 		t.Fatalf("event %+v (%v)", ev, err)
@@ -206,17 +281,93 @@ func TestPayAfterPayoffRejected(t *testing.T) {
 func TestGet(t *testing.T) {
 	h := newHost(t)
 	h.Put("loan/broken", []byte("{"))
+	refused := func(id string) string {
+		return `not authorized: the caller is not a party to a loan "` + id + `"`
+	}
 	tests := []struct {
-		id, code, msg string
+		name   string
+		caller contract.Address
+		id     string
+		code   string
+		msg    string
 	}{
-		{"L-1", "ok", ""},
-		{"L-9", "error", `loan not found: "L-9"`},
-		{"broken", "error", "stored loan is corrupt"},
+		{"owner", owner, "L-1", "ok", ""},
+		{"borrower", borrower, "L-1", "ok", ""},
+		{"servicer", servicer, "L-1", "ok", ""},
+		{"auditor, not a party", auditor, "L-1", "ok", ""},
+		{"member of another company", stranger, "L-1", "error", refused("L-1")},
+		{"non-member", outsider, "L-1", "error", refused("L-1")},
+		// A missing loan is refused alike, so that queries do not reveal
+		// which loans exist; only an auditor learns that it is missing.
+		{"missing, for a stranger", stranger, "L-9", "error", refused("L-9")},
+		{"missing, for the owner of another", owner, "L-9", "error", refused("L-9")},
+		{"missing, for an auditor", auditor, "L-9", "error", `loan not found: "L-9"`},
+		{"corrupt", auditor, "broken", "error", "stored loan is corrupt"},
+		{"bad id", owner, "", "error", "invalid loan"},
 	}
 	for _, tc := range tests {
-		res := h.Query("get", map[string]any{"id": tc.id})
-		if res.Code != tc.code || !strings.Contains(res.Message, tc.msg) {
-			t.Errorf("get %s: %s %q, want %s %q", tc.id, res.Code, res.Message, tc.code, tc.msg)
+		t.Run(tc.name, func(t *testing.T) {
+			h.SetCaller(tc.caller)
+			res := h.Query("get", map[string]any{"id": tc.id})
+			if res.Code != tc.code || !strings.Contains(res.Message, tc.msg) {
+				t.Fatalf("get %s: %s %q, want %s %q", tc.id, res.Code, res.Message, tc.code, tc.msg)
+			}
+			if tc.code == "ok" {
+				var l loanlogic.Loan
+				if err := res.Decode(&l); err != nil || l.ID != tc.id || l.Owner != owner {
+					t.Fatalf("loan %+v (%v)", l, err)
+				}
+			}
+		})
+	}
+}
+
+// TestEventAudienceOncePerParty: a party holding two parts of a loan (the
+// servicer is also the borrower, as in the README's walkthrough) is named
+// once.
+func TestEventAudienceOncePerParty(t *testing.T) {
+	h := newMockHost()
+	h.SetCaller(owner)
+	args := validCreate()
+	args["borrower"] = servicer
+	res := h.Call("create", args)
+	if !res.OK {
+		t.Fatalf("create: %s %s", res.Code, res.Message)
+	}
+	if want := []string{owner.Hex(), servicer.Hex()}; !slices.Equal(res.Events[0].Audience, want) {
+		t.Fatalf("audience %q, want %q", res.Events[0].Audience, want)
+	}
+}
+
+// TestReadPolicy: a node asks mesh.canRead whether a reader may read a
+// raw key: a loan's key is for its parties; nothing else is readable.
+// (Auditors read everything without the node asking.)
+func TestReadPolicy(t *testing.T) {
+	h := newHost(t)
+	h.Put("loan/broken", []byte("{"))
+	h.Put("other", []byte("x"))
+	tests := []struct {
+		reader contract.Address
+		key    string
+		want   bool
+	}{
+		{owner, "loan/L-1", true},
+		{borrower, "loan/L-1", true},
+		{servicer, "loan/L-1", true},
+		{stranger, "loan/L-1", false},
+		{outsider, "loan/L-1", false},
+		{auditor, "loan/L-1", false},
+		{owner, "loan/L-9", false},
+		{owner, "loan/broken", false},
+		{owner, "loan/", false},
+		{owner, "loan/a b", false},
+		{owner, "other", false},
+		{owner, "", false},
+	}
+	for _, tc := range tests {
+		got, res := h.CanRead(tc.reader, []byte(tc.key))
+		if got != tc.want || !res.OK || len(res.Writes) != 0 {
+			t.Errorf("CanRead(%s, %q) = %v (%s %s %s), want %v", tc.reader, tc.key, got, res.Code, res.Message, res.Return, tc.want)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 	"sort"
 	"testing"
 
@@ -35,31 +36,46 @@ func loadWasm(tb testing.TB) *runtime.Module {
 // requires identical outcomes, call by call.
 func TestWasmMatchesMock(t *testing.T) {
 	mod := loadWasm(t)
-	h := contracttest.New()
+	h := newMockHost()
+	dir := newDirectory()
 	st := mapState{}
 	steps := []struct {
 		caller contract.Address
 		method string
 		args   any
+		query  bool
 	}{
-		{owner, "create", validCreate()},
-		{owner, "create", validCreate()},
-		{servicer, "pay", map[string]any{"id": "L-1", "amount": 600_00}},
-		{servicer, "pay", map[string]any{"id": "L-1", "amount": 599_11}},
-		{stranger, "pay", map[string]any{"id": "L-1", "amount": 1}},
-		{servicer, "pay", map[string]any{"id": "L-1", "amount": "1"}},
-		{servicer, "pay", map[string]any{"id": "L-1", "amount": 1 << 50}},
-		{owner, "get", map[string]any{"id": "L-1"}},
-		{owner, "get", map[string]any{"id": "L-2"}},
-		{owner, "mesh.methods", nil},
-		{owner, "nope", nil},
+		{stranger, "create", validCreate(), false},
+		{owner, "create", validCreate(), false},
+		{owner, "create", validCreate(), false},
+		{servicer, "pay", map[string]any{"id": "L-1", "amount": 600_00}, false},
+		{servicer, "pay", map[string]any{"id": "L-1", "amount": 599_11}, false},
+		{stranger, "pay", map[string]any{"id": "L-1", "amount": 1}, false},
+		{servicer, "pay", map[string]any{"id": "L-1", "amount": "1"}, false},
+		{servicer, "pay", map[string]any{"id": "L-1", "amount": 1 << 50}, false},
+		{owner, "get", map[string]any{"id": "L-1"}, true},
+		{borrower, "get", map[string]any{"id": "L-1"}, true},
+		{auditor, "get", map[string]any{"id": "L-1"}, true},
+		{stranger, "get", map[string]any{"id": "L-1"}, true},
+		{owner, "get", map[string]any{"id": "L-2"}, true},
+		{auditor, "get", map[string]any{"id": "L-2"}, true},
+		{borrower, "mesh.canRead", []byte("loan/L-1"), true},
+		{stranger, "mesh.canRead", []byte("loan/L-1"), true},
+		{owner, "mesh.canRead", []byte("other"), true},
+		{owner, "mesh.methods", nil, false},
+		{owner, "nope", nil, false},
 	}
 	for i, s := range steps {
 		h.SetCaller(s.caller)
-		want := h.Call(s.method, s.args)
+		var want contracttest.Result
+		if s.query {
+			want = h.Query(s.method, s.args)
+		} else {
+			want = h.Call(s.method, s.args)
+		}
 		args, _ := encode(s.args)
 		env := runtime.Env{Caller: runtime.Address(s.caller), Contract: runtime.Address(contracttest.DefaultContract),
-			Height: 1, TimeMs: contracttest.DefaultTimeMillis, GasLimit: 100_000_000}
+			Height: 1, TimeMs: contracttest.DefaultTimeMillis, GasLimit: 100_000_000, ReadOnly: s.query, Directory: dir}
 		got, err := mod.Call(context.Background(), env, s.method, args, st)
 		if err != nil {
 			t.Fatalf("step %d: host error %v", i, err)
@@ -69,8 +85,8 @@ func TestWasmMatchesMock(t *testing.T) {
 			t.Fatalf("step %d %s:\nwasm %s %q %s\nmock %s %q %s", i, s.method, got.Code, got.Message, got.Return, want.Code, want.Message, want.Return)
 		}
 		for j, e := range got.Events {
-			if e.Name != want.Events[j].Name || !bytes.Equal(e.Data, want.Events[j].Data) {
-				t.Fatalf("step %d event %d: wasm %s %s, mock %s %s", i, j, e.Name, e.Data, want.Events[j].Name, want.Events[j].Data)
+			if w := want.Events[j]; e.Name != w.Name || !bytes.Equal(e.Data, w.Data) || !slices.Equal(e.Audience, w.Audience) {
+				t.Fatalf("step %d event %d: wasm %s %s %q, mock %s %s %q", i, j, e.Name, e.Data, e.Audience, w.Name, w.Data, w.Audience)
 			}
 		}
 		for j, w := range got.Writes {
@@ -82,6 +98,28 @@ func TestWasmMatchesMock(t *testing.T) {
 			st.apply(got.Writes)
 		}
 	}
+}
+
+// directory is the runtime.Directory of the participants members enters
+// in the mock host.
+type directory map[runtime.Address]runtime.Participant
+
+func newDirectory() directory {
+	h := contracttest.New()
+	members(h)
+	d := directory{}
+	for _, a := range []contract.Address{owner, borrower, servicer, stranger, auditor, outsider} {
+		// Read back from the mock, so both hosts see the same network.
+		if p, ok := h.Participant(a); ok {
+			d[runtime.Address(a)] = runtime.Participant{Org: p.Org, Roles: p.Roles}
+		}
+	}
+	return d
+}
+
+func (d directory) Participant(a runtime.Address) (runtime.Participant, bool, error) {
+	p, ok := d[a]
+	return p, ok, nil
 }
 
 func encode(args any) ([]byte, error) {

@@ -71,6 +71,15 @@ func (h *Host) SetParticipant(a contract.Address, org string, roles ...string) {
 	h.mu.Unlock()
 }
 
+// Participant returns a's entry in the mock participant registry.
+func (h *Host) Participant(a contract.Address) (contract.Participant, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	p, ok := h.participants[a]
+	p.Roles = slices.Clone(p.Roles)
+	return p, ok
+}
+
 // RemoveParticipant removes a from the mock participant registry.
 func (h *Host) RemoveParticipant(a contract.Address) {
 	h.mu.Lock()
