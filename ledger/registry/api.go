@@ -82,27 +82,35 @@ var (
 // KindSetPolicy, KindGrantRole, KindRevokeRole, KindSetNodes), approve and
 // reject (an org admin, one vote per organisation).
 func Execute(st Store, env Env, method string, args []byte) (*Outcome, error) {
+	switch method {
+	case MethodAddMember, MethodSetRoles, MethodRemoveMember, MethodPropose, MethodApprove, MethodReject:
+	default:
+		return nil, fmt.Errorf("%w: registry has no method %q", ErrUnknownMethod, method)
+	}
 	c := &call{st: st, env: env}
+	// Every method is an org admin's: anyone else is refused before the
+	// arguments are even read.
+	admin, err := c.adminOf()
+	if err != nil {
+		return nil, err
+	}
 	var (
 		ret []byte
 		eff *Effect
-		err error
 	)
 	switch method {
 	case MethodAddMember:
-		ret, err = c.addMember(args)
+		ret, err = c.addMember(admin, args)
 	case MethodSetRoles:
-		ret, err = c.setRoles(args)
+		ret, err = c.setRoles(admin, args)
 	case MethodRemoveMember:
-		ret, err = c.removeMember(args)
+		ret, err = c.removeMember(admin, args)
 	case MethodPropose:
-		ret, eff, err = c.propose(args)
+		ret, eff, err = c.propose(admin, args)
 	case MethodApprove:
-		ret, eff, err = c.vote(args, true)
+		ret, eff, err = c.vote(admin, args, true)
 	case MethodReject:
-		ret, eff, err = c.vote(args, false)
-	default:
-		return nil, fmt.Errorf("%w: registry has no method %q", ErrUnknownMethod, method)
+		ret, eff, err = c.vote(admin, args, false)
 	}
 	if err != nil {
 		return nil, err

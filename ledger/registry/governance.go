@@ -30,9 +30,9 @@ func Threshold(p *Policy, n int) int {
 // proposals come from Deploy and Upgrade transactions instead.
 var registryKinds = []string{KindAddOrg, KindRemoveOrg, KindSetPolicy, KindGrantRole, KindRevokeRole, KindSetNodes}
 
-func (c *call) propose(args []byte) ([]byte, *Effect, error) {
+func (c *call) propose(admin *Member, args []byte) ([]byte, *Effect, error) {
 	var a ProposeArgs
-	if err := decodeStrict(args, &a, "kind", "params"); err != nil {
+	if err := decodeStrict("arguments", args, &a, "kind", "params"); err != nil {
 		return nil, nil, err
 	}
 	if !slices.Contains(registryKinds, a.Kind) {
@@ -42,10 +42,6 @@ func (c *call) propose(args []byte) ([]byte, *Effect, error) {
 		return nil, nil, invalid("kind %q: want one of %v", a.Kind, registryKinds)
 	}
 	params, err := canonicalParams(a.Kind, a.Params)
-	if err != nil {
-		return nil, nil, err
-	}
-	admin, err := c.adminOf()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -110,17 +106,13 @@ func (c *call) newProposal(kind string, params []byte, proposer *Member) ([]byte
 	return mustJSON(p), eff, nil
 }
 
-func (c *call) vote(args []byte, approve bool) ([]byte, *Effect, error) {
+func (c *call) vote(admin *Member, args []byte, approve bool) ([]byte, *Effect, error) {
 	var a VoteArgs
-	if err := decodeStrict(args, &a, "id"); err != nil {
+	if err := decodeStrict("arguments", args, &a, "id"); err != nil {
 		return nil, nil, err
 	}
 	if a.ID == 0 {
 		return nil, nil, invalid("id: proposal ids start at 1")
-	}
-	admin, err := c.adminOf()
-	if err != nil {
-		return nil, nil, err
 	}
 	p, err := readProposal(c.st, a.ID)
 	if err != nil {

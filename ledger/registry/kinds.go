@@ -22,7 +22,7 @@ func canonicalParams(kind string, raw json.RawMessage) ([]byte, error) {
 	switch kind {
 	case KindAddOrg:
 		var p AddOrgParams
-		if err := decodeStrict(raw, &p, "id", "name", "admins"); err != nil {
+		if err := decodeStrict(kind+" params", raw, &p, "id", "name", "admins"); err != nil {
 			return nil, err
 		}
 		if err := ValidateOrgID(p.ID); err != nil {
@@ -46,7 +46,7 @@ func canonicalParams(kind string, raw json.RawMessage) ([]byte, error) {
 		return mustJSON(p), nil
 	case KindRemoveOrg:
 		var p RemoveOrgParams
-		if err := decodeStrict(raw, &p, "id"); err != nil {
+		if err := decodeStrict(kind+" params", raw, &p, "id"); err != nil {
 			return nil, err
 		}
 		if err := ValidateOrgID(p.ID); err != nil {
@@ -57,11 +57,11 @@ func canonicalParams(kind string, raw json.RawMessage) ([]byte, error) {
 		var outer struct {
 			Policy json.RawMessage `json:"policy"`
 		}
-		if err := decodeStrict(raw, &outer, "policy"); err != nil {
+		if err := decodeStrict(kind+" params", raw, &outer, "policy"); err != nil {
 			return nil, err
 		}
 		var p Policy
-		if err := decodeStrict(outer.Policy, &p, "threshold", "deployPolicy", "proposalTtlMs", "allowNonMembers"); err != nil {
+		if err := decodeStrict("setPolicy policy", outer.Policy, &p, "threshold", "deployPolicy", "proposalTtlMs", "allowNonMembers"); err != nil {
 			return nil, err
 		}
 		if err := p.Validate(); err != nil {
@@ -70,7 +70,7 @@ func canonicalParams(kind string, raw json.RawMessage) ([]byte, error) {
 		return mustJSON(SetPolicyParams{Policy: p}), nil
 	case KindGrantRole, KindRevokeRole:
 		var p RoleParams
-		if err := decodeStrict(raw, &p, "address", "role"); err != nil {
+		if err := decodeStrict(kind+" params", raw, &p, "address", "role"); err != nil {
 			return nil, err
 		}
 		if err := validateAddress("address", p.Address); err != nil {
@@ -82,7 +82,7 @@ func canonicalParams(kind string, raw json.RawMessage) ([]byte, error) {
 		return mustJSON(p), nil
 	case KindSetNodes:
 		var p SetNodesParams
-		if err := decodeStrict(raw, &p, "org", "nodes"); err != nil {
+		if err := decodeStrict(kind+" params", raw, &p, "org", "nodes"); err != nil {
 			return nil, err
 		}
 		if err := ValidateOrgID(p.Org); err != nil {

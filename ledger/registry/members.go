@@ -108,19 +108,15 @@ func orgRoles(roles []string) ([]string, error) {
 	return out, nil
 }
 
-func (c *call) addMember(args []byte) ([]byte, error) {
+func (c *call) addMember(admin *Member, args []byte) ([]byte, error) {
 	var a MemberArgs
-	if err := decodeStrict(args, &a, "address", "roles"); err != nil {
+	if err := decodeStrict("arguments", args, &a, "address", "roles"); err != nil {
 		return nil, err
 	}
 	if err := validateAddress("address", a.Address); err != nil {
 		return nil, err
 	}
 	roles, err := NormalizeRoles(a.Roles)
-	if err != nil {
-		return nil, err
-	}
-	admin, err := c.adminOf()
 	if err != nil {
 		return nil, err
 	}
@@ -145,19 +141,15 @@ func (c *call) addMember(args []byte) ([]byte, error) {
 	return mustJSON(m), nil
 }
 
-func (c *call) setRoles(args []byte) ([]byte, error) {
+func (c *call) setRoles(admin *Member, args []byte) ([]byte, error) {
 	var a MemberArgs
-	if err := decodeStrict(args, &a, "address", "roles"); err != nil {
+	if err := decodeStrict("arguments", args, &a, "address", "roles"); err != nil {
 		return nil, err
 	}
 	if err := validateAddress("address", a.Address); err != nil {
 		return nil, err
 	}
 	roles, err := NormalizeRoles(a.Roles)
-	if err != nil {
-		return nil, err
-	}
-	admin, err := c.adminOf()
 	if err != nil {
 		return nil, err
 	}
@@ -185,16 +177,12 @@ func (c *call) setRoles(args []byte) ([]byte, error) {
 	return mustJSON(next), nil
 }
 
-func (c *call) removeMember(args []byte) ([]byte, error) {
+func (c *call) removeMember(admin *Member, args []byte) ([]byte, error) {
 	var a AddressArgs
-	if err := decodeStrict(args, &a, "address"); err != nil {
+	if err := decodeStrict("arguments", args, &a, "address"); err != nil {
 		return nil, err
 	}
 	if err := validateAddress("address", a.Address); err != nil {
-		return nil, err
-	}
-	admin, err := c.adminOf()
-	if err != nil {
 		return nil, err
 	}
 	m, err := c.memberOfOrg(a.Address, admin.Org)

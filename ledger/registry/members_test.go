@@ -45,6 +45,7 @@ func TestAddMemberErrors(t *testing.T) {
 	}{
 		{"non-member caller", addr(9), MemberArgs{Address: addr(7), Roles: []string{}}, ErrForbidden},
 		{"caller not an admin", plain(1), MemberArgs{Address: addr(7), Roles: []string{}}, ErrForbidden},
+		{"non-member with bad arguments", addr(9), []byte(`{`), ErrForbidden},
 		{"auditor is a network role", admin(1), MemberArgs{Address: addr(7), Roles: []string{RoleAuditor}}, ErrForbidden},
 		{"member of another org", admin(1), MemberArgs{Address: plain(2), Roles: []string{}}, ErrConflict},
 		{"member already", admin(1), MemberArgs{Address: plain(1), Roles: []string{}}, ErrConflict},

@@ -136,7 +136,8 @@ func (p *Policy) Validate() error {
 	return nil
 }
 
-// decodeStrict decodes a JSON object into the struct v. It is stricter
+// decodeStrict decodes a JSON object into the struct v; what names it in
+// messages ("arguments", "addOrg params"). It is stricter
 // than encoding/json: the value must be an object; every key must be one
 // of v's JSON field names spelled exactly (encoding/json would match
 // "ADDRESS" to "address"), at most once; nothing may follow the object;
@@ -144,54 +145,54 @@ func (p *Policy) Validate() error {
 // and every name in required must be present. All of these are refused
 // with ErrInvalidArgs, so two spellings of one request never mean
 // different things on different clients.
-func decodeStrict(data []byte, v any, required ...string) error {
+func decodeStrict(what string, data []byte, v any, required ...string) error {
 	if !utf8.Valid(data) {
 		// encoding/json would quietly turn the bad bytes into U+FFFD.
-		return invalid("arguments are not valid UTF-8")
+		return invalid("%s are not valid UTF-8", what)
 	}
 	fields := jsonFields(reflect.TypeOf(v).Elem())
 	dec := json.NewDecoder(bytes.NewReader(data))
 	tok, err := dec.Token()
 	if err != nil {
-		return invalid("arguments are not JSON: %v", err)
+		return invalid("%s are not JSON: %v", what, err)
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return invalid("arguments must be a JSON object")
+		return invalid("%s must be a JSON object", what)
 	}
 	seen := make([]string, 0, len(fields))
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return invalid("arguments are not JSON: %v", err)
+			return invalid("%s are not JSON: %v", what, err)
 		}
 		key, _ := tok.(string)
 		if !slices.Contains(fields, key) {
-			return invalid("unknown field %q (want %s)", key, strings.Join(fields, ", "))
+			return invalid("%s: unknown field %q (want %s)", what, key, strings.Join(fields, ", "))
 		}
 		if slices.Contains(seen, key) {
-			return invalid("field %q given twice", key)
+			return invalid("%s: field %q given twice", what, key)
 		}
 		seen = append(seen, key)
 		var skip json.RawMessage
 		if err := dec.Decode(&skip); err != nil {
-			return invalid("field %q: %v", key, err)
+			return invalid("%s: field %q: %v", what, key, err)
 		}
 	}
 	if _, err := dec.Token(); err != nil {
-		return invalid("arguments are not JSON: %v", err)
+		return invalid("%s are not JSON: %v", what, err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return invalid("trailing data after the arguments")
+		return invalid("trailing data after the %s", what)
 	}
 	for _, f := range required {
 		if !slices.Contains(seen, f) {
-			return invalid("field %q is required", f)
+			return invalid("%s: field %q is required", what, f)
 		}
 	}
 	dec = json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return invalid("%v", err)
+		return invalid("%s: %v", what, err)
 	}
 	return nil
 }
