@@ -46,6 +46,10 @@
 //     the change no longer applies when the threshold is reached, the
 //     approving call fails, its vote is not recorded, and the proposal
 //     stays open to be rejected or to expire.
+//   - A registry call costs CallGas whatever it does. Its work is a few
+//     small records, except removeOrg, which deletes every member of the
+//     organisation: that is bounded by governance (a threshold of
+//     organisations must approve it), not by gas.
 //
 // The package knows nothing of Wasm, blocks or storage: a deploy or
 // upgrade that a proposal approves is handed back to the ledger as an

@@ -65,18 +65,14 @@ func listProposals(r Reader, status string, after uint64, limit int, nowMs int64
 	if status != "" && !slices.Contains(statuses, status) {
 		return nil, invalid("status %q: want one of %v", status, statuses)
 	}
+	if after == ^uint64(0) {
+		return nil, nil // no id follows the largest
+	}
 	var (
 		out []*Proposal
 		bad error
 	)
-	prefix := []byte(KeyProposalPrefix)
-	start := prefix
-	if after < ^uint64(0) {
-		start = ProposalKey(after + 1)
-	} else {
-		return nil, nil
-	}
-	err := r.Iterate(prefix, start, func(k, v []byte) bool {
+	err := r.Iterate([]byte(KeyProposalPrefix), ProposalKey(after+1), func(k, v []byte) bool {
 		var p Proposal
 		if err := json.Unmarshal(v, &p); err != nil {
 			bad = fmt.Errorf("registry: decode %s: %w", k, err)
