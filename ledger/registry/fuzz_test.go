@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -42,6 +43,43 @@ func FuzzExecute(f *testing.F) {
 				t.Fatalf("%s %q failed without a registry code: %v", c.method, c.args, err)
 			}
 			checkInvariants(t, n.st)
+		}
+	})
+}
+
+// FuzzDecodeStrict: whatever decodeStrict accepts, encoding/json decodes
+// to the same value, and the value re-encodes to arguments it accepts
+// again (the strict reading never disagrees with the ordinary one).
+func FuzzDecodeStrict(f *testing.F) {
+	for _, s := range []string{
+		`{"address":"0x0000000000000000000000000000000000000007","roles":["a"]}`,
+		`{"roles":[],"address":"0x0000000000000000000000000000000000000007"}`,
+		`{"ADDRESS":"0x0000000000000000000000000000000000000007","roles":[]}`,
+		`{"address":"0x0000000000000000000000000000000000000007","roles":[],"roles":[]}`,
+		`{"address":"0x0000000000000000000000000000000000000007","roles":null} `,
+		`{"addr\u0065ss":"0x0000000000000000000000000000000000000007","roles":[]}`,
+		`[]`, `null`, `{`, `{}{}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var strict MemberArgs
+		if err := decodeStrict("arguments", data, &strict, "address", "roles"); err != nil {
+			if Code(err) != "invalid_args" {
+				t.Fatalf("refusal without invalid_args: %v", err)
+			}
+			return
+		}
+		var loose MemberArgs
+		if err := json.Unmarshal(data, &loose); err != nil {
+			t.Fatalf("strict accepted what encoding/json refuses: %v", err)
+		}
+		if string(mustJSON(strict)) != string(mustJSON(loose)) {
+			t.Fatalf("strict %s, loose %s", mustJSON(strict), mustJSON(loose))
+		}
+		var again MemberArgs
+		if err := decodeStrict("arguments", mustJSON(strict), &again, "address", "roles"); err != nil {
+			t.Fatalf("re-encoded arguments refused: %v", err)
 		}
 	})
 }
