@@ -99,7 +99,10 @@ func TestRegistryExtension(t *testing.T) {
 	wantErr(t, err, ErrMalformed, "type")
 
 	spec := reg.TypedData(testChainID)
-	if spec.PrimaryTypes["note"] != "Note" || len(spec.Types["Note"]) != 5 || spec.Types["Deploy"] != nil {
+	// Every registry serves the session type: sessions share the domain,
+	// whatever transaction types a node knows.
+	if spec.PrimaryTypes["note"] != "Note" || len(spec.Types["Note"]) != 5 || spec.Types["Deploy"] != nil ||
+		len(spec.Types[SessionPrimaryType]) != 3 {
 		t.Fatalf("TypedData = %+v", spec)
 	}
 }
