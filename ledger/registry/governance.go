@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-
-	"github.com/ethereum/go-ethereum/common"
 )
 
 // Vote is the data of a ProposalVoted event.
@@ -224,10 +222,4 @@ func (c *call) policy() (*Policy, error) {
 		return nil, fmt.Errorf("registry: no policy record (store without genesis)")
 	}
 	return p, nil
-}
-
-// addrList is a JSON list of addresses for events.
-type addrList struct {
-	Org   string           `json:"org"`
-	Nodes []common.Address `json:"nodes"`
 }

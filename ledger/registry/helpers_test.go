@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -11,6 +12,11 @@ import (
 
 // addr returns a distinct test address: 0x00..00<n>.
 func addr(n int) common.Address { return common.BigToAddress(bigInt(n)) }
+
+// addr2 is addr(n) as a one-address list.
+func addr2(n int) []common.Address { return []common.Address{addr(n)} }
+
+func bigInt(n int) *big.Int { return big.NewInt(int64(n)) }
 
 // net is a registry under test with a block clock.
 type net struct {

@@ -3,7 +3,6 @@ package registry
 import (
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 
@@ -120,8 +119,11 @@ func nextProposalID(r Reader) (uint64, error) {
 		return 1, nil
 	}
 	id, err := strconv.ParseUint(string(raw), 10, 64)
-	if err != nil || id == 0 {
-		return 0, fmt.Errorf("registry: decode %s %q: %w", KeyNextProposal, raw, errors.Join(err, errors.New("bad sequence")))
+	if err != nil {
+		return 0, fmt.Errorf("registry: decode %s %q: %w", KeyNextProposal, raw, err)
+	}
+	if id == 0 {
+		return 0, fmt.Errorf("registry: %s is 0, but ids start at 1", KeyNextProposal)
 	}
 	return id, nil
 }

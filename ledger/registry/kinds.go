@@ -15,6 +15,12 @@ type OrgRemoval struct {
 	Members []common.Address `json:"members"`
 }
 
+// NodesChange is the data of a NodesChanged event.
+type NodesChange struct {
+	Org   string           `json:"org"`
+	Nodes []common.Address `json:"nodes"`
+}
+
 // canonicalParams checks a registry kind's parameters and returns them
 // re-encoded with sorted lists, so that a proposal's stored parameters do
 // not depend on how the proposer ordered or spaced them.
@@ -261,7 +267,7 @@ func (c *call) setNodes(p *SetNodesParams, dryRun bool) error {
 	}
 	o.Nodes = nonNil(p.Nodes)
 	putJSON(c.st, OrgKey(o.ID), o)
-	c.emit(EventNodesChanged, addrList{Org: o.ID, Nodes: o.Nodes})
+	c.emit(EventNodesChanged, NodesChange{Org: o.ID, Nodes: o.Nodes})
 	return nil
 }
 
