@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -97,10 +98,19 @@ var (
 
 const loanNow = 1_704_067_200 // block time, Unix seconds
 
+// loanDirectory makes the loan's parties members with the roles the loan
+// contract asks for.
+var loanDirectory = mapDirectory{
+	loanOwner:    {Org: "lender", Roles: []string{"owner"}},
+	loanBorrower: {Org: "homes", Roles: []string{"borrower"}},
+	loanServicer: {Org: "servicing", Roles: []string{"servicer"}},
+}
+
 func loanEnv(caller Address) Env {
 	env := testEnv()
 	env.Caller = caller
 	env.TimeMs = loanNow * 1000
+	env.Directory = loanDirectory
 	return env
 }
 
@@ -168,6 +178,36 @@ func TestLoanScenario(t *testing.T) {
 	}
 	if len(res.Reads) != 1 || string(res.Reads[0]) != "loan/L-1" {
 		t.Fatalf("get reads = %q", res.Reads)
+	}
+
+	// Identity through the real host: events name the parties, strangers
+	// are refused, and the read policy answers for the loan's key.
+	stranger := Address{0x99}
+	if res := mustCall(t, m, loanEnv(stranger), "create", loanCreateArgs(t, 1), st); res.Code != CodeError || !strings.Contains(res.Message, "not authorized") {
+		t.Fatalf("create by a non-member = %s %s", res.Code, res.Message)
+	}
+	ro.Caller = stranger
+	if res := mustCall(t, m, ro, "get", `{"id":"L-1"}`, st); res.Code != CodeError || !strings.Contains(res.Message, "not authorized") {
+		t.Fatalf("get by a non-member = %s %s", res.Code, res.Message)
+	}
+	for _, tc := range []struct {
+		reader Address
+		want   string
+	}{{loanBorrower, "true"}, {loanOwner, "true"}, {stranger, "false"}} {
+		ro.Caller = tc.reader
+		if res := mustCall(t, m, ro, "mesh.canRead", "loan/L-1", st); !res.OK() || string(res.Return) != tc.want {
+			t.Fatalf("mesh.canRead by %x = %s %s %s, want %s", tc.reader, res.Code, res.Message, res.Return, tc.want)
+		}
+	}
+}
+
+func TestLoanEventAudience(t *testing.T) {
+	m := mustLoad(t, sharedRuntime(t, EngineCompiler), buildtest.Wasm(t, "contracts/loan"))
+	res := mustCall(t, m, loanEnv(loanOwner), "create", loanCreateArgs(t, 200_000_00), newMemState())
+	hex := func(a Address) string { return fmt.Sprintf("0x%x", a) }
+	want := []string{hex(loanOwner), hex(loanBorrower), hex(loanServicer)}
+	if !res.OK() || len(res.Events) != 1 || !slices.Equal(res.Events[0].Audience, want) {
+		t.Fatalf("create: %s %s, events %+v, want audience %q", res.Code, res.Message, res.Events, want)
 	}
 }
 
