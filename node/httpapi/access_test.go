@@ -27,7 +27,7 @@ type network struct {
 	sessions         map[common.Address]string
 }
 
-func startNetwork(t *testing.T) *network {
+func startNetwork(t testing.TB) *network {
 	t.Helper()
 	cfg := node.Config{DataDir: t.TempDir()}
 	w := &network{a: nodetest.NewAccount(t), b: nodetest.NewAccount(t), aud: nodetest.NewAccount(t), outer: nodetest.NewAccount(t)}
@@ -59,9 +59,9 @@ func (w *network) as(reader *nodetest.Account, method, path string, body any) no
 }
 
 // commit submits x and waits for its receipt, which must be ok.
-func (w *network) commit(t *testing.T, x *tx.Tx) *api.Tx {
+func (w *network) commit(t testing.TB, x *tx.Tx) *api.Tx {
 	t.Helper()
-	r := w.n.Node.HTTP(http.MethodPost, api.PathTxs+"?wait=true&timeout=20s", encode(t, x))
+	r := w.n.Node.HTTP(http.MethodPost, api.PathTxs+"?wait=true&timeout=20s", encodeB(t, x))
 	var out api.Tx
 	r.JSON(t, &out)
 	if r.Status != http.StatusOK || out.Receipt == nil {
