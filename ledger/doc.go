@@ -10,6 +10,14 @@
 // block under that header. There is no other way to make a block. Export,
 // replay and state comparison live in ledger/audit, on the exported API.
 //
+// The participant registry (package ledger/registry) is built in: the
+// executor runs calls to registry.Address over the registry's records as
+// the block has them, admits only members (deploys and upgrades only from
+// deployers), runs the deploys and upgrades that proposals approve in the
+// transaction that approves them, and answers contracts' identity lookups
+// (runtime.Env.Directory) from the same records. The genesis block's state
+// is the registry's founding records.
+//
 // Guarantees:
 //   - Determinism: a block's header, receipts and state depend only on the
 //     parent block and the proposal (time, proposer, transactions), never on

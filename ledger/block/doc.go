@@ -12,8 +12,9 @@
 //     declaration order; the proposer signs exactly that hash.
 //   - Transaction and receipt roots are computed as Ethereum's DeriveSha:
 //     an MPT keyed by rlp(index), so any MPT verifier checks the proofs.
-//   - It imports go-ethereum's common, crypto and rlp only (never trie,
-//     ethdb or core): the sdk links it.
+//   - It imports go-ethereum's common, crypto and rlp, and the registry's
+//     plain types (ledger/registry, for the genesis organisations), never
+//     trie, ethdb or core: the sdk links it.
 //
 // This package must never read the clock, the disk (except LoadGenesis),
 // or any state: it is pure functions over values.
