@@ -41,31 +41,26 @@ func sees(addr common.Address, m *Member, audience []string, contractOrg string)
 }
 
 // audienceAddrIs reports whether the audience entry a ("0x" and 40 hex
-// digits, either case) names addr.
+// digits, either case) names addr. It compares the entry with addr's
+// digits in place rather than decoding it.
 func audienceAddrIs(a string, addr common.Address) bool {
 	if len(a) != 2+2*common.AddressLength || a[0] != '0' || (a[1] != 'x' && a[1] != 'X') {
 		return false
 	}
-	for i := range common.AddressLength {
-		hi, ok1 := unhex(a[2+2*i])
-		lo, ok2 := unhex(a[3+2*i])
-		if !ok1 || !ok2 || hi<<4|lo != addr[i] {
+	for i, b := range addr {
+		if !hexDigitIs(a[2+2*i], b>>4) || !hexDigitIs(a[3+2*i], b&0xf) {
 			return false
 		}
 	}
 	return true
 }
 
-func unhex(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
+const hexDigits = "0123456789abcdef"
+
+// hexDigitIs reports whether c is the hex digit of nibble, in either case.
+func hexDigitIs(c, nibble byte) bool {
+	d := hexDigits[nibble]
+	return c == d || (d >= 'a' && c == d-('a'-'A'))
 }
 
 // AudienceAddress is the audience entry naming one address.
