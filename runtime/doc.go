@@ -28,6 +28,12 @@
 //     and the call must not be recorded.
 //   - Module.Call is safe for concurrent use: each call runs on its own
 //     pooled instance.
+//   - A contract learns who an address is only through Env.Directory (the
+//     participant import), which the caller serves from the participant
+//     registry at the call's state; this package knows nothing of the
+//     registry itself, nor of who may read an event: it validates and
+//     reports each event's audience (Event.Audience) for the ledger to
+//     enforce.
 //   - The memory loaded modules keep between calls (compiled code,
 //     snapshots, idle instances) stays within Config.WithMemoryBudget, up
 //     to the most recently used module: idle instances and then the least

@@ -18,6 +18,14 @@
 // module is exactly one contract and init is the only time methods can be
 // declared; it is never written after initialisation.
 //
+// Identity: Context.CallerOrg, HasRole and Participant answer from the
+// network's participant registry at the state the call runs against;
+// EmitTo addresses an event to accounts, organisations, roles or every
+// member (Emit's events go to the contract's organisation); ReadPolicy
+// registers the rule by which a node lets a reader read the contract's
+// raw state keys (docs/abi.md, "Identity", "Events and their audience",
+// "Read policy").
+//
 // Guarantees: a method returning an error fails the call with status
 // error and that message; a panic is recovered into status panic with the
 // panic value as message; undecodable arguments give bad_args; a name not

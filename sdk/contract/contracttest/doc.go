@@ -9,6 +9,10 @@
 //	h.SetCaller(owner)
 //	res := h.Call("create", CreateRequest{...})
 //
+// SetParticipant fills the mock participant registry that
+// Context.Participant, CallerOrg and HasRole read; each Event reports its
+// audience; CanRead asks the contract's read policy as a node does.
+//
 // RunConformance is one suite, driving contracts/conformance, that any host
 // can run through an Invoker; the mock runs it in contracts/conformance and
 // the Wasm runtime runs it in its own tests, so the two cannot drift apart.
