@@ -31,7 +31,7 @@ const (
 	MethodsMethod = "mesh.methods"
 	// CanReadMethod answers a node's question whether the caller may read
 	// one of the contract's raw state keys (docs/abi.md, "Read policy").
-	// Register it with ReadPolicy; mesh.methods does not list it.
+	// Register it with ReadPolicy; mesh.methods lists it once registered.
 	CanReadMethod = "mesh.canRead"
 )
 
@@ -86,6 +86,7 @@ func ReadPolicy(fn func(c *Context, key []byte) bool) {
 		panic("contract: ReadPolicy registered twice")
 	}
 	registry.readPolicy = fn
+	listMethods()
 }
 
 // runReadPolicy answers mesh.canRead with JSON true or false.
@@ -127,9 +128,21 @@ func Method[A, R any](name string, fn func(*Context, A) (R, error)) {
 		panic(fmt.Sprintf("contract: method %q has a nil function", name))
 	}
 	registry.methods = slices.Insert(registry.methods, i, method{name: name, run: handler(newHandler(name, fn))})
-	names := make([]string, len(registry.methods))
-	for i, m := range registry.methods {
-		names[i] = m.name
+	listMethods()
+}
+
+// listMethods rebuilds the reply to mesh.methods: the registered methods
+// and, when there is a read policy, CanReadMethod, in ascending order. The
+// node reads the list at deploy to know whether to ask the contract
+// before serving its raw keys.
+func listMethods() {
+	names := make([]string, 0, len(registry.methods)+1)
+	for _, m := range registry.methods {
+		names = append(names, m.name)
+	}
+	if registry.readPolicy != nil {
+		names = append(names, CanReadMethod)
+		slices.Sort(names)
 	}
 	out, err := json.Marshal(names)
 	if err != nil {
