@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meshledger/meshledger/ledger/registry"
 	"github.com/meshledger/meshledger/ledger/tx"
 	"github.com/meshledger/meshledger/node"
 	"github.com/meshledger/meshledger/node/httpapi"
@@ -33,8 +34,7 @@ func largeCode(t *testing.T, size int) []byte {
 // submit small transactions as fast as admission takes them.
 func flood(ctx context.Context, t *testing.T, n *nodetest.Node, senders int) *sync.WaitGroup {
 	var wg sync.WaitGroup
-	for range senders {
-		a := nodetest.NewAccount(t)
+	for _, a := range nodetest.NewMembers(t, n, senders, registry.RoleDeployer) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -57,6 +57,7 @@ func flood(ctx context.Context, t *testing.T, n *nodetest.Node, senders int) *sy
 func TestLargeDeploysAdmittedUnderLoad(t *testing.T) {
 	n := nodetest.Start(t, node.Config{BlockInterval: time.Millisecond})
 	id := n.ChainID()
+	deployers := nodetest.NewMembers(t, n, 6, registry.RoleDeployer)
 	ctx, cancel := context.WithCancel(context.Background())
 	wg := flood(ctx, t, n, 3)
 	defer func() { cancel(); wg.Wait() }()
@@ -64,8 +65,7 @@ func TestLargeDeploysAdmittedUnderLoad(t *testing.T) {
 	startHeight := n.Ledger().Latest().Header.Height
 
 	var admitted []*tx.Tx
-	for i := range 6 {
-		a := nodetest.NewAccount(t)
+	for i, a := range deployers {
 		d, err := tx.SignDeploy(tx.Deploy{From: a.Addr, Name: "large", GasLimit: 1_000_000}, largeCode(t, 2<<20), id, a.Key)
 		if err != nil {
 			t.Fatal(err)
@@ -93,7 +93,7 @@ func TestLargeDeploysAdmittedUnderLoad(t *testing.T) {
 		var got api.Tx
 		deadline := time.Now().Add(20 * time.Second)
 		for {
-			n.HTTP(http.MethodGet, api.PathTxs+"/"+d.Hash().Hex(), nil).JSON(t, &got)
+			n.HTTP(http.MethodGet, api.PathTxs+"/"+d.Hash().Hex(), nil, n.AdminAuth()...).JSON(t, &got)
 			if got.Status != api.TxPending || time.Now().After(deadline) {
 				break
 			}

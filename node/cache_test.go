@@ -30,7 +30,7 @@ func TestRestartReusesWasmCache(t *testing.T) {
 	}
 
 	n2 := nodetest.Start(t, cfg)
-	r := n2.HTTP(http.MethodPost, "/v1/contracts/"+loan.Hex()+"/query", map[string]any{"method": "get", "args": map[string]any{"id": "none"}})
+	r := n2.HTTP(http.MethodPost, "/v1/contracts/"+loan.Hex()+"/query", map[string]any{"method": "get", "args": map[string]any{"id": "none"}}, n2.AdminAuth()...)
 	if r.Status != http.StatusOK {
 		t.Fatalf("query after restart: %d %s", r.Status, r.Body)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 
+	"github.com/meshledger/meshledger/ledger/registry"
 	"github.com/meshledger/meshledger/ledger/tx"
 	"github.com/meshledger/meshledger/node"
 	"github.com/meshledger/meshledger/node/nodetest"
@@ -37,8 +38,10 @@ func TestConcurrentSubmitters(t *testing.T) {
 	id := n.ChainID()
 	var wg sync.WaitGroup
 	hashes := make([][]common.Hash, senders)
+	accts := nodetest.NewMembers(t, n, senders, registry.RoleDeployer)
+	base := n.Ledger().Latest().Header.Height // blocks above hold only the senders' transactions
 	for s := range senders {
-		a := nodetest.NewAccount(t)
+		a := accts[s]
 		txs := make([]*tx.Tx, perSender)
 		for i := range txs {
 			txs[i] = emptyDeploy(t, a, id)
@@ -68,7 +71,7 @@ func TestConcurrentSubmitters(t *testing.T) {
 	}
 	seen := map[common.Hash]bool{}
 	var total int
-	for h := uint64(1); h <= n.Ledger().Latest().Header.Height; h++ {
+	for h := base + 1; h <= n.Ledger().Latest().Header.Height; h++ {
 		b, err := n.Ledger().Block(h)
 		if err != nil {
 			t.Fatal(err)
@@ -88,7 +91,7 @@ func TestConcurrentSubmitters(t *testing.T) {
 		var prev *api.Receipt
 		for i, h := range hs {
 			var rec api.Tx
-			n.HTTP(http.MethodGet, api.PathTxs+"/"+h.Hex(), nil).JSON(t, &rec)
+			n.HTTP(http.MethodGet, api.PathTxs+"/"+h.Hex(), nil, n.AdminAuth()...).JSON(t, &rec)
 			if rec.Status != api.TxCommitted {
 				t.Fatalf("sender %d tx %d: %s", s, i, rec.Status)
 			}
@@ -109,7 +112,7 @@ func TestGracefulShutdownKeepsCommittedBlocks(t *testing.T) {
 	cfg.BlockInterval = 2 * time.Millisecond
 	n := nodetest.Start(t, cfg)
 	id := n.ChainID()
-	a := nodetest.NewAccount(t)
+	a := nodetest.NewMember(t, n, registry.RoleDeployer)
 	var committed []common.Hash
 	stop := time.After(300 * time.Millisecond)
 	done := false
@@ -146,7 +149,7 @@ func TestGracefulShutdownKeepsCommittedBlocks(t *testing.T) {
 	// Every included transaction is readable; the rest were pending.
 	included := 0
 	for _, h := range committed {
-		r := n2.Do(http.MethodGet, api.PathTxs+"/"+h.Hex(), nil)
+		r := n2.Do(http.MethodGet, api.PathTxs+"/"+h.Hex(), nil, n2.AdminAuth()...)
 		if r.Status == http.StatusOK {
 			var rec api.Tx
 			if err := json.Unmarshal(r.Body, &rec); err != nil || rec.Status != api.TxCommitted {
@@ -161,7 +164,7 @@ func TestGracefulShutdownKeepsCommittedBlocks(t *testing.T) {
 	// After a restart the pending ones can be resubmitted; the client's
 	// next nonce is the committed one.
 	var acct api.Account
-	n2.Do(http.MethodGet, api.PathAccounts+a.Addr.Hex(), nil).JSON(t, &acct)
+	n2.Do(http.MethodGet, api.PathAccounts+a.Addr.Hex(), nil, n2.AdminAuth()...).JSON(t, &acct)
 	if acct.Nonce != uint64(included) {
 		t.Fatalf("nonce %d, included %d", acct.Nonce, included)
 	}

@@ -26,7 +26,7 @@ import (
 // committed record.
 func submitWait(t *testing.T, n *nodetest.Node, body any) api.Tx {
 	t.Helper()
-	r := n.HTTP(http.MethodPost, api.PathTxs+"?wait=true&timeout=30s", body)
+	r := n.HTTP(http.MethodPost, api.PathTxs+"?wait=true&timeout=30s", body, n.AdminAuth()...)
 	if r.Status != http.StatusOK {
 		t.Fatalf("submit: %d %s", r.Status, r.Body)
 	}
@@ -91,9 +91,13 @@ func TestEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	n := nodetest.Start(t, nodetest.Config(dir))
 	chainID := n.ChainID()
+	// Access control is on: the servicer and the borrower join the node
+	// key's organisation (in one block, the admin's first transactions).
+	servicer := nodetest.NewMember(t, n, "servicer")
+	borrower := nodetest.NewMember(t, n, "borrower")
 	admin := nodetest.AccountOf(n.Key())
-	servicer := nodetest.NewAccount(t)
-	borrower := nodetest.NewAccount(t)
+	admin.Nonce = 2 // after the two addMember calls
+	auth := n.AdminAuth()
 
 	var chain api.Chain
 	n.HTTP(http.MethodGet, api.PathChain, nil).JSON(t, &chain)
@@ -108,13 +112,13 @@ func TestEndToEnd(t *testing.T) {
 	}
 	loan := *dep.Receipt.ContractAddress
 	verifyHeader(t, *dep.Header, n.Address())
-	verifyAccountAndContract(t, n, admin.Addr, loan, dep.Header.Header.StateRoot)
+	verifyAccountAndContract(t, n, admin.Addr, admin.Nonce, loan, dep.Header.Header.StateRoot)
 
 	// Follow events from the start, in the background.
 	events := make(chan sseItem, 1024)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go readSSE(ctx, n.URL()+api.PathEvents+"?from_height=1", "", events)
+	go readSSE(ctx, n.URL()+api.PathEvents+"?from_height=1&contract="+loan.Hex(), "", auth, events)
 
 	// Create loans and pay.
 	firstDue := time.Now().Unix() + 30*24*3600
@@ -151,7 +155,7 @@ func TestEndToEnd(t *testing.T) {
 
 	// Query with proofs.
 	var q api.QueryResponse
-	r := n.HTTP(http.MethodPost, api.PathContracts+"/"+loan.Hex()+"/query", api.QueryRequest{Method: "get", Args: json.RawMessage(`{"id":"L1"}`)})
+	r := n.HTTP(http.MethodPost, api.PathContracts+"/"+loan.Hex()+"/query", api.QueryRequest{Method: "get", Args: json.RawMessage(`{"id":"L1"}`)}, auth...)
 	r.JSON(t, &q)
 	if r.Status != 200 || q.Status != "ok" || len(q.Proofs) == 0 {
 		t.Fatalf("query: %d %s", r.Status, r.Body)
@@ -169,20 +173,20 @@ func TestEndToEnd(t *testing.T) {
 
 	// State with proof, now and at the height before the payment.
 	var st api.State
-	n.HTTP(http.MethodGet, api.StatePath(loan.Hex(), "loan/L1"), nil).JSON(t, &st)
+	n.HTTP(http.MethodGet, api.StatePath(loan.Hex(), "loan/L1"), nil, auth...).JSON(t, &st)
 	if !st.Exists {
 		t.Fatalf("state: %+v", st)
 	}
 	verifyHeader(t, st.Header, n.Address())
 	verifyStateProof(t, st.Proof, st.Header.Header.StateRoot)
 	var before api.State
-	n.HTTP(http.MethodGet, api.StatePath(loan.Hex(), "_")+"?key_hex="+hexutil.Encode([]byte("loan/L1"))+fmt.Sprintf("&height=%d", pay.Receipt.Height-1), nil).JSON(t, &before)
+	n.HTTP(http.MethodGet, api.StatePath(loan.Hex(), "_")+"?key_hex="+hexutil.Encode([]byte("loan/L1"))+fmt.Sprintf("&height=%d", pay.Receipt.Height-1), nil, auth...).JSON(t, &before)
 	if !before.Exists || string(before.Value) == string(st.Value) {
 		t.Fatal("state at the earlier height should hold the unpaid loan")
 	}
 	verifyStateProof(t, before.Proof, before.Header.Header.StateRoot)
 	var absent api.State
-	n.HTTP(http.MethodGet, api.StatePath(loan.Hex(), "loan/none"), nil).JSON(t, &absent)
+	n.HTTP(http.MethodGet, api.StatePath(loan.Hex(), "loan/none"), nil, auth...).JSON(t, &absent)
 	if absent.Exists {
 		t.Fatal("absent key exists")
 	}
@@ -193,7 +197,7 @@ func TestEndToEnd(t *testing.T) {
 	cursor := ""
 	for range 10 {
 		var h api.History
-		n.HTTP(http.MethodGet, api.HistoryPath(loan.Hex(), "loan/L1")+"?limit=1&cursor="+cursor, nil).JSON(t, &h)
+		n.HTTP(http.MethodGet, api.HistoryPath(loan.Hex(), "loan/L1")+"?limit=1&cursor="+cursor, nil, auth...).JSON(t, &h)
 		all = append(all, h.Entries...)
 		if cursor = h.NextCursor; cursor == "" {
 			break
@@ -215,7 +219,7 @@ func TestEndToEnd(t *testing.T) {
 	resumed := make(chan sseItem, 64)
 	ctx2, cancel2 := context.WithCancel(context.Background())
 	defer cancel2()
-	go readSSE(ctx2, n.URL()+api.PathEvents+"?contract="+loan.Hex(), got4[1].ID, resumed)
+	go readSSE(ctx2, n.URL()+api.PathEvents+"?contract="+loan.Hex(), got4[1].ID, auth, resumed)
 	got2 := collectEvents(t, resumed, 2)
 	if got2[0].ID != got4[2].ID || got2[1].ID != got4[3].ID {
 		t.Fatalf("resumed ids %s %s, want %s %s", got2[0].ID, got2[1].ID, got4[2].ID, got4[3].ID)
@@ -237,24 +241,24 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("after restart chain = %+v, want genesis %s height %d", chain2, chain.GenesisHash, latest)
 	}
 	var again api.Tx
-	n2.HTTP(http.MethodGet, api.PathTxs+"/"+pay.Hash.Hex(), nil).JSON(t, &again)
+	n2.HTTP(http.MethodGet, api.PathTxs+"/"+pay.Hash.Hex(), nil, auth...).JSON(t, &again)
 	if again.Status != api.TxCommitted || again.Receipt.Height != pay.Receipt.Height {
 		t.Fatalf("after restart tx = %+v", again)
 	}
 	var st2 api.State
-	n2.HTTP(http.MethodGet, api.StatePath(loan.Hex(), "loan/L1"), nil).JSON(t, &st2)
+	n2.HTTP(http.MethodGet, api.StatePath(loan.Hex(), "loan/L1"), nil, auth...).JSON(t, &st2)
 	if string(st2.Value) != string(st.Value) {
 		t.Fatal("after restart state differs")
 	}
 	// Resubmitting a committed transaction is idempotent.
-	r = n2.HTTP(http.MethodPost, api.PathTxs, pay.Tx)
+	r = n2.HTTP(http.MethodPost, api.PathTxs, pay.Tx, auth...)
 	var re api.Tx
 	r.JSON(t, &re)
 	if r.Status != http.StatusOK || re.Status != api.TxCommitted || re.Hash != pay.Hash {
 		t.Fatalf("resubmit after restart: %d %s", r.Status, r.Body)
 	}
 	var acct api.Account
-	n2.HTTP(http.MethodGet, api.PathAccounts+admin.Addr.Hex(), nil).JSON(t, &acct)
+	n2.HTTP(http.MethodGet, api.PathAccounts+admin.Addr.Hex(), nil, auth...).JSON(t, &acct)
 	if acct.Nonce != admin.Nonce || acct.PendingNonce != admin.Nonce {
 		t.Fatalf("account = %+v, want nonce %d", acct, admin.Nonce)
 	}
@@ -276,10 +280,13 @@ type sseItem struct {
 
 // readSSE streams events from url into out until ctx ends or the stream
 // closes; it closes nothing.
-func readSSE(ctx context.Context, url, lastID string, out chan<- sseItem) error {
+func readSSE(ctx context.Context, url, lastID string, auth []string, out chan<- sseItem) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err
+	}
+	for i := 0; i+1 < len(auth); i += 2 {
+		req.Header.Set(auth[i], auth[i+1])
 	}
 	if lastID != "" {
 		req.Header.Set(api.HeaderLastEventID, lastID)
@@ -359,11 +366,11 @@ func eventNames(items []sseItem) []string {
 // verifyAccountAndContract checks that the account and contract answers
 // carry proofs of their nonce and metadata against their signed header,
 // and that the deploy changed the state root.
-func verifyAccountAndContract(t *testing.T, n *nodetest.Node, acct, contract common.Address, deployRoot common.Hash) {
+func verifyAccountAndContract(t *testing.T, n *nodetest.Node, acct common.Address, nonce uint64, contract common.Address, deployRoot common.Hash) {
 	t.Helper()
 	var a api.Account
-	n.HTTP(http.MethodGet, api.PathAccounts+acct.Hex(), nil).JSON(t, &a)
-	if a.Proof == nil || a.Header == nil || !a.Proof.Exists || a.Nonce != 1 {
+	n.HTTP(http.MethodGet, api.PathAccounts+acct.Hex(), nil, n.AdminAuth()...).JSON(t, &a)
+	if a.Proof == nil || a.Header == nil || !a.Proof.Exists || a.Nonce != nonce {
 		t.Fatalf("account = %+v", a)
 	}
 	verifyHeader(t, *a.Header, n.Address())
@@ -374,7 +381,7 @@ func verifyAccountAndContract(t *testing.T, n *nodetest.Node, acct, contract com
 	}
 
 	var c api.Contract
-	n.HTTP(http.MethodGet, api.PathContracts+"/"+contract.Hex(), nil).JSON(t, &c)
+	n.HTTP(http.MethodGet, api.PathContracts+"/"+contract.Hex(), nil, n.AdminAuth()...).JSON(t, &c)
 	if c.Proof == nil || c.Header == nil || !c.Proof.Exists || c.Address != contract {
 		t.Fatalf("contract = %+v", c)
 	}
@@ -391,11 +398,19 @@ func verifyAccountAndContract(t *testing.T, n *nodetest.Node, acct, contract com
 		Height   uint64
 		TxHash   common.Hash
 		Methods  []string
+		Org      string
+		Versions []struct {
+			CodeHash  common.Hash
+			Height    uint64
+			TxHash    common.Hash
+			Approvers []string
+		}
 	}
 	if err := rlp.DecodeBytes(c.Proof.Value, &rec); err != nil {
 		t.Fatal(err)
 	}
-	if rec.Name != c.Name || rec.CodeHash != c.CodeHash || rec.Deployer != c.Deployer || rec.Height != c.Height || rec.TxHash != c.TxHash {
+	if rec.Name != c.Name || rec.CodeHash != c.CodeHash || rec.Deployer != c.Deployer || rec.Height != c.Height || rec.TxHash != c.TxHash ||
+		rec.Org != c.Org || len(rec.Versions) != len(c.Versions) {
 		t.Fatalf("proven %+v, served %+v", rec, c)
 	}
 	gen, err := n.Ledger().Header(0)

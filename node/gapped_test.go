@@ -14,14 +14,14 @@ import (
 	"github.com/meshledger/meshledger/sdk/api"
 )
 
-// fillWithGaps admits, for each of keys fresh senders, nonces 1..63 and
-// never 0: every transaction waits behind a nonce gap. 17 keys hold 1,071
-// transactions, more than a block's BlockMaxTxs.
-func fillWithGaps(t *testing.T, n *node.Node, keys int) {
+// fillWithGaps admits, for each of the senders (members from genesis,
+// nodetest.DevMembers), nonces 1..63 and never 0: every transaction waits
+// behind a nonce gap. 17 senders hold 1,071 transactions, more than a
+// block's BlockMaxTxs.
+func fillWithGaps(t *testing.T, n *node.Node, senders []*nodetest.Account) {
 	t.Helper()
 	id := n.ChainID()
-	for range keys {
-		a := nodetest.NewAccount(t)
+	for _, a := range senders {
 		a.Nonce = 1
 		for range 63 {
 			if _, err := n.Submit(emptyDeploy(t, a, id)); err != nil {
@@ -29,7 +29,7 @@ func fillWithGaps(t *testing.T, n *node.Node, keys int) {
 			}
 		}
 	}
-	if got, want := n.Pool().Len(), keys*63; got != want {
+	if got, want := n.Pool().Len(), len(senders)*63; got != want {
 		t.Fatalf("pool holds %d, want %d", got, want)
 	}
 }
@@ -56,6 +56,7 @@ func closeWithin(t *testing.T, d time.Duration, close func() error) {
 // once.
 func TestGappedPoolLeavesProducerIdle(t *testing.T) {
 	cfg := nodetest.Config(t.TempDir())
+	senders := nodetest.DevMembers(t, cfg.DataDir, 17)
 	cfg.NoHTTP = true
 	n, err := node.New(context.Background(), cfg)
 	if err != nil {
@@ -64,7 +65,7 @@ func TestGappedPoolLeavesProducerIdle(t *testing.T) {
 	if err := n.Start(); err != nil {
 		t.Fatal(err)
 	}
-	fillWithGaps(t, n, 17)
+	fillWithGaps(t, n, senders)
 	// Settle: the producer looks once after the last admission.
 	time.Sleep(100 * time.Millisecond)
 	looks := func() float64 { return counterValue(t, n.Registry(), node.MetricProducerLooks, nil) }
@@ -86,12 +87,13 @@ func TestRunStopsWithGappedPool(t *testing.T) {
 	defer cancel()
 	started := make(chan *node.Node, 1)
 	cfg := nodetest.Config(t.TempDir())
+	senders := nodetest.DevMembers(t, cfg.DataDir, 17)
 	cfg.NoHTTP = true
 	cfg.OnStart = func(n *node.Node) { started <- n }
 	done := make(chan error, 1)
 	go func() { done <- node.Run(ctx, cfg) }()
 	n := <-started
-	fillWithGaps(t, n, 17)
+	fillWithGaps(t, n, senders)
 	time.Sleep(100 * time.Millisecond)
 	closeWithin(t, 2*time.Second, func() error { cancel(); return <-done })
 }
@@ -101,18 +103,19 @@ func TestRunStopsWithGappedPool(t *testing.T) {
 // while a transaction that closes its sender's gap is still admitted.
 func TestGappedShareIsBounded(t *testing.T) {
 	cfg := nodetest.Config(t.TempDir())
+	senders := nodetest.DevMembers(t, cfg.DataDir, 2)
 	cfg.Mempool = mempool.Config{MaxGapped: 3}
 	cfg.BlockInterval = time.Hour
 	n := nodetest.Start(t, cfg)
 	id := n.ChainID()
-	a := nodetest.NewAccount(t)
+	a := senders[0]
 	a.Nonce = 1
 	for range 3 {
 		if r := n.HTTP(http.MethodPost, api.PathTxs, emptyDeploy(t, a, id)); r.Status != http.StatusAccepted {
 			t.Fatalf("gapped tx: %d %s", r.Status, r.Body)
 		}
 	}
-	b := nodetest.NewAccount(t)
+	b := senders[1]
 	b.Nonce = 2
 	r := n.HTTP(http.MethodPost, api.PathTxs, emptyDeploy(t, b, id))
 	var body api.ErrorResponse

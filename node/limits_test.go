@@ -76,6 +76,7 @@ func TestReadTimeoutCutsSlowBodies(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, n.URL()+api.PathEvents, nil)
+	req.Header.Set("Authorization", nodetest.Session(t, n, n.Key()))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

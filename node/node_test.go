@@ -91,7 +91,8 @@ func TestNewErrors(t *testing.T) {
 					t.Fatal(err)
 				}
 				p := filepath.Join(t.TempDir(), "g.json")
-				doc := `{"chain_id":7,"time_ms":1,"admins":["` + common.HexToAddress("0x01").Hex() + `"]}`
+				doc := `{"chain_id":7,"time_ms":1,"orgs":[{"id":"other","name":"Other","members":[{"address":"` +
+					common.HexToAddress("0x01").Hex() + `","roles":["admin"]}]}]}`
 				if err := os.WriteFile(p, []byte(doc), 0o644); err != nil {
 					t.Fatal(err)
 				}

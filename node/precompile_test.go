@@ -45,7 +45,9 @@ func TestDeployCompilesWithoutHoldingUpOthers(t *testing.T) {
 	cfg.BlockInterval = 5 * time.Millisecond
 	n := nodetest.Start(t, cfg)
 	id := n.ChainID()
-	admin, caller := nodetest.AccountOf(n.Key()), nodetest.NewAccount(t)
+	caller := nodetest.NewMember(t, n)
+	admin := nodetest.AccountOf(n.Key())
+	admin.Nonce = 1 // after addMember
 
 	loanDeploy := admin.Deploy(t, id, "loan", loanWasm)
 	if r := n.HTTP(http.MethodPost, api.PathTxs+"?wait=true&timeout=60s", loanDeploy); r.Status != http.StatusOK {
@@ -123,7 +125,7 @@ func TestDeployCompilesWithoutHoldingUpOthers(t *testing.T) {
 	}
 	n2 := nodetest.Start(t, cfg)
 	for _, addr := range []common.Address{loan, conf} {
-		if r := n2.HTTP(http.MethodGet, api.PathContracts+"/"+addr.Hex(), nil); r.Status != http.StatusOK {
+		if r := n2.HTTP(http.MethodGet, api.PathContracts+"/"+addr.Hex(), nil, n2.AdminAuth()...); r.Status != http.StatusOK {
 			t.Fatalf("contract %s after restart: %d %s", addr, r.Status, r.Body)
 		}
 	}
