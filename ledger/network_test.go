@@ -605,3 +605,71 @@ func TestStoredGenesisRechecked(t *testing.T) {
 	}
 	e.l = e.open(Config{Dir: t.TempDir()}) // for the cleanup
 }
+
+// TestUpgradeGasAndCode: an upgrade pays its intrinsic deploy gas before
+// loading code like a deploy (out_of_gas below it, nothing changes), and
+// one by hash of code never stored is rejected.
+func TestUpgradeGasAndCode(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.okReceipt(e.deployWith(e.owner, counterCode(t), map[string]any{"start": 1})).ContractAddress
+	v2 := counterV2Code(t)
+	u := tx.Upgrade{From: ledgertest.AddrOf(e.owner), Nonce: e.next(e.owner), Contract: c, GasLimit: 1000}
+	low, err := tx.SignUpgrade(u, v2, ledgertest.ChainID, e.owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := e.one(low)
+	if rc.Status != status.OutOfGas || rc.GasUsed != 1000 || len(rc.Writes) != 0 {
+		t.Fatalf("upgrade below its intrinsic gas: %+v", rc)
+	}
+	if v := e.callInt(e.owner, c, "version"); v != 1 {
+		t.Fatalf("version after an upgrade out of gas: %d", v)
+	}
+	byHash := tx.Upgrade{From: ledgertest.AddrOf(e.owner), Nonce: e.nonce(e.owner), Contract: c,
+		CodeHash: crypto.Keccak256Hash([]byte("never stored")), GasLimit: block.DefaultBlockDeployGasLimit}
+	unknown, err := tx.SignUpgrade(byHash, nil, ledgertest.ChainID, e.owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.l.CheckTx(unknown); !errors.Is(err, ErrUnknownCode) {
+		t.Fatalf("CheckTx of an upgrade to unknown code: %v", err)
+	}
+	if rej := e.applyRejected(unknown); len(rej) != 1 || !errors.Is(rej[0].Err, ErrUnknownCode) {
+		t.Fatalf("upgrade to unknown code in a block: %v", rej)
+	}
+	// The code stored by the failed upgrade serves a later one by hash.
+	byHash.CodeHash, byHash.MigrateArgs = crypto.Keccak256Hash(v2), []byte(`{"add":1}`)
+	stored, err := tx.SignUpgrade(byHash, nil, ledgertest.ChainID, e.owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.okReceipt(stored)
+	if v, n := e.callInt(e.owner, c, "version"), e.callInt(e.owner, c, "get"); v != 2 || n != 2 {
+		t.Fatalf("after an upgrade by hash: version %d count %d", v, n)
+	}
+}
+
+// TestProposalExpiryThroughBlocks: a vote after a proposal's expiry (block
+// time) is a failed receipt, proposal_expired, and changes nothing.
+func TestProposalExpiryThroughBlocks(t *testing.T) {
+	t.Parallel()
+	policy := approvalPolicy()
+	policy.ProposalTTLMs = 60_000
+	nw := newNetwork(t, 3, policy)
+	e := nw.env
+	p := proposalOf(t, e.okReceipt(e.deployWith(nw.admins[0], counterCode(t), map[string]any{})))
+	late := e.proposal(e.registryTx(nw.admins[1], registry.MethodApprove, map[string]any{"id": p.Proposal}))
+	late.TimeMs = e.l.Latest().Header.TimeMs + policy.ProposalTTLMs
+	a, err := e.l.ApplyBlock(context.Background(), late, e.proposer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := a.Receipts[0]
+	if rc.Status != "proposal_expired" || len(rc.Writes) != 0 {
+		t.Fatalf("vote after expiry: %s %s", rc.Status, rc.Message)
+	}
+	if _, err := e.l.Contract(p.Address); !errors.Is(err, ErrUnknownContract) {
+		t.Fatalf("contract of an expired proposal: %v", err)
+	}
+}
