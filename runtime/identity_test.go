@@ -58,7 +58,7 @@ func TestParticipant(t *testing.T) {
 	for _, e := range []Engine{EngineCompiler, EngineInterpreter} {
 		m := rawModule(t, e)
 		for _, tc := range tests {
-			t.Run(fmt.Sprintf("%v/%s", e, tc.name), func(t *testing.T) {
+			t.Run(engineName(e)+"/"+tc.name, func(t *testing.T) {
 				env := testEnv()
 				env.Directory = tc.dir
 				res := mustCall(t, m, env, "participant", tc.args, newMemState())
@@ -78,7 +78,7 @@ func TestParticipantDirectoryFailureIsAHostError(t *testing.T) {
 		m := rawModule(t, e)
 		_, err := m.Call(context.Background(), env, "participant", []byte(participantArgs(memberAddr, 64)), newMemState())
 		if !errors.Is(err, boom) || !strings.Contains(err.Error(), "participant lookup") {
-			t.Fatalf("%v: err = %v, want the directory's error wrapped", e, err)
+			t.Fatalf("%s: err = %v, want the directory's error wrapped", engineName(e), err)
 		}
 	}
 }
@@ -177,7 +177,7 @@ func TestEmitTo(t *testing.T) {
 	for _, e := range []Engine{EngineCompiler, EngineInterpreter} {
 		m := rawModule(t, e)
 		for _, tc := range tests {
-			t.Run(fmt.Sprintf("%v/%s", e, tc.name), func(t *testing.T) {
+			t.Run(engineName(e)+"/"+tc.name, func(t *testing.T) {
 				res := mustCall(t, m, testEnv(), "emit_to", "ev|{}|"+tc.audience, newMemState())
 				if res.Code != tc.wantCode || !strings.Contains(res.Message, tc.wantMsg) {
 					t.Fatalf("emit_to: %s %q, want %s containing %q", res.Code, res.Message, tc.wantCode, tc.wantMsg)

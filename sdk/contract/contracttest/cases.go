@@ -193,7 +193,7 @@ var conformanceCases = []conformanceCase{
 			c.t.Fatalf("unregistered init: %s %s return %q", o.Code, o.Message, o.Return)
 		}
 		o = c.call("mesh.methods", nil)
-		if o.Code != CodeOK || string(o.Return) != `["env","run","typed"]` {
+		if o.Code != CodeOK || string(o.Return) != `["env","mesh.canRead","run","typed"]` {
 			c.t.Fatalf("mesh.methods: %s %s %s", o.Code, o.Message, o.Return)
 		}
 	}},
