@@ -87,8 +87,8 @@ func TestAudienceSpelling(t *testing.T) {
 }
 
 func TestReadPolicyRegistration(t *testing.T) {
-	saved := registry.readPolicy
-	t.Cleanup(func() { registry.readPolicy = saved })
+	saved, savedNames := registry.readPolicy, registry.namesJSON
+	t.Cleanup(func() { registry.readPolicy, registry.namesJSON = saved, savedNames })
 	mustPanic := func(name string, fn func()) {
 		t.Helper()
 		defer func() {
