@@ -160,7 +160,7 @@ func TestQueryAtHeights(t *testing.T) {
 		height uint64
 		paid   int64
 	}{{2, 0}, {3, 1_000}, {4, 3_000}} {
-		q, err := e.l.Query(ctx, e.loan, "get", args, c.height, 0)
+		q, err := e.l.QueryAs(ctx, ledgertest.AddrOf(e.owner), e.loan, "get", args, c.height, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
