@@ -255,7 +255,7 @@ func (l *Ledger) genesisDoc() ([]byte, error) {
 }
 
 // Genesis returns the chain's genesis.
-func (l *Ledger) Genesis() *block.Genesis { g := *l.genesis; return &g }
+func (l *Ledger) Genesis() *block.Genesis { return l.genesis.Clone() }
 
 // ChainID returns the chain id.
 func (l *Ledger) ChainID() uint64 { return l.chainID }

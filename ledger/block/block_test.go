@@ -207,3 +207,15 @@ func TestGenesis(t *testing.T) {
 		t.Fatal("default gas limit")
 	}
 }
+
+func TestGenesisClone(t *testing.T) {
+	g := DevGenesis(5, 1000, common.HexToAddress("0x01"))
+	h := g.Hash()
+	c := g.Clone()
+	c.Orgs[0].Members[0].Roles[0] = "changed"
+	c.Orgs[0].ID = "other"
+	c.Policy.AllowNonMembers = true
+	if g.Hash() != h || c.Hash() == h {
+		t.Fatal("a clone shares its original's organisations or policy")
+	}
+}

@@ -116,6 +116,26 @@ func DevGenesis(chainID uint64, timeMs int64, admins ...common.Address) *Genesis
 	}
 }
 
+// Clone returns a deep copy: a caller may change it without changing g.
+func (g *Genesis) Clone() *Genesis {
+	c := *g
+	c.Orgs = make([]registry.GenesisOrg, len(g.Orgs))
+	for i, o := range g.Orgs {
+		o.Nodes = append([]common.Address(nil), o.Nodes...)
+		members := make([]registry.GenesisMember, len(o.Members))
+		for j, m := range o.Members {
+			members[j] = registry.GenesisMember{Address: m.Address, Roles: append([]string(nil), m.Roles...)}
+		}
+		o.Members = members
+		c.Orgs[i] = o
+	}
+	if g.Policy != nil {
+		p := *g.Policy
+		c.Policy = &p
+	}
+	return &c
+}
+
 // Registry is the registry part of the genesis.
 func (g *Genesis) Registry() registry.GenesisSpec {
 	return registry.GenesisSpec{Orgs: g.Orgs, Policy: g.Policy}
