@@ -46,7 +46,7 @@ func toReceipt(r *block.Receipt) *api.Receipt {
 		out.ContractAddress = &a
 	}
 	for i, e := range r.Events {
-		out.Events[i] = api.Event{Contract: e.Contract, Name: e.Name, Data: nonNilBytes(e.Data)}
+		out.Events[i] = api.Event{Contract: e.Contract, Name: e.Name, Data: nonNilBytes(e.Data), Audience: e.Audience}
 	}
 	for i, w := range r.Writes {
 		out.Writes[i] = api.Write{Contract: w.Contract, Key: w.Key, Value: w.Value, Delete: w.Delete}

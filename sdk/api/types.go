@@ -140,6 +140,10 @@ type Event struct {
 	Contract common.Address `json:"contract"`
 	Name     string         `json:"name"`
 	Data     hexutil.Bytes  `json:"data"`
+	// Audience is who may read the event, as the contract stated it
+	// (docs/access.md); empty means the contract's organisation and
+	// auditors. It is part of the receipt the receipt root commits to.
+	Audience []string `json:"audience,omitempty"`
 }
 
 // Write is one committed state change.

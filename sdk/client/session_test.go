@@ -156,7 +156,12 @@ func TestSessionRefusedResignsOnce(t *testing.T) {
 				return http.StatusOK, `{}`
 			}}
 			hs := loopbackServer(t, srv)
-			c, _ := New(hs.URL, WithKey(k), WithRetry(fastRetry()))
+			// Each signature a second later: the same instant would sign
+			// the very same session again (ECDSA here is deterministic).
+			var mu sync.Mutex
+			now := time.Unix(1_800_000_000, 0)
+			clock := func() time.Time { mu.Lock(); defer mu.Unlock(); now = now.Add(time.Second); return now }
+			c, _ := New(hs.URL, WithKey(k), WithRetry(fastRetry()), withClock(clock))
 			_, err := c.Account(context.Background(), k.Address())
 			got := srv.seen()
 			if len(got) != tt.wantCalls {

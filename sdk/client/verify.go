@@ -223,7 +223,7 @@ func receiptFromAPI(r *api.Receipt) *block.Receipt {
 		br.ContractAddress = *r.ContractAddress
 	}
 	for _, e := range r.Events {
-		br.Events = append(br.Events, block.Event{Contract: e.Contract, Name: e.Name, Data: e.Data})
+		br.Events = append(br.Events, block.Event{Contract: e.Contract, Name: e.Name, Data: e.Data, Audience: e.Audience})
 	}
 	for _, w := range r.Writes {
 		br.Writes = append(br.Writes, block.Write{Contract: w.Contract, Key: w.Key, Value: w.Value, Delete: w.Delete})
