@@ -55,6 +55,8 @@ func TestAgainstNode(t *testing.T) {
 		{"Batch", testClientBatch},
 		{"EventsFromNode", testClientEventsFromNode},
 		{"NotFound", testClientNotFound},
+		{"Registry", testClientRegistry},
+		{"Access", testClientAccess},
 	} {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, tn) })
 	}
