@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"strings"
 )
 
 // Identity imports (docs/abi.md, "Identity" and "Events and their
@@ -17,7 +18,7 @@ const (
 	// gasAudienceEntry is one audience entry's validation and its own
 	// string in the event, which the result copies again; priced from
 	// BenchmarkHostFunctions' emit_to cases (four entries each).
-	gasAudienceEntry = 400
+	gasAudienceEntry = 500
 )
 
 // Bounds of an event's audience. An entry is at most 42 bytes ("0x" and
@@ -100,7 +101,8 @@ func hostEmitTo(cs *callState, s []uint64) {
 }
 
 // parseAudience splits and validates an emit_to audience. The entries keep
-// the contract's order and are copied out of guest memory.
+// the contract's order; they are copied out of guest memory as one string
+// that they share, since an allocation costs more than validating an entry.
 func parseAudience(b []byte) ([]string, error) {
 	if len(b) == 0 {
 		return nil, nil
@@ -109,17 +111,23 @@ func parseAudience(b []byte) ([]string, error) {
 	if n > MaxAudienceEntries {
 		return nil, fmt.Errorf("audience of %d entries exceeds %d", n, MaxAudienceEntries)
 	}
+	all := string(b)
 	out := make([]string, 0, n)
-	for i := 1; ; i++ {
-		entry, rest, more := bytes.Cut(b, []byte{'\n'})
-		if err := validAudienceEntry(entry); err != nil {
+	for i, start := 1, 0; ; i++ {
+		end := strings.IndexByte(all[start:], '\n')
+		if end < 0 {
+			end = len(all)
+		} else {
+			end += start
+		}
+		if err := validAudienceEntry(b[start:end]); err != nil {
 			return nil, fmt.Errorf("audience entry %d: %w", i, err)
 		}
-		out = append(out, string(entry))
-		if !more {
+		out = append(out, all[start:end])
+		if end == len(all) {
 			return out, nil
 		}
-		b = rest
+		start = end + 1
 	}
 }
 
