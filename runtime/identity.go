@@ -52,9 +52,14 @@ func hostParticipant(cs *callState, s []uint64) {
 		s[0] = uint64(uint32(0xFFFFFFFF))
 		return
 	}
+	// The encoding is paid for before it is built.
+	size := 8 + len(p.Org)
+	for _, r := range p.Roles {
+		size += 4 + len(r)
+	}
+	cs.charge(bytesGas(size))
 	enc := appendParticipant(cs.ident[:0], p)
 	cs.ident = enc
-	cs.charge(bytesGas(len(enc)))
 	if uint64(len(enc)) <= uint64(outCap) {
 		cs.write(out, enc)
 	}
