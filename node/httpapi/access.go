@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -51,26 +52,29 @@ func (s *Server) canReadPending(v *ledger.Viewer, sender common.Address) (bool, 
 	return sv != nil && sv.Member != nil && v.Member != nil && sv.Member.Org == v.Member.Org, nil
 }
 
-// visibleTxHashes returns the hashes of the transactions v may read, in
-// block order. Auditors read every transaction; anyone else costs one
-// transaction read per hash, which is why the block's full count travels
-// beside the list rather than being derived from it.
-func (s *Server) visibleTxHashes(v *ledger.Viewer, hashes []common.Hash) ([]common.Hash, error) {
+// visibleTxHashes returns the hashes of block h's transactions (hashes,
+// in block order) that v may read. Auditors read every transaction; for
+// anyone else the block's transactions and receipts are read once, without
+// their proofs, and each is put to Ledger.CanReadTx.
+func (s *Server) visibleTxHashes(ctx context.Context, v *ledger.Viewer, h uint64, hashes []common.Hash) ([]common.Hash, error) {
 	out := make([]common.Hash, 0, len(hashes))
-	if v.Auditor() {
+	if v.Auditor() || len(hashes) == 0 {
 		return append(out, hashes...), nil
 	}
-	for _, h := range hashes {
-		rec, err := s.deps.Ledger.Tx(h)
-		if err != nil {
-			return nil, fmt.Errorf("read tx %s: %w", h, err)
-		}
-		ok, err := s.canReadTx(v, rec)
+	sb, err := s.deps.Ledger.Blocks(h, h).Next(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("transactions of block %d: %w", h, err)
+	}
+	if len(sb.Txs) != len(sb.Receipts) {
+		return nil, fmt.Errorf("block %d: %d transactions, %d receipts", h, len(sb.Txs), len(sb.Receipts))
+	}
+	for i, t := range sb.Txs {
+		ok, err := s.canReadTx(v, &ledger.TxRecord{Tx: t, Receipt: sb.Receipts[i], Header: sb.Header})
 		if err != nil {
 			return nil, err
 		}
 		if ok {
-			out = append(out, h)
+			out = append(out, t.Hash())
 		}
 	}
 	return out, nil

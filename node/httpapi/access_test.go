@@ -154,6 +154,22 @@ func TestReadAccess(t *testing.T) {
 		t.Fatal("readers see different headers")
 	}
 
+	// A pending transaction is its sender's organisation's and the
+	// auditor's: it waits behind a nonce gap, so it stays pending.
+	gapped := call(t, w.a, id, w.a.Nonce+3, 1000)
+	if r := w.n.Node.HTTP(http.MethodPost, api.PathTxs, encode(t, gapped)); r.Status != http.StatusAccepted {
+		t.Fatalf("gapped: %d %s", r.Status, r.Body)
+	}
+	for _, reader := range []*nodetest.Account{w.a, w.aud} {
+		var got api.Tx
+		r := w.as(reader, http.MethodGet, api.PathTxs+"/"+gapped.Hash().Hex(), nil)
+		r.JSON(t, &got)
+		if r.Status != http.StatusOK || got.Status != api.TxPending {
+			t.Errorf("%s reads a's pending tx: %d %s", reader.Addr, r.Status, r.Body)
+		}
+	}
+	wantError(t, w.as(w.b, http.MethodGet, api.PathTxs+"/"+gapped.Hash().Hex(), nil), http.StatusNotFound, api.CodeNotFound)
+
 	// An outsider with a valid session reads nothing at all.
 	for _, p := range []string{statePath, api.PathBlocks + "latest", api.PathOrgs, api.PathTxs + "/" + createB.Hash().Hex()} {
 		wantError(t, w.as(w.outer, http.MethodGet, p, nil), http.StatusForbidden, api.CodeNotAMember)

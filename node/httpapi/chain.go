@@ -84,7 +84,7 @@ func (s *Server) writeBlock(c echo.Context, h uint64) error {
 	if err != nil {
 		return fmt.Errorf("block %d: %w", h, err)
 	}
-	visible, err := s.visibleTxHashes(viewerOf(c), b.TxHashes)
+	visible, err := s.visibleTxHashes(c.Request().Context(), viewerOf(c), h, b.TxHashes)
 	if err != nil {
 		return fmt.Errorf("block %d: %w", h, err)
 	}

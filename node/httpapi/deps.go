@@ -21,6 +21,9 @@ type Ledger interface {
 	Header(height uint64) (*block.SignedHeader, error)
 	Block(height uint64) (*ledger.Block, error)
 	Receipts(height uint64) ([]*block.Receipt, error)
+	// Blocks yields committed blocks with their transactions and receipts,
+	// without proofs: what block contents are filtered by.
+	Blocks(from, to uint64) ledger.BlockSource
 	Tx(hash common.Hash) (*ledger.TxRecord, error)
 	ContractsAfter(after *common.Address, limit int) (*ledger.ContractsPage, error)
 	Contract(addr common.Address) (*ledger.ContractInfo, error)
