@@ -8,7 +8,6 @@ import (
 
 	"github.com/meshledger/meshledger/ledger/block"
 	"github.com/meshledger/meshledger/ledger/registry"
-	"github.com/meshledger/meshledger/runtime"
 )
 
 // RegistryAt returns the participant registry as it was at a committed
@@ -120,17 +119,4 @@ func memberOf(r registry.Reader, addr common.Address) (*registry.Member, error) 
 	default:
 		return nil, fmt.Errorf("ledger: member %s: %w", addr, err)
 	}
-}
-
-// readerDirectory answers contracts' identity lookups (runtime.Directory)
-// from a committed registry: queries see the registry of the height they
-// run at.
-type readerDirectory struct{ r registry.Reader }
-
-func (d readerDirectory) Participant(addr runtime.Address) (runtime.Participant, bool, error) {
-	m, err := memberOf(d.r, common.Address(addr))
-	if err != nil || m == nil {
-		return runtime.Participant{}, false, err
-	}
-	return runtime.Participant{Org: m.Org, Roles: append([]string(nil), m.Roles...)}, true, nil
 }

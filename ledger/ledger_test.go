@@ -183,21 +183,21 @@ func TestQueryAtHeights(t *testing.T) {
 		}
 	}
 	// Before the contract existed.
-	if _, err := e.l.Query(ctx, e.loan, "get", args, 0, 0); !errorsIs(err, ErrUnknownContract) {
+	if _, err := e.l.QueryAs(ctx, ledgertest.AddrOf(e.owner), e.loan, "get", args, 0, 0); !errorsIs(err, ErrUnknownContract) {
 		t.Fatalf("query before deploy: %v", err)
 	}
 	// A missing loan is a contract error, not a Go error.
-	q, err := e.l.Query(ctx, e.loan, "get", []byte(`{"id":"nope"}`), 3, 0)
+	q, err := e.l.QueryAs(ctx, ledgertest.AddrOf(e.owner), e.loan, "get", []byte(`{"id":"nope"}`), 3, 0)
 	if err != nil || q.Status.OK() {
 		t.Fatalf("missing loan: %+v %v", q, err)
 	}
 	// Writes fail read-only.
-	q, err = e.l.Query(ctx, e.loan, "pay", []byte(`{"id":"L1","amount":1}`), 4, 0)
+	q, err = e.l.QueryAs(ctx, ledgertest.AddrOf(e.owner), e.loan, "pay", []byte(`{"id":"L1","amount":1}`), 4, 0)
 	if err != nil || q.Status.OK() {
 		t.Fatalf("pay as query: %+v %v", q, err)
 	}
 	// Tiny gas cap.
-	q, err = e.l.Query(ctx, e.loan, "get", args, 4, 10)
+	q, err = e.l.QueryAs(ctx, ledgertest.AddrOf(e.owner), e.loan, "get", args, 4, 10)
 	if err != nil || q.Status != "out_of_gas" {
 		t.Fatalf("gas cap: %+v %v", q, err)
 	}

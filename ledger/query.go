@@ -119,7 +119,7 @@ func (l *Ledger) queryAt(ctx context.Context, sh *block.SignedHeader, seq uint64
 		Caller:   runtime.Address(caller),
 		Contract: runtime.Address(contract), Height: sh.Header.Height, TimeMs: sh.Header.TimeMs,
 		GasLimit: gasCap, ReadOnly: true,
-		Directory: readerDirectory{r: reg},
+		Directory: directoryOver(reg),
 	}
 	return mod.Call(ctx, env, method, args, st)
 }

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/meshledger/meshledger/ledger/internal/ledgertest"
 	"github.com/meshledger/meshledger/ledger/proof"
 )
 
@@ -71,7 +72,7 @@ func TestQueriesStayConsistentUnderCommits(t *testing.T) {
 					return
 				default:
 				}
-				q, err := e.l.Query(ctx, e.loan, "get", args, e.l.Latest().Header.Height, 0)
+				q, err := e.l.QueryAs(ctx, ledgertest.AddrOf(e.owner), e.loan, "get", args, e.l.Latest().Header.Height, 0)
 				if err != nil {
 					errs <- err
 					return
@@ -79,7 +80,7 @@ func TestQueriesStayConsistentUnderCommits(t *testing.T) {
 				// The same query at that height afterwards (through the
 				// trie, immutable) must give the same answer, and every
 				// proof must verify against the header.
-				again, err := e.l.Query(ctx, e.loan, "get", args, q.Header.Header.Height, 0)
+				again, err := e.l.QueryAs(ctx, ledgertest.AddrOf(e.owner), e.loan, "get", args, q.Header.Header.Height, 0)
 				if err != nil {
 					errs <- err
 					return
