@@ -13,6 +13,7 @@ import (
 	"github.com/meshledger/meshledger/ledger"
 	"github.com/meshledger/meshledger/ledger/audit"
 	"github.com/meshledger/meshledger/ledger/block"
+	"github.com/meshledger/meshledger/ledger/registry"
 	"github.com/meshledger/meshledger/ledger/tx"
 	"github.com/meshledger/meshledger/node"
 	"github.com/meshledger/meshledger/node/nodetest"
@@ -70,7 +71,10 @@ func buildSourceChain(t *testing.T) *sourceChain {
 	pay := func(id string, amount int) *tx.Tx {
 		return servicer.Call(t, chainID, s.loan, "pay", map[string]any{"id": id, "amount": amount})
 	}
-	apply(create("L1"), create("L2"))
+	// The servicer pays: with access control on it must be a member with
+	// the role the loan contract asks for.
+	enrol := admin.Call(t, chainID, registry.Address, "addMember", map[string]any{"address": servicer.Addr, "roles": []string{"servicer"}})
+	apply(enrol, create("L1"), create("L2"))
 	b3 := apply(pay("L1", 180_000), pay("L2", 90_000), pay("NOPE", 1))
 	if b3.Receipts[1].Status != block.StatusOK || b3.Receipts[2].Status == block.StatusOK {
 		t.Fatalf("block 3 receipts: %+v", b3.Receipts)

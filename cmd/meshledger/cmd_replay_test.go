@@ -71,8 +71,8 @@ func testReplayFile(t *testing.T, s *sourceChain) {
 	file := exportFile(t, s.dir)
 	r, dst := replay(t, "--from-file", file)
 	tip := s.tip()
-	r.want(t, 0, "height:", "4", "hash:", tip.Hash().Hex(), "state root:", tip.Header.StateRoot.Hex(), "txs:", "7", "verified 4 blocks")
-	if !strings.Contains(r.stderr, "replayed 4 blocks, 7 txs") {
+	r.want(t, 0, "height:", "4", "hash:", tip.Hash().Hex(), "state root:", tip.Header.StateRoot.Hex(), "txs:", "8", "verified 4 blocks")
+	if !strings.Contains(r.stderr, "replayed 4 blocks, 8 txs") {
 		t.Fatalf("no progress on stderr: %q", r.stderr)
 	}
 	// The rebuilt directory is a data directory whose export is the
@@ -99,7 +99,7 @@ func testReplayDataDir(t *testing.T, s *sourceChain) {
 	}
 	res := replayJSON(t, r)
 	tip := s.tip()
-	if !res.OK || !res.StateCompared || res.Height != 4 || res.Blocks != 4 || res.Txs != 7 ||
+	if !res.OK || !res.StateCompared || res.Height != 4 || res.Blocks != 4 || res.Txs != 8 ||
 		res.StateRoot != tip.Header.StateRoot || res.Hash != tip.Hash() || res.Mismatch != nil {
 		t.Fatalf("replay --json: %+v", res)
 	}
@@ -276,8 +276,9 @@ func testReplayArgs(t *testing.T, s *sourceChain) {
 		t.Fatal(err)
 	}
 	notExport := writeTemp(t, "notes.txt", "hello")
-	otherGenesis := writeTemp(t, "other.export", audit.ExportMagic+string(binary.AppendUvarint(nil, 40))+
-		`{"chain_id":7,"time_ms":1,"admins":[]}   `)
+	other := `{"chain_id":7,"time_ms":1,"orgs":[{"id":"o","name":"O","members":[` +
+		`{"address":"0x00000000000000000000000000000000000000aa","roles":["admin"]}]}]}`
+	otherGenesis := writeTemp(t, "other.export", audit.ExportMagic+string(binary.AppendUvarint(nil, uint64(len(other))))+other)
 	tests := []struct {
 		name string
 		args []string
@@ -336,14 +337,15 @@ func testReplayProgress(t *testing.T, s *sourceChain) {
 	}
 	p.finish()
 	// Each line counts the blocks verified before the clock reading:
-	// block 1 holds 1 tx, 2 holds 2, 3 holds 3, 4 holds 1.
+	// block 1 holds 1 tx, 2 holds 3 (the servicer's membership and two
+	// loans), 3 holds 3, 4 holds 1.
 	want := "replayed block 0  0 txs  0 tx/s\n" +
 		"replayed block 1  1 txs  0 tx/s\n" + // 1 tx in 2s
-		"replayed block 2  3 txs  1 tx/s\n" + // 3 in 3s
-		"replayed block 3  6 txs  2 tx/s\n" + // 6 in 4s
-		"replayed block 4  7 txs  1 tx/s\n" + // 7 in 5s
-		"replayed 4 blocks, 7 txs in 6s (1 tx/s)\n"
-	if out.String() != want || p.blocks != 4 || p.txs != 7 {
+		"replayed block 2  4 txs  1 tx/s\n" + // 4 in 3s
+		"replayed block 3  7 txs  2 tx/s\n" + // 7 in 4s
+		"replayed block 4  8 txs  2 tx/s\n" + // 8 in 5s
+		"replayed 4 blocks, 8 txs in 6s (1 tx/s)\n"
+	if out.String() != want || p.blocks != 4 || p.txs != 8 {
 		t.Fatalf("progress:\n%s\nwant:\n%s", out.String(), want)
 	}
 }
