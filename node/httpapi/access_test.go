@@ -132,10 +132,23 @@ func TestReadAccess(t *testing.T) {
 	if strings.ReplaceAll(string(hidden.Body), createA.Hash().Hex(), "H") != strings.ReplaceAll(string(unknown.Body), (common.Hash{1}).Hex(), "H") {
 		t.Errorf("a hidden tx answers %s, an unknown one %s", hidden.Body, unknown.Body)
 	}
-	// Every member may query; the registry's keys and every block header
-	// are every member's.
-	if r := w.as(w.b, http.MethodPost, api.PathContracts+"/"+loan.Hex()+"/query", api.QueryRequest{Method: "get", Args: json.RawMessage(`{"id":"L1"}`)}); r.Status != http.StatusOK {
+	// Every member may query, and the contract sees the reader as its
+	// caller: the loan answers its parties only. The registry's keys are
+	// every member's.
+	query := api.QueryRequest{Method: "get", Args: json.RawMessage(`{"id":"L1"}`)}
+	var qa, qb api.QueryResponse
+	if r := w.as(w.a, http.MethodPost, api.PathContracts+"/"+loan.Hex()+"/query", query); r.Status != http.StatusOK {
+		t.Errorf("a queries: %d %s", r.Status, r.Body)
+	} else {
+		r.JSON(t, &qa)
+	}
+	if r := w.as(w.b, http.MethodPost, api.PathContracts+"/"+loan.Hex()+"/query", query); r.Status != http.StatusOK {
 		t.Errorf("b queries: %d %s", r.Status, r.Body)
+	} else {
+		r.JSON(t, &qb)
+	}
+	if qa.Status != "ok" || qb.Status == "ok" {
+		t.Errorf("query as a: %s, as b: %s %s; want ok, then refused", qa.Status, qb.Status, qb.Message)
 	}
 	if r := w.as(w.b, http.MethodGet, api.StatePath(registry.Address.Hex(), registry.KeyPolicy), nil); r.Status != http.StatusOK {
 		t.Errorf("b reads the registry: %d %s", r.Status, r.Body)
