@@ -11,9 +11,10 @@ import (
 // audience"): who an address is in the participant registry, and events
 // addressed to an audience.
 const (
-	// gasParticipant is a directory lookup beyond the host base: in a node
-	// it reads the member's registry record from the state and decodes it,
-	// about one state read plus a small JSON decoding.
+	// gasParticipant is a directory lookup beyond the host base. A node's
+	// directory reads and decodes a member's registry record once per
+	// block and then answers from memory, so the price is a state read's
+	// and the benchmark's directory is a map, as its state is.
 	gasParticipant = 1500
 	// gasAudienceEntry is one audience entry's validation and its own
 	// string in the event, which the result copies again; priced from
