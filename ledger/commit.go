@@ -10,6 +10,7 @@ import (
 	"github.com/ethereum/go-ethereum/ethdb"
 
 	"github.com/meshledger/meshledger/ledger/block"
+	"github.com/meshledger/meshledger/ledger/registry"
 	"github.com/meshledger/meshledger/ledger/storage"
 )
 
@@ -107,6 +108,9 @@ func (l *Ledger) commit(b *pendingBlock, sh *block.SignedHeader, batch ethdb.Bat
 	// of the new tip runs the old code.
 	for a, c := range b.contracts {
 		l.contracts.Store(a, c)
+	}
+	if len(b.ov.byContract[registry.Address]) > 0 {
+		l.tipMembers.Store(new(memberCache))
 	}
 	l.latest.Store(sh)
 	l.batchPerTx.Store(int64(batch.ValueSize() / max(len(b.records), 1)))

@@ -3,6 +3,8 @@ package ledger
 import (
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 
 	"github.com/ethereum/go-ethereum/common"
 
@@ -79,11 +81,18 @@ func (d *directory) reset() {
 	d.policy = nil
 }
 
+// memberSource is where admission looks senders up: a block's directory,
+// or the latest block's (tipDirectory).
+type memberSource interface {
+	member(addr common.Address) (*registry.Member, error)
+	networkPolicy() (*registry.Policy, error)
+}
+
 // checkSender is admission's access rule, the same in blocks and at a
 // node's door: a sender outside every organisation is refused
 // (ErrNotAMember) unless the policy admits non-members, and a deploy or an
 // upgrade needs the deployer role (ErrForbidden).
-func checkSender(d *directory, msg tx.Message, sender common.Address) error {
+func checkSender(d memberSource, msg tx.Message, sender common.Address) error {
 	m, err := d.member(sender)
 	if err != nil {
 		return err
@@ -110,5 +119,63 @@ func checkSender(d *directory, msg tx.Message, sender common.Address) error {
 // node's admission (CheckTxNonce) refuses at its door what a block would
 // reject, with the same errors.
 func (l *Ledger) checkSenderLatest(msg tx.Message, sender common.Address) error {
-	return checkSender(directoryOver(l.state.ContractReader(registry.Address)), msg, sender)
+	return checkSender(tipDirectory{l: l, c: l.tipMembers.Load()}, msg, sender)
+}
+
+// memberCacheMax bounds the addresses a tip cache remembers. Members are
+// few (the registry's size); the bound is for non-members, whose
+// transactions a node refuses but which anyone may send. Past it,
+// lookups still work, uncached.
+const memberCacheMax = 1 << 16
+
+// memberCache remembers registry lookups at the latest block for
+// admission, which otherwise reads and decodes a member record for every
+// transaction a node is sent (several microseconds each). A block that
+// writes the registry replaces it (commit), after its batch is written:
+// a reader takes the cache before it reads the store, so an answer it
+// stores is never older than the cache it goes into.
+type memberCache struct {
+	members sync.Map // common.Address → *registry.Member, nil for a non-member
+	size    atomic.Int64
+	policy  atomic.Pointer[registry.Policy]
+}
+
+// tipDirectory is a memberSource over the latest committed registry.
+// Safe for concurrent use.
+type tipDirectory struct {
+	l *Ledger
+	c *memberCache
+}
+
+func (d tipDirectory) reader() registry.Reader { return d.l.state.ContractReader(registry.Address) }
+
+func (d tipDirectory) member(addr common.Address) (*registry.Member, error) {
+	if m, ok := d.c.members.Load(addr); ok {
+		return m.(*registry.Member), nil
+	}
+	m, err := registry.LookupMember(d.reader(), addr)
+	switch {
+	case errors.Is(err, registry.ErrNotFound):
+		m = nil
+	case err != nil:
+		return nil, fmt.Errorf("ledger: registry member %s: %w", addr, err)
+	}
+	if d.c.size.Load() < memberCacheMax {
+		if _, loaded := d.c.members.LoadOrStore(addr, m); !loaded {
+			d.c.size.Add(1)
+		}
+	}
+	return m, nil
+}
+
+func (d tipDirectory) networkPolicy() (*registry.Policy, error) {
+	if p := d.c.policy.Load(); p != nil {
+		return p, nil
+	}
+	p, err := registry.LookupPolicy(d.reader())
+	if err != nil {
+		return nil, fmt.Errorf("ledger: registry policy: %w", err)
+	}
+	d.c.policy.Store(p)
+	return p, nil
 }

@@ -56,6 +56,9 @@ type Ledger struct {
 	closed    atomic.Bool
 
 	contracts sync.Map // common.Address → *contractRecord, committed only
+	// tipMembers caches admission's registry lookups at the latest block;
+	// commit replaces it when a block writes the registry.
+	tipMembers atomic.Pointer[memberCache]
 
 	batchPerTx atomic.Int64                     // batch bytes per transaction of the last block
 	tries      *memo.Cache[uint64, *blockTries] // proof tries of the latest blocks Tx was asked about
@@ -89,6 +92,7 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 		return nil, err
 	}
 	l.state = state.New(l.kv, cfg.StateOptions)
+	l.tipMembers.Store(new(memberCache))
 	if err := l.initGenesis(cfg.Genesis); err != nil {
 		return fail(err)
 	}

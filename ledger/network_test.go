@@ -260,6 +260,20 @@ func TestRegistryCallsAndMembership(t *testing.T) {
 	if n := e.nonce(outsider); n != 3 {
 		t.Fatalf("outsider nonce %d after 3 failed calls, want 3", n)
 	}
+
+	// Removed, it is an outsider again, at the door (whose cache of the
+	// registry a block that writes the registry replaces) and in blocks.
+	if err := e.l.CheckTx(e.callTx(outsider, 3, registry.Address, "noSuchMethod", map[string]any{})); err != nil {
+		t.Fatalf("member CheckTx before removal: %v", err)
+	}
+	e.okReceipt(e.registryTx(e.owner, registry.MethodRemoveMember, map[string]any{"address": out}))
+	again := e.callTx(outsider, 3, registry.Address, "noSuchMethod", map[string]any{})
+	if err := e.l.CheckTx(again); !errors.Is(err, ErrNotAMember) {
+		t.Fatalf("removed member CheckTx: %v", err)
+	}
+	if rej := e.applyRejected(again); len(rej) != 1 || !errors.Is(rej[0].Err, ErrNotAMember) {
+		t.Fatalf("removed member in a block: %v", rej)
+	}
 }
 
 // TestRegistryWritesVisibleLaterInBlock: a member added by one
@@ -672,4 +686,39 @@ func TestProposalExpiryThroughBlocks(t *testing.T) {
 	if _, err := e.l.Contract(p.Address); !errors.Is(err, ErrUnknownContract) {
 		t.Fatalf("contract of an expired proposal: %v", err)
 	}
+}
+
+// TestAdmissionCacheUnderCommits: admission reads the tip's registry
+// cache while blocks that add members commit; after each block every
+// member added is admitted (run with -race).
+func TestAdmissionCacheUnderCommits(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	keys := make([]*ecdsa.PrivateKey, 5)
+	for i := range keys {
+		keys[i] = ledgertest.MustKey(t, byte(60+i))
+	}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			for _, k := range keys {
+				_ = e.l.CheckTx(ledgertest.CallTx(t, k, 0, registry.Address, "noSuchMethod", map[string]any{}))
+			}
+		}
+	}()
+	for _, k := range keys {
+		e.okReceipt(e.registryTx(e.owner, registry.MethodAddMember, map[string]any{"address": ledgertest.AddrOf(k), "roles": []string{}}))
+		if err := e.l.CheckTx(ledgertest.CallTx(t, k, 0, registry.Address, "noSuchMethod", map[string]any{})); err != nil {
+			t.Errorf("member added in the last block refused: %v", err)
+		}
+	}
+	close(stop)
+	<-done
 }
