@@ -13,8 +13,9 @@ import (
 const (
 	// gasParticipant is a directory lookup beyond the host base. A node's
 	// directory reads and decodes a member's registry record once per
-	// block and then answers from memory, so the price is a state read's
-	// and the benchmark's directory is a map, as its state is.
+	// block and then answers from memory; the price, three state reads',
+	// covers that first decoding spread over a few calls, and the
+	// benchmark's directory is a map, as its state is.
 	gasParticipant = 1500
 	// gasAudienceEntry is one audience entry's validation and its own
 	// string in the event, which the result copies again; priced from
