@@ -117,3 +117,63 @@ func TestRecentHashesForgetsOldestFirst(t *testing.T) {
 		t.Fatal("second eviction did not forget 2")
 	}
 }
+
+// An upgrade's code compiles at admission like a deploy's: the upgrade is
+// held while it compiles, calls to the contract it upgrades are not (they
+// run on the code in place), and the same code compiles once.
+func TestPrecompilerCompilesUpgrades(t *testing.T) {
+	key, _ := crypto.GenerateKey()
+	from := crypto.PubkeyToAddress(key.PublicKey)
+	release := make(chan struct{})
+	loads := make(chan common.Hash, 10)
+	p := newPrecompiler(func(ctx context.Context, h common.Hash, code []byte) error {
+		loads <- h
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return nil
+	}, 4)
+	p.start(1)
+	defer p.stop()
+
+	contract := common.HexToAddress("0x00000000000000000000000000000000000000c1")
+	code := []byte("new code")
+	u, err := tx.SignUpgrade(tx.Upgrade{From: from, Contract: contract, GasLimit: 1000}, code, 1, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.enqueue(u)
+	if got := <-loads; got != crypto.Keccak256Hash(code) {
+		t.Fatalf("compiling %s, want the upgrade's code", got)
+	}
+	again, err := tx.SignUpgrade(tx.Upgrade{From: from, Nonce: 1, Contract: contract, GasLimit: 1000}, code, 1, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.enqueue(again) // same code: joins the running job
+	call, err := tx.SignCall(tx.Call{From: from, Nonce: 2, Contract: contract, Method: "m", GasLimit: 1}, 1, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		t    *tx.Tx
+		want bool
+	}{{"upgrade", u, true}, {"second upgrade, same code", again, true}, {"call to the upgraded contract", call, false}} {
+		if got := p.holds(tc.t); got != tc.want {
+			t.Errorf("holds(%s) = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	release <- struct{}{}
+	waitSignal(t, p.done)
+	if p.holds(u) || p.busy() {
+		t.Fatal("still held after its compile")
+	}
+	p.enqueue(again) // compiled lately: not queued again
+	select {
+	case h := <-loads:
+		t.Fatalf("compiled %s twice", h)
+	case <-time.After(50 * time.Millisecond):
+	}
+}
