@@ -897,3 +897,64 @@ func BenchmarkCanReadKey(b *testing.B) {
 		}
 	})
 }
+
+// Decisions are safe to ask from many goroutines while blocks commit, and
+// an answer about a committed height never changes meanwhile.
+func TestAccessDecisionsConcurrentWithCommits(t *testing.T) {
+	c := newAccessChain(t)
+	ctx := context.Background()
+	at := c.afterPut
+	want := map[string]string{}
+	for _, key := range []string{"public/a", "secret", "loan/L1"} {
+		for _, contract := range []common.Address{c.policy, c.loan} {
+			want[contract.Hex()+key] = allowed(c.l.CanReadKey(ctx, c.viewerAt(c.other, at), contract, []byte(key), at))
+		}
+	}
+	stop := make(chan struct{})
+	errs := make(chan error, 8)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			v := c.viewerAt(c.other, at)
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				for _, key := range []string{"public/a", "secret", "loan/L1"} {
+					for _, contract := range []common.Address{c.policy, c.loan} {
+						if got := allowed(c.l.CanReadKey(ctx, v, contract, []byte(key), at)); got != want[contract.Hex()+key] {
+							errs <- fmt.Errorf("goroutine %d: %s %s: %s, then %s", g, contract, key, want[contract.Hex()+key], got)
+							return
+						}
+					}
+				}
+				// Fresh keys at the tip exercise the uncached path.
+				tip := c.l.Latest().Header.Height
+				_ = c.l.CanReadKey(ctx, v, c.policy, fmt.Appendf(nil, "public/%d/%d", g, i), tip)
+				if _, err := c.l.ViewerAt(c.addr(c.outsider)); err != nil {
+					errs <- err
+					return
+				}
+				c.l.SeesEvent(v, &block.Event{Contract: c.policy})
+			}
+		}()
+	}
+	// The outsider joins and leaves, block after block.
+	for i := range 6 {
+		method, args := "addMember", map[string]any{"address": c.addr(c.outsider), "roles": []string{}}
+		if i%2 == 1 {
+			method, args = "removeMember", map[string]any{"address": c.addr(c.outsider)}
+		}
+		c.apply(ledgertest.CallTx(t, c.bankAdmin, uint64(4+i), registry.Address, method, args))
+	}
+	close(stop)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
