@@ -260,3 +260,38 @@ func TestSessionCacheExpiry(t *testing.T) {
 		t.Fatalf("%d verifications, want 1", verified)
 	}
 }
+
+// TestOpenAPIDocumentsSessions: session routes document the scheme and
+// their 401 and 403; anonymous routes neither.
+func TestOpenAPIDocumentsSessions(t *testing.T) {
+	n := open(t, nil)
+	var doc struct {
+		Paths      map[string]map[string]map[string]any `json:"paths"`
+		Components struct {
+			SecuritySchemes map[string]map[string]any `json:"securitySchemes"`
+		} `json:"components"`
+	}
+	n.Anon(http.MethodGet, api.PathOpenAPI, nil).JSON(t, &doc)
+	if s := doc.Components.SecuritySchemes["meshSession"]; s["name"] != api.HeaderAuthorization || s["in"] != "header" {
+		t.Fatalf("security scheme: %+v", doc.Components.SecuritySchemes)
+	}
+	for _, tc := range []struct {
+		path, method string
+		session      bool
+	}{
+		{"/v1/contracts/{address}/state/{key}", "get", true},
+		{"/v1/orgs", "get", true},
+		{"/v1/events", "get", true},
+		{"/v1/chain", "get", false},
+		{"/v1/txs", "post", false},
+	} {
+		op := doc.Paths[tc.path][tc.method]
+		responses, _ := op["responses"].(map[string]any)
+		_, has401 := responses["401"]
+		_, has403 := responses["403"]
+		_, secured := op["security"]
+		if tc.session && (!has401 || !has403 || !secured) || !tc.session && secured {
+			t.Errorf("%s %s: security %v, 401 %v, 403 %v", tc.method, tc.path, secured, has401, has403)
+		}
+	}
+}
