@@ -16,7 +16,7 @@ import (
 )
 
 // ErrUnauthenticated: a route that needs a read session got none.
-var ErrUnauthenticated = errors.New("a read session is required")
+var ErrUnauthenticated = errors.New("a read session is required: send Authorization: MeshSession <signed ReadSession> (see GET /v1/chain)")
 
 // SessionVerifier checks a parsed session for chainID at nowMs and returns
 // its reader. The default is (*tx.SignedSession).Verify: one signature
