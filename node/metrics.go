@@ -3,6 +3,7 @@ package node
 import (
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/meshledger/meshledger/ledger"
 	"github.com/meshledger/meshledger/runtime"
 )
 
@@ -16,6 +17,20 @@ func wasmMemoryGauge(rt *runtime.Runtime) prometheus.Collector {
 		Name: MetricWasmMemoryBytes,
 		Help: "Memory loaded contracts hold between calls (compiled code, snapshots, idle instances), bounded by the Wasm memory budget.",
 	}, func() float64 { return float64(rt.Stats().MemoryBytes) })
+}
+
+// MetricReadPolicyCalls counts the read-policy calls (ledger.MethodCanRead)
+// the node made to decide raw reads, answers served from the ledger's
+// cache excluded: a rate close to the rate of raw reads means the cache
+// is not helping (every read asks a new key or a new height).
+const MetricReadPolicyCalls = "meshledger_read_policy_calls_total"
+
+// readPolicyCounter reports l's read-policy calls (Ledger.ReadPolicyCalls).
+func readPolicyCounter(l *ledger.Ledger) prometheus.Collector {
+	return prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: MetricReadPolicyCalls,
+		Help: "Read-policy calls made to decide raw state, history and proof reads (cached answers not counted).",
+	}, func() float64 { return float64(l.ReadPolicyCalls()) })
 }
 
 // MetricBlockApplySeconds is the histogram of the time to execute, commit

@@ -125,7 +125,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		func() float64 { return float64(n.pool.Gapped()) })
 	if err == nil {
 		n.metrics.height.Set(float64(l.Latest().Header.Height))
-		n.registry.MustRegister(prometheus.NewGoCollector(), wasmMemoryGauge(rt))
+		n.registry.MustRegister(prometheus.NewGoCollector(), wasmMemoryGauge(rt), readPolicyCounter(l))
 		n.api, err = httpapi.New(cfg.API, httpapi.Deps{
 			Ledger: l, Pool: n, Commits: n.commits, NodeAddress: n.signer.Address(), Registry: n.registry,
 			Refused: n.metrics.rejected.MustCurryWith(prometheus.Labels{"stage": "admission"}),
