@@ -88,13 +88,13 @@ func newOrgProposeAddCmd(a *app) *cobra.Command {
 	var name string
 	var admins, nodes []string
 	cmd := &cobra.Command{
-		Use:   "propose-add ID --name NAME --admin ADDRESS... [--node ADDRESS...]",
+		Use:   "propose-add ID --name NAME --admin ADDRESS... [--node-address ADDRESS...]",
 		Short: "Propose a new organisation with its first admins",
 		Long: `Propose adding an organisation. --key must be an admin of an existing
 organisation, which approves the proposal at once; when that reaches the
 threshold (a network of one organisation) it takes effect in this transaction.`,
 		Example: `  meshledger org propose-add servicer --name "Servicing Co" --admin 0xAb…
-  meshledger org propose-add bank --name Bank --admin 0xAb… --admin 0xCd… --node 0xEf…`,
+  meshledger org propose-add bank --name Bank --admin 0xAb… --admin 0xCd… --node-address 0xEf…`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if name == "" {
@@ -107,7 +107,7 @@ threshold (a network of one organisation) it takes effect in this transaction.`,
 			if err != nil {
 				return err
 			}
-			nds, err := parseAddresses("--node", nodes)
+			nds, err := parseAddresses("--node-address", nodes)
 			if err != nil {
 				return err
 			}
@@ -121,7 +121,8 @@ threshold (a network of one organisation) it takes effect in this transaction.`,
 	}
 	cmd.Flags().StringVar(&name, "name", "", "display name of the organisation")
 	cmd.Flags().StringArrayVar(&admins, "admin", nil, "address of an admin of the new organisation (repeatable)")
-	cmd.Flags().StringArrayVar(&nodes, "node", nil, "address of a node the organisation operates (repeatable)")
+	// Not --node: that is the global flag naming the API to talk to.
+	cmd.Flags().StringArrayVar(&nodes, "node-address", nil, "signing address of a node the organisation operates (repeatable)")
 	return cmd
 }
 

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -24,12 +26,28 @@ type governedResult struct {
 }
 
 // submitGoverned signs op, waits for its receipt and prints it with the
-// proposal it created (id nil: read from the receipt) or voted on. The
-// proposal is read back, not inferred, so the output says what the chain
-// decided: took effect now, or waits for more organisations.
+// proposal it created (id nil: read from the receipt) or voted on, as the
+// chain left it — from the registry's events in the receipt, else read
+// back — so the output says what the chain decided: took effect now, or
+// waits for more organisations.
 func (a *app) submitGoverned(cmd *cobra.Command, c *client.Client, op client.Op, id *uint64) error {
 	ctx := cmd.Context()
-	rec, err := c.Submit(ctx, op, client.Wait())
+	admitted, err := c.Submit(ctx, op)
+	if err != nil {
+		return err
+	}
+	rec, err := c.WaitTx(ctx, admitted.Hash)
+	if errors.Is(err, client.ErrNotAMember) {
+		// Admitted while a member, no longer one now: the transaction
+		// (the last approval of removing the sender's own organisation)
+		// or another one removed it, and with it the right to read.
+		if a.jsonOut {
+			return printJSON(a.stdout, map[string]string{"hash": admitted.Hash.Hex(), "status": "admitted", "note": "the sender is no longer a member"})
+		}
+		_, err = fmt.Fprintf(a.stdout, "hash:    %s\nstatus:  admitted; its sender is no longer a member, so the record cannot be read back with this key (ask another organisation's member: meshledger tx %s)\n",
+			admitted.Hash.Hex(), admitted.Hash.Hex())
+		return err
+	}
 	if err != nil {
 		return err
 	}
@@ -51,11 +69,19 @@ func (a *app) submitGoverned(cmd *cobra.Command, c *client.Client, op client.Op,
 	}
 	var p *api.Proposal
 	if id != nil {
-		d, err := c.Proposal(ctx, *id)
-		if err != nil {
-			return fmt.Errorf("read proposal %d: %w", *id, err)
+		if p = proposalFromReceipt(rec, *id); p == nil {
+			d, err := c.Proposal(ctx, *id)
+			switch {
+			case err == nil:
+				p = &d.Proposal
+			case errors.Is(err, client.ErrNotAMember) || errors.Is(err, client.ErrForbidden):
+				// The transaction itself may have cost the sender its
+				// membership (its organisation's removal): the record
+				// stands on its own.
+			default:
+				return fmt.Errorf("read proposal %d: %w", *id, err)
+			}
 		}
-		p = &d.Proposal
 	}
 	if a.jsonOut {
 		return printJSON(a.stdout, governedResult{Tx: rec, Proposal: p})
@@ -67,6 +93,29 @@ func (a *app) submitGoverned(cmd *cobra.Command, c *client.Client, op client.Op,
 		return nil
 	}
 	return a.printProposalOutcome(ctx, c, p)
+}
+
+// proposalFromReceipt is proposal id as the transaction left it, from the
+// registry's events in its receipt (created, executed or rejected carry
+// the whole proposal; the last one is its state after the transaction),
+// or nil when the receipt has none (a vote that decided nothing).
+func proposalFromReceipt(rec *api.Tx, id uint64) *api.Proposal {
+	var last *api.Proposal
+	for _, e := range rec.Receipt.Events {
+		if e.Contract != registry.Address {
+			continue
+		}
+		switch e.Name {
+		case registry.EventProposalCreated, registry.EventProposalExecuted, registry.EventProposalRejected:
+		default:
+			continue
+		}
+		var p api.Proposal
+		if json.Unmarshal(e.Data, &p) == nil && p.ID == id {
+			last = &p
+		}
+	}
+	return last
 }
 
 // printProposalOutcome says in one line what became of a proposal after a

@@ -65,6 +65,13 @@ func TestAgainstNode(t *testing.T) {
 		{"cli/chain", testCLIChain},
 		{"cli/contracts", testCLIContracts},
 		{"cli/bench", testCLIBench},
+		// Governance last, in this order: each leaves one organisation.
+		{"cli/member", testCLIMember},
+		{"cli/org", testCLIOrg},
+		{"cli/proposal", testCLIProposal},
+		{"cli/policy", testCLIPolicy},
+		{"cli/role", testCLIRole},
+		{"cli/contract-upgrade", testCLIContractUpgrade},
 	} {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, tn) })
 	}
