@@ -263,7 +263,15 @@ func (l *Ledger) runDeploy(ctx context.Context, b *pendingBlock, t *tx.Tx, d *tx
 			return registry.ProposeDeploy(st, renv, params)
 		}, addr)
 	}
-	run, err := l.deployEffect(ctx, b, env, mod, &params, nil, gas)
+	deployer, err := b.dir.member(params.Deployer)
+	if err != nil {
+		return 0, err
+	}
+	org := ""
+	if deployer != nil { // admission lets only members with the deployer role deploy
+		org = deployer.Org
+	}
+	run, err := l.deployEffect(ctx, b, env, mod, &params, org, nil, gas)
 	if err != nil {
 		return 0, err
 	}

@@ -72,7 +72,13 @@ func (l *Ledger) settleRegistry(ctx context.Context, b *pendingBlock, env runtim
 		var err error
 		switch {
 		case eff.Deploy != nil:
-			run, err = l.deployEffect(ctx, b, env, nil, eff.Deploy, eff.Approvers, gas)
+			// The proposer's organisation at proposal time: the
+			// deployer's when it deployed.
+			org := ""
+			if eff.Proposal != nil {
+				org = eff.Proposal.ProposerOrg
+			}
+			run, err = l.deployEffect(ctx, b, env, nil, eff.Deploy, org, eff.Approvers, gas)
 		case eff.Upgrade != nil:
 			run, err = l.upgradeEffect(ctx, b, env, nil, eff.Upgrade, eff.Approvers, gas)
 		default:

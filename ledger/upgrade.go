@@ -71,8 +71,10 @@ func (l *Ledger) loadEffectCode(ctx context.Context, b *pendingBlock, mod Contra
 // deployEffect runs a deploy's init at its reserved address with the
 // deployer as caller and gas as its limit, in the transaction env that
 // executes it (the deploy itself under the open policy, or the vote that
-// approved it). mod is the loaded code, or nil to load it by hash.
-func (l *Ledger) deployEffect(ctx context.Context, b *pendingBlock, env runtime.Env, mod Contract, p *registry.DeployParams, approvers []string, gas uint64) (*effectRun, error) {
+// approved it). mod is the loaded code, or nil to load it by hash. org is
+// the deployer's organisation when it deployed, which the contract
+// belongs to.
+func (l *Ledger) deployEffect(ctx context.Context, b *pendingBlock, env runtime.Env, mod Contract, p *registry.DeployParams, org string, approvers []string, gas uint64) (*effectRun, error) {
 	run := &effectRun{contract: p.Address, deploy: true}
 	mod, err := l.loadEffectCode(ctx, b, mod, p.CodeHash, run)
 	if err != nil || mod == nil {
@@ -87,14 +89,6 @@ func (l *Ledger) deployEffect(ctx context.Context, b *pendingBlock, env runtime.
 		return nil, err
 	} else if existing != nil {
 		return run.fail(status.AddressInUse, "address %s already holds a contract", p.Address), nil
-	}
-	deployer, err := b.dir.member(p.Deployer)
-	if err != nil {
-		return nil, err
-	}
-	org := ""
-	if deployer != nil {
-		org = deployer.Org
 	}
 	env.Caller, env.Contract, env.GasLimit, env.ReadOnly = runtime.Address(p.Deployer), runtime.Address(p.Address), gas, false
 	res, err := mod.Call(ctx, env, methodInit, p.InitArgs, b.ov.view(p.Address, l.state.ContractReader(p.Address)))

@@ -247,3 +247,24 @@ func TestUpgradeGasAndCode(t *testing.T) {
 		t.Fatalf("after an upgrade by hash: version %d count %d", v, n)
 	}
 }
+
+// TestDeployKeepsDeployersOrg: a contract belongs to its deployer's
+// organisation as it was when it deployed, even if the deployer left
+// before the approval that made the contract.
+func TestDeployKeepsDeployersOrg(t *testing.T) {
+	t.Parallel()
+	nw := newNetwork(t, 3, approvalPolicy())
+	e := nw.env
+	dev := ledgertest.MustKey(t, 40)
+	e.okReceipt(e.registryTx(nw.admins[0], registry.MethodAddMember, map[string]any{"address": ledgertest.AddrOf(dev), "roles": []string{registry.RoleDeployer}}))
+	p := proposalOf(t, e.okReceipt(e.deployWith(dev, counterCode(t), map[string]any{"start": 3})))
+	e.okReceipt(e.registryTx(nw.admins[0], registry.MethodRemoveMember, map[string]any{"address": ledgertest.AddrOf(dev)}))
+	e.okReceipt(e.registryTx(nw.admins[1], registry.MethodApprove, map[string]any{"id": p.Proposal}))
+	info := e.contractInfo(p.Address)
+	if info.Org != "o1" || info.Deployer != ledgertest.AddrOf(dev) {
+		t.Fatalf("contract of a departed deployer: org %q deployer %s", info.Org, info.Deployer)
+	}
+	if n := e.callInt(nw.admins[0], p.Address, "get"); n != 3 {
+		t.Fatalf("init of a departed deployer's contract: %d", n)
+	}
+}
