@@ -18,11 +18,11 @@ import (
 	"github.com/meshledger/meshledger/node"
 )
 
-// commitWait bounds how long helpers wait for a transaction's block.
+// commitWait bounds how long CommitAll waits for a transaction's block.
 const commitWait = 20 * time.Second
 
-// producerGrace is how long helpers leave a started node's producer to
-// commit a transaction before they cut its block themselves.
+// producerGrace is how long CommitAll leaves a started node's producer to
+// commit a transaction before it cuts the block itself.
 const producerGrace = 200 * time.Millisecond
 
 // SessionLifetime is how long the sessions Session signs last.
@@ -195,8 +195,8 @@ func (n *Node) CommitAll(txs ...*tx.Tx) []*block.Receipt {
 				n.T.Fatalf("%s %s not committed after %v", t.Type(), t.Hash(), commitWait)
 			}
 			// A started node's producer makes the block, unless its
-			// interval is long (a test driving blocks by hand): then the
-			// helper cuts it, as the test itself would.
+			// interval is long (a test driving blocks by hand): then
+			// CommitAll cuts it, as the test itself would.
 			if n.Started && time.Since(start) < producerGrace {
 				time.Sleep(5 * time.Millisecond)
 				continue

@@ -29,8 +29,8 @@ type Node struct {
 	*node.Node
 	T   testing.TB
 	Dir string
-	// Started: the node produces blocks itself (Start); otherwise helpers
-	// that wait for a commit produce the block (Open).
+	// Started: the node produces blocks itself (Start); otherwise CommitAll
+	// produces the blocks it waits for (Open).
 	Started bool
 }
 
