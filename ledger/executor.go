@@ -229,8 +229,10 @@ func (l *Ledger) run(ctx context.Context, b *pendingBlock, t *tx.Tx, sender comm
 // admit measured it) before loading its code, so a deploy that cannot pay
 // for loading is refused before the work: out_of_gas with gas_used = gas
 // limit, nothing loaded, no contract. It returns the intrinsic gas
-// charged, part of rc.GasUsed. A deploy that fails later pays the intrinsic gas and what
-// its init used.
+// charged, part of rc.GasUsed. A deploy that fails later pays the
+// intrinsic gas and what its init used. Under the open policy init runs
+// now; under the approval policy the deploy becomes a proposal
+// (proposeCode) and init runs in the transaction that approves it.
 func (l *Ledger) runDeploy(ctx context.Context, b *pendingBlock, t *tx.Tx, d *tx.Deploy, env runtime.Env, rc *block.Receipt, intrinsic uint64) (uint64, error) {
 	mod, charged, err := l.loadCarriedCode(ctx, b, t, d.CodeHash, env.GasLimit, rc, intrinsic)
 	if err != nil || mod == nil {
