@@ -72,7 +72,11 @@ var errReadForbidden = fmt.Errorf("%w: not readable by this reader", ErrForbidde
 // system namespace every member; a contract's key where its read policy
 // (MethodCanRead) answers true, or without a policy for members of the
 // contract's organisation. Non-members and anonymous readers read
-// nothing. The answer is the same on every node for the same height;
+// nothing. Membership, auditing and the organisation rule use v's record
+// (ViewerAt: the latest block's), so a member who has left reads nothing,
+// not even of heights when it belonged; a read policy runs against the
+// state and registry of height. The answer is the same on every node for
+// the same height and latest block;
 // policy answers are cached per height. It returns nil, an error wrapping
 // ErrForbidden, ErrUnknownContract for an address holding no contract,
 // ErrNotFound for a height above the tip, or a host failure (the policy
