@@ -12,6 +12,15 @@
 //
 // or simply node.Run(ctx, cfg), which does all three.
 //
+// Access control is the ledger's: admission refuses what the ledger's
+// check refuses (a sender outside every organisation, a deploy or upgrade
+// without the deployer role: ledger.ErrNotAMember, ledger.ErrForbidden),
+// and the API asks the ledger for every read decision. Without a genesis
+// file the node creates a development network of one organisation, "dev",
+// whose only member is the node key (admin, deployer, auditor), with
+// access control on. Deploys' and upgrades' code compiles in the
+// background as soon as they are admitted.
+//
 // Guarantees: blocks come only from the producer, one at a time, never
 // empty, with strictly increasing times; Close never interrupts a block
 // being applied and leaves a store that reopens to the same chain; a
