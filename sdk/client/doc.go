@@ -13,8 +13,15 @@
 //     refuses, are retried with capped exponential backoff and jitter,
 //     honouring Retry-After, a bounded number of times, never past the
 //     context's deadline. Other failures are returned at once.
+//   - A client with a key proves who reads: every read carries a read
+//     session (EIP-712 ReadSession, tx.SignSession) signed once and
+//     renewed after 80% of its lifetime, and signed afresh once when the
+//     node refuses it (401 session_*). GET /v1/chain and submissions go
+//     without one (a signed transaction names its sender). A client
+//     without a key reads anonymously.
 //   - Every error the node answers is an *APIError carrying the stable
-//     code of sdk/api; callers branch on the code, not the message.
+//     code of sdk/api; callers branch on the code, not the message, or
+//     with errors.Is on ErrUnauthenticated, ErrNotAMember and ErrForbidden.
 //   - Events delivers each stream item once, in stream order, across
 //     reconnects (it resumes with Last-Event-ID and drops repeats).
 //   - The Verifier (the one place that checks answers: headers, transaction
@@ -23,8 +30,10 @@
 //     that header's roots; no field of the answer is trusted on its own.
 //
 // The surface is narrow on purpose: Submit is the one way to send a
-// transaction the client signs (Wait to get its record), SubmitRaw sends
-// transactions signed elsewhere; reads that span pages (Contracts,
+// transaction the client signs (Wait to get its record) — contract calls,
+// deploys, upgrades and the participant registry's operations (AddMemberOp,
+// ProposeOp, ApproveOp...) are all Ops — SubmitRaw sends transactions
+// signed elsewhere; reads that span pages (Contracts,
 // History) and the event stream are iterators (iter.Seq2) that fetch more
 // only as the loop asks.
 //
