@@ -28,8 +28,14 @@ const (
 	sessionBackdate = 5 * time.Second
 )
 
+// ErrSessionLifetime is returned by reads of a client whose
+// WithSessionLifetime no node accepts.
+var ErrSessionLifetime = errors.New("client: read session lifetime out of range")
+
 // WithSessionLifetime sets the lifetime of the read sessions the client
-// signs (default DefaultSessionLifetime; nodes refuse more than 24 h).
+// signs (default DefaultSessionLifetime). Nodes refuse sessions of more
+// than 24 h, counted from the issue time, which the client sets a few
+// seconds in the past.
 func WithSessionLifetime(d time.Duration) Option { return func(c *Client) { c.sessions.lifetime = d } }
 
 // withClock replaces the wall clock the sessions are dated with (tests).
@@ -61,6 +67,11 @@ func (c *Client) sessionHeader(ctx context.Context, force bool) (string, error) 
 	now := s.now()
 	if !force && s.header != "" && now.Before(s.renewAt) {
 		return s.header, nil
+	}
+	if s.lifetime <= 0 || s.lifetime.Milliseconds()+sessionBackdate.Milliseconds() > tx.MaxSessionLifetimeMs {
+		// Every node would refuse it (session_too_long): say so here.
+		return "", fmt.Errorf("%w: %s (at most %s)", ErrSessionLifetime, s.lifetime,
+			time.Duration(tx.MaxSessionLifetimeMs)*time.Millisecond-sessionBackdate)
 	}
 	chainID, err := c.ChainID(ctx)
 	if err != nil {

@@ -259,3 +259,87 @@ func TestAccessErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestSessionLifetimeOutOfRange(t *testing.T) {
+	for _, d := range []time.Duration{0, -time.Minute, 24 * time.Hour} {
+		srv := &authServer{}
+		hs := loopbackServer(t, srv)
+		k, _ := GenerateKey()
+		c, _ := New(hs.URL, WithKey(k), WithSessionLifetime(d))
+		if _, err := c.Account(context.Background(), k.Address()); !errors.Is(err, ErrSessionLifetime) {
+			t.Fatalf("lifetime %s: err = %v, want ErrSessionLifetime", d, err)
+		}
+		if n := len(srv.seen()); n != 0 {
+			t.Fatalf("lifetime %s: %d requests sent with a session no node accepts", d, n)
+		}
+	}
+	srv := &authServer{}
+	hs := loopbackServer(t, srv)
+	k, _ := GenerateKey()
+	c, _ := New(hs.URL, WithKey(k), WithSessionLifetime(24*time.Hour-sessionBackdate))
+	if _, err := c.Account(context.Background(), k.Address()); err != nil {
+		t.Fatalf("the longest lifetime: %v", err)
+	}
+}
+
+// TestEventStreamResignsRefusedSession: a stream refused for its session
+// (a long subscription outlives it) reconnects once with a fresh one and
+// delivers; refused again, it ends with the node's error.
+func TestEventStreamResignsRefusedSession(t *testing.T) {
+	var mu sync.Mutex
+	var auths []string
+	refusals := 1
+	hs := loopbackServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == api.PathChain {
+			w.Write([]byte(`{"chainId":7}`))
+			return
+		}
+		mu.Lock()
+		auths = append(auths, r.Header.Get("Authorization"))
+		refuse := len(auths) <= refusals
+		mu.Unlock()
+		if refuse {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			w.Write([]byte(`{"error":{"code":"session_expired","message":"expired"}}`))
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Write([]byte("id: 5:0\nevent: block\ndata: {}\n\n"))
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}))
+	k, _ := GenerateKey()
+	var cmu sync.Mutex
+	now := time.Unix(1_800_000_000, 0)
+	clock := func() time.Time { cmu.Lock(); defer cmu.Unlock(); now = now.Add(time.Second); return now }
+	c, _ := New(hs.URL, WithKey(k), WithRetry(fastRetry()), withClock(clock))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	got := 0
+	for ev, err := range c.Events(ctx, EventFilter{}) {
+		if err != nil {
+			t.Fatalf("stream: %v", err)
+		}
+		if ev.Block != nil {
+			got++
+			break
+		}
+	}
+	mu.Lock()
+	if got != 1 || len(auths) != 2 || auths[0] == auths[1] || auths[1] == "" {
+		t.Fatalf("delivered %d, sessions %q: want one block after one fresh session", got, auths)
+	}
+	auths, refusals = nil, 2
+	mu.Unlock()
+	for _, err := range c.Events(ctx, EventFilter{}) {
+		if !errors.Is(err, ErrUnauthenticated) || !IsCode(err, "session_expired") {
+			t.Fatalf("stream refused twice: %v, want the node's session_expired", err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(auths) != 2 {
+		t.Fatalf("%d connections, want 2 (one fresh session, then give up)", len(auths))
+	}
+}
