@@ -143,9 +143,13 @@ func hasReadPolicy(c *ContractInfo, height uint64) bool {
 // approval. A host failure is returned and nothing is cached.
 func (l *Ledger) askReadPolicy(ctx context.Context, reader, contract common.Address, key []byte, height uint64) (bool, error) {
 	l.access.init()
-	dk := decisionKey{height: height, contract: contract, reader: reader, key: string(key)}
-	if ok, cached := l.access.decisions.Get(dk); cached {
-		return ok, nil
+	cacheable := len(key) <= maxCachedKey
+	var dk decisionKey
+	if cacheable {
+		dk = decisionKey{height: height, contract: contract, reader: reader, key: string(key)}
+		if ok, cached := l.access.decisions.Get(dk); cached {
+			return ok, nil
+		}
 	}
 	l.access.policyCalls.Add(1)
 	res, err := l.query(ctx, reader, contract, MethodCanRead, key, height, canReadGas, false)
@@ -156,18 +160,23 @@ func (l *Ledger) askReadPolicy(ctx context.Context, reader, contract common.Addr
 	switch {
 	case res.Status == runtime.CodeUnknownMethod:
 		// An older code without a policy: the organisation rule.
-		return l.orgReads(reader, contract, dk)
+		allowed, err = l.orgReads(reader, contract, height)
+		if err != nil {
+			return false, err
+		}
 	case res.Status.OK():
 		allowed = bytes.Equal(bytes.TrimSpace(res.Return), []byte("true"))
 	}
-	l.access.decisions.Add(dk, allowed)
+	if cacheable {
+		l.access.decisions.Add(dk, allowed)
+	}
 	return allowed, nil
 }
 
-// orgReads applies the organisation rule for reader (member of which org
-// at height dk.height) and caches it under dk.
-func (l *Ledger) orgReads(reader, contract common.Address, dk decisionKey) (bool, error) {
-	reg, _, err := l.RegistryAt(dk.height)
+// orgReads applies the organisation rule for reader, a member of which
+// organisation at height.
+func (l *Ledger) orgReads(reader, contract common.Address, height uint64) (bool, error) {
+	reg, _, err := l.RegistryAt(height)
 	if err != nil {
 		return false, err
 	}
@@ -179,9 +188,7 @@ func (l *Ledger) orgReads(reader, contract common.Address, dk decisionKey) (bool
 	if err != nil {
 		return false, err
 	}
-	allowed := m != nil && m.Org != "" && m.Org == org
-	l.access.decisions.Add(dk, allowed)
-	return allowed, nil
+	return m != nil && m.Org != "" && m.Org == org, nil
 }
 
 // contractOrg returns the organisation of a contract (its deployer's at

@@ -9,10 +9,17 @@ import (
 )
 
 // readDecisions is how many read-policy answers the ledger remembers. An
-// entry holds the key it answers for, so the bound also caps memory: keys
-// are at most a few hundred bytes (tx.Limits), a few MiB in all. A
-// forgotten answer costs one read-only call of the policy method.
+// entry holds the key it answers for, and only keys of at most
+// maxCachedKey bytes are remembered, so the cache holds at most about
+// 16 MiB of keys. A forgotten answer costs one read-only call of the
+// policy method.
 const readDecisions = 16384
+
+// maxCachedKey is the longest key whose answer is remembered: the
+// runtime's key limit (runtime.Config.MaxKeyBytes' default). A contract
+// cannot store a longer key, so a reader asking about one asks about
+// nothing that exists, and is not given room in the cache for it.
+const maxCachedKey = 1 << 10
 
 // canReadGas caps a read-policy call (MethodCanRead): a policy looks at a
 // key and a few records, far below a query's cap, and a policy that needs

@@ -310,6 +310,15 @@ func TestCanReadKeyCachesAnswers(t *testing.T) {
 	if calls() != 2 {
 		t.Fatalf("repeated denial: %d calls, want 2", calls())
 	}
+	// A key longer than any a contract can store is answered, not
+	// remembered.
+	long := "public/" + strings.Repeat("x", maxCachedKey)
+	before := calls()
+	read(bank, long, c.afterPut)
+	read(bank, long, c.afterPut)
+	if calls() != before+2 {
+		t.Fatalf("a %d-byte key: %d calls for two reads, want 2", len(long), calls()-before)
+	}
 	for _, step := range []struct {
 		v      *Viewer
 		key    string
