@@ -44,20 +44,29 @@ func (v *Viewer) Auditor() bool { return v != nil && v.Member.HasRole(registry.R
 
 // ViewerAt returns the viewer of addr at the latest committed block. The
 // zero address is the anonymous reader; an address outside every
-// organisation gets a nil Member.
+// organisation gets a nil Member. The member record is shared with the
+// ledger's cache of the latest registry (the one admission uses, so a
+// request costs no record decoding): callers must not modify it.
 func (l *Ledger) ViewerAt(addr common.Address) (*Viewer, error) {
+	if err := l.checkOpen(); err != nil {
+		return nil, err
+	}
 	v := &Viewer{Address: addr}
 	if addr == (common.Address{}) {
 		return v, nil
 	}
-	reg, _, err := l.RegistryAt(l.Latest().Header.Height)
+	m, err := l.latestMember(addr)
 	if err != nil {
 		return nil, err
 	}
-	if v.Member, err = memberOf(reg, addr); err != nil {
-		return nil, err
-	}
+	v.Member = m
 	return v, nil
+}
+
+// latestMember is addr's member record at the latest committed block (nil
+// for none), from the cache admission keeps of it.
+func (l *Ledger) latestMember(addr common.Address) (*registry.Member, error) {
+	return tipDirectory{l: l, c: l.tipMembers.Load()}.member(addr)
 }
 
 // member reports whether v is a member of the network.
@@ -243,11 +252,7 @@ func (l *Ledger) CanReadTx(v *Viewer, rec *TxRecord) error {
 			}
 		}
 	}
-	reg, _, err := l.RegistryAt(l.Latest().Header.Height)
-	if err != nil {
-		return err
-	}
-	m, err := memberOf(reg, sender)
+	m, err := l.latestMember(sender)
 	if err != nil {
 		return err
 	}

@@ -196,6 +196,9 @@ func TestCanReadKeyErrors(t *testing.T) {
 	if err := c.l.CanReadKey(ctx, v, c.plain, []byte("k"), 1); !errors.Is(err, ErrClosed) {
 		t.Fatalf("closed: %v, want ErrClosed", err)
 	}
+	if _, err := c.l.ViewerAt(v.Address); !errors.Is(err, ErrClosed) {
+		t.Fatalf("ViewerAt closed: %v, want ErrClosed", err)
+	}
 }
 
 // With a read policy the contract decides for every reader but auditors,
