@@ -12,7 +12,7 @@ import (
 func newBlockCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:     "block [HEIGHT]",
-		Short:   "Show a block header and its transactions (default: the latest block)",
+		Short:   "Show a block header and the transactions --key may read (default: the latest block)",
 		Example: "  meshledger block\n  meshledger block 12 --json",
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -38,7 +38,13 @@ func newBlockCmd(a *app) *cobra.Command {
 			}
 			var k kv
 			headerKV(&k, &b.Header)
-			k.add("txs", fmt.Sprint(len(b.TxHashes)))
+			// A reader sees the hashes of the transactions it may read;
+			// the count (and the header's tx root) covers them all.
+			txs := fmt.Sprint(b.TxCount)
+			if len(b.TxHashes) != b.TxCount {
+				txs += fmt.Sprintf(" (%d readable with this key)", len(b.TxHashes))
+			}
+			k.add("txs", txs)
 			for _, h := range b.TxHashes {
 				k.add("tx", h.Hex())
 			}

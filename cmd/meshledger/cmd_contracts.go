@@ -14,7 +14,7 @@ import (
 func newContractsCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:               "contracts [ADDRESS]",
-		Short:             "List deployed contracts, or show one",
+		Short:             "List deployed contracts, or show one (its organisation, code versions and methods)",
 		Example:           "  meshledger contracts\n  meshledger contracts 0xC0nTrAcT --json",
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: a.completeContract,
@@ -46,9 +46,10 @@ func newContractsCmd(a *app) *cobra.Command {
 				}
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ADDRESS\tNAME\tHEIGHT\tDEPLOYER\tMETHODS")
+			fmt.Fprintln(tw, "ADDRESS\tNAME\tORG\tHEIGHT\tDEPLOYER\tVERSIONS\tMETHODS")
 			for _, ct := range list {
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", ct.Address.Hex(), ct.Name, ct.Height, ct.Deployer.Hex(), strings.Join(ct.Methods, ","))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%d\t%s\n", ct.Address.Hex(), ct.Name, ct.Org, ct.Height, ct.Deployer.Hex(),
+					len(ct.Versions), strings.Join(ct.Methods, ","))
 			}
 			return tw.Flush()
 		},

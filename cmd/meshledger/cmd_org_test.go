@@ -22,6 +22,9 @@ func testCLIOrg(t *testing.T, tn *testNet) {
 	tn.cli(t, "org", "show", "bank", "--json").want(t, 0, `"name": "Bank Co"`,
 		strings.ToLower(node.Address().Hex()), strings.ToLower(bank.Address().Hex()))
 	tn.cli(t, "member", "show", bank.Address().Hex()).want(t, 0, "org:", "bank", "roles:", "admin")
+	// Bank's admin is a member but no auditor: it sees that block 1 holds
+	// a transaction (dev's deploy), not its hash.
+	runCLI(t, nil, "--node", tn.node.URL(), "--key", bankKey, "block", "1").want(t, 0, "txs:", "1 (0 readable with this key)")
 
 	// Two organisations: a majority is both.
 	r := tn.cli(t, "org", "propose-remove", "bank", "--json")
