@@ -344,6 +344,9 @@ func (l *Ledger) State(contract common.Address, key []byte, height uint64) (*Sta
 // CheckTx decides whether a transaction may enter the mempool against the
 // latest committed state: everything ApplyBlock would check except that a
 // nonce ahead of the account's next one is accepted (it may become valid).
+// The access rules come first, before the nonce: a sender outside every
+// organisation is ErrNotAMember (unless the policy admits non-members), a
+// deploy or upgrade without the deployer role ErrForbidden.
 func (l *Ledger) CheckTx(t *tx.Tx) error {
 	_, err := l.CheckTxNonce(t)
 	return err
