@@ -23,7 +23,10 @@ func newNodeCmd(a *app) *cobra.Command {
 		Short: "Run a node (solo block producer and HTTP API)",
 		Long: `Run a node until interrupted. On first start in an empty data directory it
 creates a node key (DATA_DIR/node.key) and, without --genesis, a development
-genesis whose admin is that key. --key selects another block signing key.`,
+genesis with one organisation, dev, whose only member is that key (roles
+admin, deployer and auditor) and whose deploy policy is open. Access control
+is on: add other keys with 'meshledger member add'. --key selects another
+block signing key.`,
 		Example: `  meshledger node
   meshledger node --data-dir /var/lib/meshledger --listen 127.0.0.1:9000 --block-interval 100ms
   MESHLEDGER_DATA_DIR=/tmp/ml meshledger node`,

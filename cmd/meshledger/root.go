@@ -72,8 +72,10 @@ func newRoot(e env) *cobra.Command {
 		Use:   "meshledger",
 		Short: "Run and use a meshledger node",
 		Long: `meshledger runs a node hosting deterministic WebAssembly contracts and talks to
-one over its HTTP API: deploy and call contracts, read state with proofs, follow
-lineage and events.
+one over its HTTP API: deploy, call and upgrade contracts, read state with
+proofs, follow lineage and events, and run the partner network: organisations,
+members and their roles, and the proposals the organisations vote on. --key
+signs transactions and proves who reads (a signed read session).
 
 Every flag can also be set from the environment as MESHLEDGER_<FLAG>, with
 dashes as underscores (--block-interval → MESHLEDGER_BLOCK_INTERVAL).`,
