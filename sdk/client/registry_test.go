@@ -225,3 +225,28 @@ func TestRegistryReads(t *testing.T) {
 		}
 	}
 }
+
+// FuzzProposalOf: any receipt return value decodes without panicking, and
+// only a successful receipt without a new contract ever names a proposal.
+func FuzzProposalOf(f *testing.F) {
+	for _, s := range []string{`{"proposal":4,"address":"0x00000000000000000000000000000000000000dd"}`,
+		`{"id":9,"kind":"addOrg"}`, `{"id":"L1"}`, `[]`, `null`, `{"proposal":-1}`, `{"proposal":1e3}`} {
+		f.Add([]byte(s), true, false)
+	}
+	f.Fuzz(func(t *testing.T, ret []byte, ok, withContract bool) {
+		rec := &api.Tx{Receipt: &api.Receipt{Status: "ok", Return: ret}}
+		if !ok {
+			rec.Receipt.Status = "error"
+		}
+		if withContract {
+			rec.Receipt.ContractAddress = &common.Address{1}
+		}
+		res, named := ProposalOf(rec)
+		if named && (!ok || withContract) {
+			t.Fatalf("ProposalOf named proposal %d for a receipt that cannot create one", res.Proposal)
+		}
+		if !named && res != (ProposalResult{}) {
+			t.Fatalf("no proposal, but a result %+v", res)
+		}
+	})
+}
