@@ -167,7 +167,7 @@ func bookLoans(ctx context.Context, c *client.Client, loan common.Address, worke
 		for _, op := range ops[lo:min(lo+32, len(ops))] {
 			t, err := c.Submit(ctx, op)
 			if err != nil {
-				return nil, fmt.Errorf("bench: book loan: %w", err)
+				return nil, fmt.Errorf("bench: enrol senders and book loans (the key must be an admin of its organisation): %w", err)
 			}
 			hashes = append(hashes, t.Hash)
 		}
@@ -177,7 +177,7 @@ func bookLoans(ctx context.Context, c *client.Client, loan common.Address, worke
 				err = client.ReceiptError(rec)
 			}
 			if err != nil {
-				return nil, fmt.Errorf("bench: book loan: %w", err)
+				return nil, fmt.Errorf("bench: enrol senders and book loans (the key must be an admin of its organisation): %w", err)
 			}
 		}
 	}
