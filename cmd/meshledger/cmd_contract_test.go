@@ -29,9 +29,13 @@ func testCLIContractUpgrade(t *testing.T, tn *testNet) {
 	tn.cli(t, "policy", "propose", "--deploy-policy", "approval").want(t, 0, "took effect")
 	tn.cli(t, "contract", "upgrade", loan, tn.wasmFile, "--migrate-args", `{"v":3}`).
 		want(t, 0, "result:", "ok", "(upgrade) was approved and took effect in this transaction")
+	// Under the approval policy a deploy is a proposal too; one
+	// organisation passes it in the deploying transaction.
+	r := tn.cli(t, "deploy", tn.wasmFile, "--name", "loan2")
+	r.want(t, 0, "result:", "ok", "(deploy) was approved and took effect in this transaction")
 	tn.cli(t, "policy", "propose", "--deploy-policy", "open").want(t, 0, "took effect")
 
-	r := tn.cli(t, "contracts", loan, "--json")
+	r = tn.cli(t, "contracts", loan, "--json")
 	var ct api.Contract
 	if err := json.Unmarshal([]byte(r.stdout), &ct); err != nil {
 		t.Fatalf("contracts --json: %v\n%s", err, r.stdout)

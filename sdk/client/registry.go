@@ -136,15 +136,17 @@ type ProposalResult struct {
 
 // ProposalOf decodes the proposal a committed transaction created from its
 // receipt's return value: {"proposal": N, "address": ...} for a deploy or
-// upgrade under the approval policy, the proposal record for propose. ok
-// is false when the receipt names none (a deploy that created its
-// contract, any other call, a failed transaction).
+// upgrade under the approval policy (with the new contract's address when
+// the deploying transaction itself reached the threshold), the proposal
+// record for propose. ok is false when the receipt names none (an
+// open-policy deploy, whose return value is its init's, any other call, a
+// failed transaction).
 func ProposalOf(rec *api.Tx) (res ProposalResult, ok bool) {
 	if rec == nil || rec.Receipt == nil {
 		return res, false
 	}
 	r := rec.Receipt
-	if r.Status != status.OK || r.ContractAddress != nil || len(r.Return) == 0 {
+	if r.Status != status.OK || len(r.Return) == 0 {
 		return res, false
 	}
 	var wire struct {
@@ -157,8 +159,15 @@ func ProposalOf(rec *api.Tx) (res ProposalResult, ok bool) {
 		return res, false
 	}
 	switch {
-	case wire.Proposal != nil:
+	case wire.Proposal != nil && r.ContractAddress == nil:
 		res.Proposal, res.Address = *wire.Proposal, wire.Address
+	case wire.Proposal != nil && wire.Address != nil && *wire.Address == *r.ContractAddress:
+		// Approved in the deploying transaction itself: the contract
+		// exists, at the address the proposal named.
+		res.Proposal, res.Address = *wire.Proposal, wire.Address
+	case r.ContractAddress != nil:
+		// A deploy's return value is its init's: not the registry's.
+		return res, false
 	case wire.ID != nil && wire.Kind != "":
 		res.Proposal = *wire.ID
 	default:

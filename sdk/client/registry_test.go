@@ -117,7 +117,10 @@ func TestProposalOf(t *testing.T) {
 	}{
 		{"deploy under approval", rec("ok", `{"proposal":4,"address":"0x00000000000000000000000000000000000000dd"}`, nil), 4, true, &addr},
 		{"propose returns the proposal", rec("ok", `{"id":9,"kind":"addOrg","status":"executed"}`, nil), 9, true, nil},
-		{"deploy that created its contract", rec("ok", `{"proposal":4}`, &addr), 0, false, nil},
+		{"deploy approved in its own transaction", rec("ok", `{"proposal":4,"address":"0x00000000000000000000000000000000000000dd"}`, &addr), 4, true, &addr},
+		{"open deploy whose init returns a proposal field", rec("ok", `{"proposal":4}`, &addr), 0, false, nil},
+		{"open deploy whose init names another address", rec("ok", `{"proposal":4,"address":"0x00000000000000000000000000000000000000ee"}`, &addr), 0, false, nil},
+		{"open deploy whose init returns a record", rec("ok", `{"id":9,"kind":"addOrg"}`, &addr), 0, false, nil},
 		{"a contract's own id", rec("ok", `{"id":"L1"}`, nil), 0, false, nil},
 		{"a number without a kind", rec("ok", `{"id":3}`, nil), 0, false, nil},
 		{"not JSON", rec("ok", `zz`, nil), 0, false, nil},
@@ -233,17 +236,21 @@ func FuzzProposalOf(f *testing.F) {
 		`{"id":9,"kind":"addOrg"}`, `{"id":"L1"}`, `[]`, `null`, `{"proposal":-1}`, `{"proposal":1e3}`} {
 		f.Add([]byte(s), true, false)
 	}
+	f.Add([]byte(`{"proposal":2,"address":"0xdd00000000000000000000000000000000000000"}`), true, true)
 	f.Fuzz(func(t *testing.T, ret []byte, ok, withContract bool) {
 		rec := &api.Tx{Receipt: &api.Receipt{Status: "ok", Return: ret}}
 		if !ok {
 			rec.Receipt.Status = "error"
 		}
 		if withContract {
-			rec.Receipt.ContractAddress = &common.Address{1}
+			rec.Receipt.ContractAddress = &common.Address{0xdd}
 		}
 		res, named := ProposalOf(rec)
-		if named && (!ok || withContract) {
-			t.Fatalf("ProposalOf named proposal %d for a receipt that cannot create one", res.Proposal)
+		if named && !ok {
+			t.Fatalf("ProposalOf named proposal %d for a failed receipt", res.Proposal)
+		}
+		if named && withContract && (res.Address == nil || *res.Address != *rec.Receipt.ContractAddress) {
+			t.Fatalf("ProposalOf named proposal %d of a deploy that created another contract", res.Proposal)
 		}
 		if !named && res != (ProposalResult{}) {
 			t.Fatalf("no proposal, but a result %+v", res)
