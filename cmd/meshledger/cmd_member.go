@@ -74,6 +74,7 @@ func newMemberListCmd(a *app) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&org, "org", "", "only this organisation's members")
+	_ = cmd.RegisterFlagCompletionFunc("org", a.completeOrg)
 	return cmd
 }
 

@@ -54,10 +54,11 @@ func newOrgListCmd(a *app) *cobra.Command {
 
 func newOrgShowCmd(a *app) *cobra.Command {
 	return &cobra.Command{
-		Use:     "show ID",
-		Short:   "Show an organisation and its members",
-		Example: "  meshledger org show dev\n  meshledger org show dev --json",
-		Args:    cobra.ExactArgs(1),
+		Use:               "show ID",
+		Short:             "Show an organisation and its members",
+		Example:           "  meshledger org show dev\n  meshledger org show dev --json",
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: a.completeOrg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := a.client(false)
 			if err != nil {
@@ -128,10 +129,11 @@ threshold (a network of one organisation) it takes effect in this transaction.`,
 
 func newOrgProposeRemoveCmd(a *app) *cobra.Command {
 	return &cobra.Command{
-		Use:     "propose-remove ID",
-		Short:   "Propose removing an organisation with all its members",
-		Example: "  meshledger org propose-remove servicer",
-		Args:    cobra.ExactArgs(1),
+		Use:               "propose-remove ID",
+		Short:             "Propose removing an organisation with all its members",
+		Example:           "  meshledger org propose-remove servicer",
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: a.completeOrg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := a.client(true)
 			if err != nil {

@@ -66,10 +66,11 @@ func newProposalListCmd(a *app) *cobra.Command {
 
 func newProposalShowCmd(a *app) *cobra.Command {
 	return &cobra.Command{
-		Use:     "show ID",
-		Short:   "Show a proposal: what it changes and who voted",
-		Example: "  meshledger proposal show 3",
-		Args:    cobra.ExactArgs(1),
+		Use:               "show ID",
+		Short:             "Show a proposal: what it changes and who voted",
+		Example:           "  meshledger proposal show 3",
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: a.completeProposal(false),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := parseProposalID(args[0])
 			if err != nil {
@@ -100,10 +101,11 @@ func newProposalVoteCmd(a *app, approve bool) *cobra.Command {
 		short = "Approve a proposal for your organisation; the approval reaching the threshold executes it"
 	}
 	return &cobra.Command{
-		Use:     verb + " ID",
-		Short:   short,
-		Example: "  meshledger proposal " + verb + " 3 --key bank-admin.key",
-		Args:    cobra.ExactArgs(1),
+		Use:               verb + " ID",
+		Short:             short,
+		Example:           "  meshledger proposal " + verb + " 3 --key bank-admin.key",
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: a.completeProposal(true),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := parseProposalID(args[0])
 			if err != nil {

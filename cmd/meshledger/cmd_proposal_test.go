@@ -29,6 +29,12 @@ func testCLIProposal(t *testing.T, tn *testNet) {
 		"params:", `"p2"`, "approvals:", "dev", "rejections:", "none")
 	tn.cli(t, "proposal", "show", id, "--json").want(t, 0, `"proposal"`, `"kind": "removeOrg"`)
 
+	// Shell completion offers the open proposal to approve, and
+	// organisations by id.
+	tn.cli(t, "__complete", "proposal", "approve", "").want(t, 0, id+"\tremoveOrg (open)", ":4")
+	tn.cli(t, "__complete", "org", "show", "p").want(t, 0, "p2\tP2", ":4")
+	tn.cli(t, "__complete", "member", "list", "--org", "").want(t, 0, "dev\tDevelopment", "p2\tP2")
+
 	// The org's vote is cast once; the registry answers in the receipt.
 	tn.cli(t, "proposal", "approve", id).wantErr(t, 4, "already_voted")
 	runCLI(t, nil, "--node", tn.node.URL(), "--key", p2Key, "proposal", "reject", id).

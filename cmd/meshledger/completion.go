@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 
@@ -72,6 +73,60 @@ func (a *app) completeContractMethod(cmd *cobra.Command, args []string, toComple
 	for _, m := range ct.Methods {
 		if strings.HasPrefix(m, toComplete) && !strings.HasPrefix(m, "mesh.") {
 			out = append(out, m)
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+// completeProposal completes a proposal id, annotated with its kind; only
+// open proposals when open is set (what approve and reject act on).
+func (a *app) completeProposal(open bool) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		if len(args) != 0 {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		ctx, cancel := completionContext(cmd)
+		defer cancel()
+		c, err := a.client(false)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveError
+		}
+		status := ""
+		if open {
+			status = "open"
+		}
+		var out []string
+		for p, err := range c.Proposals(ctx, status) {
+			if err != nil {
+				return nil, cobra.ShellCompDirectiveError
+			}
+			if id := strconv.FormatUint(p.ID, 10); strings.HasPrefix(id, toComplete) {
+				out = append(out, id+"\t"+p.Kind+" ("+p.Status+")")
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// completeOrg completes an organisation id, annotated with its name.
+func (a *app) completeOrg(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	if len(args) != 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	ctx, cancel := completionContext(cmd)
+	defer cancel()
+	c, err := a.client(false)
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveError
+	}
+	orgs, err := c.Orgs(ctx)
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveError
+	}
+	var out []string
+	for _, o := range orgs.Orgs {
+		if strings.HasPrefix(o.ID, toComplete) {
+			out = append(out, o.ID+"\t"+o.Name)
 		}
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp
