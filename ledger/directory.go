@@ -27,6 +27,13 @@ type directory struct {
 	r       registry.Reader
 	members map[common.Address]*registry.Member // nil value: not a member
 	policy  *registry.Policy
+	// base, when set, answers while the registry state is still the
+	// state base caches (a block before its first registry write: the
+	// latest committed state, whose lookups the ledger already caches
+	// for admission), so that a block does not read and decode its
+	// senders' records again.
+	base  memberSource
+	dirty bool
 }
 
 var _ runtime.Directory = (*directory)(nil)
@@ -40,6 +47,14 @@ func directoryOver(r registry.Reader) *directory {
 // organisation. The record is shared: callers must not modify it.
 func (d *directory) member(addr common.Address) (*registry.Member, error) {
 	if m, ok := d.members[addr]; ok {
+		return m, nil
+	}
+	if d.base != nil && !d.dirty {
+		m, err := d.base.member(addr)
+		if err != nil {
+			return nil, err
+		}
+		d.members[addr] = m
 		return m, nil
 	}
 	m, err := registry.LookupMember(d.r, addr)
@@ -67,6 +82,14 @@ func (d *directory) networkPolicy() (*registry.Policy, error) {
 	if d.policy != nil {
 		return d.policy, nil
 	}
+	if d.base != nil && !d.dirty {
+		p, err := d.base.networkPolicy()
+		if err != nil {
+			return nil, err
+		}
+		d.policy = p
+		return p, nil
+	}
 	p, err := registry.LookupPolicy(d.r)
 	if err != nil {
 		return nil, fmt.Errorf("ledger: registry policy: %w", err)
@@ -79,6 +102,7 @@ func (d *directory) networkPolicy() (*registry.Policy, error) {
 func (d *directory) reset() {
 	clear(d.members)
 	d.policy = nil
+	d.dirty = true
 }
 
 // memberSource is where admission looks senders up: a block's directory,

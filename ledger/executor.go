@@ -76,6 +76,10 @@ func (l *Ledger) execute(ctx context.Context, p Proposal) (_ *pendingBlock, err 
 		enc:       startEncoder(len(p.Txs)),
 	}
 	b.dir = directoryOver(blockRegistry{b: b, base: l.state.ContractReader(registry.Address)})
+	// Until the block writes the registry, its state is the parent's:
+	// the latest block's cached lookups answer (one block executes at a
+	// time, so the cache is the parent's for the whole block).
+	b.dir.base = tipDirectory{l: l, c: l.tipMembers.Load()}
 	defer func() {
 		if err != nil {
 			_ = b.enc.finish() // stop its goroutine; the block is abandoned
