@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"context"
 	"errors"
 
 	"github.com/meshledger/meshledger/status"
@@ -25,6 +26,48 @@ type Env struct {
 	// Directory answers who an address is (participant host import), at
 	// the state this call runs against. Nil: nobody is a participant.
 	Directory Directory
+	// Calls runs the cross-contract calls this call makes (the call host
+	// import). Nil: every cross-contract call fails with CodeNoCalls.
+	Calls ContractCaller
+	// Depth is how many contract calls are below this one on the call
+	// stack: 0 for a transaction's or a query's own call. A call at
+	// MaxCallDepth-1 or deeper cannot call further (CodeCallDepth).
+	Depth int
+}
+
+// MaxCallDepth bounds the contract call stack: a transaction's own call
+// plus at most MaxCallDepth-1 nested cross-contract calls.
+const MaxCallDepth = 8
+
+// CallRequest is one cross-contract call as the runtime hands it to a
+// ContractCaller. Method and Args are the guest's bytes, copied out of its
+// memory (the request may be retained).
+type CallRequest struct {
+	From, To Address // From: the calling contract, the callee's Caller
+	Method   string
+	Args     []byte
+	// GasLimit is the callee's whole budget: at most what the caller had
+	// left minus a reserve so the caller can still handle a failure.
+	GasLimit uint64
+	// Depth is the callee's Env.Depth: the caller's plus one.
+	Depth int
+	// ReadOnly is inherited from the caller: a query's callees cannot
+	// write either.
+	ReadOnly bool
+}
+
+// ContractCaller runs cross-contract calls for the runtime. The ledger
+// implements it over its contracts, state and pending writes; tests may
+// dispatch to modules they loaded.
+//
+// CallContract must be deterministic: the same request at the same state
+// gives the same Result on every node and with either engine. A contract
+// outcome, failed or not, is a Result (its Code tells); a non-nil error
+// means the host itself failed (a store error, a cancelled context), and
+// it aborts the whole call tree. Result.GasUsed must not exceed
+// req.GasLimit; the runtime charges it to the caller.
+type ContractCaller interface {
+	CallContract(ctx context.Context, req CallRequest) (*Result, error)
 }
 
 // Participant is an address's place in the network's participant
@@ -86,6 +129,14 @@ const (
 	CodeMemoryLimit = status.MemoryLimit
 	// CodeBadAudience: emit_to was given a malformed audience.
 	CodeBadAudience = status.BadAudience
+	// CodeNoCalls: a cross-contract call was made where no ContractCaller
+	// is available (Env.Calls is nil).
+	CodeNoCalls = status.NoCalls
+	// CodeReentrancy: the callee is already on the call stack.
+	CodeReentrancy = status.Reentrancy
+	// CodeBadCall: the call import was given a malformed request (method
+	// name or arguments beyond their limits).
+	CodeBadCall = status.BadCall
 )
 
 // Event is one event a call emitted.

@@ -32,6 +32,15 @@ const (
 	// BadAudience: an event's audience (emit_to) has a malformed entry or
 	// too many entries (docs/abi.md, "Events and their audience").
 	BadAudience Code = "bad_audience"
+	// NoCalls: a contract called another where cross-contract calls are
+	// unavailable (the runtime was given no caller).
+	NoCalls Code = "call_unavailable"
+	// Reentrancy: a cross-contract call targeted a contract already on
+	// the call stack (docs/abi.md, "Cross-contract calls").
+	Reentrancy Code = "reentrancy"
+	// BadCall: a cross-contract call's request was malformed: a method
+	// name or arguments beyond their limits.
+	BadCall Code = "bad_call"
 )
 
 // Reasons the runtime refuses a module: a failed deploy's receipt carries

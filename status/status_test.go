@@ -14,9 +14,10 @@ func TestCodesAreDistinctAndStable(t *testing.T) {
 		DeployMissingExport: "missing_export", DeployLimit: "limit", DeployForbiddenFeature: "forbidden_feature",
 		DeployInitOutOfGas: "init_out_of_gas", DeployInitFailed: "init_failed",
 		UnknownContract: "unknown_contract", DeployFailed: "deploy_failed", AddressInUse: "address_in_use",
+		BadAudience: "bad_audience", NoCalls: "call_unavailable", Reentrancy: "reentrancy", BadCall: "bad_call",
 	}
-	if len(want) != 29 {
-		t.Fatalf("%d distinct codes, want 29: two constants share a string", len(want))
+	if len(want) != 33 {
+		t.Fatalf("%d distinct codes, want 33: two constants share a string", len(want))
 	}
 	for c, s := range want {
 		if string(c) != s {
