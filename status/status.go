@@ -66,4 +66,10 @@ const (
 	// AddressInUse: a deploy derived an address that already holds a
 	// contract (only reachable by a keccak collision or a replayed nonce).
 	AddressInUse Code = "address_in_use"
+	// BadManifest: a deploy or upgrade carried a mesh.manifest section
+	// that is not a valid manifest (docs/abi.md, "Manifest").
+	BadManifest Code = "bad_manifest"
+	// InvalidArgs: a call's arguments do not satisfy the argument schema
+	// of the method in the contract's manifest.
+	InvalidArgs Code = "invalid_args"
 )

@@ -15,9 +15,10 @@ func TestCodesAreDistinctAndStable(t *testing.T) {
 		DeployInitOutOfGas: "init_out_of_gas", DeployInitFailed: "init_failed",
 		UnknownContract: "unknown_contract", DeployFailed: "deploy_failed", AddressInUse: "address_in_use",
 		BadAudience: "bad_audience", NoCalls: "call_unavailable", Reentrancy: "reentrancy", BadCall: "bad_call",
+		BadManifest: "bad_manifest", InvalidArgs: "invalid_args",
 	}
-	if len(want) != 33 {
-		t.Fatalf("%d distinct codes, want 33: two constants share a string", len(want))
+	if len(want) != 35 {
+		t.Fatalf("%d distinct codes, want 35: two constants share a string", len(want))
 	}
 	for c, s := range want {
 		if string(c) != s {
