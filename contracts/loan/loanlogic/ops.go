@@ -107,28 +107,7 @@ func Pay(s Store, caller contract.Address, now int64, req PayRequest) (*Loan, Pa
 	if payoff := l.Balance + l.InterestDue; req.Amount > payoff {
 		return nil, Payment{}, fmt.Errorf("%w: %d > %d on loan %q", ErrOverpayment, req.Amount, payoff, l.ID)
 	}
-	interest := min(req.Amount, l.InterestDue)
-	principal := req.Amount - interest
-	l.InterestDue -= interest
-	l.Balance -= principal
-	l.InterestPaid += interest
-	l.PrincipalPaid += principal
-	l.TotalPaid += req.Amount
-	l.Payments++
-	l.LastPaymentAt = now
-	l.PaidThisPeriod += req.Amount
-	if l.Balance == 0 {
-		l.Status = StatusPaidOff
-		l.NextDue = 0
-		l.PaidThisPeriod = 0
-	} else {
-		for l.PaidThisPeriod >= l.Installment {
-			l.PaidThisPeriod -= l.Installment
-			l.Period++
-			l.NextDue = DueDate(l.FirstDue, l.Period)
-			l.InterestDue += PeriodInterest(l.Balance, l.RateBps)
-		}
-	}
+	interest, principal := applyPayment(l, req.Amount, now)
 	save(s, l)
 	return l, Payment{
 		ID:          l.ID,
@@ -142,6 +121,37 @@ func Pay(s Store, caller contract.Address, now int64, req PayRequest) (*Loan, Pa
 		PaidAt:      now,
 		Status:      l.Status,
 	}, nil
+}
+
+// applyPayment allocates amount to l at time at (interest due first, then
+// principal) and advances the installments it satisfies; the caller has
+// checked that amount is positive and within the payoff amount. Pay and
+// Board (replaying a boarded loan's history) share it, so a boarded loan
+// is in exactly the state it would be had its payments been recorded here.
+func applyPayment(l *Loan, amount, at int64) (interest, principal int64) {
+	interest = min(amount, l.InterestDue)
+	principal = amount - interest
+	l.InterestDue -= interest
+	l.Balance -= principal
+	l.InterestPaid += interest
+	l.PrincipalPaid += principal
+	l.TotalPaid += amount
+	l.Payments++
+	l.LastPaymentAt = at
+	l.PaidThisPeriod += amount
+	if l.Balance == 0 {
+		l.Status = StatusPaidOff
+		l.NextDue = 0
+		l.PaidThisPeriod = 0
+	} else {
+		for l.PaidThisPeriod >= l.Installment {
+			l.PaidThisPeriod -= l.Installment
+			l.Period++
+			l.NextDue = DueDate(l.FirstDue, l.Period)
+			l.InterestDue += PeriodInterest(l.Balance, l.RateBps)
+		}
+	}
+	return interest, principal
 }
 
 // PeriodInterest is one month's interest on balance at rateBps a year:
