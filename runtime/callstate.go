@@ -39,6 +39,7 @@ type callState struct {
 	log     []byte
 	scan    []byte    // state_scan encoding scratch
 	ident   []byte    // participant encoding scratch
+	callOut []byte    // the last cross-contract call's outcome encoding
 	keccak  hash.Hash // random_get's hash, kept across calls
 	clockNs int64
 	randCtr uint64
@@ -92,6 +93,7 @@ func (cs *callState) begin(ctx context.Context, env Env, method string, args []b
 	cs.events = nil
 	cs.evBytes = 0
 	cs.log = cs.log[:0]
+	cs.callOut = cs.callOut[:0]
 	// Go's runtime refuses a clock that reads zero, which the zero block
 	// time of initialisation would give.
 	cs.clockNs = max(env.TimeMs*1_000_000, 1)
@@ -110,6 +112,9 @@ func (cs *callState) end() {
 	// good; the common small ones keep theirs to avoid reallocating.
 	if cap(cs.scan) > maxKeptScratch {
 		cs.scan = nil
+	}
+	if cap(cs.callOut) > maxKeptScratch {
+		cs.callOut = nil
 	}
 }
 

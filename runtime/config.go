@@ -56,6 +56,10 @@ type Limits struct {
 	MaxKeyBytes    int
 	MaxValueBytes  int
 	MaxScanEntries int
+	// MaxCallArgsBytes bounds the arguments of a cross-contract call; the
+	// default is the ledger's bound on a transaction's arguments, so a
+	// contract can forward whatever a transaction may carry.
+	MaxCallArgsBytes int
 }
 
 // DefaultLimits returns the limits of NewConfig (a function, not a
@@ -80,6 +84,8 @@ func DefaultLimits() Limits {
 		MaxKeyBytes:    1 << 10,
 		MaxValueBytes:  256 << 10,
 		MaxScanEntries: 1000,
+
+		MaxCallArgsBytes: 256 << 10,
 	}
 }
 

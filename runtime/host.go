@@ -122,6 +122,8 @@ var meshledgerFuncs = []hostFunc{
 	{"emit", []api.ValueType{i32, i32, i32, i32}, nil, hostEmit},
 	{"emit_to", []api.ValueType{i32, i32, i32, i32, i32, i32}, nil, hostEmitTo},
 	{"participant", []api.ValueType{i32, i32, i32}, []api.ValueType{i32}, hostParticipant},
+	{"call", []api.ValueType{i32, i32, i32, i32, i32, i64, i32, i32}, []api.ValueType{i32}, hostCall},
+	{"call_result", []api.ValueType{i32}, nil, hostCallResult},
 	{"set_return", []api.ValueType{i32, i32}, nil, func(cs *callState, s []uint64) {
 		n := uint32(s[1])
 		if int64(n) > int64(cs.limits.MaxReturnBytes) {

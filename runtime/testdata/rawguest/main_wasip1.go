@@ -84,6 +84,12 @@ func pollOneoff(in uint32, out uint32, nsubs uint32, nevents unsafe.Pointer) uin
 //go:wasmimport wasi_snapshot_preview1 clock_time_get
 func clockTimeGet(id uint32, precision uint64, t unsafe.Pointer) uint32
 
+//go:wasmimport meshledger call
+func call(to unsafe.Pointer, m unsafe.Pointer, ml uint32, a unsafe.Pointer, al uint32, gas int64, out unsafe.Pointer, oc uint32) int32
+
+//go:wasmimport meshledger call_result
+func callResult(out unsafe.Pointer)
+
 func ptr(b []byte) unsafe.Pointer { return unsafe.Pointer(unsafe.SliceData(b)) }
 
 func ret(b []byte) { setReturn(ptr(b), uint32(len(b))) }
@@ -262,6 +268,10 @@ func meshCall() int32 {
 		ret([]byte(strconv.FormatUint(x, 10)))
 	case "panic":
 		panic("boom")
+	case "xcall":
+		return xcall(string(args), true)
+	case "xcall_nowrite": // xcall without the write of its own, for queries
+		return xcall(string(args), false)
 	case "raw":
 		return rawCall(strings.Fields(string(args)))
 	case "hostloop": // "fn n size": call one host function n times
@@ -316,6 +326,40 @@ func rawCall(f []string) int32 {
 		abort(ptr(b), uint32(len(b)))
 	}
 	ret([]byte(strconv.FormatInt(r, 10)))
+	return 0
+}
+
+// xcall is "<to: 40 hex digits> <method> <gas> <out_cap> [args]": it
+// writes "mine" (a write of its own that a failed callee must not undo),
+// calls method of to with args (the rest after one space), and returns
+// "<code>|<return or message>". A negative out_cap passes a nil buffer;
+// an outcome larger than out_cap is read with call_result.
+func xcall(a string, write bool) int32 {
+	f := strings.SplitN(a, " ", 5)
+	to, _ := hex.DecodeString(f[0])
+	m := []byte(f[1])
+	gas, _ := strconv.ParseInt(f[2], 10, 64)
+	oc, _ := strconv.Atoi(f[3])
+	var args []byte
+	if len(f) == 5 {
+		args = []byte(f[4])
+	}
+	if write {
+		k, v := []byte("mine"), []byte("1")
+		stateSet(ptr(k), 4, ptr(v), 1)
+	}
+	var out []byte
+	if oc >= 0 {
+		out = make([]byte, oc+1)
+	}
+	n := call(ptr(to), ptr(m), uint32(len(m)), ptr(args), uint32(len(args)), gas, ptr(out), uint32(max(oc, 0)))
+	if int(n) > oc {
+		out = make([]byte, n)
+		callResult(ptr(out))
+	}
+	out = out[:n]
+	cl := binary.LittleEndian.Uint32(out)
+	ret([]byte(string(out[4:4+cl]) + "|" + string(out[4+cl:])))
 	return 0
 }
 
@@ -421,6 +465,13 @@ func hostLoop(fn string, n, size int) {
 	case "clock_time_get":
 		for range n {
 			clockTimeGet(0, 0, unsafe.Pointer(&out))
+		}
+	case "call": // the contract at 0x0b..., method "echo" with size bytes
+		var to [20]byte
+		to[0] = 0x0b
+		m := []byte("echo")
+		for range n {
+			call(unsafe.Pointer(&to), ptr(m), 4, ptr(buf), uint32(size), 0, ptr(buf), uint32(len(buf)))
 		}
 	case "compute": // no host call: the reference rate of plain code
 		x := uint64(1)
