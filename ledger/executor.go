@@ -357,11 +357,17 @@ func (l *Ledger) runCall(ctx context.Context, b *pendingBlock, c *tx.Call, env r
 		return fmt.Errorf("load code %s of %s: %w", rec.CodeHash, c.Contract, err)
 	}
 	env.Contract = runtime.Address(c.Contract)
+	calls := l.newBlockCalls(b, c.Contract, env)
+	env.Calls = calls
 	res, err := mod.Call(ctx, env, c.Method, c.Args, b.ov.view(c.Contract, l.state.ContractReader(c.Contract)))
 	if err != nil {
 		return err
 	}
 	l.applyResult(b, c.Contract, rc, res)
+	if res.OK() {
+		// The contracts it called, after its own effects, in call order.
+		calls.bottom().apply(b, rc)
+	}
 	return nil
 }
 

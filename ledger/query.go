@@ -61,9 +61,9 @@ func (l *Ledger) query(ctx context.Context, caller, contract common.Address, met
 		}
 	}
 	tip := seq%2 == 0 && sh.Header.Height == latest.Header.Height
-	res, err := l.queryAt(ctx, sh, seq, tip, caller, contract, method, args, gasCap)
+	res, reads, err := l.queryAt(ctx, sh, seq, tip, caller, contract, method, args, gasCap)
 	if err == nil && tip && l.commitSeq.Load() != seq {
-		res, err = l.queryAt(ctx, sh, seq, false, caller, contract, method, args, gasCap)
+		res, reads, err = l.queryAt(ctx, sh, seq, false, caller, contract, method, args, gasCap)
 	}
 	if err != nil {
 		return nil, err
@@ -82,6 +82,17 @@ func (l *Ledger) query(ctx context.Context, caller, contract common.Address, met
 		}
 		out.Proofs = append(out.Proofs, p)
 	}
+	// Then the keys the contracts it called read, each proof naming its
+	// contract: the answer may rest on any of them.
+	for _, c := range reads.order {
+		for _, k := range reads.sorted(c) {
+			p, err := l.state.Prove(sh.Header.StateRoot, c, k)
+			if err != nil {
+				return nil, fmt.Errorf("ledger: prove read %x of %s: %w", k, c, err)
+			}
+			out.Proofs = append(out.Proofs, p)
+		}
+	}
 	return out, nil
 }
 
@@ -89,28 +100,20 @@ func (l *Ledger) query(ctx context.Context, caller, contract common.Address, met
 // (the caller checks it did not move), else the trie at sh's root. The
 // code is the contract's code at sh's height: an upgrade committed later
 // does not change what a past height answers.
-func (l *Ledger) queryAt(ctx context.Context, sh *block.SignedHeader, seq uint64, tip bool, caller, contract common.Address, method string, args []byte, gasCap uint64) (*runtime.Result, error) {
-	rec, err := l.contractRecord(nil, contract)
+//
+// The contracts it calls run the same way, at the same height and
+// read-only; reads lists the keys they read.
+func (l *Ledger) queryAt(ctx context.Context, sh *block.SignedHeader, seq uint64, tip bool, caller, contract common.Address, method string, args []byte, gasCap uint64) (*runtime.Result, *callReads, error) {
+	mod, ok, err := l.moduleAt(ctx, contract, sh.Header.Height)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if rec == nil || rec.Height > sh.Header.Height {
-		return nil, fmt.Errorf("%w: %s at height %d", ErrUnknownContract, contract, sh.Header.Height)
+	if !ok {
+		return nil, nil, fmt.Errorf("%w: %s at height %d", ErrUnknownContract, contract, sh.Header.Height)
 	}
-	codeHash := codeAt(rec.info(contract), sh.Header.Height)
-	mod, err := l.loadModule(ctx, &pendingBlock{}, codeHash)
+	st, err := l.stateAt(sh, tip, contract)
 	if err != nil {
-		return nil, fmt.Errorf("ledger: load %s: %w", contract, err)
-	}
-	var st runtime.State
-	if tip {
-		st = l.state.ContractReader(contract)
-	} else {
-		rr, err := l.state.ContractReaderAt(sh.Header.StateRoot, contract)
-		if err != nil {
-			return nil, fmt.Errorf("ledger: state at %d: %w", sh.Header.Height, err)
-		}
-		st = &historicalState{l: l, root: rr, contract: contract, height: sh.Header.Height}
+		return nil, nil, err
 	}
 	// The registry is read like the contract's state: the flat index at
 	// the tip (whose move the caller detects), else the trie at sh's root.
@@ -121,7 +124,45 @@ func (l *Ledger) queryAt(ctx context.Context, sh *block.SignedHeader, seq uint64
 		GasLimit: gasCap, ReadOnly: true,
 		Directory: directoryOver(reg),
 	}
-	return mod.Call(ctx, env, method, args, st)
+	calls := &crossCalls{l: l, env: env, stack: []*callFrame{{contract: contract}}, reads: &callReads{}}
+	calls.module = func(ctx context.Context, addr common.Address) (Contract, bool, error) {
+		return l.moduleAt(ctx, addr, sh.Header.Height)
+	}
+	calls.state = func(addr common.Address) (runtime.State, error) { return l.stateAt(sh, tip, addr) }
+	env.Calls = calls
+	res, err := mod.Call(ctx, env, method, args, st)
+	return res, calls.reads, err
+}
+
+// moduleAt loads the code contract ran at height; ok is false when there
+// was no contract there at that height.
+func (l *Ledger) moduleAt(ctx context.Context, contract common.Address, height uint64) (Contract, bool, error) {
+	rec, err := l.contractRecord(nil, contract)
+	if err != nil {
+		return nil, false, err
+	}
+	if rec == nil || rec.Height > height {
+		return nil, false, nil
+	}
+	codeHash := codeAt(rec.info(contract), height)
+	mod, err := l.loadModule(ctx, &pendingBlock{}, codeHash)
+	if err != nil {
+		return nil, false, fmt.Errorf("ledger: load %s: %w", contract, err)
+	}
+	return mod, true, nil
+}
+
+// stateAt is contract's state at sh: the flat index when tip (the caller
+// checks it did not move), else the trie at sh's root.
+func (l *Ledger) stateAt(sh *block.SignedHeader, tip bool, contract common.Address) (runtime.State, error) {
+	if tip {
+		return l.state.ContractReader(contract), nil
+	}
+	rr, err := l.state.ContractReaderAt(sh.Header.StateRoot, contract)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: state at %d: %w", sh.Header.Height, err)
+	}
+	return &historicalState{l: l, root: rr, contract: contract, height: sh.Header.Height}, nil
 }
 
 // codeAt is the hash of the code c ran at height: the last version
