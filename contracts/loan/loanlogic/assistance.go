@@ -211,6 +211,11 @@ func ComputeOffer(l *Loan, now int64, req OfferRequest) (*Offer, error) {
 	next := DueDate(l.FirstDue, l.Period+k)
 	f := req.ForbearanceMonths
 	modPrincipal := l.Balance + l.InterestDue
+	if modPrincipal > MaxPrincipal {
+		// Capitalised interest may not lift a balance past the bound that
+		// keeps every interest product inside int64.
+		return nil, fmt.Errorf("%w: the modified balance %d would exceed %d", ErrInvalid, modPrincipal, int64(MaxPrincipal))
+	}
 	return &Offer{
 		ID: l.ID, MadeAt: now, ExpiresAt: now + OfferValidity, Arrears: arrears,
 		Forbearance: Forbearance{

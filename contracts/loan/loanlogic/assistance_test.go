@@ -326,3 +326,16 @@ func TestModification(t *testing.T) {
 		t.Fatalf("modified loan paid off after %d installments", n)
 	}
 }
+
+// TestModificationBound: capitalising unpaid interest may not lift a
+// balance beyond MaxPrincipal.
+func TestModificationBound(t *testing.T) {
+	l := &Loan{ID: "X", Installment: 1_000_00, Balance: MaxPrincipal, InterestDue: 1, FirstDue: utc(2024, 1, 1), TermMonths: 12}
+	if _, err := ComputeOffer(l, utc(2024, 2, 15), OfferRequest{ForbearanceMonths: 1, PlanMonths: 1, ModTermMonths: 12}); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("err = %v, want ErrInvalid", err)
+	}
+	l.InterestDue = 0
+	if _, err := ComputeOffer(l, utc(2024, 2, 15), OfferRequest{ForbearanceMonths: 1, PlanMonths: 1, ModTermMonths: 12}); err != nil {
+		t.Fatalf("at the bound: %v", err)
+	}
+}
