@@ -5,7 +5,6 @@ DATA_DIR  ?= ./data
 LISTEN    ?= 127.0.0.1:8080
 # Every directory under contracts/ and examples/ that holds a main package is a contract.
 CONTRACT_DIRS := $(shell $(GO) list -f '{{if eq .Name "main"}}{{.Dir}}{{end}}' ./contracts/... ./examples/... 2>/dev/null | grep -v '/cmd/')
-WASM_FLAGS := GOOS=wasip1 GOARCH=wasm
 TEST_TIMEOUT ?= 20m
 
 .PHONY: all run test contracts build bench vet fmt clean ethers race
@@ -22,14 +21,11 @@ build:
 	$(GO) build -trimpath -o $(BUILD)/meshledger ./cmd/meshledger
 	$(GO) build -trimpath -o $(BUILD)/loadgen ./cmd/loadgen
 
-## contracts: compile every contract to Wasm with the standard Go toolchain
+## contracts: compile every contract to Wasm with the standard Go toolchain,
+## its manifest (generated from the Go types it registers) embedded
 contracts:
 	@mkdir -p $(BUILD)/contracts
-	@for d in $(CONTRACT_DIRS); do \
-		n=$$(basename $$d); \
-		echo "wasm  $$n"; \
-		$(WASM_FLAGS) $(GO) build -buildmode=c-shared -trimpath -o $(BUILD)/contracts/$$n.wasm $$d || exit 1; \
-	done
+	$(GO) run ./sdk/build/cmd/buildcontracts -o $(BUILD)/contracts $(CONTRACT_DIRS)
 
 ## test: vet, every test, and the concurrent packages again under the race detector
 test: contracts ethers

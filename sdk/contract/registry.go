@@ -129,6 +129,7 @@ func Method[A, R any](name string, fn func(*Context, A) (R, error)) {
 	}
 	registry.methods = slices.Insert(registry.methods, i, method{name: name, run: handler(newHandler(name, fn))})
 	listMethods()
+	recordMethodTypes(name, reflect.TypeFor[A](), reflect.TypeFor[R]())
 }
 
 // listMethods rebuilds the reply to mesh.methods: the registered methods

@@ -1,0 +1,139 @@
+package build
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/meshledger/meshledger/sdk/manifest"
+)
+
+// SDKPackage is the contract SDK's import path. Only a package that
+// imports it directly gets a manifest: a module written against the raw
+// ABI has no registry to describe.
+const SDKPackage = "github.com/meshledger/meshledger/sdk/contract"
+
+// manifestFile is the name of the file added to a contract's package, for
+// one native run, through the go command's -overlay: nothing is written
+// to the source tree. Its name sorts after any ordinary file name, so its
+// init runs after every other init of the package (the go command hands
+// files to the compiler sorted by name, and init functions run in that
+// order), when every method, event and state record is registered.
+const manifestFile = "zzzz_meshledger_manifest.go"
+
+const manifestSource = `package main
+
+import (
+	"fmt"
+	"os"
+
+	meshledgercontract "` + SDKPackage + `"
+)
+
+func init() {
+	if err := meshledgercontract.WriteManifestFile(os.Args[len(os.Args)-1]); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+`
+
+// Manifest generates the manifest of the contract in pkgDir: it runs the
+// package natively (go run) with one file added by -overlay whose init
+// writes contract.BuildManifest's document and exits before main. The
+// schemas therefore come from the same Go types the Wasm build decodes
+// arguments into, and the generator is never compiled into the module.
+//
+// It returns false, and no error, when the package does not import
+// SDKPackage. The document is parsed back with manifest.Parse before it
+// is returned, so a manifest that Embed gets is one every node accepts.
+func Manifest(ctx context.Context, pkgDir string) ([]byte, bool, error) {
+	goCmd, err := goCommand()
+	if err != nil {
+		return nil, false, err
+	}
+	dir, err := filepath.Abs(pkgDir)
+	if err != nil {
+		return nil, false, fmt.Errorf("build: package path %q: %w", pkgDir, err)
+	}
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return nil, false, &Error{Pkg: pkgDir, Err: fmt.Errorf("not a package directory")}
+	}
+	uses, err := importsSDK(ctx, goCmd, pkgDir, dir)
+	if err != nil || !uses {
+		return nil, false, err
+	}
+
+	tmp, err := os.MkdirTemp("", "meshledger-manifest-")
+	if err != nil {
+		return nil, false, fmt.Errorf("build: manifest: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	src := filepath.Join(tmp, manifestFile)
+	if err := os.WriteFile(src, []byte(manifestSource), 0o644); err != nil {
+		return nil, false, fmt.Errorf("build: manifest: %w", err)
+	}
+	overlay, err := json.Marshal(map[string]map[string]string{
+		"Replace": {filepath.Join(dir, manifestFile): src},
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("build: manifest: %w", err)
+	}
+	overlayPath := filepath.Join(tmp, "overlay.json")
+	if err := os.WriteFile(overlayPath, overlay, 0o644); err != nil {
+		return nil, false, fmt.Errorf("build: manifest: %w", err)
+	}
+	outPath := filepath.Join(tmp, "manifest.json")
+
+	cmd := exec.CommandContext(ctx, goCmd, "run", "-trimpath", "-overlay", overlayPath, ".", outPath)
+	cmd.Dir = dir
+	// The native run is for the machine building, whatever the caller's
+	// environment targets.
+	cmd.Env = append(os.Environ(), "GOOS=", "GOARCH=", "CGO_ENABLED=0")
+	var output bytes.Buffer
+	cmd.Stdout = &output
+	cmd.Stderr = &output
+	if err := cmd.Run(); err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			err = ctxErr
+		}
+		return nil, false, &Error{Pkg: pkgDir, Output: output.String(), Err: fmt.Errorf("generate manifest: %w", err)}
+	}
+	b, err := os.ReadFile(outPath)
+	if err != nil {
+		return nil, false, &Error{Pkg: pkgDir, Output: output.String(), Err: fmt.Errorf("generate manifest: %w", err)}
+	}
+	if _, err := manifest.Parse(b); err != nil {
+		return nil, false, &Error{Pkg: pkgDir, Err: fmt.Errorf("generated manifest: %w", err)}
+	}
+	return b, true, nil
+}
+
+// importsSDK tells whether the package imports SDKPackage in its Wasm
+// build.
+func importsSDK(ctx context.Context, goCmd, pkgDir, dir string) (bool, error) {
+	cmd := exec.CommandContext(ctx, goCmd, "list", "-f", `{{join .Imports "\n"}}`, ".")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout = &stdout
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			err = ctxErr
+		}
+		return false, &Error{Pkg: pkgDir, Output: stderr.String(), Err: fmt.Errorf("list imports: %w", err)}
+	}
+	for _, imp := range strings.Split(stdout.String(), "\n") {
+		if strings.TrimSpace(imp) == SDKPackage {
+			return true, nil
+		}
+	}
+	return false, nil
+}
