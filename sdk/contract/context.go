@@ -35,7 +35,8 @@ type Context struct {
 	callerP        Participant
 }
 
-// Caller is the address that signed the transaction.
+// Caller is the address that signed the transaction or, in a contract
+// called by another (Call), the calling contract's address.
 func (c *Context) Caller() Address {
 	if !c.haveCaller {
 		c.caller = c.h.Caller()

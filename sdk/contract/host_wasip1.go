@@ -70,6 +70,13 @@ func (wasmHost) Participant(addr [20]byte, buf []byte) int {
 	return int(participant(unsafe.Pointer(&addr), ptr(buf), uint32(len(buf))))
 }
 
+func (wasmHost) Call(to [20]byte, method string, args []byte, gas uint64, buf []byte) int {
+	return int(uint32(call(unsafe.Pointer(&to), unsafe.Pointer(unsafe.StringData(method)), uint32(len(method)),
+		ptr(args), uint32(len(args)), int64(gas), ptr(buf), uint32(len(buf)))))
+}
+
+func (wasmHost) CallResult(buf []byte) { callResult(ptr(buf)) }
+
 func (wasmHost) Abort(msg string) {
 	abort(unsafe.Pointer(unsafe.StringData(msg)), uint32(len(msg)))
 }
@@ -151,3 +158,11 @@ func setReturn(p unsafe.Pointer, n uint32)
 //go:wasmimport meshledger abort
 //go:noescape
 func abort(msg unsafe.Pointer, msgLen uint32)
+
+//go:wasmimport meshledger call
+//go:noescape
+func call(to unsafe.Pointer, method unsafe.Pointer, methodLen uint32, args unsafe.Pointer, argsLen uint32, gas int64, out unsafe.Pointer, outCap uint32) int32
+
+//go:wasmimport meshledger call_result
+//go:noescape
+func callResult(out unsafe.Pointer)

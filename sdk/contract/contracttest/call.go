@@ -30,6 +30,7 @@ type call struct {
 	events     []Event
 	eventBytes int
 	ret        []byte
+	callOut    []byte // the last cross-contract call's outcome encoding
 }
 
 var _ hostlink.Host = (*call)(nil)

@@ -38,6 +38,12 @@ type Host struct {
 	events []Event
 	// participants is the mock participant registry.
 	participants map[contract.Address]contract.Participant
+	// callees answer cross-contract calls (OnCall); depth is the
+	// contract's own call depth; calls records every call made.
+	callees map[contract.Address]CallHandler
+	depth   int
+	stack   []contract.Address // contracts below this one, when it is a Callee
+	calls   []CallRecord
 }
 
 // New returns a host with empty state, height 1, DefaultTimeMillis,
@@ -52,6 +58,7 @@ func New() *Host {
 		state:  map[string][]byte{},
 
 		participants: map[contract.Address]contract.Participant{},
+		callees:      map[contract.Address]CallHandler{},
 	}
 }
 

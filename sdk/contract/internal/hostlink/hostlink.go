@@ -42,6 +42,13 @@ type Host interface {
 	Participant(addr [20]byte, buf []byte) int
 	SetReturn(data []byte)
 	Abort(msg string)
+	// Call runs method of the contract at to with args and at most gas
+	// (0: all the caller may give) and returns the length n of the
+	// outcome's encoding (u32 code_len, code, then the return data or the
+	// failure message), copied into buf only if n <= len(buf).
+	Call(to [20]byte, method string, args []byte, gas uint64, buf []byte) int
+	// CallResult copies the last Call's outcome encoding into buf.
+	CallResult(buf []byte)
 }
 
 // Failure is the panic value a Go host uses to end a call the way the real
