@@ -351,6 +351,14 @@ func (l *Ledger) runCall(ctx context.Context, b *pendingBlock, c *tx.Call, env r
 		rc.Status, rc.Message = status.UnknownMethod, "migrate runs only at upgrade"
 		return nil
 	}
+	if err := l.checkArgs(b, rec.CodeHash, c.Method, c.Args); err != nil {
+		var ae *ArgsError
+		if !errors.As(err, &ae) {
+			return err
+		}
+		rc.Status, rc.Message = status.InvalidArgs, ae.Error()
+		return nil
+	}
 	mod, err := l.loadModule(ctx, b, rec.CodeHash)
 	if err != nil {
 		// Stored code loaded once already: failing now is a host problem.

@@ -64,6 +64,8 @@ type Ledger struct {
 	tries      *memo.Cache[uint64, *blockTries] // proof tries of the latest blocks Tx was asked about
 
 	access accessState // read-access decisions and the contract organisations they need (access_cache.go)
+
+	manifests manifestCache // compiled contract manifests by code hash (manifest.go)
 }
 
 // Open opens (creating from cfg.Genesis if empty) a ledger.

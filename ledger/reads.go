@@ -398,7 +398,7 @@ func (l *Ledger) checkTarget(t *tx.Tx) error {
 		if m.Contract == registry.Address {
 			return nil
 		}
-		return l.checkContract(m.Contract)
+		return l.checkCallArgs(m)
 	}
 	return nil
 }

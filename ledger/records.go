@@ -63,6 +63,10 @@ type contractRecord struct {
 	Methods  []string
 	Org      string
 	Versions []codeVersion
+	// ManifestHash is the hash of the current code's manifest, zero when
+	// it carries none. Optional, so records of contracts without one
+	// encode (and hash into the state root) as before manifests existed.
+	ManifestHash common.Hash `rlp:"optional"`
 }
 
 // codeVersion is CodeVersion as stored.
@@ -103,6 +107,6 @@ func (c *contractRecord) info(addr common.Address) *ContractInfo {
 	return &ContractInfo{
 		Address: addr, Name: c.Name, CodeHash: c.CodeHash, Deployer: c.Deployer,
 		Height: c.Height, TxHash: c.TxHash, Methods: append([]string(nil), c.Methods...),
-		Org: c.Org, Versions: versions,
+		Org: c.Org, Versions: versions, ManifestHash: c.ManifestHash,
 	}
 }

@@ -87,6 +87,10 @@ type ContractInfo struct {
 	// Versions lists every code the contract has run, oldest first; the
 	// last is CodeHash.
 	Versions []CodeVersion
+	// ManifestHash is the SHA-256 of the canonical encoding of the
+	// current code's manifest (docs/abi.md, "Manifest"); zero when the
+	// code carries none.
+	ManifestHash common.Hash
 }
 
 // CodeVersion is one code of a contract: the deploy or an upgrade.

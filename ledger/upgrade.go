@@ -90,6 +90,10 @@ func (l *Ledger) deployEffect(ctx context.Context, b *pendingBlock, env runtime.
 	} else if existing != nil {
 		return run.fail(status.AddressInUse, "address %s already holds a contract", p.Address), nil
 	}
+	man, err := l.checkManifest(b, p.CodeHash, methodInit, p.InitArgs, run)
+	if err != nil || man == nil {
+		return run, err
+	}
 	env.Caller, env.Contract, env.GasLimit, env.ReadOnly = runtime.Address(p.Deployer), runtime.Address(p.Address), gas, false
 	res, err := mod.Call(ctx, env, methodInit, p.InitArgs, b.ov.view(p.Address, l.state.ContractReader(p.Address)))
 	if err != nil {
@@ -106,7 +110,8 @@ func (l *Ledger) deployEffect(ctx context.Context, b *pendingBlock, env runtime.
 	run.record = &contractRecord{
 		Name: p.Name, CodeHash: p.CodeHash, Deployer: p.Deployer,
 		Height: b.height, TxHash: p.TxHash, Methods: methods, Org: org,
-		Versions: []codeVersion{{CodeHash: p.CodeHash, Height: b.height, TxHash: common.Hash(env.TxHash), Approvers: approvers}},
+		Versions:     []codeVersion{{CodeHash: p.CodeHash, Height: b.height, TxHash: common.Hash(env.TxHash), Approvers: approvers}},
+		ManifestHash: man.hash,
 	}
 	return run, nil
 }
@@ -127,6 +132,10 @@ func (l *Ledger) upgradeEffect(ctx context.Context, b *pendingBlock, env runtime
 	if mod, err = l.loadEffectCode(ctx, b, mod, p.CodeHash, run); err != nil || mod == nil {
 		return run, err
 	}
+	man, err := l.checkManifest(b, p.CodeHash, methodMigrate, p.MigrateArgs, run)
+	if err != nil || man == nil {
+		return run, err
+	}
 	env.Caller, env.Contract, env.GasLimit, env.ReadOnly = runtime.Address(p.Proposer), runtime.Address(p.Contract), gas, false
 	methods, err := l.listMethods(ctx, mod, env)
 	if err != nil {
@@ -145,6 +154,7 @@ func (l *Ledger) upgradeEffect(ctx context.Context, b *pendingBlock, env runtime
 	run.record = rec.withVersion(p.CodeHash, methods, codeVersion{
 		CodeHash: p.CodeHash, Height: b.height, TxHash: common.Hash(env.TxHash), Approvers: approvers,
 	})
+	run.record.ManifestHash = man.hash
 	return run, nil
 }
 
