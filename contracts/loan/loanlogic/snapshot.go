@@ -9,13 +9,16 @@ import "github.com/meshledger/meshledger/sdk/contract"
 // last knew of the loan and adjust its totals by the difference: no
 // receiver ever scans its loans.
 type Snapshot struct {
-	ID      string           `json:"id"`
-	Owner   contract.Address `json:"owner"`
-	Pool    string           `json:"pool"`
-	Balance int64            `json:"balance"`
-	RateBps int64            `json:"rate_bps"`
-	Bucket  string           `json:"bucket"`
-	PaidOff bool             `json:"paid_off"`
+	ID    string           `json:"id"`
+	Owner contract.Address `json:"owner"`
+	// Securitizer is the loan's securitizer, whom the pool checks against
+	// its own on boarding: the loan's securitizer reads the loan.
+	Securitizer contract.Address `json:"securitizer"`
+	Pool        string           `json:"pool"`
+	Balance     int64            `json:"balance"`
+	RateBps     int64            `json:"rate_bps"`
+	Bucket      string           `json:"bucket"`
+	PaidOff     bool             `json:"paid_off"`
 	// InAssistance: an assistance plan is active.
 	InAssistance bool `json:"in_assistance"`
 	// Cured: this change moved the loan from a delinquent bucket to current.
@@ -29,7 +32,7 @@ type Snapshot struct {
 // payment of payment cents (0 for none).
 func SnapshotOf(l *Loan, sv *Servicing, ch Change, payment, now int64) Snapshot {
 	return Snapshot{
-		ID: l.ID, Owner: l.Owner, Pool: sv.Pool,
+		ID: l.ID, Owner: l.Owner, Securitizer: sv.Securitizer, Pool: sv.Pool,
 		Balance: l.Balance, RateBps: l.RateBps, Bucket: sv.Bucket,
 		PaidOff:      l.Status == StatusPaidOff,
 		InAssistance: sv.Plan != nil && sv.Plan.Status == PlanActive,

@@ -177,6 +177,10 @@ func Report(s Store, caller contract.Address, kind string, snap loanlogic.Snapsh
 		return nil, fmt.Errorf("%w: unknown report %q", ErrInvalid, kind)
 	case kind == ReportBoarded && found:
 		return nil, fmt.Errorf("%w: loan %q in pool %q", ErrExists, snap.ID, p.ID)
+	case kind == ReportBoarded && snap.Securitizer != p.Securitizer:
+		// The loan's securitizer reads the loan: only the pool's own may
+		// be named, or boarding would open the loan to anyone.
+		return nil, fmt.Errorf("%w: loan %q names securitizer %s, pool %q is %s's", ErrInvalid, snap.ID, snap.Securitizer, p.ID, p.Securitizer)
 	case kind != ReportBoarded && !found:
 		return nil, fmt.Errorf("%w: loan %q in pool %q", ErrNotFound, snap.ID, p.ID)
 	}

@@ -27,7 +27,7 @@ func newPool(t *testing.T) loanlogic.MapStore {
 }
 
 func snap(id string, balance, rate int64, bucket string) loanlogic.Snapshot {
-	return loanlogic.Snapshot{ID: id, Pool: "P1", Balance: balance, RateBps: rate, Bucket: bucket, At: now}
+	return loanlogic.Snapshot{ID: id, Securitizer: securitizer, Pool: "P1", Balance: balance, RateBps: rate, Bucket: bucket, At: now}
 }
 
 func report(t *testing.T, s loanlogic.MapStore, kind string, sn loanlogic.Snapshot) *Disclosure {
@@ -150,6 +150,8 @@ func TestReportRejects(t *testing.T) {
 	}{
 		{"not the loan contract", stranger, ReportBoarded, snap("N", 1, 1, loanlogic.BucketCurrent), ErrUnauthorized},
 		{"securitizer itself", securitizer, ReportBoarded, snap("N", 1, 1, loanlogic.BucketCurrent), ErrUnauthorized},
+		{"other securitizer", loanContract, ReportBoarded, loanlogic.Snapshot{ID: "N", Securitizer: stranger, Pool: "P1", Bucket: loanlogic.BucketCurrent}, ErrInvalid},
+		{"no securitizer", loanContract, ReportBoarded, loanlogic.Snapshot{ID: "N", Pool: "P1", Bucket: loanlogic.BucketCurrent}, ErrInvalid},
 		{"boarded twice", loanContract, ReportBoarded, snap("A", 1, 1, loanlogic.BucketCurrent), ErrExists},
 		{"payment on unknown loan", loanContract, ReportPayment, snap("N", 1, 1, loanlogic.BucketCurrent), ErrNotFound},
 		{"status of unknown loan", loanContract, ReportStatus, snap("N", 1, 1, loanlogic.BucketCurrent), ErrNotFound},
