@@ -1,18 +1,36 @@
 // Command loan is the meshledger loan contract: a loan's owner books it,
-// its servicer records payments, and only the loan's parties (and the
-// network's auditors) read it.
+// or its servicer boards it with its history; the servicer records
+// payments, judges delinquency and offers assistance, the borrower
+// accepts it; only the loan's parties (and the network's auditors) read
+// it.
 //
 // Methods (JSON arguments and results):
 //
-//	create {id, borrower, servicer, principal, rate_bps, term_months, first_due} → Loan
-//	       (members with role owner, servicer or admin)
-//	pay    {id, amount} → Payment   (the loan's servicer only)
-//	get    {id} → Loan              (the loan's owner, borrower or servicer, or an auditor)
+//	create          {id, borrower, servicer, principal, rate_bps, term_months, first_due} → Loan
+//	                (members with role owner, servicer or admin)
+//	board           BoardRequest → Loan (members with role servicer; the caller services it)
+//	pay             {id, amount} → Payment   (the loan's servicer only)
+//	assess          {id} → Change            (the loan's servicer only)
+//	offerAssistance OfferRequest → Offer     (the loan's servicer only)
+//	accept          {id, option} → Plan      (the loan's borrower only, with its own key)
+//	get             {id} → Loan              (the loan's parties, or an auditor)
+//	servicing       {id} → Servicing         (the loan's parties, or an auditor)
 //
-// The caller of create becomes the loan's owner. Events: LoanCreated
-// (the Loan) and PaymentRecorded (the Payment), addressed to the loan's
-// owner, borrower and servicer. State: "loan/<id>" → Loan as JSON; its
-// read policy lets the loan's parties read that key (value, history,
+// The caller of create becomes the loan's owner. Events, addressed to the
+// loan's owner, servicer, securitizer (boarded loans) and borrower:
+// LoanCreated and LoanBoarded (the Loan), PaymentRecorded (the Payment),
+// PaymentMissed, LoanDelinquent and LoanCured (the Change that found
+// them), AssistanceOffered (the Offer), AssistanceAccepted, PlanCompleted
+// and PlanDefaulted (a PlanEvent).
+//
+// A boarded loan that names a pool contract or a portfolio contract
+// reports each change to them in the same transaction, by a cross-contract
+// call (onLoanBoarded, onPayment, onStatusChange with a loanlogic.Snapshot).
+// A refused report fails the whole call, so a pool's disclosure and an
+// owner's portfolio never disagree with the loans they count.
+//
+// State: "loan/<id>" → Loan and "servicing/<id>" → Servicing as JSON; the
+// read policy lets the loan's parties read those keys (value, history,
 // proofs) and nobody else any key; auditors read everything in any case.
 // The rules live in loanlogic.
 package main
@@ -30,17 +48,42 @@ func main() {}
 
 func init() {
 	contract.Method("create", create)
+	contract.Method("board", board)
 	contract.Method("pay", pay)
+	contract.Method("assess", assess)
+	contract.Method("offerAssistance", offerAssistance)
+	contract.Method("accept", accept)
 	contract.Method("get", get)
+	contract.Method("servicing", servicing)
 	contract.ReadPolicy(canRead)
-	// Cached type info for the stored record, so calls start warm.
-	contract.Warm(loanlogic.Loan{})
+	contract.Event[loanlogic.Loan](EventLoanCreated)
+	contract.Event[loanlogic.Loan](EventLoanBoarded)
+	contract.Event[loanlogic.Payment](EventPaymentRecorded)
+	contract.Event[loanlogic.Change](EventPaymentMissed)
+	contract.Event[loanlogic.Change](EventLoanDelinquent)
+	contract.Event[loanlogic.Change](EventLoanCured)
+	contract.Event[loanlogic.Offer](EventAssistanceOffered)
+	contract.Event[PlanEvent](EventAssistanceAccepted)
+	contract.Event[PlanEvent](EventPlanCompleted)
+	contract.Event[PlanEvent](EventPlanDefaulted)
+	// Declaring the records also caches their type info, so calls start
+	// warm.
+	contract.State[loanlogic.Loan](loanlogic.KeyPrefix)
+	contract.State[loanlogic.Servicing](loanlogic.ServicingPrefix)
 }
 
 // Event names.
 const (
-	EventLoanCreated     = "LoanCreated"
-	EventPaymentRecorded = "PaymentRecorded"
+	EventLoanCreated        = "LoanCreated"
+	EventLoanBoarded        = "LoanBoarded"
+	EventPaymentRecorded    = "PaymentRecorded"
+	EventPaymentMissed      = "PaymentMissed"
+	EventLoanDelinquent     = "LoanDelinquent"
+	EventLoanCured          = "LoanCured"
+	EventAssistanceOffered  = "AssistanceOffered"
+	EventAssistanceAccepted = "AssistanceAccepted"
+	EventPlanCompleted      = "PlanCompleted"
+	EventPlanDefaulted      = "PlanDefaulted"
 )
 
 func create(ctx *contract.Context, req loanlogic.CreateRequest) (*loanlogic.Loan, error) {
@@ -57,12 +100,34 @@ func create(ctx *contract.Context, req loanlogic.CreateRequest) (*loanlogic.Loan
 	return l, nil
 }
 
+// pay records a payment. A boarded loan's servicing record follows it:
+// the payment counts toward an active plan, the loan is judged again, and
+// the pool and portfolio hear of it. A loan booked with create has no
+// servicing record, and its payment costs what it always did but for the
+// one read that finds none.
 func pay(ctx *contract.Context, req loanlogic.PayRequest) (loanlogic.Payment, error) {
-	l, p, err := loanlogic.Pay(ctx, ctx.Caller(), ctx.Time(), req)
+	now := ctx.Time()
+	l, p, err := loanlogic.Pay(ctx, ctx.Caller(), now, req)
 	if err != nil {
 		return loanlogic.Payment{}, err
 	}
-	if err := ctx.EmitTo(EventPaymentRecorded, p, audience(l)...); err != nil {
+	sv, ch, boarded, err := loanlogic.RecordServicedPayment(ctx, l, req.Amount, now)
+	if err != nil {
+		return loanlogic.Payment{}, err
+	}
+	if !boarded {
+		if err := ctx.EmitTo(EventPaymentRecorded, p, audience(l)...); err != nil {
+			return loanlogic.Payment{}, err
+		}
+		return p, nil
+	}
+	if err := ctx.EmitTo(EventPaymentRecorded, p, servicingAudience(l, sv)...); err != nil {
+		return loanlogic.Payment{}, err
+	}
+	if err := announce(ctx, l, sv, ch); err != nil {
+		return loanlogic.Payment{}, err
+	}
+	if err := report(ctx, sv, reportPayment, loanlogic.SnapshotOf(l, sv, ch, req.Amount, now)); err != nil {
 		return loanlogic.Payment{}, err
 	}
 	return p, nil
@@ -87,25 +152,56 @@ type GetRequest struct {
 // with the same message whether or not the loan exists, so that a query
 // does not reveal which loans there are.
 func get(ctx *contract.Context, req GetRequest) (*loanlogic.Loan, error) {
-	if ctx.HasRole(loanlogic.RoleAuditor) {
-		return loanlogic.Load(ctx, req.ID)
-	}
-	l, err := loanlogic.Load(ctx, req.ID)
-	switch {
-	case errors.Is(err, loanlogic.ErrNotFound), err == nil && !l.IsParty(ctx.Caller()):
-		return nil, fmt.Errorf("%w: the caller is not a party to a loan %q", loanlogic.ErrUnauthorized, req.ID)
-	case err != nil:
-		return nil, err
-	}
-	return l, nil
+	l, _, err := readable(ctx, req.ID)
+	return l, err
 }
 
-// canRead is the read policy: the key of a loan, for its parties.
+// servicing answers a boarded loan's servicing record to the same readers
+// as get.
+func servicing(ctx *contract.Context, req GetRequest) (*loanlogic.Servicing, error) {
+	_, sv, err := readable(ctx, req.ID)
+	if err != nil {
+		return nil, err
+	}
+	if sv == nil {
+		return nil, fmt.Errorf("%w: loan %q was not boarded", loanlogic.ErrNotBoarded, req.ID)
+	}
+	return sv, nil
+}
+
+// readable loads loan id and its servicing record (nil if not boarded)
+// for a caller who may read them: an auditor or one of the loan's parties,
+// its securitizer included.
+func readable(ctx *contract.Context, id string) (*loanlogic.Loan, *loanlogic.Servicing, error) {
+	auditor := ctx.HasRole(loanlogic.RoleAuditor)
+	l, err := loanlogic.Load(ctx, id)
+	var sv *loanlogic.Servicing
+	if err == nil {
+		sv, _, err = loanlogic.LoadServicing(ctx, id)
+	}
+	switch {
+	case auditor:
+		return l, sv, err
+	case errors.Is(err, loanlogic.ErrNotFound), err == nil && !loanlogic.IsServicingParty(l, sv, ctx.Caller()):
+		return nil, nil, fmt.Errorf("%w: the caller is not a party to a loan %q", loanlogic.ErrUnauthorized, id)
+	case err != nil:
+		return nil, nil, err
+	}
+	return l, sv, nil
+}
+
+// canRead is the read policy: the keys of a loan, for its parties.
 func canRead(ctx *contract.Context, key []byte) bool {
 	id, ok := strings.CutPrefix(string(key), loanlogic.KeyPrefix)
 	if !ok {
-		return false
+		if id, ok = strings.CutPrefix(string(key), loanlogic.ServicingPrefix); !ok {
+			return false
+		}
 	}
 	l, err := loanlogic.Load(ctx, id)
-	return err == nil && l.IsParty(ctx.Caller())
+	if err != nil {
+		return false
+	}
+	sv, _, err := loanlogic.LoadServicing(ctx, id)
+	return err == nil && loanlogic.IsServicingParty(l, sv, ctx.Caller())
 }

@@ -374,7 +374,7 @@ func TestReadPolicy(t *testing.T) {
 
 func TestMethods(t *testing.T) {
 	res := contracttest.New().Query("mesh.methods", nil)
-	if !res.OK || string(res.Return) != `["create","get","mesh.canRead","pay"]` {
+	if !res.OK || string(res.Return) != `["accept","assess","board","create","get","mesh.canRead","offerAssistance","pay","servicing"]` {
 		t.Fatalf("mesh.methods: %s %s", res.Code, res.Return)
 	}
 }
