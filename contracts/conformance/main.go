@@ -111,6 +111,27 @@ func run(ctx *contract.Context, s Script) (json.RawMessage, error) {
 			}
 			p, ok := ctx.Participant(a)
 			results = append(results, probe.Participant{Member: ok, Org: p.Org, Roles: p.Roles})
+		case "call":
+			a, err := contract.ParseAddress(op.Address)
+			if err != nil {
+				return nil, fmt.Errorf("op %d: %w", i, err)
+			}
+			var r probe.CallResult
+			var args any
+			if op.Data != nil {
+				args = op.Data
+			}
+			err = ctx.CallWithGas(a, op.Method, op.Gas, args, &r.Return)
+			var ce *contract.CallError
+			switch {
+			case errors.As(err, &ce):
+				r.Code, r.Message = ce.Code, ce.Message
+			case err != nil:
+				return nil, fmt.Errorf("op %d: %w", i, err)
+			default:
+				r.Code = "ok"
+			}
+			results = append(results, r)
 		case "caller_org":
 			results = append(results, ctx.CallerOrg())
 		case "has_role":

@@ -139,7 +139,7 @@ func str(s string) *string { return &s }
 // host gives it. Each subtest calls newInvoker once for a fresh, empty
 // contract state.
 func RunConformance(t *testing.T, newInvoker func(t *testing.T) Invoker) {
-	for _, tc := range slices.Concat(conformanceCases, identityCases) {
+	for _, tc := range slices.Concat(conformanceCases, identityCases, callCases) {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.fn(conformance{t: t, inv: newInvoker(t)})
 		})

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/meshledger/meshledger/sdk/contract"
@@ -36,8 +37,10 @@ type CallRequest struct {
 	Depth    int    // the callee's depth: the caller's plus one
 
 	// stack is the contracts on the call stack, the caller last, so that
-	// a chain of Hosts (Callee) refuses reentrancy as a node does.
+	// a chain of Hosts (Callee) refuses reentrancy as a node does; tx is
+	// the transaction the call belongs to.
 	stack []contract.Address
+	tx    *mockTx
 }
 
 // CallHandler answers the cross-contract calls to one address. It returns
@@ -70,23 +73,78 @@ func (h *Host) OnCall(addr contract.Address, fn CallHandler) {
 }
 
 // Callee returns a handler that runs the calls on h, as another instance
-// of the contract under test with h's own state: a successful call
-// commits its writes and events to h, a failed one nothing. Mount it on
-// another Host with OnCall. Unlike a node, the callee's writes stay when
-// the calling contract fails afterwards; tests of that rollback belong on
-// a node or the runtime.
+// of the contract under test with h's own state. As on a node, a callee's
+// writes and events are visible to later calls in the same transaction,
+// undone if the callee fails, and all undone if the transaction's own
+// call fails. Mount it on another Host with OnCall.
 func (h *Host) Callee() CallHandler {
 	return func(req CallRequest) ([]byte, error) {
 		h.mu.Lock()
 		defer h.mu.Unlock()
-		depth, stack := h.depth, h.stack
-		h.depth, h.stack = req.Depth, req.stack
-		defer func() { h.depth, h.stack = depth, stack }()
+		tx := req.tx
+		if tx == nil { // called directly rather than by a Host
+			tx = &mockTx{}
+		}
+		tx.join(h)
+		save := tx.savepoint()
+		depth, stack, prev := h.depth, h.stack, h.tx
+		h.depth, h.stack, h.tx = req.Depth, req.stack, tx
+		defer func() { h.depth, h.stack, h.tx = depth, stack, prev }()
 		o := h.run(req.From, req.Method, req.Args, req.ReadOnly)
 		if o.Code != CodeOK {
+			tx.rollback(save)
 			return nil, &contract.CallError{Code: o.Code, Message: o.Message}
 		}
 		return o.Return, nil
+	}
+}
+
+// mockTx is the cross-Host transaction of one top-level call: the Hosts
+// its callees ran on and what they held before, so a failure can undo
+// them. The Hosts involved are all busy with this call (their mutexes are
+// held up the call chain), so it reads and replaces their state freely.
+type mockTx struct {
+	hosts []*Host
+	start txState
+}
+
+// txState is the state and event count of each Host of a transaction.
+type txState map[*Host]hostState
+
+type hostState struct {
+	state  map[string][]byte
+	events int
+}
+
+func (tx *mockTx) join(h *Host) {
+	if slices.Contains(tx.hosts, h) {
+		return
+	}
+	tx.hosts = append(tx.hosts, h)
+	if tx.start == nil {
+		tx.start = txState{}
+	}
+	tx.start[h] = hostState{state: maps.Clone(h.state), events: len(h.events)}
+}
+
+func (tx *mockTx) savepoint() txState {
+	s := txState{}
+	for _, h := range tx.hosts {
+		s[h] = hostState{state: maps.Clone(h.state), events: len(h.events)}
+	}
+	return s
+}
+
+// rollback returns every Host of the transaction to what s holds, and
+// those that joined after s was taken to what they held before.
+func (tx *mockTx) rollback(s txState) {
+	for _, h := range tx.hosts {
+		st, ok := s[h]
+		if !ok {
+			st = tx.start[h]
+		}
+		h.state = maps.Clone(st.state)
+		h.events = h.events[:st.events]
 	}
 }
 
@@ -115,6 +173,7 @@ func (c *call) Call(to [20]byte, method string, args []byte, gas uint64, buf []b
 		From: c.host.self, To: to, Method: method, Args: slices.Clone(args),
 		Gas: gas, ReadOnly: c.readOnly, Depth: c.host.depth + 1,
 		stack: append(slices.Clone(c.host.stack), c.host.self),
+		tx:    c.host.tx,
 	}
 	code, data := c.runCall(req)
 	c.host.calls = append(c.host.calls, CallRecord{CallRequest: req, Code: code, Message: msgIfFailed(code, data), Return: retIfOK(code, data)})

@@ -3,6 +3,7 @@ package contracttest
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -44,6 +45,7 @@ type Host struct {
 	depth   int
 	stack   []contract.Address // contracts below this one, when it is a Callee
 	calls   []CallRecord
+	tx      *mockTx // the transaction of the running call
 }
 
 // New returns a host with empty state, height 1, DefaultTimeMillis,
@@ -166,8 +168,23 @@ func encodeArgs(args any) ([]byte, error) {
 	}
 }
 
-// run executes one call; h.mu is held.
+// run executes one call; h.mu is held. A call that is not itself a
+// callee starts a transaction: if it fails, the writes and events its
+// callees committed to other Hosts are undone with it.
 func (h *Host) run(caller contract.Address, method string, args []byte, readOnly bool) Outcome {
+	if h.tx != nil {
+		return h.runInTx(caller, method, args, readOnly)
+	}
+	h.tx = &mockTx{}
+	defer func() { h.tx = nil }()
+	o := h.runInTx(caller, method, args, readOnly)
+	if o.Code != CodeOK {
+		h.tx.rollback(h.tx.start)
+	}
+	return o
+}
+
+func (h *Host) runInTx(caller contract.Address, method string, args []byte, readOnly bool) Outcome {
 	c := &call{
 		host:     h,
 		caller:   caller,
@@ -286,7 +303,23 @@ func (h *Host) Invoker() EnvInvoker { return hostInvoker{h} }
 var (
 	_ QueryInvoker     = hostInvoker{}
 	_ DirectoryInvoker = hostInvoker{}
+	_ CallInvoker      = hostInvoker{}
 )
+
+// AddCallee mounts another Host at addr running the same contract, with
+// h's block context and registry. The Hosts share one table of callees,
+// so each can call every other (and a call back down the stack is
+// refused as reentrancy).
+func (i hostInvoker) AddCallee(addr [20]byte) {
+	i.h.mu.Lock()
+	defer i.h.mu.Unlock()
+	callee := &Host{
+		caller: i.h.caller, self: addr, height: i.h.height, timeMs: i.h.timeMs, txHash: i.h.txHash, gas: i.h.gas,
+		state: map[string][]byte{}, participants: maps.Clone(i.h.participants), callees: i.h.callees,
+	}
+	i.h.callees[addr] = callee.Callee()
+	i.h.callees[i.h.self] = i.h.Callee()
+}
 
 type hostInvoker struct{ h *Host }
 

@@ -10,7 +10,7 @@ import "encoding/json"
 // Op is one step of a run script. Key and Value may be replaced by
 // generated strings of KeySize and ValueSize bytes to probe limits.
 type Op struct {
-	Op        string          `json:"op"` // set, delete, get, has, scan, fill, emit, emits, emit_to, participant, caller_org, has_role
+	Op        string          `json:"op"` // set, delete, get, has, scan, fill, emit, emits, emit_to, participant, caller_org, has_role, call
 	Key       string          `json:"key,omitempty"`
 	Value     string          `json:"value,omitempty"`
 	KeySize   int             `json:"key_size,omitempty"`
@@ -28,6 +28,18 @@ type Op struct {
 	// Audience is the emit_to op's audience, each entry spelled as the
 	// host spells it ("0x…", "org:<id>", "role:<role>", "members").
 	Audience []string `json:"audience,omitempty"`
+	// Method is the call op's method of the contract at Address, with
+	// Data as its arguments and at most Gas (0: as much as it may).
+	Method string `json:"method,omitempty"`
+	Gas    uint64 `json:"gas,omitempty"`
+}
+
+// CallResult is the result of a call op: the callee's code, its failure
+// message, and its result on success.
+type CallResult struct {
+	Code    string          `json:"code"`
+	Message string          `json:"message,omitempty"`
+	Return  json.RawMessage `json:"return,omitempty"`
 }
 
 // Participant is the result of a participant op.
