@@ -3,6 +3,7 @@ package ledger
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 
@@ -40,9 +41,12 @@ type crossCalls struct {
 	// callee shares (TxHash, Height, TimeMs, Directory, ReadOnly).
 	env   runtime.Env
 	stack []*callFrame
-	// module and state are where the callee's code and committed state
-	// come from: the block being executed or the queried height.
-	module func(ctx context.Context, addr common.Address) (Contract, bool, error)
+	// b is the block being executed; nil in a query.
+	b *pendingBlock
+	// module and state are where the callee's code (and its hash) and
+	// committed state come from: the block being executed or the queried
+	// height.
+	module func(ctx context.Context, addr common.Address) (Contract, common.Hash, bool, error)
 	state  func(addr common.Address) (runtime.State, error)
 	// reads, in a query, lists the keys each callee read, by contract in
 	// the order contracts were first called, for the query's proofs.
@@ -73,18 +77,18 @@ type callEffect struct {
 // newBlockCalls returns the caller of a transaction's call of contract in
 // block b; env is that call's env.
 func (l *Ledger) newBlockCalls(b *pendingBlock, contract common.Address, env runtime.Env) *crossCalls {
-	cc := &crossCalls{l: l, env: env, stack: []*callFrame{{contract: contract}}}
-	cc.module = func(ctx context.Context, addr common.Address) (Contract, bool, error) {
+	cc := &crossCalls{l: l, env: env, b: b, stack: []*callFrame{{contract: contract}}}
+	cc.module = func(ctx context.Context, addr common.Address) (Contract, common.Hash, bool, error) {
 		rec, err := l.contractRecord(b, addr)
 		if err != nil || rec == nil {
-			return nil, false, err
+			return nil, common.Hash{}, false, err
 		}
 		mod, err := l.loadModule(ctx, b, rec.CodeHash)
 		if err != nil {
 			// Stored code loaded once already: failing now is a host problem.
-			return nil, false, fmt.Errorf("load code %s of %s: %w", rec.CodeHash, addr, err)
+			return nil, common.Hash{}, false, fmt.Errorf("load code %s of %s: %w", rec.CodeHash, addr, err)
 		}
-		return mod, true, nil
+		return mod, rec.CodeHash, true, nil
 	}
 	cc.state = func(addr common.Address) (runtime.State, error) {
 		return b.ov.view(addr, l.state.ContractReader(addr)), nil
@@ -95,7 +99,8 @@ func (l *Ledger) newBlockCalls(b *pendingBlock, contract common.Address, env run
 // CallContract implements runtime.ContractCaller: it runs req.Method of
 // req.To with req.From as its caller, over the state the transaction has
 // written so far. A callee that cannot run (no such contract, a reserved
-// method, the depth limit, reentrancy) is a failed Result without gas;
+// method, the depth limit, reentrancy, arguments outside the callee's
+// manifest: invalid_args) is a failed Result without gas;
 // an error is a host failure.
 func (cc *crossCalls) CallContract(ctx context.Context, req runtime.CallRequest) (*runtime.Result, error) {
 	to := common.Address(req.To)
@@ -115,12 +120,21 @@ func (cc *crossCalls) CallContract(ctx context.Context, req runtime.CallRequest)
 	case methodMigrate:
 		return failed(runtime.CodeUnknownMethod, "migrate runs only at upgrade"), nil
 	}
-	mod, ok, err := cc.module(ctx, to)
+	mod, codeHash, ok, err := cc.module(ctx, to)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
 		return failed(status.UnknownContract, "no contract at %s", to), nil
+	}
+	// A contract's arguments pass its manifest's schema whoever sends
+	// them: another contract is held to what a transaction is.
+	if err := cc.l.checkArgs(cc.b, codeHash, req.Method, req.Args); err != nil {
+		var ae *ArgsError
+		if !errors.As(err, &ae) {
+			return nil, err
+		}
+		return failed(status.InvalidArgs, "%s", ae.Error()), nil
 	}
 	base, err := cc.state(to)
 	if err != nil {

@@ -104,7 +104,7 @@ func (l *Ledger) query(ctx context.Context, caller, contract common.Address, met
 // The contracts it calls run the same way, at the same height and
 // read-only; reads lists the keys they read.
 func (l *Ledger) queryAt(ctx context.Context, sh *block.SignedHeader, seq uint64, tip bool, caller, contract common.Address, method string, args []byte, gasCap uint64) (*runtime.Result, *callReads, error) {
-	mod, ok, err := l.moduleAt(ctx, contract, sh.Header.Height)
+	mod, _, ok, err := l.moduleAt(ctx, contract, sh.Header.Height)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -125,7 +125,7 @@ func (l *Ledger) queryAt(ctx context.Context, sh *block.SignedHeader, seq uint64
 		Directory: directoryOver(reg),
 	}
 	calls := &crossCalls{l: l, env: env, stack: []*callFrame{{contract: contract}}, reads: &callReads{}}
-	calls.module = func(ctx context.Context, addr common.Address) (Contract, bool, error) {
+	calls.module = func(ctx context.Context, addr common.Address) (Contract, common.Hash, bool, error) {
 		return l.moduleAt(ctx, addr, sh.Header.Height)
 	}
 	calls.state = func(addr common.Address) (runtime.State, error) { return l.stateAt(sh, tip, addr) }
@@ -134,22 +134,22 @@ func (l *Ledger) queryAt(ctx context.Context, sh *block.SignedHeader, seq uint64
 	return res, calls.reads, err
 }
 
-// moduleAt loads the code contract ran at height; ok is false when there
-// was no contract there at that height.
-func (l *Ledger) moduleAt(ctx context.Context, contract common.Address, height uint64) (Contract, bool, error) {
+// moduleAt loads the code contract ran at height, and returns its hash;
+// ok is false when there was no contract there at that height.
+func (l *Ledger) moduleAt(ctx context.Context, contract common.Address, height uint64) (Contract, common.Hash, bool, error) {
 	rec, err := l.contractRecord(nil, contract)
 	if err != nil {
-		return nil, false, err
+		return nil, common.Hash{}, false, err
 	}
 	if rec == nil || rec.Height > height {
-		return nil, false, nil
+		return nil, common.Hash{}, false, nil
 	}
 	codeHash := codeAt(rec.info(contract), height)
 	mod, err := l.loadModule(ctx, &pendingBlock{}, codeHash)
 	if err != nil {
-		return nil, false, fmt.Errorf("ledger: load %s: %w", contract, err)
+		return nil, common.Hash{}, false, fmt.Errorf("ledger: load %s: %w", contract, err)
 	}
-	return mod, true, nil
+	return mod, codeHash, true, nil
 }
 
 // stateAt is contract's state at sh: the flat index when tip (the caller
