@@ -18,6 +18,17 @@
 // (runtime.Env.Directory) from the same records. The genesis block's state
 // is the registry's founding records.
 //
+// Contracts call each other (runtime.Env.Calls, crosscall.go): within a
+// transaction the callee runs as the calling contract's callee, over the
+// writes of the calls finished before it; a failed callee's writes and
+// events, and those of everything it called, are dropped while its caller
+// goes on; all of them reach the block only if the transaction's own call
+// succeeds, in its receipt under each contract's address in call order.
+// A contract already on the call stack cannot be called again
+// (reentrancy), and calls nest at most runtime.MaxCallDepth deep. A
+// query's calls run read-only at the queried height, and its proofs cover
+// the keys every callee read.
+//
 // Guarantees:
 //   - Determinism: a block's header, receipts and state depend only on the
 //     parent block and the proposal (time, proposer, transactions), never on
