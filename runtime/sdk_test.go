@@ -21,12 +21,20 @@ type moduleInvoker struct {
 	m     *Module
 	state *memState
 	env   Env
+	calls *txCalls // nil until AddCallee
 }
 
 func (inv *moduleInvoker) Call(caller [20]byte, method string, args []byte) contracttest.Outcome {
 	env := inv.env
 	env.Caller = caller
+	if inv.calls != nil {
+		inv.calls.env = env
+		inv.calls.begin(env.Contract)
+	}
 	res := mustCall(inv.t, inv.m, env, method, string(args), inv.state)
+	if inv.calls != nil {
+		inv.calls.end(res.OK())
+	}
 	out := contracttest.Outcome{Code: string(res.Code), Message: res.Message, Return: res.Return}
 	for _, e := range res.Events {
 		out.Events = append(out.Events, contracttest.Event{Name: e.Name, Data: e.Data, Audience: e.Audience})
@@ -44,6 +52,11 @@ func (inv *moduleInvoker) Call(caller [20]byte, method string, args []byte) cont
 func (inv *moduleInvoker) Query(caller [20]byte, method string, args []byte) contracttest.Outcome {
 	env := inv.env
 	env.Caller, env.ReadOnly = caller, true
+	if inv.calls != nil {
+		inv.calls.env = env
+		inv.calls.begin(env.Contract)
+		defer inv.calls.end(false) // a query commits nothing
+	}
 	res := mustCall(inv.t, inv.m, env, method, string(args), inv.state)
 	out := contracttest.Outcome{Code: string(res.Code), Message: res.Message, Return: res.Return}
 	for _, w := range res.Writes {
