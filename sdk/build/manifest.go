@@ -23,8 +23,10 @@ const SDKPackage = "github.com/meshledger/meshledger/sdk/contract"
 // to the source tree. Its name sorts after any ordinary file name, so its
 // init runs after every other init of the package (the go command hands
 // files to the compiler sorted by name, and init functions run in that
-// order), when every method, event and state record is registered.
-const manifestFile = "zzzz_meshledger_manifest.go"
+// order), when every method, event and state record is registered. A
+// package with a file sorting after it is refused rather than described
+// without what that file registers.
+const manifestFile = "zzzzzzzz_meshledger_manifest.go"
 
 const manifestSource = `package main
 
@@ -116,9 +118,10 @@ func Manifest(ctx context.Context, pkgDir string) ([]byte, bool, error) {
 }
 
 // importsSDK tells whether the package imports SDKPackage in its Wasm
-// build.
+// build, and refuses a package in which a file would initialise after
+// the manifest's.
 func importsSDK(ctx context.Context, goCmd, pkgDir, dir string) (bool, error) {
-	cmd := exec.CommandContext(ctx, goCmd, "list", "-f", `{{join .Imports "\n"}}`, ".")
+	cmd := exec.CommandContext(ctx, goCmd, "list", "-f", `{{join .GoFiles "\n"}}{{"\n--\n"}}{{join .Imports "\n"}}`, ".")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
 	var stdout, stderr bytes.Buffer
@@ -130,10 +133,20 @@ func importsSDK(ctx context.Context, goCmd, pkgDir, dir string) (bool, error) {
 		}
 		return false, &Error{Pkg: pkgDir, Output: stderr.String(), Err: fmt.Errorf("list imports: %w", err)}
 	}
-	for _, imp := range strings.Split(stdout.String(), "\n") {
+	files, imports, _ := strings.Cut(stdout.String(), "\n--\n")
+	uses := false
+	for _, imp := range strings.Split(imports, "\n") {
 		if strings.TrimSpace(imp) == SDKPackage {
-			return true, nil
+			uses = true
 		}
 	}
-	return false, nil
+	if !uses {
+		return false, nil
+	}
+	for _, f := range strings.Split(files, "\n") {
+		if f = strings.TrimSpace(f); f >= manifestFile {
+			return false, &Error{Pkg: pkgDir, Err: fmt.Errorf("file %s sorts after %s, so its init would run after the manifest is generated: rename it", f, manifestFile)}
+		}
+	}
+	return true, nil
 }
