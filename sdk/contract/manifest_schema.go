@@ -86,7 +86,7 @@ func (g *schemaGen) schema(t reflect.Type, root bool, path string) (map[string]a
 	case reflect.String:
 		return map[string]any{"type": "string"}, nil
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		bits := t.Bits()
+		bits := wasmBits(t)
 		return map[string]any{
 			"type":    "integer",
 			"minimum": json.Number(strconv.FormatInt(math.MinInt64>>(64-bits), 10)),
@@ -96,7 +96,7 @@ func (g *schemaGen) schema(t reflect.Type, root bool, path string) (map[string]a
 		return map[string]any{
 			"type":    "integer",
 			"minimum": json.Number("0"),
-			"maximum": json.Number(strconv.FormatUint(math.MaxUint64>>(64-t.Bits()), 10)),
+			"maximum": json.Number(strconv.FormatUint(math.MaxUint64>>(64-wasmBits(t)), 10)),
 		}, nil
 	case reflect.Float32, reflect.Float64:
 		return map[string]any{"type": "number"}, nil
@@ -238,6 +238,17 @@ func quotedSchema(t reflect.Type, s map[string]any) map[string]any {
 		return map[string]any{"type": "string"}
 	}
 	return s // encoding/json ignores the option on other kinds
+}
+
+// wasmBits is the size of an integer type in the contract's Wasm build,
+// where int, uint and uintptr are 64 bits: the schema describes the
+// module, not the machine that happens to generate it.
+func wasmBits(t reflect.Type) int {
+	switch t.Kind() {
+	case reflect.Int, reflect.Uint, reflect.Uintptr:
+		return 64
+	}
+	return t.Bits()
 }
 
 func pathOrRoot(path string) string {
