@@ -229,6 +229,9 @@ func TestSchemaForRoots(t *testing.T) {
 		{"string", reflect.TypeFor[string](), []string{`"x"`}, []string{`1`}, `"$schema":"https://json-schema.org/draft/2020-12/schema"`},
 		{"slice of addresses", reflect.TypeFor[[]Address](), []string{`["0x000000000000000000000000000000000000000A"]`, `null`}, []string{`["0xZZ"]`}, `"items"`},
 		{"pointer to int", reflect.TypeFor[*int64](), []string{`1`, `null`}, []string{`"1"`}, `"anyOf"`},
+		{"int is 64-bit as in Wasm", reflect.TypeFor[int](), []string{`9223372036854775807`, `-9223372036854775808`}, []string{`9223372036854775808`}, `"maximum":9223372036854775807`},
+		{"uint is 64-bit as in Wasm", reflect.TypeFor[uint](), []string{`18446744073709551615`, `0`}, []string{`18446744073709551616`, `-1`}, `"maximum":18446744073709551615`},
+		{"int32", reflect.TypeFor[int32](), []string{`2147483647`}, []string{`2147483648`, `-2147483649`}, `"minimum":-2147483648`},
 		{"text marshaler", reflect.TypeFor[textish](), []string{`"x"`}, []string{`1`}, `"type":"string"`},
 		{"json marshaler", reflect.TypeFor[jsonish](), []string{`1`, `"x"`, `{}`}, nil, `{"$schema"`},
 	}
