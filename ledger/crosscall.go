@@ -210,10 +210,39 @@ func writeEntry(w runtime.Write) overlayEntry {
 
 // apply records a successful transaction's callees in its receipt, the
 // block's overlay and its change list, after the transaction's own call's
-// effects (applyResult).
+// effects (applyResult). Events keep their call order. Writes keep the
+// receipt's rule of one per key in ascending key order, per contract, the
+// contracts in the order they were first called: a contract called twice
+// shows the value its key was left with.
 func (f *callFrame) apply(b *pendingBlock, rc *block.Receipt) {
+	var order []common.Address
+	final := make(map[common.Address]map[string]runtime.Write)
 	for _, e := range f.effects {
-		b.applyWrites(e.contract, rc, e.events, e.writes)
+		b.applyWrites(e.contract, rc, e.events, nil)
+		if len(e.writes) == 0 {
+			continue
+		}
+		m := final[e.contract]
+		if m == nil {
+			m = make(map[string]runtime.Write)
+			final[e.contract] = m
+			order = append(order, e.contract)
+		}
+		for _, w := range e.writes {
+			m[string(w.Key)] = w
+		}
+	}
+	for _, c := range order {
+		keys := make([]string, 0, len(final[c]))
+		for k := range final[c] {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		writes := make([]runtime.Write, len(keys))
+		for i, k := range keys {
+			writes[i] = final[c][k]
+		}
+		b.applyWrites(c, rc, nil, writes)
 	}
 }
 

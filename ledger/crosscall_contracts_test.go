@@ -192,6 +192,23 @@ func crossCallScenario(t *testing.T, c *crossChain) {
 	}
 	wantState("reentrant call", "i", "d")
 
+	// Arguments outside the callee's manifest are refused before it runs,
+	// as a transaction's would be.
+	if _, ok, err := c.l.Manifest(callee); err != nil || !ok {
+		t.Fatalf("the callee carries no manifest: %v", err)
+	}
+	for _, tc := range []struct{ name, args string }{
+		{"wrong type", `{"value":5}`},
+		{"unknown field", `{"value":"u","bogus":true}`},
+	} {
+		name, args := tc.name, tc.args
+		rc = c.run(map[string]any{"callee": callee, "method": "set", "args": json.RawMessage(args), "set": "j", "handle": true})
+		if out := decodeRunOut(t, rc.Return); !rc.OK() || out.Code != string(status.InvalidArgs) || len(rc.Writes) != 1 {
+			t.Fatalf("%s: %+v %s", name, *rc, rc.Return)
+		}
+	}
+	wantState("invalid arguments", "j", "d")
+
 	// A query's cross-call reads, with proofs of the callee's keys, and
 	// cannot write.
 	h := c.l.Latest().Header.Height

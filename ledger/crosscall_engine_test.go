@@ -255,7 +255,8 @@ func sameStrings(a, b []string) bool {
 // A caller updates a callee in the same transaction: both contracts'
 // writes and events are in the receipt, each under its own address, the
 // caller's first and the callees' in call order, and in the state; the
-// callee ran as the caller's callee.
+// callee ran as the caller's callee. Each contract's writes are one per
+// key in ascending order, as a receipt's always are.
 func TestCrossCallWritesBothContracts(t *testing.T) {
 	t.Parallel()
 	ch, pe, a := progChain(t, 3)
@@ -271,7 +272,7 @@ func TestCrossCallWritesBothContracts(t *testing.T) {
 	if !rc.OK() || rc.GasUsed != 4*progGas {
 		t.Fatalf("receipt: %+v", *rc)
 	}
-	if got, want := writesOf(rc, a), []string{"0:k=a", "1:k=b", "2:k=c", "2:j=c2"}; !sameStrings(got, want) {
+	if got, want := writesOf(rc, a), []string{"0:k=a", "1:k=b", "2:j=c2", "2:k=c"}; !sameStrings(got, want) {
 		t.Fatalf("receipt writes %v, want %v", got, want)
 	}
 	if got, want := eventsOf(rc, a), []string{"0:A", "1:B", "2:C"}; !sameStrings(got, want) {
@@ -315,7 +316,8 @@ func TestCrossCallLaterCallsSeeEarlierWrites(t *testing.T) {
 	if !rc.OK() {
 		t.Fatalf("receipt: %+v", *rc)
 	}
-	if got, want := writesOf(rc, a), []string{"1:k=1", "1:k=2"}; !sameStrings(got, want) {
+	// One write per key, with the value the transaction left.
+	if got, want := writesOf(rc, a), []string{"1:k=2"}; !sameStrings(got, want) {
 		t.Fatalf("receipt writes %v, want %v", got, want)
 	}
 	wantValue(t, ch, a[1], "k", str("2"))
