@@ -152,14 +152,14 @@ type GetRequest struct {
 // with the same message whether or not the loan exists, so that a query
 // does not reveal which loans there are.
 func get(ctx *contract.Context, req GetRequest) (*loanlogic.Loan, error) {
-	l, _, err := readable(ctx, req.ID)
+	l, _, err := readable(ctx, req.ID, false)
 	return l, err
 }
 
 // servicing answers a boarded loan's servicing record to the same readers
 // as get.
 func servicing(ctx *contract.Context, req GetRequest) (*loanlogic.Servicing, error) {
-	_, sv, err := readable(ctx, req.ID)
+	_, sv, err := readable(ctx, req.ID, true)
 	if err != nil {
 		return nil, err
 	}
@@ -169,14 +169,16 @@ func servicing(ctx *contract.Context, req GetRequest) (*loanlogic.Servicing, err
 	return sv, nil
 }
 
-// readable loads loan id and its servicing record (nil if not boarded)
-// for a caller who may read them: an auditor or one of the loan's parties,
-// its securitizer included.
-func readable(ctx *contract.Context, id string) (*loanlogic.Loan, *loanlogic.Servicing, error) {
+// readable loads loan id for a caller who may read it: an auditor or one
+// of the loan's parties, its securitizer included. The servicing record
+// (nil if the loan was not boarded) is read only when wanted or needed to
+// know the securitizer, so that a party's get reads, and proves, one key
+// as before servicing existed.
+func readable(ctx *contract.Context, id string, wantServicing bool) (*loanlogic.Loan, *loanlogic.Servicing, error) {
 	auditor := ctx.HasRole(loanlogic.RoleAuditor)
 	l, err := loanlogic.Load(ctx, id)
 	var sv *loanlogic.Servicing
-	if err == nil {
+	if err == nil && (wantServicing || !auditor && !l.IsParty(ctx.Caller())) {
 		sv, _, err = loanlogic.LoadServicing(ctx, id)
 	}
 	switch {
@@ -201,6 +203,9 @@ func canRead(ctx *contract.Context, key []byte) bool {
 	l, err := loanlogic.Load(ctx, id)
 	if err != nil {
 		return false
+	}
+	if l.IsParty(ctx.Caller()) {
+		return true
 	}
 	sv, _, err := loanlogic.LoadServicing(ctx, id)
 	return err == nil && loanlogic.IsServicingParty(l, sv, ctx.Caller())

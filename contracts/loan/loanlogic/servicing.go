@@ -120,6 +120,10 @@ func Board(s Store, caller contract.Address, now int64, req BoardRequest) (*Loan
 		return nil, nil, Change{}, fmt.Errorf("%w: history of %d payments exceeds %d", ErrInvalid, len(req.History), MaxHistory)
 	case req.Pool != "" && req.PoolContract.IsZero(), req.Pool == "" && !req.PoolContract.IsZero():
 		return nil, nil, Change{}, fmt.Errorf("%w: pool and pool_contract go together", ErrInvalid)
+	case !req.Securitizer.IsZero() && req.Pool == "":
+		// The securitizer reads the loan; only a pool, which checks it is
+		// its own securitizer, may name one.
+		return nil, nil, Change{}, fmt.Errorf("%w: a securitizer is named only with its pool", ErrInvalid)
 	}
 	if req.Pool != "" {
 		if err := checkID(req.Pool); err != nil {

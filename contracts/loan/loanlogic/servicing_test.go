@@ -104,6 +104,7 @@ func TestBoardRejects(t *testing.T) {
 		{"pool without contract", func(r *BoardRequest) { r.PoolContract = contract.Address{} }, ErrInvalid},
 		{"contract without pool", func(r *BoardRequest) { r.Pool = "" }, ErrInvalid},
 		{"bad pool id", func(r *BoardRequest) { r.Pool = "p 1" }, ErrInvalid},
+		{"securitizer without pool", func(r *BoardRequest) { r.Pool, r.PoolContract = "", contract.Address{} }, ErrInvalid},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -211,7 +212,7 @@ func TestAssessLeapYearMonthEnd(t *testing.T) {
 func TestAssessLifecycle(t *testing.T) {
 	s := MapStore{}
 	first := utc(2024, 2, 1)
-	req := BoardRequest{ID: "C", Owner: owner, Borrower: borrower, Securitizer: securitizer,
+	req := BoardRequest{ID: "C", Owner: owner, Borrower: borrower, Securitizer: securitizer, PoolContract: contract.Address{0x90}, Pool: "P1",
 		Principal: 100_000_00, RateBps: 500, TermMonths: 360, FirstDue: first, OriginatedAt: now}
 	if _, _, ch, err := Board(s, servicer, utc(2024, 1, 15), req); err != nil || ch.Missed || ch.To != BucketCurrent {
 		t.Fatalf("board: %+v %v", ch, err)
