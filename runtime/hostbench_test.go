@@ -46,6 +46,9 @@ var hostBenchCases = []hostBenchCase{
 	{"fd_write/1024_empty_iovecs", "fd_write_iovecs", 100, 1024},
 	{"poll_oneoff/1", "poll_oneoff", 5000, 1},
 	{"poll_oneoff/64", "poll_oneoff", 500, 64},
+	// A cross-contract call of the raw guest's echo (at addrB, the same
+	// module): the import, the callee's whole call and its gas.
+	{"call/echo_32B", "call", 500, 32},
 }
 
 // sortedState is a State over sorted keys that seeks like a real store,
@@ -104,6 +107,7 @@ func BenchmarkHostFunctions(b *testing.B) {
 	// is priced for its own work plus a read, like state_get, and a node's
 	// directory keeps decoded registry records (docs/abi.md, "Gas").
 	env.Directory = mapDirectory{env.Caller: {Org: "bank", Roles: []string{"admin", "servicer"}}}
+	env.Calls = newDispatcher(m, addrB)
 	ctx := context.Background()
 	call := func(b *testing.B, st State, args string) (uint64, time.Duration) {
 		start := time.Now()
