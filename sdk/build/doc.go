@@ -12,7 +12,7 @@
 // package natively, rather than asking the Wasm module through a reserved
 // method, keeps the schema generator (reflection over every registered
 // type) out of every module and out of the deploy path, and needs no Wasm
-// runtime at build time. A package that does not import the contract SDK
+// runtime at build time. A package that does not depend on the contract SDK
 // gets no manifest.
 //
 // It guarantees that a failed build is reported as an *Error carrying the

@@ -14,8 +14,8 @@ import (
 )
 
 // SDKPackage is the contract SDK's import path. Only a package that
-// imports it directly gets a manifest: a module written against the raw
-// ABI has no registry to describe.
+// imports it (directly or through its own packages) gets a manifest: a
+// module written against the raw ABI has no registry to describe.
 const SDKPackage = "github.com/meshledger/meshledger/sdk/contract"
 
 // manifestFile is the name of the file added to a contract's package, for
@@ -117,11 +117,11 @@ func Manifest(ctx context.Context, pkgDir string) ([]byte, bool, error) {
 	return b, true, nil
 }
 
-// importsSDK tells whether the package imports SDKPackage in its Wasm
-// build, and refuses a package in which a file would initialise after
+// importsSDK tells whether the package's Wasm build depends on
+// SDKPackage, and refuses a package in which a file would initialise after
 // the manifest's.
 func importsSDK(ctx context.Context, goCmd, pkgDir, dir string) (bool, error) {
-	cmd := exec.CommandContext(ctx, goCmd, "list", "-f", `{{join .GoFiles "\n"}}{{"\n--\n"}}{{join .Imports "\n"}}`, ".")
+	cmd := exec.CommandContext(ctx, goCmd, "list", "-f", `{{join .GoFiles "\n"}}{{"\n--\n"}}{{join .Deps "\n"}}`, ".")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
 	var stdout, stderr bytes.Buffer
@@ -133,9 +133,9 @@ func importsSDK(ctx context.Context, goCmd, pkgDir, dir string) (bool, error) {
 		}
 		return false, &Error{Pkg: pkgDir, Output: stderr.String(), Err: fmt.Errorf("list imports: %w", err)}
 	}
-	files, imports, _ := strings.Cut(stdout.String(), "\n--\n")
+	files, deps, _ := strings.Cut(stdout.String(), "\n--\n")
 	uses := false
-	for _, imp := range strings.Split(imports, "\n") {
+	for _, imp := range strings.Split(deps, "\n") {
 		if strings.TrimSpace(imp) == SDKPackage {
 			uses = true
 		}
