@@ -67,6 +67,14 @@ func TestBuildManifest(t *testing.T) {
 	if len(m.State) != 2 || m.State[0].Prefix != "count" || m.State[1].Prefix != "pay/" {
 		t.Fatalf("state not sorted by prefix: %+v", m.State)
 	}
+	// The manifest describes exactly what mesh.methods answers.
+	var listed []string
+	if err := json.Unmarshal(registry.namesJSON, &listed); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.MatchesMethods(listed); err != nil {
+		t.Fatalf("manifest against mesh.methods %v: %v", listed, err)
+	}
 	payArgs := compileSchema(t, m.Methods["pay"].Args)
 	if err := validates(t, payArgs, `{"id":"L-1","amount":189622}`); err != nil {
 		t.Fatal(err)
