@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 )
 
 // maxDepth bounds the nesting of a manifest document; generated schemas
@@ -62,4 +63,48 @@ func checkNoDuplicateKeys(b []byte) error {
 			}
 		}
 	}
+}
+
+// checkExactFieldNames refuses field names of the manifest's own objects
+// that differ from the defined ones, in case included: encoding/json
+// matches names case-insensitively, so "Version" would silently count as
+// "version". Schemas inside are left alone.
+func checkExactFieldNames(b []byte) error {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(b, &top); err != nil {
+		return err
+	}
+	if err := onlyFields("manifest", top, "version", "methods", "events", "state", "readPolicy"); err != nil {
+		return err
+	}
+	if raw, ok := top["methods"]; ok {
+		var methods map[string]map[string]json.RawMessage
+		if json.Unmarshal(raw, &methods) == nil {
+			for _, name := range sortedKeys(methods) {
+				if err := onlyFields("methods."+name, methods[name], "args", "result"); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if raw, ok := top["state"]; ok {
+		var state []map[string]json.RawMessage
+		if json.Unmarshal(raw, &state) == nil {
+			for i, rec := range state {
+				if err := onlyFields(fmt.Sprintf("state[%d]", i), rec, "prefix", "schema"); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func onlyFields(where string, obj map[string]json.RawMessage, names ...string) error {
+	for _, k := range sortedKeys(obj) {
+		if !slices.Contains(names, k) {
+			return fmt.Errorf("%s: unknown field %q", where, k)
+		}
+	}
+	return nil
 }

@@ -58,7 +58,8 @@ type StateRecord struct {
 }
 
 // Parse decodes and validates an encoded manifest strictly: unknown
-// fields, duplicate object keys, trailing data, a size over MaxSize and
+// fields, field names in another case (which encoding/json would accept),
+// duplicate object keys, trailing data, a size over MaxSize and
 // anything Validate refuses are errors wrapping ErrInvalid. Schemas are
 // canonicalised, so Hash does not depend on how b was formatted.
 func Parse(b []byte) (*Manifest, error) {
@@ -66,6 +67,9 @@ func Parse(b []byte) (*Manifest, error) {
 		return nil, fmt.Errorf("%w: %d bytes, more than %d", ErrInvalid, len(b), MaxSize)
 	}
 	if err := checkNoDuplicateKeys(b); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	if err := checkExactFieldNames(b); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	d := json.NewDecoder(bytes.NewReader(b))

@@ -74,11 +74,14 @@ func TestParseErrors(t *testing.T) {
 	tests := []struct {
 		name, doc, want string
 	}{
-		{"not JSON", `{"version":`, "unexpected EOF"},
+		{"not JSON", `{"version":`, "unexpected end of JSON input"},
 		{"unknown field", `{"version":1,"methods":{},"extra":1}`, `unknown field "extra"`},
+		{"field name in another case", `{"Version":1,"methods":{}}`, `unknown field "Version"`},
+		{"method field in another case", `{"version":1,"methods":{"m":{"Args":{},"result":{}}}}`, `methods.m: unknown field "Args"`},
+		{"state field in another case", `{"version":1,"methods":{},"state":[{"PREFIX":"a/","schema":{}}]}`, `state[0]: unknown field "PREFIX"`},
 		{"duplicate key", `{"version":1,"methods":{"m":{"args":{},"result":{}},"m":{"args":{},"result":{}}}}`, `duplicate key "m"`},
 		{"duplicate key in schema", `{"version":1,"methods":{"m":{"args":{"type":"object","type":"string"},"result":{}}}}`, `duplicate key "type"`},
-		{"trailing data", `{"version":1,"methods":{}} {}`, "trailing data"},
+		{"trailing data", `{"version":1,"methods":{}} {}`, "after top-level value"},
 		{"too large", big, "more than"},
 		{"too deep", deep, "nested deeper"},
 		{"wrong version", `{"version":2,"methods":{}}`, "version 2"},
