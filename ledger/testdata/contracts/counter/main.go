@@ -24,8 +24,8 @@ func init() {
 var key = []byte("n")
 
 type initArgs struct {
-	Start int  `json:"start"`
-	Fail  bool `json:"fail"`
+	Start int  `json:"start,omitempty"`
+	Fail  bool `json:"fail,omitempty"`
 }
 
 type none struct{}

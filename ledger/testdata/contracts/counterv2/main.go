@@ -36,8 +36,8 @@ func read(ctx *contract.Context) int {
 func write(ctx *contract.Context, n int) { ctx.Set(key, []byte(strconv.Itoa(n))) }
 
 type migrateArgs struct {
-	Add  int  `json:"add"`
-	Fail bool `json:"fail"`
+	Add  int  `json:"add,omitempty"`
+	Fail bool `json:"fail,omitempty"`
 }
 
 func migrate(ctx *contract.Context, a migrateArgs) (int, error) {
