@@ -160,6 +160,12 @@ func (s *Server) handleQuery(c echo.Context) error {
 	if req.Method == "" {
 		return fmt.Errorf("%w: method is required", ErrInvalidQuery)
 	}
+	return s.runQuery(c, addr, req)
+}
+
+// runQuery runs a query request against the contract at addr and writes
+// its outcome: POST .../query and POST .../methods/{method} share it.
+func (s *Server) runQuery(c echo.Context, addr common.Address, req api.QueryRequest) error {
 	latest := s.deps.Ledger.Latest().Header.Height
 	h := latest
 	if req.Height != nil {

@@ -109,10 +109,15 @@ func toContract(ci *ledger.ContractInfo) api.Contract {
 		}
 		versions[i] = api.CodeVersion{CodeHash: v.CodeHash, Height: v.Height, TxHash: v.TxHash, Approvers: approvers}
 	}
-	return api.Contract{
+	out := api.Contract{
 		Address: ci.Address, Name: ci.Name, CodeHash: ci.CodeHash, Deployer: ci.Deployer,
 		Height: ci.Height, TxHash: ci.TxHash, Methods: methods, Org: ci.Org, Versions: versions,
 	}
+	if ci.ManifestHash != (common.Hash{}) {
+		h := ci.ManifestHash
+		out.ManifestHash = &h
+	}
+	return out
 }
 
 func toHistoryEntry(e ledger.HistoryEntry) api.HistoryEntry {

@@ -27,6 +27,9 @@ type Ledger interface {
 	Tx(hash common.Hash) (*ledger.TxRecord, error)
 	ContractsAfter(after *common.Address, limit int) (*ledger.ContractsPage, error)
 	Contract(addr common.Address) (*ledger.ContractInfo, error)
+	// Manifest is the canonical manifest of the code a contract runs now,
+	// false when it carries none.
+	Manifest(addr common.Address) ([]byte, bool, error)
 	NextNonce(addr common.Address) (uint64, error)
 	ProveAccount(addr common.Address) (*ledger.AccountProof, error)
 	ProveContract(addr common.Address) (*ledger.ContractProof, error)

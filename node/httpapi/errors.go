@@ -108,6 +108,7 @@ var classes = []struct {
 	{tx.ErrCodeHashMismatch, errorClass{status: http.StatusUnprocessableEntity, code: api.CodeCodeHashMismatch}},
 	{ledger.ErrUnknownCode, errorClass{status: http.StatusUnprocessableEntity, code: api.CodeUnknownCode}},
 	{ledger.ErrScanLimit, errorClass{status: http.StatusUnprocessableEntity, code: api.CodeScanLimit}},
+	{ledger.ErrInvalidArgs, errorClass{status: http.StatusUnprocessableEntity, code: api.CodeInvalidArgs}},
 	{mempool.ErrExpired, errorClass{status: http.StatusUnprocessableEntity, code: api.CodeRejected}},
 
 	{ErrTooManyWaits, errorClass{status: http.StatusTooManyRequests, code: api.CodeTooManyRequests, retry: true}},
@@ -136,7 +137,15 @@ func Classify(err error) (status int, body api.Error, retry bool) {
 		if msg == "" {
 			msg = err.Error()
 		}
-		return c.status, api.Error{Code: c.code, Message: msg}, c.retry
+		body := api.Error{Code: c.code, Message: msg}
+		// Arguments refused by the manifest's schema: the message is
+		// the field and the reason alone, and the field is named for
+		// machines too.
+		var ae *ledger.ArgsError
+		if errors.As(err, &ae) {
+			body.Message, body.Pointer = ae.Error(), ae.Pointer
+		}
+		return c.status, body, c.retry
 	}
 	var re *RejectedError
 	if errors.As(err, &re) {

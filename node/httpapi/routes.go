@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 
@@ -48,6 +49,7 @@ var (
 	pFromH    = param{name: api.ParamFromHeight, in: "query", desc: "first block to send (default: the next block to commit)", typ: "integer"}
 	pContract = param{name: api.ParamContract, in: "query", desc: "only this contract's events (blocks are always sent)", typ: "string"}
 	pLastID   = param{name: api.HeaderLastEventID, in: "header", desc: "resume right after this event id (height:seq); wins over from_height", typ: "string"}
+	pMethod   = param{name: "method", in: "path", desc: "a method the contract's manifest lists, URL-path-escaped", typ: "string", required: true}
 	pOrgID    = param{name: "id", in: "path", desc: "organisation id", typ: "string", required: true}
 	pPropID   = param{name: "id", in: "path", desc: "proposal id (decimal)", typ: "integer", required: true}
 	pStatus   = param{name: api.ParamStatus, in: "query", desc: "only proposals with this status: open, executed, rejected or expired (default: any)", typ: "string"}
@@ -102,6 +104,12 @@ func (s *Server) routeTable() []route {
 			params: []param{pAddress, pKey, pKeyHex, pCursor, pHistoryLimit}, ok: 200, resp: api.History{}, errors: []int{s400, s404, s500}, handler: s.handleHistory},
 		{method: http.MethodPost, path: api.PathContracts + "/:address/query", name: "queryContract", summary: "A read-only call at a height, with proofs of every key read",
 			params: []param{pAddress}, body: api.QueryRequest{}, ok: 200, resp: api.QueryResponse{}, errors: []int{s400, s404, s413, s422, s429, s500}, handler: s.handleQuery},
+		{method: http.MethodPost, path: api.PathContracts + "/:address/methods/:method", name: "queryMethod", summary: "A read-only call of one method, its arguments the whole body (the operations of the contract's OpenAPI document)",
+			params: []param{pAddress, pMethod, pHeight}, body: json.RawMessage{}, ok: 200, resp: api.QueryResponse{}, errors: []int{s400, s404, s413, s422, s429, s500}, handler: s.handleMethodQuery},
+		{method: http.MethodGet, path: api.PathContracts + "/:address/manifest", name: "getManifest", summary: "A contract's manifest: its methods' argument and result schemas, events, state records and read policy",
+			params: []param{pAddress}, ok: 200, resp: map[string]any{}, errors: []int{s400, s404, s500}, handler: s.handleManifest},
+		{method: http.MethodGet, path: api.PathContracts + "/:address/openapi.json", name: "getContractOpenAPI", summary: "An OpenAPI 3.1 document of a contract's methods, for generating a typed client",
+			params: []param{pAddress}, ok: 200, resp: map[string]any{}, errors: []int{s400, s404, s500}, handler: s.handleContractOpenAPI},
 		{method: http.MethodGet, path: api.PathEvents, name: "streamEvents", summary: "Server-Sent Events of committed blocks (event: block) and contract events (event: event), resumable",
 			params: []param{pFromH, pContract, pLastID}, ok: 200, resp: "", media: "text/event-stream", errors: []int{s400, s429, s503}, handler: s.handleEvents},
 		{method: http.MethodGet, path: api.PathOrgs, name: "listOrgs", summary: "Every organisation, in id order, at the latest block",

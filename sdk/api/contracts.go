@@ -24,6 +24,10 @@ type Contract struct {
 	// Versions lists every code the contract has run, oldest first; the
 	// last is CodeHash. An upgrade appends one.
 	Versions []CodeVersion `json:"versions"`
+	// ManifestHash is the SHA-256 of the canonical encoding of the
+	// current code's manifest (GET ManifestPath serves it); absent when
+	// the code carries none.
+	ManifestHash *common.Hash `json:"manifestHash,omitempty"`
 	// Proof and Header are set on GET /v1/contracts/{address}: the
 	// system-namespace key "contract/" ‖ address of the zero contract
 	// (docs/state.md), whose value is RLP([name, codeHash, deployer,

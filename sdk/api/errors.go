@@ -65,6 +65,9 @@ const (
 	CodeUnknownCode      Code = "unknown_code"
 	CodeRejected         Code = "rejected"   // left out of a block for another reason
 	CodeScanLimit        Code = "scan_limit" // a past-height query would list more history than the node allows
+	// CodeInvalidArgs: a call's arguments fail the argument schema of the
+	// method in the contract's manifest; Error.Pointer names the field.
+	CodeInvalidArgs Code = "invalid_args"
 
 	// 429
 	CodeTooManyRequests Code = "too_many_requests" // too many concurrent waits or streams
@@ -86,6 +89,9 @@ type ErrorResponse struct {
 type Error struct {
 	Code    Code   `json:"code"`
 	Message string `json:"message"`
+	// Pointer is set with invalid_args: the JSON pointer (RFC 6901) of the
+	// failing value in the arguments, "" for the whole document.
+	Pointer string `json:"pointer,omitempty"`
 }
 
 // Error implements error so that clients can return it as is.

@@ -11,7 +11,7 @@ const (
 	PathTxs       = "/v1/txs"       // POST; GET PathTxs + "/" + hash
 	PathTxsBatch  = "/v1/txs/batch" // POST
 	PathBlocks    = "/v1/blocks/"   // + "latest" or a height
-	PathContracts = "/v1/contracts" // GET; + "/" + address [+ "/state/" + key | "/history/" + key | "/query"]
+	PathContracts = "/v1/contracts" // GET; + "/" + address [+ "/state/" + key | "/history/" + key | "/query" | "/manifest" | "/openapi.json" | "/methods/" + method]
 	PathEvents    = "/v1/events"    // Server-Sent Events
 	PathHealth    = "/healthz"
 	PathMetrics   = "/metrics"
@@ -63,4 +63,23 @@ func StatePath(contract, key string) string {
 // HistoryPath is the path of a contract key's lineage.
 func HistoryPath(contract, key string) string {
 	return PathContracts + "/" + contract + "/history/" + url.PathEscape(key)
+}
+
+// ManifestPath is the path of a contract's manifest: its methods' argument
+// and result schemas, its events and state records (docs/abi.md).
+func ManifestPath(contract string) string {
+	return PathContracts + "/" + contract + "/manifest"
+}
+
+// ContractOpenAPIPath is the path of the OpenAPI 3.1 document of a
+// contract's methods, for generating a typed client.
+func ContractOpenAPIPath(contract string) string {
+	return PathContracts + "/" + contract + "/openapi.json"
+}
+
+// MethodPath is the path of a read-only call of one method with its
+// arguments as the whole request body: the operation the contract's
+// OpenAPI document describes for each method.
+func MethodPath(contract, method string) string {
+	return PathContracts + "/" + contract + "/methods/" + url.PathEscape(method)
 }
