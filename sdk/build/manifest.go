@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/meshledger/meshledger/sdk/manifest"
 )
@@ -46,9 +48,10 @@ func init() {
 }
 `
 
-// Manifest generates the manifest of the contract in pkgDir: it runs the
-// package natively (go run) with one file added by -overlay whose init
-// writes contract.BuildManifest's document and exits before main. The
+// Manifest generates the manifest of the contract in pkgDir: it builds
+// the package natively with one file added by -overlay whose init writes
+// contract.BuildManifest's document and exits before main, and runs it
+// (for at most a minute: an init that never ends fails the build). The
 // schemas therefore come from the same Go types the Wasm build decodes
 // arguments into, and the generator is never compiled into the module.
 //
@@ -93,28 +96,56 @@ func Manifest(ctx context.Context, pkgDir string) ([]byte, bool, error) {
 	}
 	outPath := filepath.Join(tmp, "manifest.json")
 
-	cmd := exec.CommandContext(ctx, goCmd, "run", "-trimpath", "-overlay", overlayPath, ".", outPath)
-	cmd.Dir = dir
-	// The native run is for the machine building, whatever the caller's
-	// environment targets.
-	cmd.Env = append(os.Environ(), "GOOS=", "GOARCH=", "CGO_ENABLED=0")
-	var output bytes.Buffer
-	cmd.Stdout = &output
-	cmd.Stderr = &output
-	if err := cmd.Run(); err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			err = ctxErr
+	bin := filepath.Join(tmp, "manifestgen")
+	// The native build is for the machine building, whatever the
+	// caller's environment targets.
+	build := exec.CommandContext(ctx, goCmd, "build", "-trimpath", "-overlay", overlayPath, "-o", bin, ".")
+	build.Dir = dir
+	build.Env = append(os.Environ(), "GOOS=", "GOARCH=", "CGO_ENABLED=0")
+	if output, err := runCommand(ctx, build); err != nil {
+		return nil, false, &Error{Pkg: pkgDir, Output: output, Err: fmt.Errorf("generate manifest: build natively: %w", err)}
+	}
+	// Compiling may take long; running only initialises the package, so
+	// an init that never ends is cut off rather than hanging the build.
+	runCtx, cancel := context.WithTimeout(ctx, manifestRunTimeout)
+	defer cancel()
+	run := exec.CommandContext(runCtx, bin, outPath)
+	run.Dir = dir
+	output, err := runCommand(runCtx, run)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+			err = fmt.Errorf("the package's initialisation did not finish within %v", manifestRunTimeout)
 		}
-		return nil, false, &Error{Pkg: pkgDir, Output: output.String(), Err: fmt.Errorf("generate manifest: %w", err)}
+		return nil, false, &Error{Pkg: pkgDir, Output: output, Err: fmt.Errorf("generate manifest: %w", err)}
 	}
 	b, err := os.ReadFile(outPath)
 	if err != nil {
-		return nil, false, &Error{Pkg: pkgDir, Output: output.String(), Err: fmt.Errorf("generate manifest: %w", err)}
+		return nil, false, &Error{Pkg: pkgDir, Output: output, Err: fmt.Errorf("generate manifest: %w", err)}
 	}
 	if _, err := manifest.Parse(b); err != nil {
 		return nil, false, &Error{Pkg: pkgDir, Err: fmt.Errorf("generated manifest: %w", err)}
 	}
 	return b, true, nil
+}
+
+// manifestRunTimeout bounds the native run that writes the manifest: a
+// contract's initialisation takes milliseconds, so a minute means it never
+// ends. A variable only so that the test of that case is quick.
+var manifestRunTimeout = time.Minute
+
+// runCommand runs cmd and returns its combined output; when ctx ended,
+// the error is ctx's.
+func runCommand(ctx context.Context, cmd *exec.Cmd) (string, error) {
+	var output bytes.Buffer
+	cmd.Stdout = &output
+	cmd.Stderr = &output
+	err := cmd.Run()
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			err = ctxErr
+		}
+	}
+	return output.String(), err
 }
 
 // importsSDK tells whether the package's Wasm build depends on

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
@@ -152,6 +153,17 @@ func TestContractWithoutSDKHasNoManifest(t *testing.T) {
 	}
 	if _, ok, err := Manifest(context.Background(), "testdata/ok"); ok || err != nil {
 		t.Fatalf("Manifest = %v, %v", ok, err)
+	}
+}
+
+func TestManifestInitNeverEnds(t *testing.T) {
+	saved := manifestRunTimeout
+	manifestRunTimeout = 2 * time.Second
+	t.Cleanup(func() { manifestRunTimeout = saved })
+	_, _, err := Manifest(context.Background(), "testdata/initloop")
+	var be *Error
+	if !errors.As(err, &be) || !strings.Contains(err.Error(), "initialisation did not finish within 2s") {
+		t.Fatalf("Manifest = %v", err)
 	}
 }
 
