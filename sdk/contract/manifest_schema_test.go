@@ -309,3 +309,69 @@ func TestSchemaForDeterministic(t *testing.T) {
 		}
 	}
 }
+
+type embName string
+
+type embA struct {
+	X int64 `json:"x"`
+	Y int64 `json:"y"`
+}
+
+type embB struct {
+	X string `json:"x"`
+	Z int64
+}
+
+type embTagged struct {
+	Q bool `json:"q"`
+}
+
+// schemaEmbedding exercises encoding/json's embedding rules: a pointer
+// embed promotes, a named non-struct embed is a field under its type
+// name, a tagged embed is one nested field, and two fields of one name at
+// the same depth cancel out.
+type schemaEmbedding struct {
+	*embA
+	embB
+	embName
+	Tagged embTagged `json:"tagged"`
+}
+
+// The schema's properties are exactly the keys encoding/json writes, and
+// what it writes is valid.
+func TestSchemaForEmbeddingMatchesEncodingJSON(t *testing.T) {
+	v := schemaEmbedding{embA: &embA{X: 1, Y: 2}, embB: embB{X: "s", Z: 3}, embName: "n", Tagged: embTagged{Q: true}}
+	enc, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys map[string]any
+	if err := json.Unmarshal(enc, &keys); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := SchemaFor(reflect.TypeFor[schemaEmbedding]())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s struct {
+		Properties map[string]json.RawMessage `json:"properties"`
+	}
+	if err := json.Unmarshal(raw, &s); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Properties) != len(keys) {
+		t.Fatalf("schema properties %v, encoding/json keys %v (%s)", s.Properties, keys, enc)
+	}
+	for k := range keys {
+		if _, ok := s.Properties[k]; !ok {
+			t.Fatalf("key %q written by encoding/json is not in the schema %s", k, raw)
+		}
+	}
+	sch := compileSchema(t, raw)
+	if err := validates(t, sch, string(enc)); err != nil {
+		t.Fatalf("encoding/json's output %s refused: %v", enc, err)
+	}
+	if err := validates(t, sch, strings.Replace(string(enc), `"y":2`, `"y":2,"x":1`, 1)); err == nil {
+		t.Fatal("the ambiguous field x was accepted")
+	}
+}
