@@ -206,7 +206,7 @@ func TestCrossContractCallRequest(t *testing.T) {
 	for _, r := range d.requests[1:] {
 		// All the caller may give: its limit less what it used before the
 		// call, less the reserve.
-		if r.GasLimit >= env.GasLimit-CallGasReserve || r.GasLimit < env.GasLimit-CallGasReserve-200_000 {
+		if r.GasLimit >= env.GasLimit-CallGasReserve || r.GasLimit < env.GasLimit-CallGasReserve-400_000 {
 			t.Errorf("unrequested or excessive gas: limit %d of %d", r.GasLimit, env.GasLimit)
 		}
 	}
