@@ -9,11 +9,11 @@ import (
 func newContractCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "contract",
-		Short: "Manage a deployed contract's lifecycle (upgrade)",
-		Long: `Lifecycle of deployed contracts. To list or show contracts, use
-'meshledger contracts'.`,
+		Short: "Show a deployed contract's methods and manage its lifecycle (show, upgrade)",
+		Long: `Deployed contracts: their methods and argument schemas (show) and their
+code (upgrade). To list contracts and their versions, use 'meshledger contracts'.`,
 	}
-	cmd.AddCommand(newContractUpgradeCmd(a))
+	cmd.AddCommand(newContractShowCmd(a), newContractUpgradeCmd(a))
 	return cmd
 }
 

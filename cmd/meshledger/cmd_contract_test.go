@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/meshledger/meshledger/sdk/api"
+	"github.com/meshledger/meshledger/sdk/manifest"
 )
 
 // testCLIContractUpgrade upgrades the loan contract in place under the
@@ -67,4 +68,20 @@ func TestContractUpgradeArgs(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { runCLI(t, nil, tt.args...).wantErr(t, 1, tt.want) })
 	}
+}
+
+// testCLIContractShow lists the loan contract's methods with their
+// argument fields, prints its manifest with --json, and refuses a
+// contract that does not exist.
+func testCLIContractShow(t *testing.T, tn *testNet) {
+	loan := tn.loan.Hex()
+	tn.cli(t, "contract", "show", loan).want(t, 0,
+		"read policy: true", "METHOD", "ARGUMENT", "pay", "amount", "integer", "yes", "events:", "PaymentRecorded")
+	r := tn.cli(t, "contract", "show", loan, "--json")
+	var m manifest.Manifest
+	if err := json.Unmarshal([]byte(r.stdout), &m); err != nil || m.Version != manifest.Version || m.Methods["pay"].Args == nil {
+		t.Fatalf("contract show --json: %v\n%s", err, r.stdout)
+	}
+	tn.cli(t, "contract", "show", "0x00000000000000000000000000000000000000cc").wantErr(t, 3, "unknown_contract")
+	tn.cli(t, "contract", "show", "nothex").wantErr(t, 1, "want a 0x-prefixed 20-byte hex address")
 }

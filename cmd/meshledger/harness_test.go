@@ -64,6 +64,7 @@ func TestAgainstNode(t *testing.T) {
 		{"cli/events", testCLIEvents},
 		{"cli/chain", testCLIChain},
 		{"cli/contracts", testCLIContracts},
+		{"cli/contract-show", testCLIContractShow},
 		{"cli/bench", testCLIBench},
 		// Governance last, in this order: each leaves one organisation.
 		{"cli/member", testCLIMember},
