@@ -28,9 +28,9 @@ type wasmNet struct {
 	timeMs  int64
 }
 
-func newWasmNet(t *testing.T) *wasmNet {
+func newWasmNet(t *testing.T, engine runtime.Engine) *wasmNet {
 	t.Helper()
-	rt, err := runtime.New(context.Background(), runtime.NewConfig().WithInterpreter())
+	rt, err := runtime.New(context.Background(), runtime.NewConfig().WithEngine(engine))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,16 +90,29 @@ func (n *wasmNet) call(t *testing.T, to contract.Address, at int64, caller contr
 	return res
 }
 
-// TestWasmServicingMatchesMock plays the servicing story in Wasm, the
-// loan reporting to the pool and portfolio modules by real cross-contract
-// calls, and on the mock host with the pool and portfolio logic run
-// natively: every step must give the same outcome, events and writes, and
-// the pool's and portfolio's state must end identical.
+// TestWasmServicingMatchesMock plays the servicing story in Wasm on both
+// engines, the loan reporting to the pool and portfolio modules by real
+// cross-contract calls, and on the mock host with the pool and portfolio
+// logic run natively: every step must give the same outcome, events and
+// writes, the pool's and portfolio's state must end identical, and the
+// two engines must charge the same gas at every step.
 func TestWasmServicingMatchesMock(t *testing.T) {
 	if testing.Short() {
 		t.Skip("compiles three contracts to Wasm")
 	}
-	n := newWasmNet(t)
+	var gas [2][]uint64
+	for i, engine := range []runtime.Engine{runtime.EngineInterpreter, runtime.EngineCompiler} {
+		t.Run([]string{"interpreter", "compiler"}[i], func(t *testing.T) { gas[i] = servicingStory(t, engine) })
+	}
+	if !slices.Equal(gas[0], gas[1]) {
+		t.Fatalf("gas per step differs between engines:\ninterpreter %v\ncompiler    %v", gas[0], gas[1])
+	}
+}
+
+// servicingStory runs the story on engine and returns each step's gas.
+func servicingStory(t *testing.T, engine runtime.Engine) []uint64 {
+	n := newWasmNet(t, engine)
+	var gas []uint64
 	sc := newScenario(t)
 	// The pool and portfolio are set up by their own methods in Wasm; the
 	// mock scenario set up the same records natively.
@@ -142,6 +155,7 @@ func TestWasmServicingMatchesMock(t *testing.T) {
 			want = sc.h.Call(s.method, s.args)
 		}
 		got := n.call(t, contracttest.DefaultContract, s.at, s.caller, s.method, s.args, s.query)
+		gas = append(gas, got.GasUsed)
 		if string(got.Code) != want.Code || got.Message != want.Message ||
 			(want.OK && !bytes.Equal(got.Return, want.Return)) || len(got.Events) != len(want.Events) || len(got.Writes) != len(want.Writes) {
 			t.Fatalf("step %d %s:\nwasm %s %q %s (%d events, %d writes)\nmock %s %q %s (%d events, %d writes)", i, s.method,
@@ -176,6 +190,7 @@ func TestWasmServicingMatchesMock(t *testing.T) {
 	if d.Buckets.D90.Count != 1 || d.InAssistance.Count != 0 || d.Cures != 1 || d.Payments != 2 {
 		t.Fatalf("disclosure %+v", d)
 	}
+	return gas
 }
 
 // wasmStep is one call of TestWasmServicingMatchesMock.
