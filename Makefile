@@ -3,8 +3,9 @@ GO        ?= go
 BUILD     ?= build
 DATA_DIR  ?= ./data
 LISTEN    ?= 127.0.0.1:8080
-# Every directory under contracts/ and examples/ that holds a main package is a contract.
-CONTRACT_DIRS := $(shell $(GO) list -f '{{if eq .Name "main"}}{{.Dir}}{{end}}' ./contracts/... ./examples/... 2>/dev/null | grep -v '/cmd/')
+# Every directory under contracts/ and examples/ that holds a main package
+# importing the contract SDK is a contract (examples/assistance is a client).
+CONTRACT_DIRS := $(shell $(GO) list -f '{{if eq .Name "main"}}{{range .Imports}}{{if eq . "github.com/meshledger/meshledger/sdk/contract"}}{{$$.Dir}}{{end}}{{end}}{{end}}' ./contracts/... ./examples/... 2>/dev/null | grep -v '/cmd/')
 TEST_TIMEOUT ?= 20m
 
 .PHONY: all run test contracts build bench vet fmt clean ethers race

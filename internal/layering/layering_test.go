@@ -79,7 +79,15 @@ var rules = []rule{
 	{from: "contracts", forbidden: []string{"runtime", "ledger", "node", "cmd", "sdk/client", "sdk/api", "sdk/build"},
 		why: "contracts are guests: they import only the contract SDK"},
 	{from: "examples", forbidden: []string{"runtime", "ledger", "node", "cmd", "sdk/client", "sdk/api", "sdk/build"},
-		why: "examples are guests: they import only the contract SDK"},
+		except: []string{"examples/assistance"},
+		why:    "examples are guests: they import only the contract SDK"},
+	// examples/assistance is a partner's program, not a contract: it links
+	// what a light client links, and the scenario contracts' request and
+	// record types.
+	{from: "examples/assistance", forbidden: []string{"node", "runtime", "cmd", "ledger", "sdk/build", "sdk/client/keystore"},
+		allowed:  []string{"ledger/tx", "ledger/block", "ledger/proof", "ledger/registry"},
+		external: clientHeavy,
+		why:      "a client program links protocol types, not the node's storage or engine"},
 }
 
 // TestLayering fails for every dependency of a non-test package that
