@@ -55,9 +55,9 @@ func init() {
 // schemas therefore come from the same Go types the Wasm build decodes
 // arguments into, and the generator is never compiled into the module.
 //
-// It returns false, and no error, when the package does not import
+// It returns false, and no error, when the package does not depend on
 // SDKPackage. The document is parsed back with manifest.Parse before it
-// is returned, so a manifest that Embed gets is one every node accepts.
+// is returned, so the builder never embeds one that Parse refuses.
 func Manifest(ctx context.Context, pkgDir string) ([]byte, bool, error) {
 	goCmd, err := goCommand()
 	if err != nil {
@@ -70,7 +70,7 @@ func Manifest(ctx context.Context, pkgDir string) ([]byte, bool, error) {
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		return nil, false, &Error{Pkg: pkgDir, Err: fmt.Errorf("not a package directory")}
 	}
-	uses, err := importsSDK(ctx, goCmd, pkgDir, dir)
+	uses, err := dependsOnSDK(ctx, goCmd, pkgDir, dir)
 	if err != nil || !uses {
 		return nil, false, err
 	}
@@ -148,10 +148,10 @@ func runCommand(ctx context.Context, cmd *exec.Cmd) (string, error) {
 	return output.String(), err
 }
 
-// importsSDK tells whether the package's Wasm build depends on
+// dependsOnSDK tells whether the package's Wasm build depends on
 // SDKPackage, and refuses a package in which a file would initialise after
 // the manifest's.
-func importsSDK(ctx context.Context, goCmd, pkgDir, dir string) (bool, error) {
+func dependsOnSDK(ctx context.Context, goCmd, pkgDir, dir string) (bool, error) {
 	cmd := exec.CommandContext(ctx, goCmd, "list", "-f", `{{join .GoFiles "\n"}}{{"\n--\n"}}{{join .Deps "\n"}}`, ".")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
