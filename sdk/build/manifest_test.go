@@ -112,8 +112,16 @@ func TestLoanManifest(t *testing.T) {
 			}
 		})
 	}
+	// Every schema is valid JSON Schema.
 	for _, meth := range m.Methods {
-		compile(t, meth.Result) // every schema is valid JSON Schema
+		compile(t, meth.Args)
+		compile(t, meth.Result)
+	}
+	for _, e := range m.Events {
+		compile(t, e)
+	}
+	for _, st := range m.State {
+		compile(t, st.Schema)
 	}
 }
 
