@@ -29,7 +29,7 @@ type crossChain struct {
 	callees []common.Address
 }
 
-func newCrossChain(t *testing.T, eng Engine) *crossChain {
+func newCrossChain(t testing.TB, eng Engine) *crossChain {
 	t.Helper()
 	e := &env{
 		tb: t, dir: t.TempDir(),
