@@ -95,7 +95,7 @@ func TestStoryOnDevNetwork(t *testing.T) {
 	got := make([]string, len(rep.Refusals))
 	for i, r := range rep.Refusals {
 		got[i] = r
-		if before, reason, ok := strings.Cut(r, " → error: "); ok && strings.HasPrefix(reason, "unauthorized") {
+		if before, reason, ok := strings.Cut(r, " → error: "); ok && strings.HasPrefix(reason, "not authorized") {
 			got[i] = before + " → unauthorized"
 		}
 	}
