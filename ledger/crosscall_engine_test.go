@@ -36,8 +36,14 @@ type prog struct {
 	// otherwise ("<absent>" for no value).
 	Expect string      `json:"expect,omitempty"`
 	Writes [][2]string `json:"writes,omitempty"`
-	Event  string      `json:"event,omitempty"`
-	Fail   bool        `json:"fail,omitempty"`
+	// Deletes are keys deleted after the writes.
+	Deletes []string `json:"deletes,omitempty"`
+	// Scan lists the keys with this prefix (after the calls) as
+	// "key=value", and fails unless they are ExpectScan.
+	Scan       string   `json:"scan,omitempty"`
+	ExpectScan []string `json:"expectScan,omitempty"`
+	Event      string   `json:"event,omitempty"`
+	Fail       bool     `json:"fail,omitempty"`
 }
 
 type subcall struct {
@@ -132,6 +138,19 @@ func (pe *progEngine) call(ctx context.Context, env runtime.Env, method string, 
 			return &runtime.Result{Code: runtime.CodeError, Message: fmt.Sprintf("read %s = %s, want %s", p.Read, deref(out.Read), p.Expect), GasUsed: gas}, nil
 		}
 	}
+	if p.Scan != "" {
+		var got []string
+		err := st.Iterate([]byte(p.Scan), nil, func(k, v []byte) bool {
+			got = append(got, string(k)+"="+string(v))
+			return true
+		})
+		if err != nil {
+			return nil, err
+		}
+		if !sameStrings(got, p.ExpectScan) {
+			return &runtime.Result{Code: runtime.CodeError, Message: fmt.Sprintf("scan %s = %v, want %v", p.Scan, got, p.ExpectScan), GasUsed: gas}, nil
+		}
+	}
 	ret, _ := json.Marshal(out)
 	res := &runtime.Result{Code: runtime.CodeOK, Return: ret, GasUsed: gas}
 	if p.Read != "" {
@@ -139,6 +158,9 @@ func (pe *progEngine) call(ctx context.Context, env runtime.Env, method string, 
 	}
 	for _, w := range p.Writes {
 		res.Writes = append(res.Writes, runtime.Write{Key: []byte(w[0]), Value: []byte(w[1])})
+	}
+	for _, k := range p.Deletes {
+		res.Writes = append(res.Writes, runtime.Write{Key: []byte(k), Delete: true})
 	}
 	if p.Event != "" {
 		res.Events = []runtime.Event{{Name: p.Event, Data: []byte(`{}`)}}
@@ -325,6 +347,34 @@ func TestCrossCallLaterCallsSeeEarlierWrites(t *testing.T) {
 	rc = ch.apply(ch.run(a[0], prog{Calls: []subcall{{To: a[1], Prog: &prog{Read: "k", Expect: `"1"`}}}}))
 	if rc.Status != status.Error || !bytes.Contains([]byte(rc.Message), []byte(`want "1"`)) {
 		t.Fatalf("a wrong expectation: %+v", *rc)
+	}
+}
+
+// A callee's scan sees the writes and deletions of the calls before it in
+// the transaction merged with the committed state, in key order.
+func TestCrossCallScanSeesEarlierWrites(t *testing.T) {
+	t.Parallel()
+	ch, _, a := progChain(t, 2)
+	ch.apply(ch.run(a[1], prog{Writes: [][2]string{{"p/0", "c0"}, {"p/3", "c3"}, {"p/5", "c5"}}}))
+	rc := ch.apply(ch.run(a[0], prog{Calls: []subcall{
+		{To: a[1], Prog: &prog{Writes: [][2]string{{"p/1", "w1"}, {"p/3", "w3"}}, Deletes: []string{"p/5"}}},
+		{To: a[1], Prog: &prog{Writes: [][2]string{{"p/4", "w4"}}, Scan: "p/", ExpectScan: []string{"p/0=c0", "p/1=w1", "p/3=w3"}}},
+		{To: a[1], Prog: &prog{Scan: "p/", ExpectScan: []string{"p/0=c0", "p/1=w1", "p/3=w3", "p/4=w4"}}},
+	}}))
+	if !rc.OK() {
+		t.Fatalf("receipt: %+v", *rc)
+	}
+	if got, want := writesOf(rc, a), []string{"1:p/1=w1", "1:p/3=w3", "1:p/4=w4", "1:p/5="}; !sameStrings(got, want) {
+		t.Fatalf("receipt writes %v, want %v", got, want)
+	}
+	if rc.Writes[3].Delete != true {
+		t.Fatalf("the deletion: %+v", rc.Writes[3])
+	}
+	wantValue(t, ch, a[1], "p/5", nil)
+	// A wrong expectation is noticed.
+	rc = ch.apply(ch.run(a[0], prog{Calls: []subcall{{To: a[1], Prog: &prog{Scan: "p/", ExpectScan: []string{"p/0=c0"}}}}}))
+	if rc.Status != status.Error || !bytes.Contains([]byte(rc.Message), []byte("scan p/")) {
+		t.Fatalf("a wrong scan expectation: %+v", *rc)
 	}
 }
 
