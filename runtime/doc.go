@@ -34,6 +34,13 @@
 //     registry itself, nor of who may read an event: it validates and
 //     reports each event's audience (Event.Audience) for the ledger to
 //     enforce.
+//   - A contract calls another only through Env.Calls (the call import):
+//     the runtime builds the request (the calling contract as From, the
+//     callee's depth, its gas: at most the caller's less CallGasReserve),
+//     charges the callee's gas to the caller and hands the outcome to the
+//     guest as a value. Which contract runs, its state and pending writes,
+//     and the reentrancy rule are the ContractCaller's (the ledger's); a
+//     Go error from it aborts the whole call as a host failure.
 //   - The memory loaded modules keep between calls (compiled code,
 //     snapshots, idle instances) stays within Config.WithMemoryBudget, up
 //     to the most recently used module: idle instances and then the least

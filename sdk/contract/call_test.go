@@ -67,6 +67,18 @@ func init() {
 		}
 		return r, nil
 	})
+	contract.Method("xcall.gas", func(ctx *contract.Context, gas uint64) (bool, error) {
+		// A nil out ignores the result.
+		return true, ctx.CallWithGas(poolAddr, "add", gas, addArgs{A: 1}, nil)
+	})
+	contract.Method("xcall.badargs", func(ctx *contract.Context, _ struct{}) (string, error) {
+		err := ctx.Call(poolAddr, "add", make(chan int), nil)
+		var ce *contract.CallError
+		if errors.As(err, &ce) {
+			return "", errors.New("a local encoding failure reported as a CallError")
+		}
+		return err.Error(), nil
+	})
 	contract.Method("xcall.typed", func(ctx *contract.Context, to contract.Address) (int, error) {
 		var sum int
 		// Typed arguments, encoded by the SDK; an unhandled failure fails
@@ -243,5 +255,26 @@ func TestCallChainOfHosts(t *testing.T) {
 	want := `{"sum":0,"code":"reentrancy","message":"contract ` + contracttest.DefaultContract.Hex() + ` is already on the call stack"}`
 	if got.Raw != want {
 		t.Fatalf("got %s\nwant %s", got.Raw, want)
+	}
+}
+
+func TestCallWithGasAndLocalErrors(t *testing.T) {
+	h := contracttest.New()
+	h.OnCall(poolAddr, addHandler(t, contracttest.DefaultContract))
+	if res := h.Call("xcall.gas", 1234); !res.OK {
+		t.Fatalf("%s %s", res.Code, res.Message)
+	}
+	if c := h.Calls(); len(c) != 1 || c[0].Gas != 1234 || string(c[0].Return) != "1" {
+		t.Fatalf("calls %+v", c)
+	}
+	var msg string
+	if err := h.Call("xcall.badargs", nil).Decode(&msg); err != nil {
+		t.Fatal(err)
+	}
+	if want := "contract: call add: encode args: json: unsupported type: chan int"; msg != want {
+		t.Errorf("error %q, want %q", msg, want)
+	}
+	if len(h.Calls()) != 1 {
+		t.Errorf("args that do not encode reached the host")
 	}
 }

@@ -26,6 +26,14 @@
 // raw state keys (docs/abi.md, "Identity", "Events and their audience",
 // "Read policy").
 //
+// Cross-contract calls: Context.Call runs another contract's method
+// synchronously with this call's gas (less a reserve for handling its
+// failure), as this contract: the callee's Caller is this contract's
+// address. A failed callee is a *CallError the caller may handle; its
+// writes and events are discarded, this call's stay. At most 8 contracts
+// are on a call stack and none twice (docs/abi.md, "Cross-contract
+// calls"). In native tests contracttest's Host.OnCall answers the calls.
+//
 // Guarantees: a method returning an error fails the call with status
 // error and that message; a panic is recovered into status panic with the
 // panic value as message; undecodable arguments give bad_args; a name not
