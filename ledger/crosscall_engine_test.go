@@ -544,6 +544,35 @@ func TestCrossCallQueryReadOnlyWithProofs(t *testing.T) {
 		t.Fatalf("query calling no contract: %+v %v", q, err)
 	}
 	wantValue(t, ch, a[1], "k", str("b"))
+
+	// At a past height the callee reads that height's state (the trie, not
+	// the flat index), and the proof is against that height's root.
+	ch.apply(ch.run(a[1], prog{Writes: [][2]string{{"k", "later"}}}))
+	args, _ = json.Marshal(prog{Calls: []subcall{{To: a[1], Prog: &prog{Read: "k", Expect: `"b"`}}}})
+	q, err = ch.l.Query(t.Context(), a[0], "run", args, h, 0)
+	if err != nil || q.Status != block.StatusOK || q.Header.Header.Height != h {
+		t.Fatalf("query at a past height: %+v %v", q, err)
+	}
+	if len(q.Proofs) != 1 || q.Proofs[0].Contract != a[1] || string(q.Proofs[0].Value) != "b" || q.Proofs[0].Verify() != nil {
+		t.Fatalf("proofs at a past height: %+v", q.Proofs)
+	}
+}
+
+// A contract deployed earlier in the same block can be called.
+func TestCrossCallCalleeDeployedInTheBlock(t *testing.T) {
+	t.Parallel()
+	ch, _, a := progChain(t, 1)
+	deploy := ch.deploy()
+	callee := tx.ContractAddress(ch.sender(), deploy.Message().AccountNonce())
+	call := ch.run(a[0], prog{Calls: []subcall{{To: callee, Prog: &prog{Writes: [][2]string{{"k", "new"}}}}}})
+	applied, err := ch.propose(deploy, call)
+	if err != nil || len(applied.Receipts) != 2 {
+		t.Fatalf("block: %+v %v", applied, err)
+	}
+	if rc := applied.Receipts[1]; !rc.OK() || len(rc.Writes) != 1 || rc.Writes[0].Contract != callee {
+		t.Fatalf("call of a contract deployed in the block: %+v", *rc)
+	}
+	wantValue(t, ch, callee, "k", str("new"))
 }
 
 // A host failure inside a callee aborts the whole block, as one in the
