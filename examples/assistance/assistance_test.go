@@ -15,6 +15,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/meshledger/meshledger/contracts/pool/poollogic"
+	"github.com/meshledger/meshledger/ledger/registry"
 	"github.com/meshledger/meshledger/node/nodetest"
 	"github.com/meshledger/meshledger/sdk/build/buildtest"
 	"github.com/meshledger/meshledger/sdk/client"
@@ -183,5 +184,51 @@ func TestPick(t *testing.T) {
 	}
 	if _, err := pick([]byte(`{`), "a"); err == nil {
 		t.Errorf("pick of bad JSON: no error")
+	}
+}
+
+// TestStoryUnderApprovalPolicy: on a network whose deploys need approval,
+// the story approves each contract's deploy proposal with the other
+// organisations' admins and plays to the same end.
+func TestStoryUnderApprovalPolicy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles three contracts to Wasm and runs a node")
+	}
+	n := nodetest.Start(t, nodetest.Config(t.TempDir()))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	admin, err := client.New(n.URL(), client.WithKey(client.NewKey(n.Key())), client.WithPollInterval(5*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur, err := admin.Policy(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol := cur.Policy
+	p := registry.Policy{Threshold: pol.Threshold, DeployPolicy: registry.DeployApproval,
+		ProposalTTLMs: pol.ProposalTTLMs, AllowNonMembers: pol.AllowNonMembers}
+	rec, err := admin.Submit(ctx, client.SetPolicyOp(p), client.Wait())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.ReceiptError(rec); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	rep, err := Run(ctx, Config{
+		NodeURL: n.URL(), AdminKey: client.NewKey(n.Key()), TrustedNodes: []common.Address{n.Address()},
+		Code:         func(_ context.Context, name string) ([]byte, error) { return buildtest.Build("contracts/" + name) },
+		PollInterval: 5 * time.Millisecond,
+	}, &out)
+	if err != nil {
+		t.Fatalf("Run: %v\n%s", err, out.String())
+	}
+	text := out.String()
+	if c := strings.Count(text, ": deploy proposal "); c != 3 {
+		t.Errorf("%d deploy proposals in the output, want 3:\n%s", c, text)
+	}
+	if rep.Verified < 100 || len(rep.Refusals) != 13 {
+		t.Errorf("verified %d figures and %d refusals:\n%s", rep.Verified, len(rep.Refusals), text)
 	}
 }

@@ -97,7 +97,7 @@ func (s *story) onEvent(p *party, e *api.ContractEvent) {
 		s.streams.fail(fmt.Errorf("%s received %s: %w", p.name, e.Name, err))
 		return
 	}
-	s.out.printf("    %-12s | %-18s %s\n", "["+p.name+"]", e.Name, format(fs))
+	s.out.printf("    %-13s | %-18s %s\n", "["+p.name+"]", e.Name, format(fs))
 	s.figs.add(shown{reader: p, what: p.name + "'s " + e.Name + " event", fields: fs,
 		tx: e.TxHash, contract: e.Contract, event: e.Name, data: e.Data})
 	st := s.streams
