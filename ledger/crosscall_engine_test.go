@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/meshledger/meshledger/ledger"
 	"github.com/meshledger/meshledger/ledger/block"
@@ -87,7 +88,10 @@ func (pe *progEngine) seen(addr common.Address) []runtime.Env {
 func (pe *progEngine) call(ctx context.Context, env runtime.Env, method string, args []byte, st runtime.State) (*runtime.Result, error) {
 	switch method {
 	case "init":
-		return &runtime.Result{Code: runtime.CodeOK}, nil
+		// Deployed with init arguments, init runs them as run would.
+		if len(args) == 0 {
+			return &runtime.Result{Code: runtime.CodeOK}, nil
+		}
 	case "run":
 	case "boom":
 		return nil, errHostBoom
@@ -589,4 +593,34 @@ func TestCrossCallHostFailureAbortsBlock(t *testing.T) {
 	if ch.l.Latest() != before {
 		t.Fatal("the block was committed")
 	}
+}
+
+// A deploy's init may call other contracts: their writes take effect with
+// the deploy, and none of them if init fails.
+func TestCrossCallFromInit(t *testing.T) {
+	t.Parallel()
+	ch, _, a := progChain(t, 1)
+	deployRunning := func(p prog) *tx.Tx {
+		t.Helper()
+		args, _ := json.Marshal(p)
+		d := tx.Deploy{From: ch.sender(), Nonce: ch.nonce, CodeHash: crypto.Keccak256Hash(fakeCode), Name: "mock", InitArgs: args, GasLimit: block.DefaultBlockDeployGasLimit}
+		signed, err := tx.SignDeploy(d, fakeCode, mockChainID, ch.key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ch.nonce++
+		return signed
+	}
+	rc := ch.apply(deployRunning(prog{Writes: [][2]string{{"k", "mine"}}, Calls: []subcall{{To: a[0], Prog: &prog{Writes: [][2]string{{"k", "from init"}}}}}}))
+	if !rc.OK() || rc.ContractAddress == (common.Address{}) || len(rc.Writes) != 2 || rc.Writes[0].Contract != rc.ContractAddress || rc.Writes[1].Contract != a[0] {
+		t.Fatalf("deploy whose init calls: %+v", *rc)
+	}
+	wantValue(t, ch, a[0], "k", str("from init"))
+	wantValue(t, ch, rc.ContractAddress, "k", str("mine"))
+
+	rc = ch.apply(deployRunning(prog{Fail: true, Calls: []subcall{{To: a[0], Prog: &prog{Writes: [][2]string{{"k", "lost"}}}}}}))
+	if rc.OK() || len(rc.Writes) != 0 || rc.ContractAddress != (common.Address{}) {
+		t.Fatalf("deploy whose init fails after a call: %+v", *rc)
+	}
+	wantValue(t, ch, a[0], "k", str("from init"))
 }

@@ -32,8 +32,11 @@ type effectRun struct {
 	contract common.Address
 	deploy   bool
 	res      *runtime.Result // init or migrate; nil when no call ran
-	record   *contractRecord // the record to write when ok
-	gasUsed  uint64
+	// calls ran the contracts init or migrate called: their effects are
+	// recorded after the call's own when the effect takes place.
+	calls   *crossCalls
+	record  *contractRecord // the record to write when ok
+	gasUsed uint64
 	// failure, when set, is why the effect cannot take place.
 	failure status.Code
 	message string
@@ -95,7 +98,10 @@ func (l *Ledger) deployEffect(ctx context.Context, b *pendingBlock, env runtime.
 		return run, err
 	}
 	env.Caller, env.Contract, env.GasLimit, env.ReadOnly = runtime.Address(p.Deployer), runtime.Address(p.Address), gas, false
-	res, err := mod.Call(ctx, env, methodInit, p.InitArgs, b.ov.view(p.Address, l.state.ContractReader(p.Address)))
+	run.calls = l.newBlockCalls(b, p.Address, env)
+	initEnv := env
+	initEnv.Calls = run.calls
+	res, err := mod.Call(ctx, initEnv, methodInit, p.InitArgs, b.ov.view(p.Address, l.state.ContractReader(p.Address)))
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +148,10 @@ func (l *Ledger) upgradeEffect(ctx context.Context, b *pendingBlock, env runtime
 		return nil, err
 	}
 	if slices.Contains(methods, methodMigrate) {
-		res, err := mod.Call(ctx, env, methodMigrate, p.MigrateArgs, b.ov.view(p.Contract, l.state.ContractReader(p.Contract)))
+		run.calls = l.newBlockCalls(b, p.Contract, env)
+		migrateEnv := env
+		migrateEnv.Calls = run.calls
+		res, err := mod.Call(ctx, migrateEnv, methodMigrate, p.MigrateArgs, b.ov.view(p.Contract, l.state.ContractReader(p.Contract)))
 		if err != nil {
 			return nil, err
 		}
@@ -178,6 +187,9 @@ func (l *Ledger) finishEffect(b *pendingBlock, rc *block.Receipt, run *effectRun
 	}
 	if run.res != nil {
 		b.applyWrites(run.contract, rc, run.res.Events, run.res.Writes)
+	}
+	if run.calls != nil {
+		run.calls.bottom().apply(b, rc)
 	}
 	if run.deploy {
 		rc.ContractAddress = run.contract
