@@ -357,3 +357,29 @@ func TestCrossContractCallReserve(t *testing.T) {
 		t.Errorf("callee asked again: %d requests", len(d.requests))
 	}
 }
+
+// TestCrossContractCallBadPointers checks that the call import's pointers
+// are bounds-checked like every import's: the call traps, the callee never
+// runs.
+func TestCrossContractCallBadPointers(t *testing.T) {
+	for _, e := range []Engine{EngineCompiler, EngineInterpreter} {
+		m := rawModule(t, e)
+		for _, args := range []string{
+			"call 0xFFFFFFF0 buf:4 4 buf:64 64",  // the address
+			"call buf:20 0xFFFFFFFE 4 buf:64 64", // the method
+			"call buf:20 buf:4 4 0xFFFFFFF0 64",  // the outcome
+		} {
+			d := newDispatcher(m, Address{})
+			res := mustCall(t, m, callEnv(d), "raw", args, newMemState())
+			if res.Code != CodeTrap || res.Message != "host: out of bounds memory access" {
+				t.Errorf("%s %s: %s %q, want the trap", engineName(e), args, res.Code, res.Message)
+			}
+			if strings.Contains(args, "0xFFFFFFF0 64") {
+				continue // the callee ran before the outcome was copied
+			}
+			if len(d.requests) != 0 {
+				t.Errorf("%s %s: the callee was asked for", engineName(e), args)
+			}
+		}
+	}
+}

@@ -315,6 +315,9 @@ func rawCall(f []string) int32 {
 		r = int64(pollOneoff(addr(f[1]), addr(f[2]), addr(f[3]), unsafe.Pointer(&out)))
 	case "state_get": // key_ptr key_len val_ptr val_cap
 		r = int64(stateGet(unsafe.Pointer(uintptr(addr(f[1]))), addr(f[2]), unsafe.Pointer(uintptr(addr(f[3]))), addr(f[4])))
+	case "call": // to_ptr method_ptr method_len out_ptr out_cap
+		r = int64(call(unsafe.Pointer(uintptr(addr(f[1]))), unsafe.Pointer(uintptr(addr(f[2]))), addr(f[3]), nil, 0, 0,
+			unsafe.Pointer(uintptr(addr(f[4]))), addr(f[5])))
 	case "random_get": // ptr len
 		r = int64(randomGet(unsafe.Pointer(uintptr(addr(f[1]))), addr(f[2])))
 	case "abort": // bytes as hex
