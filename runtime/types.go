@@ -16,6 +16,8 @@ type Hash [32]byte
 // Env is what a call knows about the world it runs in. Every field must be
 // derived from the block being executed, never from the local machine.
 type Env struct {
+	// Caller is the transaction's signer or, in a cross-contract call,
+	// the calling contract (CallRequest.From).
 	Caller   Address
 	Contract Address
 	TxHash   Hash
