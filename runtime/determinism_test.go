@@ -120,6 +120,9 @@ func sumDigests(ds []string) string {
 const determinismChildEnv = "MESHLEDGER_RUNTIME_DETERMINISM_CACHE"
 
 func TestDeterminismAcrossEnginesAndProcesses(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sequential: run without -race (about 10 times slower under it)")
+	}
 	steps := randomSteps(1200)
 	compiled := runSteps(t, rawModule(t, EngineCompiler), steps)
 	interpreted := runSteps(t, rawModule(t, EngineInterpreter), steps)

@@ -89,6 +89,9 @@ var (
 // TestConformance runs the suite on both engines: the mock host, the
 // compiler and the interpreter must all agree.
 func TestConformance(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sequential: run without -race (about 10 times slower under it)")
+	}
 	code := buildtest.Wasm(t, "contracts/conformance")
 	for _, e := range []Engine{EngineCompiler, EngineInterpreter} {
 		t.Run(engineName(e), func(t *testing.T) {
