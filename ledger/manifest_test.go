@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -322,5 +323,41 @@ func TestManifestCacheBounded(t *testing.T) {
 	}
 	if _, ok := c.get(common.Hash{0}); ok {
 		t.Fatal("the oldest entry was kept")
+	}
+}
+
+// TestArgsValidationConcurrent admits calls from many goroutines while
+// blocks execute (run with -race): the compiled-manifest cache and the
+// compiled schemas are shared.
+func TestArgsValidationConcurrent(t *testing.T) {
+	e := newEnv(t)
+	if rc := e.deployManifest(testManifest(payArgsSchema)); !rc.OK() {
+		t.Fatalf("deploy: %s %s", rc.Status, rc.Message)
+	}
+	// A cold cache: every goroutine may compile the manifest at once.
+	e.l.manifests = manifestCache{}
+	good := rawArgsCall(t, e, "pay", []byte(`{"id":"L1","amount":10}`))
+	bad := rawArgsCall(t, e, "pay", []byte(`{"id":"L1","amount":"10"}`))
+	done := make(chan error, 8)
+	for i := range 8 {
+		go func() {
+			for range 50 {
+				if err := e.l.CheckTx(good); err != nil {
+					done <- err
+					return
+				}
+				if err := e.l.CheckTx(bad); !errors.Is(err, ErrInvalidArgs) {
+					done <- fmt.Errorf("goroutine %d: bad args: %v", i, err)
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	e.apply(ledgertest.CallTx(t, e.owner, e.next(e.owner), e.loan, "create", e.createArgs("L1")))
+	for range 8 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
 	}
 }
