@@ -137,6 +137,47 @@ func TestStoryOnDevNetwork(t *testing.T) {
 	if d.Loans != 2 || d.InAssistance.Count != 1 || d.Cures != 1 || d.Buckets.Current.Count != 2 || d.Buckets.D30.Count != 0 || d.Payments != 1 {
 		t.Errorf("disclosure %+v", d)
 	}
+
+	// A second run on the same chain stops before it proposes anything:
+	// the network now has five organisations whose votes it does not hold.
+	var again bytes.Buffer
+	if _, err := Run(ctx, cfg, &again); err == nil || !strings.Contains(err.Error(), "5 organisations and a proposal needs 3 approvals") {
+		t.Errorf("second run: %v", err)
+	}
+	orgs, err := auditor.Orgs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(orgs.Orgs) != 5 || again.Len() != 0 {
+		t.Errorf("after the refused run: %d organisations, output %q", len(orgs.Orgs), again.String())
+	}
+}
+
+// TestRunNeedsConfig: a configuration without a key, code or trusted node
+// is refused before anything is sent.
+func TestRunNeedsConfig(t *testing.T) {
+	var out bytes.Buffer
+	for _, cfg := range []Config{
+		{NodeURL: "http://127.0.0.1:1", Code: func(context.Context, string) ([]byte, error) { return nil, nil }, TrustedNodes: []common.Address{{1}}},
+		{NodeURL: "http://127.0.0.1:1", AdminKey: mustKey(t), TrustedNodes: []common.Address{{1}}},
+		{NodeURL: "http://127.0.0.1:1", AdminKey: mustKey(t), Code: func(context.Context, string) ([]byte, error) { return nil, nil }},
+	} {
+		if _, err := Run(context.Background(), cfg, &out); err == nil || !strings.Contains(err.Error(), "config needs") {
+			t.Errorf("Run(%+v) = %v, want a config error", cfg, err)
+		}
+	}
+	if out.Len() != 0 {
+		t.Errorf("output %q", out.String())
+	}
+}
+
+func mustKey(t *testing.T) *client.Key {
+	t.Helper()
+	k, err := client.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }
 
 func count(s []string, v string) int {
