@@ -273,3 +273,20 @@ func TestStoryUnderApprovalPolicy(t *testing.T) {
 		t.Errorf("verified %d figures and %d refusals:\n%s", rep.Verified, len(rep.Refusals), text)
 	}
 }
+
+// TestCheckShown: a figure that differs from the proven record, or that
+// the record lacks, fails the verification with both values named.
+func TestCheckShown(t *testing.T) {
+	sh := shown{what: "offer on L1", prefix: "offer.", fields: []field{{"arrears", "316036"}, {"forbearance.months", "3"}}}
+	if err := checkShown(sh, map[string]string{"offer.arrears": "316036", "offer.forbearance.months": "3"}); err != nil {
+		t.Errorf("equal figures: %v", err)
+	}
+	err := checkShown(sh, map[string]string{"offer.arrears": "316037", "offer.forbearance.months": "3"})
+	if err == nil || !strings.Contains(err.Error(), "arrears was shown as 316036, the proof says 316037") {
+		t.Errorf("a changed figure: %v", err)
+	}
+	err = checkShown(sh, map[string]string{"offer.arrears": "316036"})
+	if err == nil || !strings.Contains(err.Error(), "forbearance.months was shown as 3, the proven record has no such field") {
+		t.Errorf("a missing figure: %v", err)
+	}
+}

@@ -183,15 +183,26 @@ func (s *story) verify(ctx context.Context) (int, error) {
 		if err != nil {
 			return n, fmt.Errorf("verifying %s: %w", sh.what, err)
 		}
-		for _, f := range sh.fields {
-			got, ok := proven[sh.prefix+f.path]
-			if !ok || got != f.value {
-				return n, fmt.Errorf("verifying %s: %s was shown as %s, the proof says %s", sh.what, f.path, f.value, got)
-			}
-			n++
+		if err := checkShown(sh, proven); err != nil {
+			return n, err
 		}
+		n += len(sh.fields)
 	}
 	return n, nil
+}
+
+// checkShown compares each field shown with its proven value.
+func checkShown(sh shown, proven map[string]string) error {
+	for _, f := range sh.fields {
+		got, ok := proven[sh.prefix+f.path]
+		if !ok {
+			return fmt.Errorf("verifying %s: %s was shown as %s, the proven record has no such field", sh.what, f.path, f.value)
+		}
+		if got != f.value {
+			return fmt.Errorf("verifying %s: %s was shown as %s, the proof says %s", sh.what, f.path, f.value, got)
+		}
+	}
+	return nil
 }
 
 // provenState reads the record's key at its height as its reader, and
