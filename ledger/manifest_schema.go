@@ -147,9 +147,9 @@ func validateArgs(sch *jsonschema.Schema, method string, args []byte) error {
 	if err := checkDepth(args); err != nil {
 		return &ArgsError{Method: method, Reason: err.Error()}
 	}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(args))
+	doc, err := decodeArgs(args)
 	if err != nil {
-		return &ArgsError{Method: method, Reason: "arguments are not one JSON value"}
+		return &ArgsError{Method: method, Reason: errNotJSON.Error()}
 	}
 	err = sch.Validate(doc)
 	if err == nil {
