@@ -282,6 +282,14 @@ func testClientBatch(t *testing.T, tn *testNet) {
 		t.Fatalf("SubmitRaw = %d items, %v", len(items), err)
 	}
 	for i, it := range items {
+		if i == 10 {
+			// Arguments the manifest's schema refuses are refused at
+			// admission.
+			if it.Error == nil || it.Error.Code != api.CodeInvalidArgs || it.HTTPStatus != 422 {
+				t.Fatalf("item %d (args not an object): %+v, want 422 invalid_args", i, it)
+			}
+			continue
+		}
 		if it.Error != nil || it.Hash != hashes[i] {
 			t.Fatalf("item %d: %+v", i, it)
 		}
