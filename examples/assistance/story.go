@@ -14,6 +14,7 @@ import (
 	"github.com/meshledger/meshledger/sdk/api"
 	"github.com/meshledger/meshledger/sdk/client"
 	"github.com/meshledger/meshledger/sdk/contract"
+	"github.com/meshledger/meshledger/status"
 )
 
 // Fields printed of each record.
@@ -246,7 +247,7 @@ func (s *story) showQuery(ctx context.Context, reader *party, what string, contr
 	if err != nil {
 		return fmt.Errorf("%s reading %s: %w", reader.name, what, err)
 	}
-	if q.Status != "ok" {
+	if q.Status != status.OK {
 		return fmt.Errorf("%s reading %s: %s %s", reader.name, what, q.Status, q.Message)
 	}
 	raw := []byte(q.Result)
@@ -276,7 +277,7 @@ func (s *story) refusedTx(ctx context.Context, p *party, op client.Op, what stri
 
 // failure names a failed call: its status and the contract's reason.
 func failure(code, message string) string {
-	if code == "ok" || message == "" {
+	if code == string(status.OK) || message == "" {
 		return code
 	}
 	return code + ": " + message
@@ -285,7 +286,7 @@ func failure(code, message string) string {
 // refused prints and records a refusal; an outcome "ok" is an error of
 // the story.
 func (s *story) refused(p *party, what, outcome string) error {
-	if outcome == "ok" {
+	if outcome == string(status.OK) {
 		return fmt.Errorf("%s could %s, which it must not", p.name, what)
 	}
 	s.out.printf("   %-11s may not %s: refused (%s)\n", p.name, what, outcome)
@@ -306,7 +307,7 @@ func apiOutcome(err error) string {
 	var ae *client.APIError
 	switch {
 	case err == nil:
-		return "ok"
+		return string(status.OK)
 	case errors.As(err, &ae):
 		return ae.Code
 	}
