@@ -75,6 +75,9 @@ func (s *story) boardLoans(ctx context.Context) error {
 	}
 	for _, l := range loans {
 		s.out.printf("-- the servicer boards %s: %s\n", l.req.ID, l.note)
+		if l.req.ID == "L1" {
+			s.out.printf("   (boarding judges the loan at block time, as assess does: the parties learn of the missed payment now)\n")
+		}
 		rec, err := s.submit(ctx, s.p[servicer], client.CallOp(s.report.Loan, "board", l.req), "boarding "+l.req.ID)
 		if err != nil {
 			return err
@@ -112,6 +115,9 @@ func (s *story) assessAndAssist(ctx context.Context) error {
 	}
 	if err := s.showTxReturn(rec, s.p[servicer], "assessment of L1", changeFields); err != nil {
 		return err
+	}
+	if len(rec.Receipt.Events) == 0 {
+		s.out.printf("   (still in the same bucket as at boarding: no new events)\n")
 	}
 	if err := s.catchUp(ctx); err != nil {
 		return err
