@@ -405,12 +405,18 @@ func verifyAccountAndContract(t *testing.T, n *nodetest.Node, acct common.Addres
 			TxHash    common.Hash
 			Approvers []string
 		}
+		// Present when the code carries a manifest.
+		ManifestHash common.Hash `rlp:"optional"`
 	}
 	if err := rlp.DecodeBytes(c.Proof.Value, &rec); err != nil {
 		t.Fatal(err)
 	}
+	manifestHash := common.Hash{}
+	if c.ManifestHash != nil {
+		manifestHash = *c.ManifestHash
+	}
 	if rec.Name != c.Name || rec.CodeHash != c.CodeHash || rec.Deployer != c.Deployer || rec.Height != c.Height || rec.TxHash != c.TxHash ||
-		rec.Org != c.Org || len(rec.Versions) != len(c.Versions) {
+		rec.Org != c.Org || len(rec.Versions) != len(c.Versions) || rec.ManifestHash != manifestHash {
 		t.Fatalf("proven %+v, served %+v", rec, c)
 	}
 	gen, err := n.Ledger().Header(0)
