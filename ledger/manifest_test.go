@@ -361,3 +361,59 @@ func TestArgsValidationConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestUpgradeManifest: an upgrade whose manifest is invalid fails
+// bad_manifest and the old code and manifest stay; a valid one replaces
+// the manifest hash, and calls are validated against the new schema.
+func TestUpgradeManifest(t *testing.T) {
+	e := newEnv(t)
+	if rc := e.deployManifest(testManifest(payArgsSchema)); !rc.OK() {
+		t.Fatalf("deploy: %s %s", rc.Status, rc.Message)
+	}
+	before, err := e.l.Contract(e.loan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := e.apply(e.upgradeTx(e.owner, e.loan, e.withManifest(testManifest(`{"type":"wrong"}`)), nil))
+	if rc := a.Receipts[0]; rc.Status != status.BadManifest {
+		t.Fatalf("bad upgrade: %s %q, want bad_manifest", rc.Status, rc.Message)
+	}
+	after, err := e.l.Contract(e.loan)
+	if err != nil || after.CodeHash != before.CodeHash || after.ManifestHash != before.ManifestHash {
+		t.Fatalf("a refused upgrade changed the contract: %+v (%v)", after, err)
+	}
+	// The new schema caps amount at 1000.
+	capped := strings.Replace(payArgsSchema, "9223372036854775807", "1000", 1)
+	a = e.apply(e.upgradeTx(e.owner, e.loan, e.withManifest(testManifest(capped)), nil))
+	if rc := a.Receipts[0]; !rc.OK() {
+		t.Fatalf("upgrade: %s %q", rc.Status, rc.Message)
+	}
+	after, err = e.l.Contract(e.loan)
+	if err != nil || after.ManifestHash == before.ManifestHash || after.ManifestHash == (common.Hash{}) {
+		t.Fatalf("manifest hash %s after the upgrade, %s before (%v)", after.ManifestHash, before.ManifestHash, err)
+	}
+	err = e.l.CheckTx(rawArgsCall(t, e, "pay", []byte(`{"id":"L1","amount":1001}`)))
+	var ae *ArgsError
+	if !errors.As(err, &ae) || ae.Error() != "/amount: must be <= 1000" {
+		t.Fatalf("args against the new schema: %v", err)
+	}
+}
+
+// TestDeployValidatesInitArgs: a manifest that lists init checks the
+// deploy's init arguments; refused, the deploy fails invalid_args.
+func TestDeployValidatesInitArgs(t *testing.T) {
+	e := newEnv(t)
+	m := strings.Replace(testManifest(payArgsSchema), `"methods":{`,
+		`"methods":{"init":{"args":{"type":"object","additionalProperties":false},"result":{}},`, 1)
+	d := ledgertest.DeployTx(t, e.owner, "loan", e.withManifest(m), e.next(e.owner), block.DefaultBlockDeployGasLimit, true)
+	u := d.Message().(*tx.Deploy)
+	u.InitArgs = []byte(`{"x":1}`)
+	signed, err := tx.SignDeploy(*u, e.withManifest(m), ledgertest.ChainID, e.owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := e.apply(signed)
+	if rc := a.Receipts[0]; rc.Status != status.InvalidArgs || rc.Message != `init: /: unknown field "x"` {
+		t.Fatalf("deploy: %s %q, want invalid_args", rc.Status, rc.Message)
+	}
+}
