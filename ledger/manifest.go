@@ -14,6 +14,11 @@ import (
 	"github.com/meshledger/meshledger/status"
 )
 
+// ErrBadManifest: a deploy's or upgrade's code carries a manifest that is
+// not valid. Admission refuses it with this error; a block that includes
+// it anyway gives a failed receipt with status bad_manifest.
+var ErrBadManifest = errors.New("bad manifest")
+
 // manifestsKept bounds the compiled manifests a ledger keeps: one per code
 // hash, so a few hundred covers every contract a network runs; past it
 // the oldest is compiled again when needed (same result, some work).
@@ -223,4 +228,29 @@ func (l *Ledger) checkManifest(b *pendingBlock, codeHash common.Hash, method str
 		}
 	}
 	return cm, nil
+}
+
+// checkCodeManifest is admission's manifest check of a deploy or upgrade:
+// the same refusal execution would make (bad_manifest), before the sender
+// pays for it. Carried code is compiled without entering the cache (its
+// hash was verified with the signature, but the cache only takes code the
+// ledger stores); stored code goes through the cache.
+func (l *Ledger) checkCodeManifest(t *tx.Tx, hash common.Hash) error {
+	var cm *codeManifest
+	if code := t.Code(); code != nil {
+		if cached, ok := l.manifests.get(hash); ok {
+			cm = cached
+		} else {
+			cm = compileManifest(code)
+		}
+	} else {
+		var err error
+		if cm, err = l.manifestOf(nil, hash); err != nil {
+			return err
+		}
+	}
+	if cm.bad != "" {
+		return fmt.Errorf("%w: %s", ErrBadManifest, cm.bad)
+	}
+	return nil
 }

@@ -417,3 +417,25 @@ func TestDeployValidatesInitArgs(t *testing.T) {
 		t.Fatalf("deploy: %s %q, want invalid_args", rc.Status, rc.Message)
 	}
 }
+
+// TestAdmissionRefusesBadManifest: a deploy or upgrade carrying a bad
+// manifest is refused before it is included, with the reason execution
+// would give.
+func TestAdmissionRefusesBadManifest(t *testing.T) {
+	e := newEnv(t)
+	bad := e.withManifest(testManifest(`{"type":"wrong"}`))
+	d := ledgertest.DeployTx(t, e.owner, "loan", bad, e.nonce(e.owner), block.DefaultBlockDeployGasLimit, true)
+	if err := e.l.CheckTx(d); !errors.Is(err, ErrBadManifest) || !strings.Contains(err.Error(), "methods.pay.args: invalid JSON Schema") {
+		t.Fatalf("CheckTx of a deploy with a bad manifest: %v", err)
+	}
+	good := ledgertest.DeployTx(t, e.owner, "loan", e.withManifest(testManifest(payArgsSchema)), e.nonce(e.owner), block.DefaultBlockDeployGasLimit, true)
+	if err := e.l.CheckTx(good); err != nil {
+		t.Fatalf("CheckTx of a good deploy: %v", err)
+	}
+	if rc := e.deployManifest(testManifest(payArgsSchema)); !rc.OK() {
+		t.Fatalf("deploy: %s %s", rc.Status, rc.Message)
+	}
+	if err := e.l.CheckTx(e.upgradeTx(e.owner, e.loan, bad, nil)); !errors.Is(err, ErrBadManifest) {
+		t.Fatalf("CheckTx of an upgrade with a bad manifest: %v", err)
+	}
+}

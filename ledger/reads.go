@@ -388,12 +388,18 @@ func (l *Ledger) CheckTxNonce(t *tx.Tx) (next uint64, err error) {
 func (l *Ledger) checkTarget(t *tx.Tx) error {
 	switch m := t.Message().(type) {
 	case *tx.Deploy:
-		return l.checkStoredCode(t, m.CodeHash)
+		if err := l.checkStoredCode(t, m.CodeHash); err != nil {
+			return err
+		}
+		return l.checkCodeManifest(t, m.CodeHash)
 	case *tx.Upgrade:
 		if err := l.checkContract(m.Contract); err != nil {
 			return err
 		}
-		return l.checkStoredCode(t, m.CodeHash)
+		if err := l.checkStoredCode(t, m.CodeHash); err != nil {
+			return err
+		}
+		return l.checkCodeManifest(t, m.CodeHash)
 	case *tx.Call:
 		if m.Contract == registry.Address {
 			return nil

@@ -109,6 +109,7 @@ var classes = []struct {
 	{ledger.ErrUnknownCode, errorClass{status: http.StatusUnprocessableEntity, code: api.CodeUnknownCode}},
 	{ledger.ErrScanLimit, errorClass{status: http.StatusUnprocessableEntity, code: api.CodeScanLimit}},
 	{ledger.ErrInvalidArgs, errorClass{status: http.StatusUnprocessableEntity, code: api.CodeInvalidArgs}},
+	{ledger.ErrBadManifest, errorClass{status: http.StatusUnprocessableEntity, code: api.CodeBadManifest}},
 	{mempool.ErrExpired, errorClass{status: http.StatusUnprocessableEntity, code: api.CodeRejected}},
 
 	{ErrTooManyWaits, errorClass{status: http.StatusTooManyRequests, code: api.CodeTooManyRequests, retry: true}},

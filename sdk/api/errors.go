@@ -68,6 +68,9 @@ const (
 	// CodeInvalidArgs: a call's arguments fail the argument schema of the
 	// method in the contract's manifest; Error.Pointer names the field.
 	CodeInvalidArgs Code = "invalid_args"
+	// CodeBadManifest: a deploy's or upgrade's code carries a manifest
+	// that is not valid (it does not parse, or a schema does not compile).
+	CodeBadManifest Code = "bad_manifest"
 
 	// 429
 	CodeTooManyRequests Code = "too_many_requests" // too many concurrent waits or streams
