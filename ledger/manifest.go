@@ -36,6 +36,10 @@ type codeManifest struct {
 	// bad, when set, is why the manifest was refused (deploys fail
 	// bad_manifest with it).
 	bad string
+	// malformed: the module's sections do not frame. The runtime refuses
+	// such code (malformed) before its manifest is looked at, so
+	// admission leaves the refusal to it.
+	malformed bool
 }
 
 // manifestCache keeps compiled manifests by code hash. Compiling the same
@@ -94,7 +98,7 @@ func compileManifest(code []byte) *codeManifest {
 	case errors.Is(err, manifest.ErrNotWasm):
 		return &codeManifest{}
 	case err != nil:
-		return &codeManifest{bad: fmt.Sprintf("manifest section: %v", err)}
+		return &codeManifest{bad: fmt.Sprintf("manifest section: %v", err), malformed: true}
 	case !ok:
 		return &codeManifest{}
 	}
@@ -249,7 +253,7 @@ func (l *Ledger) checkCodeManifest(t *tx.Tx, hash common.Hash) error {
 			return err
 		}
 	}
-	if cm.bad != "" {
+	if cm.bad != "" && !cm.malformed {
 		return fmt.Errorf("%w: %s", ErrBadManifest, cm.bad)
 	}
 	return nil

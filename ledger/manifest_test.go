@@ -439,3 +439,18 @@ func TestAdmissionRefusesBadManifest(t *testing.T) {
 		t.Fatalf("CheckTx of an upgrade with a bad manifest: %v", err)
 	}
 }
+
+// TestAdmissionLeavesMalformedCode: code whose sections do not frame is
+// the runtime's to refuse (malformed, at execution), not a bad manifest.
+func TestAdmissionLeavesMalformedCode(t *testing.T) {
+	e := newEnv(t)
+	code := append([]byte("\x00asm\x01\x00\x00\x00"), 0x00, 0xff, 0xff, 0xff, 0x0f)
+	d := ledgertest.DeployTx(t, e.owner, "junk", code, e.nonce(e.owner), block.DefaultBlockDeployGasLimit, true)
+	if err := e.l.CheckTx(d); err != nil {
+		t.Fatalf("CheckTx: %v", err)
+	}
+	a := e.apply(d)
+	if rc := a.Receipts[0]; rc.Status == status.BadManifest || rc.OK() {
+		t.Fatalf("receipt %s %q, want the runtime's refusal", rc.Status, rc.Message)
+	}
+}
