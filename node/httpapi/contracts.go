@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -12,6 +13,8 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/labstack/echo/v4"
 
+	"github.com/meshledger/meshledger/ledger"
+	"github.com/meshledger/meshledger/ledger/proof"
 	"github.com/meshledger/meshledger/sdk/api"
 )
 
@@ -194,13 +197,41 @@ func (s *Server) runQuery(c echo.Context, addr common.Address, req api.QueryRequ
 	if err != nil {
 		return fmt.Errorf("query %s.%s at %d: %w", addr, req.Method, h, err)
 	}
+	proofs, withheld, err := s.readableProofs(c, res.Proofs, h)
+	if err != nil {
+		return err
+	}
 	out := api.QueryResponse{
 		Status: res.Status, Message: res.Message, Return: nonNilBytes(res.Return),
 		GasUsed: res.GasUsed, Height: res.Header.Header.Height, Header: toSignedHeader(res.Header),
-		Proofs: toStateProofs(res.Proofs),
+		Proofs: toStateProofs(proofs), ProofsWithheld: withheld,
 	}
 	if len(res.Return) > 0 && json.Valid(res.Return) {
 		out.Result = json.RawMessage(res.Return)
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// readableProofs keeps the proofs of the keys the reader may read raw:
+// a proof carries the key's value, so a query must not become a way
+// around the contracts' read policies (docs/access.md). A query's result
+// is the contract's own answer to this reader; the proofs of the other
+// keys it read are withheld and counted.
+func (s *Server) readableProofs(c echo.Context, proofs []*proof.StateProof, height uint64) ([]*proof.StateProof, int, error) {
+	v := viewerOf(c)
+	if v.Auditor() {
+		return proofs, 0, nil
+	}
+	kept := proofs[:0:0]
+	for _, p := range proofs {
+		err := s.deps.Ledger.CanReadKey(c.Request().Context(), v, p.Contract, p.Key, height)
+		switch {
+		case err == nil:
+			kept = append(kept, p)
+		case errors.Is(err, ledger.ErrForbidden):
+		default:
+			return nil, 0, fmt.Errorf("read access to %s %x: %w", p.Contract, p.Key, err)
+		}
+	}
+	return kept, len(proofs) - len(kept), nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -331,15 +332,20 @@ func readMatrix(t *testing.T, n *nodetest.Node, m *matrixNet, loan common.Addres
 		row["contract"] = outcome(err)
 		_, err = c.Block(ctx, 1)
 		row["block"] = outcome(err)
+		st, err := c.State(ctx, loan, []byte("loan/L-1"), nil)
+		row["state"] = outcome(err)
+		if err == nil && (!st.Exists || !bytes.Contains(st.Value, []byte(`"L-1"`))) {
+			row["state"] = "wrong value"
+		}
 		q, err := c.Query(ctx, loan, "get", map[string]any{"id": "L-1"}, nil)
 		row["query"] = outcome(err)
 		if err == nil && q.Status != status.OK {
 			row["query"] = "refused:" + string(q.Status)
 		}
-		st, err := c.State(ctx, loan, []byte("loan/L-1"), nil)
-		row["state"] = outcome(err)
-		if err == nil && (!st.Exists || !bytes.Contains(st.Value, []byte(`"L-1"`))) {
-			row["state"] = "wrong value"
+		// A proof carries the raw value: a query must not hand out what
+		// the reader may not read raw (the refused get still read the loan).
+		if err == nil && r != "regulator" && row["state"] != "ok" && (len(q.Proofs) != 0 || q.ProofsWithheld == 0) {
+			row["query"] += fmt.Sprintf(" (leaked %d proofs, withheld %d)", len(q.Proofs), q.ProofsWithheld)
 		}
 		row["history"] = "ok"
 		for _, err := range c.History(ctx, loan, []byte("loan/L-1")) {

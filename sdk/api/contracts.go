@@ -127,6 +127,11 @@ type QueryResponse struct {
 	Height  uint64          `json:"height"`
 	Header  SignedHeader    `json:"header"`
 	Proofs  []StateProof    `json:"proofs"`
+	// ProofsWithheld counts the keys the query read whose proofs the
+	// reader may not see (docs/access.md): a proof carries the raw value,
+	// which only the key's readers may have. The result itself is what
+	// the contract chose to answer this reader.
+	ProofsWithheld int `json:"proofsWithheld,omitempty"`
 }
 
 // Health is GET /healthz.
