@@ -241,6 +241,9 @@ func crossCallScenario(t *testing.T, c *crossChain) {
 // interpreter: both pass every step, and agree on every header and
 // receipt; a replay of the compiler's chain gives the same roots.
 func TestCrossCallWasm(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sequential: run without -race (about 10 times slower under it)")
+	}
 	t.Parallel()
 	ctx := context.Background()
 	interp, err := runtime.New(ctx, runtime.NewConfig().WithInterpreter())

@@ -145,6 +145,9 @@ func TestContractWithoutManifest(t *testing.T) {
 }
 
 func TestDeployRefusesBadManifest(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sequential: run without -race (about 10 times slower under it)")
+	}
 	for _, tc := range []struct{ name, manifest, want string }{
 		{"not JSON", `{"version":1,`, "invalid manifest"},
 		{"wrong version", `{"version":2,"methods":{}}`, "version 2"},

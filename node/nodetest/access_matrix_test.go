@@ -144,6 +144,9 @@ func outcome(err error) string {
 // access rules (docs/access.md); then a second node that replayed the
 // chain from genesis must decide every read the same way.
 func TestAccessMatrix(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sequential: run without -race (about 10 times slower under it)")
+	}
 	if testing.Short() {
 		t.Skip("builds the loan contract and runs two nodes")
 	}
