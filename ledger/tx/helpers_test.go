@@ -98,6 +98,27 @@ func signedUpgrade(t testing.TB) *Tx {
 	return tx
 }
 
+// checkSignCodeHash checks a code-carrying signer: code other than the
+// set hash names is refused, and signing by hash alone carries no code
+// and verifies. sign sets the message's code hash and signs with code.
+func checkSignCodeHash(t *testing.T, sign func(codeHash common.Hash, code []byte) (*Tx, error)) {
+	t.Helper()
+	_, err := sign(common.Hash{1}, testCode)
+	wantErr(t, err, ErrCodeHashMismatch, "")
+
+	// By hash alone: no code travels; the ledger already stores it.
+	tx, err := sign(crypto.Keccak256Hash(testCode), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tx.Code() != nil {
+		t.Fatal("code should be absent")
+	}
+	if _, err := tx.Verify(testChainID); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // wantErr checks err against a sentinel and, for field errors, the field.
 func wantErr(t *testing.T, err, sentinel error, field string) {
 	t.Helper()

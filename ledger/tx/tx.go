@@ -186,15 +186,25 @@ func Sign(msg Message, chainID uint64, key *ecdsa.PrivateKey) (*Tx, error) {
 // as keccak256(code); a non-zero one must match it (ErrCodeHashMismatch).
 // With nil code, d.CodeHash must name code the ledger already stores.
 func SignDeploy(d Deploy, code []byte, chainID uint64, key *ecdsa.PrivateKey) (*Tx, error) {
-	if code != nil {
-		h := crypto.Keccak256Hash(code)
-		if d.CodeHash == (common.Hash{}) {
-			d.CodeHash = h
-		} else if d.CodeHash != h {
-			return nil, fmt.Errorf("tx: sign deploy: %w", ErrCodeHashMismatch)
-		}
+	if err := bindCode(&d.CodeHash, code); err != nil {
+		return nil, fmt.Errorf("tx: sign deploy: %w", err)
 	}
 	return sign(&d, chainID, key, code)
+}
+
+// bindCode fills a zero *codeHash with code's keccak256, or checks that a
+// set one names code. Nil code (signing by hash alone) binds nothing.
+func bindCode(codeHash *common.Hash, code []byte) error {
+	if code == nil {
+		return nil
+	}
+	h := crypto.Keccak256Hash(code)
+	if *codeHash == (common.Hash{}) {
+		*codeHash = h
+	} else if *codeHash != h {
+		return ErrCodeHashMismatch
+	}
+	return nil
 }
 
 // SignCall signs a call.

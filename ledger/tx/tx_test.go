@@ -197,22 +197,10 @@ func TestNewTxErrors(t *testing.T) {
 func TestSignDeployCodeHash(t *testing.T) {
 	k := testKey(t)
 	d := sampleDeploy(addrOf(k))
-	d.CodeHash = common.Hash{1}
-	_, err := SignDeploy(d, testCode, testChainID, k)
-	wantErr(t, err, ErrCodeHashMismatch, "")
-
-	// Deploy by hash alone: no code travels.
-	d.CodeHash = crypto.Keccak256Hash(testCode)
-	tx, err := SignDeploy(d, nil, testChainID, k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tx.Code() != nil {
-		t.Fatal("code should be absent")
-	}
-	if _, err := tx.Verify(testChainID); err != nil {
-		t.Fatal(err)
-	}
+	checkSignCodeHash(t, func(h common.Hash, code []byte) (*Tx, error) {
+		d.CodeHash = h
+		return SignDeploy(d, code, testChainID, k)
+	})
 }
 
 func TestCheckNonceAndGas(t *testing.T) {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/crypto"
 )
 
 // Upgrade replaces a deployed contract's code at the same address, keeping
@@ -99,13 +98,8 @@ func (u *Upgrade) Validate(lim Limits) error {
 
 // SignUpgrade signs an upgrade carrying code, as SignDeploy does a deploy.
 func SignUpgrade(u Upgrade, code []byte, chainID uint64, key *ecdsa.PrivateKey) (*Tx, error) {
-	if code != nil {
-		h := crypto.Keccak256Hash(code)
-		if u.CodeHash == (common.Hash{}) {
-			u.CodeHash = h
-		} else if u.CodeHash != h {
-			return nil, fmt.Errorf("tx: sign upgrade: %w", ErrCodeHashMismatch)
-		}
+	if err := bindCode(&u.CodeHash, code); err != nil {
+		return nil, fmt.Errorf("tx: sign upgrade: %w", err)
 	}
 	return sign(&u, chainID, key, code)
 }

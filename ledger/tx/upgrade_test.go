@@ -41,29 +41,18 @@ func TestUpgradeCarriesCode(t *testing.T) {
 func TestSignUpgradeCodeHash(t *testing.T) {
 	k := testKey(t)
 	u := sampleUpgrade(addrOf(k))
-	u.CodeHash = common.Hash{1}
-	_, err := SignUpgrade(u, testCode, testChainID, k)
-	wantErr(t, err, ErrCodeHashMismatch, "")
-
-	// By hash alone: the ledger already stores the code.
+	checkSignCodeHash(t, func(h common.Hash, code []byte) (*Tx, error) {
+		u.CodeHash = h
+		return SignUpgrade(u, code, testChainID, k)
+	})
 	u.CodeHash = crypto.Keccak256Hash(testCode)
-	tx, err := SignUpgrade(u, nil, testChainID, k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tx.Code() != nil {
-		t.Fatal("code should be absent")
-	}
-	if _, err := tx.Verify(testChainID); err != nil {
-		t.Fatal(err)
-	}
 	// Empty migrate arguments mean "none" and are well formed.
 	u.MigrateArgs = nil
 	if _, err := SignUpgrade(u, nil, testChainID, k); err != nil {
 		t.Fatal(err)
 	}
 	// Another key than from's is refused.
-	_, err = SignUpgrade(u, nil, testChainID, otherKey(t))
+	_, err := SignUpgrade(u, nil, testChainID, otherKey(t))
 	wantErr(t, err, ErrSenderMismatch, "")
 }
 
