@@ -127,7 +127,7 @@ func pay(ctx *contract.Context, req loanlogic.PayRequest) (loanlogic.Payment, er
 	if err := announce(ctx, l, sv, ch); err != nil {
 		return loanlogic.Payment{}, err
 	}
-	if err := report(ctx, sv, reportPayment, loanlogic.SnapshotOf(l, sv, ch, req.Amount, now)); err != nil {
+	if err := report(ctx, sv, loanlogic.ReportPayment, loanlogic.SnapshotOf(l, sv, ch, req.Amount, now)); err != nil {
 		return loanlogic.Payment{}, err
 	}
 	return p, nil

@@ -7,14 +7,6 @@ import (
 	"github.com/meshledger/meshledger/sdk/contract"
 )
 
-// The methods of the pool and portfolio contracts a boarded loan reports
-// to (poollogic.Report, portfoliologic.Report).
-const (
-	reportBoarded = "onLoanBoarded"
-	reportPayment = "onPayment"
-	reportStatus  = "onStatusChange"
-)
-
 // PlanEvent is the payload of AssistanceAccepted, PlanCompleted and
 // PlanDefaulted.
 type PlanEvent struct {
@@ -39,7 +31,7 @@ func board(ctx *contract.Context, req loanlogic.BoardRequest) (*loanlogic.Loan, 
 	if err := announce(ctx, l, sv, ch); err != nil {
 		return nil, err
 	}
-	if err := report(ctx, sv, reportBoarded, loanlogic.SnapshotOf(l, sv, ch, 0, now)); err != nil {
+	if err := report(ctx, sv, loanlogic.ReportBoarded, loanlogic.SnapshotOf(l, sv, ch, 0, now)); err != nil {
 		return nil, err
 	}
 	return l, nil
@@ -57,7 +49,7 @@ func assess(ctx *contract.Context, req loanlogic.AssessRequest) (loanlogic.Chang
 		return loanlogic.Change{}, err
 	}
 	if ch.Changed() || ch.PlanCompleted || ch.PlanDefaulted {
-		if err := report(ctx, sv, reportStatus, loanlogic.SnapshotOf(l, sv, ch, 0, now)); err != nil {
+		if err := report(ctx, sv, loanlogic.ReportStatus, loanlogic.SnapshotOf(l, sv, ch, 0, now)); err != nil {
 			return loanlogic.Change{}, err
 		}
 	}
@@ -89,7 +81,7 @@ func accept(ctx *contract.Context, req loanlogic.AcceptRequest) (*loanlogic.Plan
 	if err := announce(ctx, l, sv, ch); err != nil {
 		return nil, err
 	}
-	if err := report(ctx, sv, reportStatus, loanlogic.SnapshotOf(l, sv, ch, 0, now)); err != nil {
+	if err := report(ctx, sv, loanlogic.ReportStatus, loanlogic.SnapshotOf(l, sv, ch, 0, now)); err != nil {
 		return nil, err
 	}
 	return sv.Plan, nil

@@ -2,6 +2,14 @@ package loanlogic
 
 import "github.com/meshledger/meshledger/sdk/contract"
 
+// The methods of the pool and portfolio contracts a boarded loan reports
+// its Snapshot to (poollogic.Report, portfoliologic.Report).
+const (
+	ReportBoarded = "onLoanBoarded"
+	ReportPayment = "onPayment"
+	ReportStatus  = "onStatusChange"
+)
+
 // Snapshot is what the loan contract tells the pool and portfolio
 // contracts about a boarded loan after each change, in the same
 // transaction (a cross-contract call). It carries the loan's whole

@@ -143,9 +143,9 @@ func Create(s Store, caller contract.Address, now int64, req CreateRequest) (*Po
 
 // Report kinds: the method the loan contract called.
 const (
-	ReportBoarded = "onLoanBoarded"
-	ReportPayment = "onPayment"
-	ReportStatus  = "onStatusChange"
+	ReportBoarded = loanlogic.ReportBoarded
+	ReportPayment = loanlogic.ReportPayment
+	ReportStatus  = loanlogic.ReportStatus
 )
 
 // Report applies a loan contract's report of kind about snap to the pool

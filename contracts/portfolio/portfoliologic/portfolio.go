@@ -117,9 +117,9 @@ func Open(s Store, caller contract.Address, now int64, req OpenRequest) (*Portfo
 
 // Report kinds: the method the loan contract called.
 const (
-	ReportBoarded = "onLoanBoarded"
-	ReportPayment = "onPayment"
-	ReportStatus  = "onStatusChange"
+	ReportBoarded = loanlogic.ReportBoarded
+	ReportPayment = loanlogic.ReportPayment
+	ReportStatus  = loanlogic.ReportStatus
 )
 
 // Report applies the loan contract's report of kind about snap to the
