@@ -2,6 +2,7 @@ package tx
 
 import (
 	"crypto/ecdsa"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -181,22 +182,14 @@ func (s *SignedSession) Header() string {
 	b := make([]byte, 0, MaxSessionHeaderBytes)
 	b = append(b, SessionScheme...)
 	b = append(b, ' ', '0', 'x')
-	b = appendLowerHex(b, s.Session.Reader[:])
+	b = hex.AppendEncode(b, s.Session.Reader[:])
 	b = append(b, '.')
 	b = strconv.AppendUint(b, s.Session.IssuedMs, 10)
 	b = append(b, '.')
 	b = strconv.AppendUint(b, s.Session.ExpiresMs, 10)
 	b = append(b, '.', '0', 'x')
-	b = appendLowerHex(b, s.Signature[:])
+	b = hex.AppendEncode(b, s.Signature[:])
 	return string(b)
-}
-
-func appendLowerHex(b, data []byte) []byte {
-	const digits = "0123456789abcdef"
-	for _, c := range data {
-		b = append(b, digits[c>>4], digits[c&0x0f])
-	}
-	return b
 }
 
 // ParseSession parses an Authorization header value (scheme included),
