@@ -163,7 +163,7 @@ func contractOpenAPI(info *ledger.ContractInfo, m *manifest.Manifest) map[string
 				"404": errResp("no such contract"),
 				"422": errResp("invalid arguments"),
 			},
-			"security": []any{map[string]any{"meshSession": []string{}}},
+			"security": sessionSecurity(),
 			"x-mesh-call": map[string]any{
 				"transaction": "call", "contract": addr, "method": name, "args": argsRef,
 				"submit": "POST " + api.PathTxs,
@@ -192,13 +192,8 @@ func contractOpenAPI(info *ledger.ContractInfo, m *manifest.Manifest) map[string
 		"servers": []any{map[string]any{"url": "/"}},
 		"paths":   paths,
 		"components": map[string]any{
-			"schemas": schemas,
-			"securitySchemes": map[string]any{
-				"meshSession": map[string]any{
-					"type": "apiKey", "in": "header", "name": api.HeaderAuthorization,
-					"description": "MeshSession <signed EIP-712 ReadSession>: see docs/api.md, Authentication",
-				},
-			},
+			"schemas":         schemas,
+			"securitySchemes": sessionSecuritySchemes(),
 		},
 		"x-mesh-events": events,
 	}

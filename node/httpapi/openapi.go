@@ -93,7 +93,7 @@ func buildOpenAPI(routes []route) map[string]any {
 			// Every session route may refuse the session (401) or the
 			// reader (403), whatever else it documents.
 			statuses = append([]int{http.StatusUnauthorized, http.StatusForbidden}, statuses...)
-			op["security"] = []any{map[string]any{"meshSession": []string{}}}
+			op["security"] = sessionSecurity()
 		}
 		for _, st := range statuses {
 			responses[strconv.Itoa(st)] = map[string]any{
@@ -117,16 +117,26 @@ func buildOpenAPI(routes []route) map[string]any {
 		},
 		"paths": paths,
 		"components": map[string]any{
-			"schemas": sb.defs,
-			"securitySchemes": map[string]any{
-				"meshSession": map[string]any{
-					"type": "apiKey", "in": "header", "name": api.HeaderAuthorization,
-					"description": "MeshSession <signed EIP-712 ReadSession>: see docs/api.md, Authentication",
-				},
-			},
+			"schemas":         sb.defs,
+			"securitySchemes": sessionSecuritySchemes(),
 		},
 	}
 }
+
+// sessionSecuritySchemes is the OpenAPI securitySchemes of a document
+// whose operations need a read session (this API's and each contract's).
+func sessionSecuritySchemes() map[string]any {
+	return map[string]any{
+		"meshSession": map[string]any{
+			"type": "apiKey", "in": "header", "name": api.HeaderAuthorization,
+			"description": "MeshSession <signed EIP-712 ReadSession>: see docs/api.md, Authentication",
+		},
+	}
+}
+
+// sessionSecurity is the security requirement of an operation that needs
+// a read session.
+func sessionSecurity() []any { return []any{map[string]any{"meshSession": []string{}}} }
 
 // schemaBuilder turns Go types into JSON Schema (the OpenAPI 3.0 subset),
 // with named structs as components.
