@@ -117,6 +117,6 @@ func memberOf(r registry.Reader, addr common.Address) (*registry.Member, error) 
 	case errors.Is(err, registry.ErrNotFound):
 		return nil, nil
 	default:
-		return nil, fmt.Errorf("ledger: member %s: %w", addr, err)
+		return nil, fmt.Errorf("ledger: registry member %s: %w", addr, err)
 	}
 }

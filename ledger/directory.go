@@ -1,7 +1,6 @@
 package ledger
 
 import (
-	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -57,12 +56,9 @@ func (d *directory) member(addr common.Address) (*registry.Member, error) {
 		d.members[addr] = m
 		return m, nil
 	}
-	m, err := registry.LookupMember(d.r, addr)
-	switch {
-	case errors.Is(err, registry.ErrNotFound):
-		m = nil
-	case err != nil:
-		return nil, fmt.Errorf("ledger: registry member %s: %w", addr, err)
+	m, err := memberOf(d.r, addr)
+	if err != nil {
+		return nil, err
 	}
 	d.members[addr] = m
 	return m, nil
@@ -177,12 +173,9 @@ func (d tipDirectory) member(addr common.Address) (*registry.Member, error) {
 	if m, ok := d.c.members.Load(addr); ok {
 		return m.(*registry.Member), nil
 	}
-	m, err := registry.LookupMember(d.reader(), addr)
-	switch {
-	case errors.Is(err, registry.ErrNotFound):
-		m = nil
-	case err != nil:
-		return nil, fmt.Errorf("ledger: registry member %s: %w", addr, err)
+	m, err := memberOf(d.reader(), addr)
+	if err != nil {
+		return nil, err
 	}
 	if d.c.size.Load() < memberCacheMax {
 		if _, loaded := d.c.members.LoadOrStore(addr, m); !loaded {
