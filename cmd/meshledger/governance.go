@@ -139,7 +139,7 @@ func (a *app) printProposalOutcome(ctx context.Context, c *client.Client, p *api
 }
 
 // threshold is how many organisations must approve a proposal now, and how
-// many there are (the policy's threshold; 0 means a majority).
+// many there are, by the registry's own rule (registry.Threshold).
 func threshold(ctx context.Context, c *client.Client) (need, orgs int, err error) {
 	pol, err := c.Policy(ctx)
 	if err != nil {
@@ -150,10 +150,7 @@ func threshold(ctx context.Context, c *client.Client) (need, orgs int, err error
 		return 0, 0, err
 	}
 	n := len(o.Orgs)
-	if pol.Policy.Threshold == 0 {
-		return n/2 + 1, n, nil
-	}
-	return min(int(pol.Policy.Threshold), n), n, nil
+	return registry.Threshold(&registry.Policy{Threshold: pol.Policy.Threshold}, n), n, nil
 }
 
 func orNone(ss []string) string {
