@@ -100,14 +100,18 @@ func save(s Store, l *Loan) {
 	s.Set(Key(l.ID), l.AppendJSON(make([]byte, 0, 640)))
 }
 
-func checkID(id string) error {
+func checkID(id string) error { return CheckID(id, ErrInvalid) }
+
+// CheckID reports, wrapping invalid, why id is not a valid record id: 1 to
+// MaxIDLength letters, digits, '-', '_' and '.' (so never a '/').
+func CheckID(id string, invalid error) error {
 	if id == "" || len(id) > MaxIDLength {
-		return fmt.Errorf("%w: id must be 1 to %d characters", ErrInvalid, MaxIDLength)
+		return fmt.Errorf("%w: id must be 1 to %d characters", invalid, MaxIDLength)
 	}
 	for i := 0; i < len(id); i++ {
 		c := id[i]
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.') {
-			return fmt.Errorf("%w: id %q may hold only letters, digits, '-', '_' and '.'", ErrInvalid, id)
+			return fmt.Errorf("%w: id %q may hold only letters, digits, '-', '_' and '.'", invalid, id)
 		}
 	}
 	return nil

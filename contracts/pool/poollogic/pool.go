@@ -332,15 +332,4 @@ func put(s Store, key []byte, v any) {
 	s.Set(key, data)
 }
 
-func checkID(id string) error {
-	if id == "" || len(id) > loanlogic.MaxIDLength {
-		return fmt.Errorf("%w: id must be 1 to %d characters", ErrInvalid, loanlogic.MaxIDLength)
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.') {
-			return fmt.Errorf("%w: id %q may hold only letters, digits, '-', '_' and '.'", ErrInvalid, id)
-		}
-	}
-	return nil
-}
+func checkID(id string) error { return loanlogic.CheckID(id, ErrInvalid) }
