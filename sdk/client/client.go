@@ -182,7 +182,7 @@ func (c *Client) doSession(ctx context.Context, r request, out any, renew bool) 
 			if r.header == nil {
 				r.header = http.Header{}
 			}
-			r.header.Set("Authorization", auth)
+			r.header.Set(api.HeaderAuthorization, auth)
 		}
 	}
 	var status int

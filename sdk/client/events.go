@@ -151,7 +151,7 @@ func (c *Client) streamOnce(ctx context.Context, f EventFilter, last *api.EventI
 	}
 	req.Header.Set("Accept", "text/event-stream")
 	if auth != "" {
-		req.Header.Set("Authorization", auth)
+		req.Header.Set(api.HeaderAuthorization, auth)
 	}
 	if last != nil {
 		req.Header.Set(api.HeaderLastEventID, last.String())
