@@ -216,7 +216,7 @@ func writeEntry(w runtime.Write) overlayEntry {
 // shows the value its key was left with.
 func (f *callFrame) apply(b *pendingBlock, rc *block.Receipt) {
 	var order []common.Address
-	final := make(map[common.Address]map[string]runtime.Write)
+	final := make(map[common.Address]map[string]overlayEntry)
 	for _, e := range f.effects {
 		b.applyWrites(e.contract, rc, e.events, nil)
 		if len(e.writes) == 0 {
@@ -224,25 +224,16 @@ func (f *callFrame) apply(b *pendingBlock, rc *block.Receipt) {
 		}
 		m := final[e.contract]
 		if m == nil {
-			m = make(map[string]runtime.Write)
+			m = make(map[string]overlayEntry)
 			final[e.contract] = m
 			order = append(order, e.contract)
 		}
 		for _, w := range e.writes {
-			m[string(w.Key)] = w
+			m[string(w.Key)] = writeEntry(w)
 		}
 	}
 	for _, c := range order {
-		keys := make([]string, 0, len(final[c]))
-		for k := range final[c] {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		writes := make([]runtime.Write, len(keys))
-		for i, k := range keys {
-			writes[i] = final[c][k]
-		}
-		b.applyWrites(c, rc, nil, writes)
+		b.applyWrites(c, rc, nil, sortedWrites(final[c]))
 	}
 }
 

@@ -123,3 +123,20 @@ type emptyState struct{}
 
 func (emptyState) Get([]byte) ([]byte, bool, error)                     { return nil, false, nil }
 func (emptyState) Iterate([]byte, []byte, func(k, v []byte) bool) error { return nil }
+
+// sortedWrites lists entries as writes in ascending key order, one per
+// key (a deleted entry is a Delete with no value): the order a contract
+// call reports its writes in (runtime.Result.Writes).
+func sortedWrites(entries map[string]overlayEntry) []runtime.Write {
+	keys := make([]string, 0, len(entries))
+	for k := range entries {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]runtime.Write, len(keys))
+	for i, k := range keys {
+		e := entries[k]
+		out[i] = runtime.Write{Key: []byte(k), Value: e.value, Delete: e.deleted}
+	}
+	return out
+}

@@ -2,7 +2,6 @@ package ledger
 
 import (
 	"bytes"
-	"sort"
 
 	"github.com/meshledger/meshledger/ledger/registry"
 	"github.com/meshledger/meshledger/runtime"
@@ -23,10 +22,7 @@ func newRegistryStore(base runtime.State) *registryStore {
 }
 
 func (s *registryStore) Set(key, value []byte) {
-	if value == nil {
-		value = []byte{}
-	}
-	s.entries[string(key)] = overlayEntry{value: bytes.Clone(value)}
+	s.entries[string(key)] = writeEntry(runtime.Write{Value: bytes.Clone(value)})
 }
 
 func (s *registryStore) Delete(key []byte) {
@@ -36,22 +32,7 @@ func (s *registryStore) Delete(key []byte) {
 // writes returns the buffered writes in ascending key order, one per key,
 // the order a contract call reports its writes in (runtime.Result.Writes),
 // so that receipts and the change list never depend on map order.
-func (s *registryStore) writes() []runtime.Write {
-	keys := make([]string, 0, len(s.entries))
-	for k := range s.entries {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	out := make([]runtime.Write, len(keys))
-	for i, k := range keys {
-		e := s.entries[k]
-		out[i] = runtime.Write{Key: []byte(k), Value: e.value, Delete: e.deleted}
-		if e.deleted {
-			out[i].Value = nil
-		}
-	}
-	return out
-}
+func (s *registryStore) writes() []runtime.Write { return sortedWrites(s.entries) }
 
 // blockRegistry reads the registry at the state of the block being
 // executed: committed records under the writes of the block's earlier
