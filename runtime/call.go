@@ -46,29 +46,29 @@ const outcomeOK = string(CodeOK)
 // A refused call (no caller, depth, limits, too little gas) is an outcome
 // like a failed callee: the calling contract continues either way.
 func hostCall(cs *callState, s []uint64) {
+	code, data := cs.readAndRunCall(s)
+	cs.callOutcome(uint32(s[6]), uint32(s[7]), code, data)
+	s[0] = uint64(uint32(len(cs.callOut)))
+}
+
+// readAndRunCall reads call's request from its arguments s and makes it.
+// The lengths are checked before anything is read or charged for them, so
+// a huge length cannot buy a huge copy.
+func (cs *callState) readAndRunCall(s []uint64) (Code, string) {
 	methodLen, argsLen := uint32(s[2]), uint32(s[4])
-	out, outCap := uint32(s[6]), uint32(s[7])
-	// The lengths are checked before anything is read or charged for
-	// them, so a huge length cannot buy a huge copy.
 	cs.charge(gasHostBase + gasCall + bytesGas(20))
 	var to Address
 	copy(to[:], cs.read(uint32(s[0]), 20))
 	if methodLen > MaxCallMethodBytes {
-		cs.callOutcome(out, outCap, CodeBadCall, fmt.Sprintf("method name of %d bytes exceeds %d", methodLen, MaxCallMethodBytes))
-		s[0] = uint64(uint32(len(cs.callOut)))
-		return
+		return CodeBadCall, fmt.Sprintf("method name of %d bytes exceeds %d", methodLen, MaxCallMethodBytes)
 	}
 	if int64(argsLen) > int64(cs.limits.MaxCallArgsBytes) {
-		cs.callOutcome(out, outCap, CodeBadCall, fmt.Sprintf("call arguments of %d bytes exceed %d", argsLen, cs.limits.MaxCallArgsBytes))
-		s[0] = uint64(uint32(len(cs.callOut)))
-		return
+		return CodeBadCall, fmt.Sprintf("call arguments of %d bytes exceed %d", argsLen, cs.limits.MaxCallArgsBytes)
 	}
 	cs.charge(bytesGas(int(methodLen) + int(argsLen)))
 	method := strings.ToValidUTF8(string(cs.read(uint32(s[1]), methodLen)), "\uFFFD")
 	args := append([]byte(nil), cs.read(uint32(s[3]), argsLen)...)
-	code, data := cs.runCall(to, method, args, s[5])
-	cs.callOutcome(out, outCap, code, data)
-	s[0] = uint64(uint32(len(cs.callOut)))
+	return cs.runCall(to, method, args, s[5])
 }
 
 // runCall makes the call once its request is read, returning the outcome
