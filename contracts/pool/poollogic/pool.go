@@ -1,7 +1,6 @@
 package poollogic
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -313,23 +312,9 @@ func PoolOfKey(key string) (string, bool) {
 }
 
 func get(s Store, key []byte, v any) (bool, error) {
-	data, ok := s.Get(key)
-	if !ok {
-		return false, nil
-	}
-	if err := json.Unmarshal(data, v); err != nil {
-		return false, fmt.Errorf("%w: %s: %v", ErrCorrupt, key, err)
-	}
-	return true, nil
+	return loanlogic.GetJSON(s, key, v, ErrCorrupt)
 }
 
-func put(s Store, key []byte, v any) {
-	data, err := json.Marshal(v)
-	if err != nil {
-		// Only addresses, strings and integers: Marshal cannot fail.
-		panic(fmt.Sprintf("poollogic: encoding %s: %v", key, err))
-	}
-	s.Set(key, data)
-}
+func put(s Store, key []byte, v any) { loanlogic.PutJSON(s, key, v) }
 
 func checkID(id string) error { return loanlogic.CheckID(id, ErrInvalid) }

@@ -1,7 +1,6 @@
 package portfoliologic
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -292,21 +291,7 @@ func checkSnapshot(snap loanlogic.Snapshot) error {
 }
 
 func get(s Store, key []byte, v any) (bool, error) {
-	data, ok := s.Get(key)
-	if !ok {
-		return false, nil
-	}
-	if err := json.Unmarshal(data, v); err != nil {
-		return false, fmt.Errorf("%w: %s: %v", ErrCorrupt, key, err)
-	}
-	return true, nil
+	return loanlogic.GetJSON(s, key, v, ErrCorrupt)
 }
 
-func put(s Store, key []byte, v any) {
-	data, err := json.Marshal(v)
-	if err != nil {
-		// Only addresses, strings, integers and arrays: Marshal cannot fail.
-		panic(fmt.Sprintf("portfoliologic: encoding %s: %v", key, err))
-	}
-	s.Set(key, data)
-}
+func put(s Store, key []byte, v any) { loanlogic.PutJSON(s, key, v) }
