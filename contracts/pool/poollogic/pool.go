@@ -10,10 +10,7 @@ import (
 
 // Store is the contract state pools live in; *contract.Context and
 // loanlogic.MapStore satisfy it.
-type Store interface {
-	Get(key []byte) ([]byte, bool)
-	Set(key, value []byte)
-}
+type Store = loanlogic.Store
 
 // Sentinel errors, for errors.Is.
 var (
