@@ -7,7 +7,6 @@ import (
 	"sync"
 
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/meshledger/meshledger/ledger/tx"
 	"github.com/meshledger/meshledger/sdk/manifest"
@@ -32,7 +31,7 @@ type codeManifest struct {
 	// raw is m's canonical encoding: what the node serves.
 	raw []byte
 	// args holds the compiled argument schema of each method.
-	args map[string]*jsonschema.Schema
+	args map[string]*argSchema
 	// bad, when set, is why the manifest was refused (deploys fail
 	// bad_manifest with it).
 	bad string
@@ -110,7 +109,7 @@ func compileManifest(code []byte) *codeManifest {
 	if err != nil {
 		return &codeManifest{bad: err.Error()}
 	}
-	cm := &codeManifest{m: m, hash: common.Hash(m.Hash()), raw: out, args: make(map[string]*jsonschema.Schema, len(m.Methods))}
+	cm := &codeManifest{m: m, hash: common.Hash(m.Hash()), raw: out, args: make(map[string]*argSchema, len(m.Methods))}
 	if msg := cm.compile(); msg != "" {
 		return &codeManifest{bad: msg}
 	}
@@ -129,7 +128,7 @@ func (cm *codeManifest) compile() string {
 		if err != nil {
 			return err.Error()
 		}
-		cm.args[name] = sch
+		cm.args[name] = newArgSchema(sch, meth.Args)
 		if _, err := compileSchema(c, schemaURL("result", i), "methods."+name+".result", meth.Result); err != nil {
 			return err.Error()
 		}

@@ -1,7 +1,6 @@
 package ledger
 
 import (
-	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -16,10 +15,7 @@ func TestValidateArgsReasons(t *testing.T) {
 		"tags":{"type":"array","maxItems":1,"items":{"type":"string"}},
 		"m":{"type":"object","additionalProperties":{"type":"integer"}},
 		"x~/y":{"type":"boolean"}}}`
-	sch, err := compileSchema(schemaCompiler(), schemaURL("args", 0), "t", json.RawMessage(schema))
-	if err != nil {
-		t.Fatal(err)
-	}
+	sch := mustArgSchema(t, schema)
 	for _, tc := range []struct{ args, pointer, reason string }{
 		{`{"addr":"0x12"}`, "/addr", `must match "^0x[0-9a-fA-F]{40}$"`},
 		{`{"kind":"c"}`, "/kind", "must be one of the allowed values"},
@@ -54,10 +50,7 @@ func TestValidateArgsReasons(t *testing.T) {
 func TestValidateArgsStable(t *testing.T) {
 	schema := `{"type":"object","additionalProperties":false,"properties":{
 		"a":{"type":"integer"},"b":{"type":"integer"},"c":{"type":"integer"},"d":{"type":"integer"}}}`
-	sch, err := compileSchema(schemaCompiler(), schemaURL("args", 0), "t", json.RawMessage(schema))
-	if err != nil {
-		t.Fatal(err)
-	}
+	sch := mustArgSchema(t, schema)
 	args := []byte(`{"d":"x","c":"x","b":"x","a":"x","z":1,"y":2}`)
 	first := validateArgs(sch, "m", args).Error()
 	if first != `/: unknown field "y", "z"` {
