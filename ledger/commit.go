@@ -28,6 +28,9 @@ func (l *Ledger) ApplyBlock(ctx context.Context, p Proposal, signer Signer) (*Ap
 	if err := l.checkOpen(); err != nil {
 		return nil, err
 	}
+	if l.genesis.BFT() {
+		return nil, fmt.Errorf("%w: ApplyBlock on a BFT chain (blocks come from consensus: Finalize)", ErrWrongMode)
+	}
 	if signer.Address() != p.Proposer {
 		return nil, fmt.Errorf("%w: signer %s, proposer %s", ErrWrongProposer, signer.Address(), p.Proposer)
 	}

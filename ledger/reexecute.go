@@ -94,11 +94,29 @@ func (l *Ledger) CommitReexecution(r *Reexecution, sh *block.SignedHeader) (*App
 	case l.latest.Load() != r.b.parent:
 		return nil, fmt.Errorf("%w: block %d", ErrTipMoved, r.Header.Height)
 	}
-	if err := sh.VerifySignature(); err != nil {
+	if err := l.VerifyHeaderSignature(sh); err != nil {
 		return nil, fmt.Errorf("ledger: block %d: %w", r.Header.Height, err)
 	}
 	if err := l.commit(r.b, sh, r.batch); err != nil {
 		return nil, err
 	}
 	return r.b.applied(sh), nil
+}
+
+// ErrUnexpectedSignature: a BFT chain's header carries a signature. Its
+// headers are unsigned (the validators' commit is their authority), so a
+// signature there is not this chain's block.
+var ErrUnexpectedSignature = errors.New("ledger: signed header on a BFT chain")
+
+// VerifyHeaderSignature checks a header's signature as the
+// chain's mode requires: a solo chain's is its proposer's; a BFT chain's
+// header has none.
+func (l *Ledger) VerifyHeaderSignature(sh *block.SignedHeader) error {
+	if l.genesis.BFT() {
+		if len(sh.Signature) != 0 {
+			return ErrUnexpectedSignature
+		}
+		return nil
+	}
+	return sh.VerifySignature()
 }

@@ -33,7 +33,7 @@ func ReplayBlock(ctx context.Context, dst *ledger.Ledger, sb *ledger.SourceBlock
 	case h.TimeMs <= parent.Header.TimeMs:
 		return nil, mm(MismatchTime, fmt.Sprint(h.TimeMs), fmt.Sprintf("> %d", parent.Header.TimeMs))
 	}
-	if err := sb.Header.VerifySignature(); err != nil {
+	if err := dst.VerifyHeaderSignature(sb.Header); err != nil {
 		return nil, mm(MismatchSignature, h.Proposer.Hex(), err.Error())
 	}
 	root, err := ledger.TxRoot(sb.Txs)

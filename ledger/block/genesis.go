@@ -61,7 +61,20 @@ type Genesis struct {
 	// Policy is the network policy at genesis; nil is
 	// registry.DefaultPolicy().
 	Policy *registry.Policy `json:"policy,omitempty"`
+	// Consensus names the engine that orders and commits blocks: ""
+	// (solo: one producer signs every header with its key) or
+	// ConsensusCometBFT (a BFT validator set commits blocks; headers carry
+	// no proposer signature, their authority is the validators' commit
+	// over the app hash, docs/consensus.md).
+	Consensus string `json:"consensus,omitempty"`
 }
+
+// ConsensusCometBFT is Genesis.Consensus for a network run by CometBFT.
+const ConsensusCometBFT = "cometbft"
+
+// BFT reports whether blocks are committed by a validator set rather than
+// signed by a solo producer.
+func (g *Genesis) BFT() bool { return g.Consensus == ConsensusCometBFT }
 
 // LoadGenesis reads and validates a genesis file. Unknown fields are
 // refused: a misspelt limit must not silently become the default.
@@ -156,6 +169,8 @@ func (g *Genesis) Validate() error {
 		return fmt.Errorf("%w: chain_id must be > 0", ErrBadGenesis)
 	case g.TimeMs < 0:
 		return fmt.Errorf("%w: time_ms must be >= 0", ErrBadGenesis)
+	case g.Consensus != "" && g.Consensus != ConsensusCometBFT:
+		return fmt.Errorf("%w: consensus %q: want %q or none (solo)", ErrBadGenesis, g.Consensus, ConsensusCometBFT)
 	}
 	spec := g.Registry()
 	if err := spec.Validate(); err != nil {
@@ -173,13 +188,19 @@ func (g *Genesis) GasLimit() uint64 {
 }
 
 // ConfigHash is keccak256(RLP([chain_id, time_ms, gas limit, registry])),
+// with the consensus engine's name appended when there is one (so a solo
+// chain's hash is what it always was),
 // where registry is the canonical JSON of the registry part: organisations
 // sorted by id, each one's members by address and roles and nodes sorted,
 // and the effective policy (the default spelt out). Sorting first means
 // the order of a file's lists does not fork the chain; the policy is
 // spelt out so that omitting the default and writing it give one chain.
 func (g *Genesis) ConfigHash() common.Hash {
-	enc, err := rlp.EncodeToBytes([]any{g.ChainID, uint64(g.TimeMs), g.GasLimit(), g.canonicalRegistry()})
+	fields := []any{g.ChainID, uint64(g.TimeMs), g.GasLimit(), g.canonicalRegistry()}
+	if g.Consensus != "" {
+		fields = append(fields, []byte(g.Consensus))
+	}
+	enc, err := rlp.EncodeToBytes(fields)
 	if err != nil {
 		panic(fmt.Sprintf("block: encode genesis: %v", err)) // byte strings and integers only: cannot fail
 	}

@@ -1,0 +1,183 @@
+package ledger
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/ethdb"
+
+	"github.com/meshledger/meshledger/ledger/block"
+	"github.com/meshledger/meshledger/ledger/storage"
+)
+
+// ErrWrongMode: the call belongs to the other way of making blocks. A
+// solo chain's blocks come from ApplyBlock (signed by the producer); a
+// BFT chain's (genesis consensus "cometbft") only from Finalize and
+// CommitFinalized, driven by the consensus engine.
+var ErrWrongMode = errors.New("ledger: wrong block production mode for this chain")
+
+// metaConsensus names the chain-meta record of the last consensus height
+// the ledger committed (see ConsensusState).
+const metaConsensus = "consensus"
+
+// ConsensusState is what the ledger records of the consensus engine that
+// drives it: the last consensus height it committed and the app hash it
+// answered for it. It is written in the same batch as the block it
+// committed (or alone, for a height without transactions), so after a
+// crash the engine learns exactly which heights to replay.
+type ConsensusState struct {
+	Height  uint64      // last consensus height committed; 0 before the first
+	AppHash common.Hash // the hash of the ledger's latest header after Height
+}
+
+// ConsensusState returns the last committed consensus height and app hash.
+// Before any consensus height, it is height 0 and the genesis header's
+// hash.
+func (l *Ledger) ConsensusState() (ConsensusState, error) {
+	if err := l.checkOpen(); err != nil {
+		return ConsensusState{}, err
+	}
+	v, err := l.kv.Get(storage.ChainMetaKey(metaConsensus))
+	if err != nil {
+		if ok, _ := l.kv.Has(storage.ChainMetaKey(metaConsensus)); !ok {
+			return ConsensusState{AppHash: l.latest.Load().Hash()}, nil
+		}
+		return ConsensusState{}, fmt.Errorf("ledger: read consensus state: %w", err)
+	}
+	if len(v) != 8+common.HashLength {
+		return ConsensusState{}, fmt.Errorf("ledger: consensus state: %d bytes", len(v))
+	}
+	return ConsensusState{Height: binary.BigEndian.Uint64(v), AppHash: common.BytesToHash(v[8:])}, nil
+}
+
+func (s ConsensusState) encode() []byte {
+	out := binary.BigEndian.AppendUint64(make([]byte, 0, 8+common.HashLength), s.Height)
+	return append(out, s.AppHash[:]...)
+}
+
+// Finalized is a consensus block executed but not stored: the ledger's
+// answer to the engine's "finalize block", kept until "commit". Nothing of
+// it reaches the store before CommitFinalized; dropping it leaves the
+// ledger unchanged.
+type Finalized struct {
+	// Height is the consensus height this block was finalized at.
+	Height uint64
+	// AppHash is what the engine records for Height: the hash of the
+	// ledger header that commits this block, or, when no transaction
+	// could be included (Empty), the unchanged hash of the latest header.
+	AppHash common.Hash
+	// Empty: no ledger block is made at this height (an engine's empty
+	// block, or one whose every transaction was rejected). The state, and
+	// the app hash, stay as they were.
+	Empty bool
+	// Header is the new ledger header (zero when Empty).
+	Header block.Header
+	// Receipts are the included transactions' receipts, in order; TxHashes
+	// their hashes.
+	Receipts []*block.Receipt
+	TxHashes []common.Hash
+	// Rejected lists the transactions left out of the block. A proposal
+	// that passed ProcessProposal's check includes every transaction, but
+	// a transaction can still be refused in its turn (a nonce spent by an
+	// earlier one): every node rejects it alike.
+	Rejected []Rejected
+
+	parent *block.SignedHeader
+	b      *pendingBlock
+	batch  ethdb.Batch
+}
+
+// Finalize executes a consensus block on top of the latest ledger block,
+// as ApplyBlock's executor does, and seals its header without storing
+// anything. p.Proposer is the consensus proposer's address; the header
+// carries it and no signature. p.TimeMs is the engine's block time, raised
+// to one millisecond after the parent's when the engine's clock gives an
+// equal or earlier millisecond (its times are strictly increasing only to
+// the nanosecond): the result depends only on the block and the chain, so
+// every node computes the same.
+//
+// Finalize only runs on a BFT chain (ErrWrongMode otherwise). A returned
+// error is a host failure: the engine must stop rather than vote.
+func (l *Ledger) Finalize(ctx context.Context, height uint64, p Proposal) (*Finalized, error) {
+	if err := l.checkOpen(); err != nil {
+		return nil, err
+	}
+	if !l.genesis.BFT() {
+		return nil, fmt.Errorf("%w: Finalize on a solo chain", ErrWrongMode)
+	}
+	unlock, err := l.lockApply()
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	parent := l.latest.Load()
+	if p.TimeMs <= parent.Header.TimeMs {
+		p.TimeMs = parent.Header.TimeMs + 1
+	}
+	p.Cutoff = nil // a consensus block holds exactly what was agreed
+	f := &Finalized{Height: height, parent: parent}
+	if len(p.Txs) == 0 {
+		f.Empty, f.AppHash = true, parent.Hash()
+		return f, nil
+	}
+	b, err := l.execute(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	f.Rejected = b.rejected
+	if len(b.records) == 0 {
+		_ = b.enc.finish() // stop its goroutine; no block is made
+		f.Empty, f.AppHash = true, parent.Hash()
+		return f, nil
+	}
+	batch := l.newBlockBatch(len(b.records))
+	h, err := l.seal(b, batch)
+	if err != nil {
+		return nil, err
+	}
+	f.Header, f.AppHash, f.b, f.batch = h, h.Hash(), b, batch
+	f.Receipts = b.receipts
+	f.TxHashes = make([]common.Hash, len(b.records))
+	for i, r := range b.records {
+		f.TxHashes[i] = r.Hash
+	}
+	return f, nil
+}
+
+// CommitFinalized stores a finalized block, and the consensus state that
+// says its height is done, in one synced write. It refuses a Finalized
+// whose parent is no longer the tip (ErrTipMoved): the engine commits the
+// heights it finalized, in order, one at a time. It returns the committed
+// block, or nil for an empty height.
+func (l *Ledger) CommitFinalized(f *Finalized) (*Applied, error) {
+	unlock, err := l.lockApply()
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if l.latest.Load() != f.parent {
+		return nil, fmt.Errorf("%w: consensus height %d", ErrTipMoved, f.Height)
+	}
+	cs := ConsensusState{Height: f.Height, AppHash: f.AppHash}
+	if f.Empty {
+		batch := l.kv.NewBatch()
+		if err := batch.Put(storage.ChainMetaKey(metaConsensus), cs.encode()); err != nil {
+			return nil, fmt.Errorf("ledger: consensus height %d: %w", f.Height, err)
+		}
+		if err := batch.Write(); err != nil {
+			return nil, fmt.Errorf("ledger: write consensus height %d: %w", f.Height, err)
+		}
+		return nil, nil
+	}
+	if err := f.batch.Put(storage.ChainMetaKey(metaConsensus), cs.encode()); err != nil {
+		return nil, fmt.Errorf("ledger: consensus height %d: %w", f.Height, err)
+	}
+	sh := &block.SignedHeader{Header: f.Header}
+	if err := l.commit(f.b, sh, f.batch); err != nil {
+		return nil, err
+	}
+	return f.b.applied(sh), nil
+}
