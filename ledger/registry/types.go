@@ -85,6 +85,14 @@ type Policy struct {
 	// AllowNonMembers lets addresses outside every organisation send
 	// transactions (they still need the roles a contract asks for).
 	AllowNonMembers bool `json:"allowNonMembers"`
+	// RequireManifest refuses a deploy or upgrade whose code carries no
+	// manifest (bad_manifest), as it refuses a bad one: every contract then
+	// states its methods' argument schemas, and every call is checked
+	// against them. Omitted when false, so that the policy record, the
+	// genesis hash and the proposals of a network that predates the field
+	// encode as they always did; a setPolicy proposal that leaves it out
+	// turns it off.
+	RequireManifest bool `json:"requireManifest,omitempty"`
 }
 
 // Proposal kinds.
