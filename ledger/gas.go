@@ -99,3 +99,17 @@ func (l *Ledger) checkGasLimits(msg tx.Message) error {
 	}
 	return tx.CheckTxGasCap(msg.Gas(), l.txGasCap)
 }
+
+// BlockGas is what t takes from a block's two gas budgets if included:
+// exec from the block gas limit (BlockGasLimit) and deploy, a deploy's or
+// upgrade's intrinsic gas, from the block deploy gas limit
+// (BlockDeployGasLimit). A proposer that keeps a block within both never
+// sees a transaction rejected for an exhausted block (ErrBlockGasExhausted).
+func (l *Ledger) BlockGas(t *tx.Tx) (exec, deploy uint64, err error) {
+	deploy, exec, _, err = l.gasParts(nil, t)
+	return exec, deploy, err
+}
+
+// BlockDeployGasLimit bounds the intrinsic deploy gas of one block's
+// deploys and upgrades.
+func (l *Ledger) BlockDeployGasLimit() uint64 { return l.deployGasLimit }

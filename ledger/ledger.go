@@ -266,6 +266,9 @@ func (l *Ledger) Genesis() *block.Genesis { return l.genesis.Clone() }
 // ChainID returns the chain id.
 func (l *Ledger) ChainID() uint64 { return l.chainID }
 
+// TxLimits are the size limits transactions are decoded and checked with.
+func (l *Ledger) TxLimits() tx.Limits { return l.txLimits }
+
 // BlockGasLimit returns the block gas limit in force.
 func (l *Ledger) BlockGasLimit() uint64 { return l.gasLimit }
 

@@ -101,7 +101,8 @@ func TestEndToEnd(t *testing.T) {
 
 	var chain api.Chain
 	n.HTTP(http.MethodGet, api.PathChain, nil).JSON(t, &chain)
-	if chain.ChainID != chainID || chain.NodeAddress != n.Address() || len(chain.Domain) == 0 || chain.PrimaryTypes["call"] == "" {
+	if chain.ChainID != chainID || chain.NodeAddress != n.Address() || len(chain.Domain) == 0 || chain.PrimaryTypes["call"] == "" ||
+		chain.Consensus != api.ConsensusSolo || len(chain.Validators) != 0 {
 		t.Fatalf("chain = %+v", chain)
 	}
 

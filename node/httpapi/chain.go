@@ -23,17 +23,25 @@ func (s *Server) handleChain(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("encode types: %w", err)
 	}
-	return c.JSON(http.StatusOK, api.Chain{
+	out := api.Chain{
 		ChainID:      l.ChainID(),
 		GenesisHash:  s.genesis,
 		LatestHeight: latest.Header.Height,
 		LatestHash:   latest.Hash(),
 		NodeAddress:  s.deps.NodeAddress,
+		Consensus:    api.ConsensusSolo,
 		Domain:       domain,
 		Types:        types,
 		PrimaryTypes: spec.PrimaryTypes,
 		SessionType:  api.SessionType,
-	})
+	}
+	if cs := s.deps.Consensus; cs != nil {
+		out.Consensus, out.ConsensusHeight = api.ConsensusCometBFT, cs.Height()
+		if out.Validators, err = cs.Validators(); err != nil {
+			return fmt.Errorf("validator set: %w", err)
+		}
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 func (s *Server) handleAccount(c echo.Context) error {

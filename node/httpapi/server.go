@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/meshledger/meshledger/internal/memo"
+	"github.com/meshledger/meshledger/sdk/api"
 )
 
 func (c Config) retryAfterSeconds() int {
@@ -27,6 +28,9 @@ type Deps struct {
 	Pool        Pool
 	Commits     Commits
 	NodeAddress common.Address // the block signer, shown by GET /v1/chain
+	// Consensus, on a CometBFT chain, describes the validator set for GET
+	// /v1/chain; nil on a solo chain.
+	Consensus Consensus
 	// Registry receives the API's metrics and is served at /metrics. A
 	// private registry: nothing global.
 	Registry *prometheus.Registry
@@ -35,6 +39,14 @@ type Deps struct {
 	// counted, from an unreadable or oversized body to a full mempool.
 	// Nil counts nothing.
 	Refused *prometheus.CounterVec
+}
+
+// Consensus is what GET /v1/chain shows of a CometBFT network.
+type Consensus interface {
+	// Validators is the validator set of the next height.
+	Validators() ([]api.Validator, error)
+	// Height is the last CometBFT height this node committed.
+	Height() uint64
 }
 
 // Server is the HTTP API. It is an http.Handler; the caller runs it on its

@@ -17,7 +17,17 @@ type Chain struct {
 	GenesisHash  common.Hash    `json:"genesisHash"`
 	LatestHeight uint64         `json:"latestHeight"`
 	LatestHash   common.Hash    `json:"latestHash"`
-	NodeAddress  common.Address `json:"nodeAddress"` // the key that signs this node's blocks
+	NodeAddress  common.Address `json:"nodeAddress"` // the key that signs this node's blocks (solo) or identifies it (cometbft)
+	// Consensus is how the chain makes blocks: ConsensusSolo (one
+	// producer signs each header) or ConsensusCometBFT (a validator set
+	// commits them; docs/consensus.md).
+	Consensus string `json:"consensus"`
+	// ConsensusHeight is, on a CometBFT chain, the last CometBFT height
+	// this node committed (ledger heights skip empty CometBFT heights).
+	ConsensusHeight uint64 `json:"consensusHeight,omitempty"`
+	// Validators is, on a CometBFT chain, the validator set of the next
+	// height, by address.
+	Validators []Validator `json:"validators,omitempty"`
 	// Domain and Types are the EIP-712 "domain" and "types" objects, in the
 	// form eth_signTypedData_v4 takes. The primary types are named in
 	// PrimaryTypes by transaction type ("deploy", "call").
@@ -27,6 +37,22 @@ type Chain struct {
 	// SessionType is the primary type a reader signs to authenticate its
 	// reads (SessionType, "ReadSession"), in Domain and Types.
 	SessionType string `json:"sessionType"`
+}
+
+// Consensus modes of Chain.Consensus.
+const (
+	ConsensusSolo     = "solo"
+	ConsensusCometBFT = "cometbft"
+)
+
+// Validator is one member of a CometBFT validator set.
+type Validator struct {
+	// Address is CometBFT's validator address (hex, 20 bytes): the
+	// Proposer of the headers it proposes.
+	Address string `json:"address"`
+	// PubKey is its ed25519 public key, base64 as CometBFT writes it.
+	PubKey string `json:"pubKey"`
+	Power  int64  `json:"power"`
 }
 
 // Account is GET /v1/accounts/{address}.
