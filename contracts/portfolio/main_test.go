@@ -2,6 +2,7 @@ package main
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/meshledger/meshledger/contracts/loan/loanlogic"
@@ -104,5 +105,39 @@ func TestReportsAndReads(t *testing.T) {
 	h.SetCaller(owner)
 	if res := h.Query("trend", TrendRequest{Owner: owner, Month: "2024-6"}); res.OK {
 		t.Fatal("a malformed month was accepted")
+	}
+}
+
+// TestReportRefusesMalformedLoanIDs: through the contract's ABI, each
+// report method refuses a loan id the loan and pool contracts refuse
+// (loanlogic.CheckID), with nothing written and no event; then the
+// portfolio holds nothing but what was boarded properly.
+func TestReportRefusesMalformedLoanIDs(t *testing.T) {
+	h := newHost(t)
+	h.SetCaller(loanContract)
+	if res := h.Call(portfoliologic.ReportBoarded, loanlogic.Snapshot{ID: "A-1", Owner: owner, Balance: 100_00, Bucket: loanlogic.BucketCurrent, At: at}); !res.OK {
+		t.Fatalf("board A-1: %s %s", res.Code, res.Message)
+	}
+	ids := []struct{ id, want string }{
+		{"", "id must be 1 to 64 characters"},
+		{strings.Repeat("A", loanlogic.MaxIDLength+1), "id must be 1 to 64 characters"},
+		{"A/1", `may hold only letters, digits, '-', '_' and '.'`},
+		{"A 1", `may hold only letters, digits, '-', '_' and '.'`},
+		{"A\t1", `may hold only letters, digits, '-', '_' and '.'`},
+		{"Ä1", `may hold only letters, digits, '-', '_' and '.'`},
+	}
+	for _, kind := range []string{portfoliologic.ReportBoarded, portfoliologic.ReportPayment, portfoliologic.ReportStatus} {
+		for _, tc := range ids {
+			res := h.Call(kind, loanlogic.Snapshot{ID: tc.id, Owner: owner, Balance: 100_00, Bucket: loanlogic.BucketCurrent, At: at})
+			if res.OK || !strings.HasPrefix(res.Message, "loan: invalid portfolio request: ") || !strings.Contains(res.Message, tc.want) ||
+				len(res.Writes) != 0 || len(res.Events) != 0 {
+				t.Errorf("%s of %q: %s %q (writes %d), want a refusal saying %q", kind, tc.id, res.Code, res.Message, len(res.Writes), tc.want)
+			}
+		}
+	}
+	h.SetCaller(owner)
+	var p portfoliologic.Portfolio
+	if err := h.Query("get", GetRequest{Owner: owner}).Decode(&p); err != nil || p.Loans != 1 || p.Balance != 100_00 {
+		t.Fatalf("portfolio after refused reports: %+v %v", p, err)
 	}
 }

@@ -269,10 +269,15 @@ func OwnerOfKey(key string) (contract.Address, bool) {
 	return contract.Address{}, false
 }
 
+// checkSnapshot refuses what the loan contract would never report. The
+// loan id is checked as the loan and pool contracts check it
+// (loanlogic.CheckID): it names a holding key, and an id those contracts
+// refuse must not become a record here.
 func checkSnapshot(snap loanlogic.Snapshot) error {
+	if err := loanlogic.CheckID(snap.ID, ErrInvalid); err != nil {
+		return fmt.Errorf("loan: %w", err)
+	}
 	switch {
-	case snap.ID == "" || len(snap.ID) > loanlogic.MaxIDLength || strings.ContainsRune(snap.ID, '/'):
-		return fmt.Errorf("%w: loan id %q", ErrInvalid, snap.ID)
 	case snap.Owner.IsZero():
 		return fmt.Errorf("%w: owner is required", ErrInvalid)
 	case snap.Balance < 0 || snap.Balance > loanlogic.MaxPrincipal:

@@ -3,6 +3,7 @@ package portfoliologic
 import (
 	"errors"
 	"maps"
+	"strings"
 	"testing"
 	"time"
 
@@ -224,6 +225,51 @@ func TestOwnerOfKey(t *testing.T) {
 		a, ok := OwnerOfKey(tc.key)
 		if ok != tc.ok || ok && a != owner {
 			t.Errorf("OwnerOfKey(%q) = %s, %v; want ok %v", tc.key, a, ok, tc.ok)
+		}
+	}
+}
+
+// malformedIDs are loan ids the loan and pool contracts refuse
+// (loanlogic.CheckID), each with what the refusal says.
+var malformedIDs = []struct{ name, id, want string }{
+	{"empty", "", "id must be 1 to 64 characters"},
+	{"too long", strings.Repeat("L", loanlogic.MaxIDLength+1), "id must be 1 to 64 characters"},
+	{"slash", "N/1", "may hold only letters, digits"},
+	{"space", "L 1", "may hold only letters, digits"},
+	{"colon", "L:1", "may hold only letters, digits"},
+	{"newline", "L1\n", "may hold only letters, digits"},
+	{"NUL", "L\x001", "may hold only letters, digits"},
+	{"non-ASCII letter", "Lé", "may hold only letters, digits"},
+	{"invalid UTF-8", "L\xff", "may hold only letters, digits"},
+}
+
+// TestReportRefusesMalformedIDs: a report naming a loan id the loan and
+// pool contracts would refuse is refused here too (ErrInvalid), stating
+// why, with nothing written; ids they accept are accepted.
+func TestReportRefusesMalformedIDs(t *testing.T) {
+	for _, tc := range malformedIDs {
+		t.Run(tc.name, func(t *testing.T) {
+			if loanlogic.CheckID(tc.id, ErrInvalid) == nil {
+				t.Fatalf("CheckID accepts %q: the case is wrong", tc.id)
+			}
+			s := opened(t)
+			before := maps.Clone(s)
+			_, err := Report(s, loanContract, ReportBoarded, snap(tc.id, 1, loanlogic.BucketCurrent, now))
+			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "loan: ") {
+				t.Fatalf("err = %v, want ErrInvalid saying %q", err, tc.want)
+			}
+			if !sameState(s, before) {
+				t.Fatal("refused report changed state")
+			}
+		})
+	}
+	for _, id := range []string{"A", "loan-2024_06.1", strings.Repeat("9", loanlogic.MaxIDLength)} {
+		s := opened(t)
+		if _, err := Report(s, loanContract, ReportBoarded, snap(id, 1, loanlogic.BucketCurrent, now)); err != nil {
+			t.Errorf("id %q: %v", id, err)
+		}
+		if _, ok := s.Get(HoldingKey(owner, id)); !ok {
+			t.Errorf("id %q: no holding written", id)
 		}
 	}
 }
