@@ -175,9 +175,34 @@ func (l *Ledger) CommitFinalized(f *Finalized) (*Applied, error) {
 	if err := f.batch.Put(storage.ChainMetaKey(metaConsensus), cs.encode()); err != nil {
 		return nil, fmt.Errorf("ledger: consensus height %d: %w", f.Height, err)
 	}
+	if err := f.batch.Put(storage.ConsensusHeightKey(f.Header.Height), storage.EncodeUint64(f.Height)); err != nil {
+		return nil, fmt.Errorf("ledger: consensus height %d: %w", f.Height, err)
+	}
 	sh := &block.SignedHeader{Header: f.Header}
 	if err := l.commit(f.b, sh, f.batch); err != nil {
 		return nil, err
 	}
 	return f.b.applied(sh), nil
+}
+
+// ConsensusHeightOf returns the consensus height that committed the ledger
+// block at height: the validators' commit over its header hash (its app
+// hash) is in the consensus block one height later. ErrNotFound for a block
+// not made by consensus (genesis, a solo chain) or not yet committed.
+func (l *Ledger) ConsensusHeightOf(height uint64) (uint64, error) {
+	if err := l.checkOpen(); err != nil {
+		return 0, err
+	}
+	v, ok, err := storage.Get(l.kv, storage.ConsensusHeightKey(height))
+	if err != nil {
+		return 0, fmt.Errorf("ledger: consensus height of block %d: %w", height, err)
+	}
+	if !ok {
+		return 0, fmt.Errorf("%w: no consensus height for block %d", ErrNotFound, height)
+	}
+	h, err := storage.DecodeUint64(v)
+	if err != nil {
+		return 0, fmt.Errorf("%w: consensus height of block %d: %v", storage.ErrCorrupt, height, err)
+	}
+	return h, nil
 }

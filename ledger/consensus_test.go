@@ -111,6 +111,14 @@ func TestFinalizeCommit(t *testing.T) {
 	if f.Header.TimeMs != parentTime+1 {
 		t.Fatalf("time %d, want %d", f.Header.TimeMs, parentTime+1)
 	}
+	for ledgerHeight, want := range map[uint64]uint64{1: 1, 2: 4} {
+		if got, err := e.l.ConsensusHeightOf(ledgerHeight); err != nil || got != want {
+			t.Fatalf("consensus height of block %d: %d, %v; want %d", ledgerHeight, got, err, want)
+		}
+	}
+	if _, err := e.l.ConsensusHeightOf(0); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("consensus height of genesis: %v, want ErrNotFound", err)
+	}
 	e.reopen()
 	if cs, _ := e.l.ConsensusState(); cs.Height != 4 || cs.AppHash != e.l.Latest().Hash() || e.l.Latest().Header.Height != 2 {
 		t.Fatalf("after reopen: consensus %+v, ledger height %d", cs, e.l.Latest().Header.Height)

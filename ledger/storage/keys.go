@@ -48,6 +48,10 @@ const (
 	// PrefixChainMeta: 'M' ‖ ASCII name → value. Singletons such as the
 	// latest height; names are the Meta* constants.
 	PrefixChainMeta byte = 'M'
+	// PrefixConsensusHeight: 'C' ‖ uint64(ledger height) → uint64 consensus
+	// height that committed the block (BFT chains only): where a client
+	// finds the validators' commit over the block's header hash.
+	PrefixConsensusHeight byte = 'C'
 )
 
 // Names under PrefixChainMeta.
@@ -118,6 +122,10 @@ func CodeKey(hash common.Hash) []byte { return join(PrefixCode, hash[:]) }
 func EventKey(height uint64, txIndex, eventIndex uint32) []byte {
 	return join(PrefixEvent, be64(height), be32(txIndex), be32(eventIndex))
 }
+
+// ConsensusHeightKey is the key of the consensus height of the ledger block
+// at height.
+func ConsensusHeightKey(height uint64) []byte { return join(PrefixConsensusHeight, be64(height)) }
 
 // ChainMetaKey is the key of a chain singleton; name is one of the Meta* constants.
 func ChainMetaKey(name string) []byte { return join(PrefixChainMeta, []byte(name)) }
