@@ -41,24 +41,31 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	wasm := cfg.Wasm
-	if wasm == nil {
-		if wasm, err = buildLoan(ctx, cfg.ContractDir); err != nil {
-			return nil, err
-		}
-	}
-	fmt.Fprintf(cfg.Log, "deploying loan contract (%d bytes)\n", len(wasm))
-	dep, err := c.Submit(ctx, client.DeployOp(wasm, "loan", nil), client.Wait())
-	if err == nil {
-		err = client.ReceiptError(dep)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("bench: deploy: %w", err)
-	}
-	loan := *dep.Receipt.ContractAddress
-	ws, err := bookLoans(ctx, c, loan, cfg.Workers)
+	code, err := contractCode(ctx, cfg)
 	if err != nil {
 		return nil, err
+	}
+	fmt.Fprintf(cfg.Log, "deploying loan contract (%d bytes)\n", len(code.loan))
+	loan, err := deploy(ctx, c, code.loan, "loan")
+	if err != nil {
+		return nil, err
+	}
+	var (
+		ws    []*worker
+		count tallier
+	)
+	if cfg.Scenario == ScenarioPool {
+		ws, count, err = setUpPool(ctx, c, loan, code, cfg)
+	} else {
+		ws, err = bookLoans(ctx, c, loan, cfg.Workers)
+		count = loanTally(c, loan, ws)
+	}
+	if err != nil {
+		return nil, err
+	}
+	before, err := count(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("bench: reading the recorded payments before the run: %w", err)
 	}
 	chainID, err := c.ChainID(ctx)
 	if err != nil {
@@ -71,10 +78,32 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	fmt.Fprintf(cfg.Log, "pre-signed %d payments for %d workers in %s\n", cfg.Count, cfg.Workers, time.Since(start).Round(time.Millisecond))
 	applied := applyTime()
 	res, err := drive(ctx, c, ws, cfg)
-	if res != nil {
-		res.ApplyTime = applyTime() - applied
+	if res == nil {
+		return nil, err
+	}
+	res.ApplyTime = applyTime() - applied
+	res.Scenario = cfg.Scenario
+	if cfg.Scenario == ScenarioPool {
+		res.Loans = cfg.Loans
+	}
+	// Checked even when the run was cut short: whatever committed must
+	// have been recorded.
+	if verr := verify(ctx, c, res, count, before, cfg); err == nil {
+		err = verr
 	}
 	return res, err
+}
+
+// deploy deploys code under name and returns the contract's address.
+func deploy(ctx context.Context, c *client.Client, code []byte, name string) (common.Address, error) {
+	dep, err := c.Submit(ctx, client.DeployOp(code, name, nil), client.Wait())
+	if err == nil {
+		err = client.ReceiptError(dep)
+	}
+	if err != nil {
+		return common.Address{}, fmt.Errorf("bench: deploy %s: %w", name, err)
+	}
+	return *dep.Receipt.ContractAddress, nil
 }
 
 // blockApplyTime is the total time a spawned node spent applying blocks,
@@ -123,15 +152,46 @@ func spawn(ctx context.Context, cfg Config) (*node.Node, string, error) {
 	return n, dir, nil
 }
 
-func buildLoan(ctx context.Context, dir string) ([]byte, error) {
-	tmp, err := os.MkdirTemp("", "meshledger-loan-*")
+// contracts holds the Wasm modules a run deploys.
+type contracts struct{ loan, pool, portfolio []byte }
+
+// contractCode returns the modules of cfg's scenario, building from source
+// those not given.
+func contractCode(ctx context.Context, cfg Config) (contracts, error) {
+	var code contracts
+	var err error
+	for _, m := range []struct {
+		given []byte
+		dir   string
+		out   *[]byte
+		need  bool
+	}{
+		{cfg.Wasm, cfg.ContractDir, &code.loan, true},
+		{cfg.PoolWasm, cfg.PoolDir, &code.pool, cfg.Scenario == ScenarioPool},
+		{cfg.PortfolioWasm, cfg.PortfolioDir, &code.portfolio, cfg.Scenario == ScenarioPool},
+	} {
+		switch {
+		case !m.need:
+		case m.given != nil:
+			*m.out = m.given
+		default:
+			if *m.out, err = buildContract(ctx, m.dir); err != nil {
+				return code, err
+			}
+		}
+	}
+	return code, nil
+}
+
+func buildContract(ctx context.Context, dir string) ([]byte, error) {
+	tmp, err := os.MkdirTemp("", "meshledger-contract-*")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	out := filepath.Join(tmp, "loan.wasm")
+	out := filepath.Join(tmp, "contract.wasm")
 	if err := build.Contract(ctx, dir, out); err != nil {
-		return nil, fmt.Errorf("bench: build %s (run from the repository root or pass --wasm): %w", dir, err)
+		return nil, fmt.Errorf("bench: build %s (run from the repository root or pass the module with --wasm, --pool-wasm, --portfolio-wasm): %w", dir, err)
 	}
 	return os.ReadFile(out)
 }
@@ -155,19 +215,29 @@ func bookLoans(ctx context.Context, c *client.Client, loan common.Address, worke
 		if err != nil {
 			return nil, err
 		}
-		ws[i] = &worker{key: k, loanID: fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), i)}
+		ws[i] = &worker{key: k, loans: []string{fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), i)}}
 		// The admin's nonces order the membership before the loan.
 		ops = append(ops, client.AddMemberOp(k.Address(), servicerRole), client.CallOp(loan, "create", map[string]any{
-			"id": ws[i].loanID, "borrower": k.Address().Hex(), "servicer": k.Address().Hex(),
+			"id": ws[i].loans[0], "borrower": k.Address().Hex(), "servicer": k.Address().Hex(),
 			"principal": 1_000_000_000, "rate_bps": 500, "term_months": 360, "first_due": due,
 		}))
 	}
-	for lo := 0; lo < len(ops); lo += 32 {
+	if err := submitAll(ctx, c, ops); err != nil {
+		return nil, fmt.Errorf("bench: enrol senders and book loans (the key must be an admin of its organisation): %w", err)
+	}
+	return ws, nil
+}
+
+// submitAll submits ops signed by c's key in order, at most setupInFlight
+// at once (within the node's nonce window), and fails unless every one
+// commits with success.
+func submitAll(ctx context.Context, c *client.Client, ops []client.Op) error {
+	for lo := 0; lo < len(ops); lo += setupInFlight {
 		var hashes []common.Hash
-		for _, op := range ops[lo:min(lo+32, len(ops))] {
+		for _, op := range ops[lo:min(lo+setupInFlight, len(ops))] {
 			t, err := c.Submit(ctx, op)
 			if err != nil {
-				return nil, fmt.Errorf("bench: enrol senders and book loans (the key must be an admin of its organisation): %w", err)
+				return err
 			}
 			hashes = append(hashes, t.Hash)
 		}
@@ -177,9 +247,13 @@ func bookLoans(ctx context.Context, c *client.Client, loan common.Address, worke
 				err = client.ReceiptError(rec)
 			}
 			if err != nil {
-				return nil, fmt.Errorf("bench: enrol senders and book loans (the key must be an admin of its organisation): %w", err)
+				return err
 			}
 		}
 	}
-	return ws, nil
+	return nil
 }
+
+// setupInFlight bounds one key's setup transactions in flight; it is well
+// within the node's default nonce window.
+const setupInFlight = 32

@@ -16,7 +16,7 @@ import (
 // that it runs both as cmd/loadgen and as "meshledger bench".
 func NewCommand(use string, stdout, stderr io.Writer) *cobra.Command {
 	cfg := DefaultConfig()
-	var keyFile, wasmFile, mode, cpuProfile string
+	var keyFile, wasmFile, poolWasm, portfolioWasm, mode, scenario, cpuProfile string
 	var jsonOut, quiet bool
 	cmd := &cobra.Command{
 		Use:   use,
@@ -30,16 +30,31 @@ Use --spawn to run against a fresh in-process node on loopback, or --node
 and --key to drive an existing one. The key deploys the loan contract and adds
 one sender key per worker to its organisation with the servicer role, so it
 must be an admin of its organisation with the deployer role (the node key of
-a 'make run' network is both); that setup is not timed.`,
+a 'make run' network is both); that setup is not timed.
+
+--scenario picks what the payments exercise:
+  create  (default) loans booked with create: one contract call per payment.
+  pool    the assistance scenario's path: the pool and portfolio contracts are
+          deployed too, a securitizer and an owner are enrolled, and the
+          workers board --loans loans into one pool (in batches, before the
+          clock starts); every payment then cross-calls the pool and the
+          portfolio in its own transaction, arguments schema-checked at
+          admission and execution.
+After the run, loadgen reads back what the contracts recorded (the loans'
+records, or the pool's disclosure and the owner's portfolio) and fails
+unless it matches the committed payments, so failed receipts cannot pass
+for throughput.`,
 		Example: `  ` + use + ` --spawn --mode batch --workers 8 --batch 32 --duration 10s
   ` + use + ` --spawn --mode single --workers 32
   ` + use + ` --spawn --mode batch --rate 1500
+  ` + use + ` --spawn --scenario pool --loans 1000 --wasm build/contracts/loan.wasm \
+      --pool-wasm build/contracts/pool.wasm --portfolio-wasm build/contracts/portfolio.wasm
   ` + use + ` --node http://127.0.0.1:8080 --key ./data/node.key --wasm loan.wasm`,
 		Args:          cobra.NoArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg.Mode = Mode(mode)
+			cfg.Mode, cfg.Scenario = Mode(mode), Scenario(scenario)
 			if keyFile != "" {
 				k, err := keystore.LoadKeyFile(keyFile, os.Getenv("MESHLEDGER_PASSPHRASE"))
 				if err != nil {
@@ -47,12 +62,18 @@ a 'make run' network is both); that setup is not timed.`,
 				}
 				cfg.AdminKey = k
 			}
-			if wasmFile != "" {
-				b, err := os.ReadFile(wasmFile)
-				if err != nil {
-					return fmt.Errorf("--wasm: %w", err)
+			for _, m := range []struct {
+				flag, file string
+				out        *[]byte
+			}{{"--wasm", wasmFile, &cfg.Wasm}, {"--pool-wasm", poolWasm, &cfg.PoolWasm}, {"--portfolio-wasm", portfolioWasm, &cfg.PortfolioWasm}} {
+				if m.file == "" {
+					continue
 				}
-				cfg.Wasm = b
+				b, err := os.ReadFile(m.file)
+				if err != nil {
+					return fmt.Errorf("%s: %w", m.flag, err)
+				}
+				*m.out = b
 			}
 			if !quiet {
 				cfg.Log = stderr
@@ -82,9 +103,13 @@ a 'make run' network is both); that setup is not timed.`,
 	f := cmd.Flags()
 	f.StringVar(&cfg.NodeURL, "node", "", "node API base URL to drive")
 	f.BoolVar(&cfg.Spawn, "spawn", false, "start an in-process node on a temporary directory and 127.0.0.1")
-	f.StringVar(&keyFile, "key", "", "key file of an org admin with the deployer role on the target chain: deploys the loan contract and enrols the senders (not needed with --spawn)")
+	f.StringVar(&keyFile, "key", "", "key file of an org admin with the deployer role on the target chain: deploys the contracts and enrols the senders (not needed with --spawn)")
 	f.StringVar(&wasmFile, "wasm", "", "loan contract module (default: build --contract-dir)")
 	f.StringVar(&cfg.ContractDir, "contract-dir", cfg.ContractDir, "loan contract package to build when --wasm is not given")
+	f.StringVar(&scenario, "scenario", string(cfg.Scenario), "create (loans booked with create) or pool (loans boarded into a pool: each payment cross-calls the pool and portfolio contracts)")
+	f.IntVar(&cfg.Loans, "loans", cfg.Loans, "with --scenario pool: loans boarded into the pool, spread over the workers")
+	f.StringVar(&poolWasm, "pool-wasm", "", "with --scenario pool: pool contract module (default: build contracts/pool)")
+	f.StringVar(&portfolioWasm, "portfolio-wasm", "", "with --scenario pool: portfolio contract module (default: build contracts/portfolio)")
 	f.StringVar(&mode, "mode", string(cfg.Mode), "batch (POST /v1/txs/batch) or single (POST /v1/txs)")
 	f.IntVar(&cfg.Workers, "workers", cfg.Workers, "concurrent senders, each with its own key and loan")
 	f.IntVar(&cfg.BatchSize, "batch", cfg.BatchSize, "transactions per batch request")
@@ -93,7 +118,7 @@ a 'make run' network is both); that setup is not timed.`,
 	f.DurationVar(&cfg.Duration, "duration", cfg.Duration, "length of the timed phase")
 	f.IntVar(&cfg.Count, "count", cfg.Count, "payments to pre-sign and send at most")
 	f.DurationVar(&cfg.DrainTimeout, "drain", cfg.DrainTimeout, "after the timed phase, wait at most this long for admitted payments to commit (what is still pending is reported stuck)")
-	f.Uint64Var(&cfg.GasLimit, "gas", cfg.GasLimit, "gas limit of each payment")
+	f.Uint64Var(&cfg.GasLimit, "gas", 0, fmt.Sprintf("gas limit of each payment (default %d, %d with --scenario pool)", cfg.GasLimit, DefaultPoolGasLimit))
 	f.DurationVar(&cfg.BlockInterval, "block-interval", cfg.BlockInterval, "with --spawn: the node's block interval")
 	f.IntVar(&cfg.BlockMaxTxs, "block-max-txs", cfg.BlockMaxTxs, "with --spawn: the node's block size cut")
 	f.BoolVar(&jsonOut, "json", false, "print the result as JSON")

@@ -100,7 +100,7 @@ func nodeStatuses(t *testing.T, c *client.Client, w *worker) map[api.TxStatus]in
 func TestDriveCountsItemsAdmittedAfterARefusal(t *testing.T) {
 	cfg := Config{Mode: ModeBatch, BatchSize: 32, Window: 64, Count: 40, Duration: 10 * time.Second, DrainTimeout: 10 * time.Second}
 	res, w, c, err := driveOneWorker(t, cfg, func(ctx context.Context, c *client.Client, w *worker, chainID uint64, loan common.Address) {
-		op := client.CallOp(loan, "pay", map[string]any{"id": w.loanID, "amount": 2}).WithGas(cfg.GasLimit)
+		op := client.CallOp(loan, "pay", map[string]any{"id": w.loans[0], "amount": 2}).WithGas(cfg.GasLimit)
 		t5, err := op.Sign(w.key, chainID, 5, 5_000_000)
 		if err != nil {
 			t.Fatal(err)

@@ -22,7 +22,7 @@ func TestBookLoansEnrolsServicers(t *testing.T) {
 		t.Fatalf("worker membership %+v, %v; want dev, [servicer]", m, err)
 	}
 	w, _ := client.New(c.BaseURL(), client.WithKey(ws[0].key))
-	rec, err := w.Submit(ctx, client.CallOp(loan, "pay", map[string]any{"id": ws[0].loanID, "amount": 1}), client.Wait())
+	rec, err := w.Submit(ctx, client.CallOp(loan, "pay", map[string]any{"id": ws[0].loans[0], "amount": 1}), client.Wait())
 	if err == nil {
 		err = client.ReceiptError(rec)
 	}

@@ -18,7 +18,7 @@ import (
 // reconciled is what the node says of every transaction still tracked
 // after the drain.
 type reconciled struct {
-	committed int           // committed, its block not seen on the stream
+	committed []common.Hash // committed, its block not seen on the stream
 	dropped   int           // admitted, then rejected by the node
 	stuck     []common.Hash // admitted, still pending: sorted
 	err       error         // lookups that failed (those count as stuck if admitted)
@@ -63,7 +63,7 @@ func reconcile(ctx context.Context, c *client.Client, tr *tracker) reconciled {
 				r.stuck = append(r.stuck, h)
 			case t.Status == api.TxCommitted:
 				tr.admit(h)
-				r.committed++
+				r.committed = append(r.committed, h)
 			case t.Status == api.TxRejected && wasAdmitted:
 				r.dropped++
 			}

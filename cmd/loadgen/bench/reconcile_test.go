@@ -62,8 +62,8 @@ func TestReconcileSortsTrackedByTheNodesAnswer(t *testing.T) {
 	tr.admit(failedAdmitted)
 
 	r := reconcile(context.Background(), c, tr)
-	if r.committed != 1 || r.dropped != 1 {
-		t.Fatalf("committed %d dropped %d, want 1 1", r.committed, r.dropped)
+	if len(r.committed) != 1 || r.committed[0] != committedUnknown || r.dropped != 1 {
+		t.Fatalf("committed %v dropped %d, want [%s] 1", r.committed, r.dropped, committedUnknown.Hex())
 	}
 	if want := []common.Hash{pendingUnknown, failedAdmitted}; !slices.Equal(r.stuck, want) {
 		t.Fatalf("stuck %v, want %v (sorted)", r.stuck, want)

@@ -11,6 +11,9 @@ import (
 
 // Result is the outcome of a run.
 type Result struct {
+	Scenario Scenario `json:"scenario"`
+	// Loans is the number of loans in the pool (pool scenario).
+	Loans     int     `json:"loans,omitempty"`
 	Mode      Mode    `json:"mode"`
 	Workers   int     `json:"workers"`
 	BatchSize int     `json:"batchSize"`
@@ -48,6 +51,12 @@ type Result struct {
 	// when driving a remote node): ApplyTime/Elapsed is how busy its block
 	// producer was.
 	ApplyTime time.Duration `json:"applyTimeNs,omitempty"`
+
+	// Verification is what the contracts recorded of the run, read back
+	// after it; nil if the run ended before it could be read.
+	Verification *Verification `json:"verification,omitempty"`
+
+	committedHashes []common.Hash // every committed payment, for the failure sample
 }
 
 func (r *Result) summarise(lat []time.Duration, start, lastCommit time.Time) {
@@ -76,7 +85,11 @@ func (r *Result) Print(w io.Writer) {
 	if r.Rate > 0 {
 		rate = fmt.Sprintf("%.0f tx/s", r.Rate)
 	}
-	fmt.Fprintf(w, "mode %s, %d workers, batch %d, rate %s\n", r.Mode, r.Workers, r.BatchSize, rate)
+	scenario := string(r.Scenario)
+	if r.Loans > 0 {
+		scenario = fmt.Sprintf("%s (%d loans)", r.Scenario, r.Loans)
+	}
+	fmt.Fprintf(w, "scenario %s, mode %s, %d workers, batch %d, rate %s\n", scenario, r.Mode, r.Workers, r.BatchSize, rate)
 	fmt.Fprintf(w, "committed %d of %d admitted (%d refused, %d stuck, %d dropped) in %d blocks over %s\n",
 		r.Committed, r.Sent, r.Refused, r.Stuck, r.Dropped, r.Blocks, r.Elapsed.Round(time.Millisecond))
 	if r.Stuck > 0 {
@@ -91,5 +104,30 @@ func (r *Result) Print(w io.Writer) {
 	if r.ApplyTime > 0 && r.Elapsed > 0 {
 		fmt.Fprintf(w, "block producer busy %.0f%% (%s applying blocks)\n",
 			100*r.ApplyTime.Seconds()/r.Elapsed.Seconds(), r.ApplyTime.Round(time.Millisecond))
+	}
+	if v := r.Verification; v != nil {
+		v.print(w)
+	}
+}
+
+func (v *Verification) print(w io.Writer) {
+	verdict := "verified"
+	if len(v.Mismatches) > 0 {
+		verdict = "MISMATCH"
+	}
+	fmt.Fprintf(w, "%s: %d payments (%d cents) recorded, %d failed", verdict, v.Recorded, v.Paid, v.Failed)
+	if v.PoolLoans > 0 {
+		fmt.Fprintf(w, "; pool disclosure %d loans, balance %d, WAC %d bps; portfolio %d payments",
+			v.PoolLoans, v.PoolBalance, v.PoolWACBps, v.PortfolioRecorded)
+	}
+	if v.GasPerPayment > 0 {
+		fmt.Fprintf(w, "; gas per payment %d", v.GasPerPayment)
+	}
+	fmt.Fprintln(w)
+	for _, m := range v.Mismatches {
+		fmt.Fprintf(w, "  mismatch: %s\n", m)
+	}
+	for _, f := range v.FailureSample {
+		fmt.Fprintf(w, "  failed: %s\n", f)
 	}
 }

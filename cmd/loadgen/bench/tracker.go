@@ -24,7 +24,8 @@ type tracker struct {
 	sent       map[common.Hash]*sentTx // sent, not seen committed, not refused
 	admitted   map[common.Hash]struct{}
 	latencies  []time.Duration
-	lastCommit time.Time // last commit of a tracked transaction
+	done       []common.Hash // committed, in the order seen
+	lastCommit time.Time     // last commit of a tracked transaction
 	blocks     int
 }
 
@@ -116,6 +117,7 @@ func (tr *tracker) committed(b *api.BlockEvent, now time.Time) {
 		delete(tr.sent, h)
 		tr.admitted[h] = struct{}{}
 		tr.latencies = append(tr.latencies, now.Sub(s.start))
+		tr.done = append(tr.done, h)
 		tr.lastCommit = now
 		done[s.w]++
 	}
