@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -77,7 +78,15 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	fmt.Fprintf(cfg.Log, "pre-signed %d payments for %d workers in %s\n", cfg.Count, cfg.Workers, time.Since(start).Round(time.Millisecond))
 	applied := applyTime()
+	if cfg.CPUProfile != nil {
+		if err := pprof.StartCPUProfile(cfg.CPUProfile); err != nil {
+			return nil, fmt.Errorf("bench: cpu profile: %w", err)
+		}
+	}
 	res, err := drive(ctx, c, ws, cfg)
+	if cfg.CPUProfile != nil {
+		pprof.StopCPUProfile()
+	}
 	if res == nil {
 		return nil, err
 	}

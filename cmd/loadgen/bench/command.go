@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/pprof"
 
 	"github.com/spf13/cobra"
 
@@ -79,11 +78,12 @@ for throughput.`,
 				cfg.Log = stderr
 			}
 			if cpuProfile != "" {
-				stop, err := startCPUProfile(cpuProfile)
+				f, err := os.Create(cpuProfile)
 				if err != nil {
-					return err
+					return fmt.Errorf("--cpuprofile: %w", err)
 				}
-				defer stop()
+				defer f.Close()
+				cfg.CPUProfile = f
 			}
 			res, err := Run(cmd.Context(), cfg)
 			if res != nil {
@@ -123,22 +123,6 @@ for throughput.`,
 	f.IntVar(&cfg.BlockMaxTxs, "block-max-txs", cfg.BlockMaxTxs, "with --spawn: the node's block size cut")
 	f.BoolVar(&jsonOut, "json", false, "print the result as JSON")
 	f.BoolVar(&quiet, "quiet", false, "no progress lines on stderr")
-	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of this process (with --spawn: node and load generator) to this file")
+	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of this process (with --spawn: node and load generator) over the timed phase and drain to this file")
 	return cmd
-}
-
-// startCPUProfile profiles the whole process until the returned stop runs.
-func startCPUProfile(path string) (stop func(), err error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, fmt.Errorf("--cpuprofile: %w", err)
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("--cpuprofile: %w", err)
-	}
-	return func() {
-		pprof.StopCPUProfile()
-		f.Close()
-	}, nil
 }

@@ -84,6 +84,11 @@ type Config struct {
 	GasLimit uint64
 	// Log receives progress lines (nil: none).
 	Log io.Writer
+	// CPUProfile, when set, receives a CPU profile of this process (with
+	// Spawn, node and load generator) from the first send to the end of
+	// the drain: the setup (compiling contracts, boarding loans) would
+	// otherwise dominate it.
+	CPUProfile io.Writer
 }
 
 // DefaultPoolGasLimit is a pool scenario payment's default gas limit: the
