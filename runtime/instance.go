@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"fmt"
+	goruntime "runtime"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -193,6 +194,23 @@ func (inst *instance) restoreGlobals(snap *snapshot) {
 	for i, g := range inst.globals {
 		g.Set(snap.globals[i])
 	}
+}
+
+// callGuest runs the instance's mesh_call. A copy-on-write memory is
+// written only here, in a write window on one thread, which lets its
+// reset skip the page map when the call took no page fault (see
+// cowMemory.reset). The goroutine is locked to its thread for the call
+// alone: a cross-contract call made from it runs in the same window and
+// opens its own for its callee's memory.
+func (inst *instance) callGuest(cs *callState) error {
+	if inst.cow == nil {
+		return inst.call.CallWithStack(cs, inst.stack[:])
+	}
+	goruntime.LockOSThread()
+	defer goruntime.UnlockOSThread()
+	inst.cow.beginWrites()
+	defer inst.cow.endWrites()
+	return inst.call.CallWithStack(cs, inst.stack[:])
 }
 
 // reset returns a used instance to the snapshot. It reports false when the

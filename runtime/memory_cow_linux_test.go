@@ -5,7 +5,9 @@ package runtime
 import (
 	"bytes"
 	"math/rand/v2"
+	goruntime "runtime"
 	"testing"
+	"time"
 )
 
 // TestCoWResetRestoresSnapshot writes random pages of a copy-on-write
@@ -145,28 +147,69 @@ func TestCoWScanAgreesWithPagemapRead(t *testing.T) {
 	}
 }
 
-// TestCoWResetSkipsScanWithoutFaults writes only pages an earlier reset
-// kept, which takes no page fault, so resets need not read the page map;
-// a write to a new page faults and must be found again.
+// inWindow runs write in a write window on one thread, as a call does.
+func inWindow(m *cowMemory, write func()) {
+	goruntime.LockOSThread()
+	defer goruntime.UnlockOSThread()
+	m.beginWrites()
+	defer m.endWrites()
+	write()
+}
+
+// faultElsewhere keeps faulting fresh pages on another goroutine, as a
+// node's database and heap do, until the test ends.
+func faultElsewhere(t *testing.T) {
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			b, err := allocMemory(16 << 12)
+			if err != nil {
+				return
+			}
+			for i := 0; i < len(b); i += 4096 {
+				b[i] = 1
+			}
+			freeMemory(b)
+			time.Sleep(20 * time.Microsecond)
+		}
+	}()
+	t.Cleanup(func() { close(stop); <-done })
+}
+
+// TestCoWResetSkipsScanWithoutFaults writes, in write windows, only pages
+// an earlier reset kept, which takes no page fault, so resets need not
+// read the page map even while another goroutine faults all the time; a
+// write to a new page faults and must be found again.
 func TestCoWResetSkipsScanWithoutFaults(t *testing.T) {
 	m, snap := newTestCoW(t, 64)
 	if m.pagemap == nil {
 		t.Skip("no /proc/self/pagemap")
 	}
+	faultElsewhere(t)
 	ps := m.pageSize
 	written := []int{1, 2, 9, 40}
-	for _, p := range written {
-		m.region[p*ps] ^= 0xFF
-	}
+	inWindow(m, func() {
+		for _, p := range written {
+			m.region[p*ps] ^= 0xFF
+		}
+	})
 	if err := m.reset(snap); err != nil {
 		t.Fatal(err)
 	}
 	scans := m.scans
 	const rounds = 50
 	for round := range rounds {
-		for _, p := range written {
-			m.region[p*ps+round] ^= 0xFF
-		}
+		inWindow(m, func() {
+			for _, p := range written {
+				m.region[p*ps+round] ^= 0xFF
+			}
+		})
 		if err := m.reset(snap); err != nil {
 			t.Fatal(err)
 		}
@@ -174,12 +217,12 @@ func TestCoWResetSkipsScanWithoutFaults(t *testing.T) {
 			t.Fatalf("round %d: memory differs from the snapshot after reset", round)
 		}
 	}
-	// Other goroutines of the test process may fault now and then, which
-	// forces a scan; most rounds must skip it.
+	// The window's own thread may fault now and then (its stack, the
+	// runtime's heap), which forces a scan; most rounds must skip it.
 	if got := m.scans - scans; got > rounds/2 {
 		t.Fatalf("%d of %d resets read the page map, want most to skip it", got, rounds)
 	}
-	m.region[50*ps] ^= 0xFF // a new private page
+	inWindow(m, func() { m.region[50*ps] ^= 0xFF }) // a new private page
 	if err := m.reset(snap); err != nil {
 		t.Fatal(err)
 	}
@@ -188,5 +231,55 @@ func TestCoWResetSkipsScanWithoutFaults(t *testing.T) {
 	}
 	if got := privatePages(t, m, len(snap)); got != len(written)+1 {
 		t.Fatalf("%d private pages, want %d", got, len(written)+1)
+	}
+}
+
+// TestCoWResetReadsPageMapUnlessVouched checks that a reset trusts the
+// pages the last one kept only when every write since happened in quiet
+// write windows: a write outside any window, a window that faulted
+// before a quiet one, and a window still open all make it read the page
+// map, so each newly written page is restored.
+func TestCoWResetReadsPageMapUnlessVouched(t *testing.T) {
+	m, snap := newTestCoW(t, 64)
+	if m.pagemap == nil {
+		t.Skip("no /proc/self/pagemap")
+	}
+	ps := m.pageSize
+	inWindow(m, func() { m.region[3*ps] ^= 0xFF })
+	if err := m.reset(snap); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name  string
+		write func(page int)
+	}{
+		{"outside any window", func(p int) { m.region[p*ps] ^= 0xFF }},
+		{"faulting window then quiet window", func(p int) {
+			inWindow(m, func() { m.region[p*ps] ^= 0xFF })
+			inWindow(m, func() { m.region[3*ps] ^= 0xFF })
+		}},
+		{"window left open", func(p int) {
+			goruntime.LockOSThread()
+			defer goruntime.UnlockOSThread()
+			m.beginWrites()
+			m.region[p*ps] ^= 0xFF
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := 10 + len(c.name)%40
+			scans := m.scans
+			c.write(p)
+			err := m.reset(snap)
+			m.watching = false
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.scans == scans {
+				t.Fatal("the reset trusted the kept pages")
+			}
+			if !bytes.Equal(m.region[:len(snap)], snap) {
+				t.Fatalf("page %d survived the reset", p)
+			}
+		})
 	}
 }

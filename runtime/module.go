@@ -241,7 +241,7 @@ func (m *Module) run(ctx context.Context, inst *instance, env Env, method string
 		inst.refused.Set(0)
 	}
 	inst.stack[0] = 0
-	callErr := inst.call.CallWithStack(cs, inst.stack[:])
+	callErr := inst.callGuest(cs)
 	if cs.hostErr != nil {
 		return nil, cs.hostErr
 	}
