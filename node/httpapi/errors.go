@@ -92,6 +92,7 @@ var classes = []struct {
 	{ledger.ErrUnknownContract, errorClass{status: http.StatusNotFound, code: api.CodeUnknownContract}},
 	{registry.ErrNotFound, errorClass{status: http.StatusNotFound, code: api.CodeNotFound}},
 	{ErrHeightUnavailable, errorClass{status: http.StatusNotFound, code: api.CodeHeightUnavailable}},
+	{ErrNotBFT, errorClass{status: http.StatusNotFound, code: api.CodeNotBFT}},
 
 	{tx.ErrNonceTooLow, errorClass{status: http.StatusConflict, code: api.CodeNonceTooLow}},
 	{mempool.ErrNonceTooLow, errorClass{status: http.StatusConflict, code: api.CodeNonceTooLow}},

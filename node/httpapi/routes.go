@@ -53,6 +53,9 @@ var (
 	pOrgID    = param{name: "id", in: "path", desc: "organisation id", typ: "string", required: true}
 	pPropID   = param{name: "id", in: "path", desc: "proposal id (decimal)", typ: "integer", required: true}
 	pStatus   = param{name: api.ParamStatus, in: "query", desc: "only proposals with this status: open, executed, rejected or expired (default: any)", typ: "string"}
+	// The consensus evidence routes (consensus.go).
+	pLedgerH    = param{name: "height", in: "path", desc: "ledger block height", typ: "integer", required: true}
+	pConsensusH = param{name: "height", in: "path", desc: "CometBFT height (from 1)", typ: "integer", required: true}
 )
 
 // Page sizes, as the handlers apply them: the bounds are written once, in
@@ -124,6 +127,10 @@ func (s *Server) routeTable() []route {
 			params: []param{pPropID}, ok: 200, resp: api.ProposalDetail{}, errors: []int{s400, s404, s500}, handler: s.handleProposal},
 		{method: http.MethodGet, path: api.PathPolicy, name: "getPolicy", summary: "The network policy",
 			ok: 200, resp: api.PolicyDetail{}, errors: []int{s500}, handler: s.handlePolicy},
+		{method: http.MethodGet, path: api.PathConsensusCommits + ":height", name: "getConsensusCommit", summary: "On a CometBFT chain, the light block whose validators' commit signs a ledger block's hash (its app hash)",
+			params: []param{pLedgerH}, ok: 200, resp: api.ConsensusCommit{}, errors: []int{s400, s404, s500}, handler: s.handleConsensusCommit},
+		{method: http.MethodGet, path: api.PathConsensusLightBlocks + ":height", name: "getConsensusLightBlock", summary: "On a CometBFT chain, the light block of a consensus height, for following validator-set changes",
+			params: []param{pConsensusH}, ok: 200, resp: api.ConsensusLightBlock{}, errors: []int{s400, s404, s500}, handler: s.handleConsensusLightBlock},
 		{method: http.MethodGet, path: api.PathHealth, name: "health", summary: "Liveness and latest height",
 			ok: 200, resp: api.Health{}, errors: []int{s503}, handler: s.handleHealth, anonymous: true},
 		{method: http.MethodGet, path: api.PathMetrics, name: "metrics", summary: "Prometheus metrics",

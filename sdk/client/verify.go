@@ -2,6 +2,7 @@ package client
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -17,7 +18,30 @@ import (
 // node's HTTP answers or the network between them. It is immutable and
 // safe for concurrent use.
 type Verifier struct {
-	trusted map[common.Address]bool
+	trusted   map[common.Address]bool
+	consensus ConsensusVerifier
+}
+
+// ConsensusVerifier vouches for headers that carry no signature: those of
+// a CometBFT chain, which its validators' commit signs instead (package
+// sdk/client/bft implements it). It lives outside this package so that a
+// client of a solo chain links none of CometBFT.
+type ConsensusVerifier interface {
+	// VerifyConsensus returns nil only if the validators the caller
+	// trusts committed a header whose app hash is hash, the hash of h's
+	// fields (which VerifyHeader has checked). Failures wrap ErrVerify.
+	VerifyConsensus(ctx context.Context, h *block.Header, hash common.Hash) error
+}
+
+// WithConsensus returns a copy of v that passes unsigned headers to cv:
+//
+//	v := c.Verifier().WithConsensus(bftVerifier)
+//
+// Signed headers are still checked against the trusted nodes alone.
+func (v *Verifier) WithConsensus(cv ConsensusVerifier) *Verifier {
+	out := *v
+	out.consensus = cv
+	return &out
 }
 
 // NewVerifier trusts headers signed by any of nodes.
@@ -46,8 +70,10 @@ func verifyErr(format string, args ...any) error {
 }
 
 // VerifyHeader checks that h's hash is the hash of its fields and that its
-// signature recovers to its proposer, a trusted node. It returns the header
-// in ledger form.
+// signature recovers to its proposer, a trusted node; or, for a header
+// without a signature when v has a ConsensusVerifier (WithConsensus), that
+// the trusted validators committed it. It returns the header in ledger
+// form.
 func (v *Verifier) VerifyHeader(h *api.SignedHeader) (*block.SignedHeader, error) {
 	if h == nil {
 		return nil, verifyErr("no header")
@@ -62,6 +88,14 @@ func (v *Verifier) VerifyHeader(h *api.SignedHeader) (*block.SignedHeader, error
 	}
 	if got := sh.Hash(); got != h.Hash {
 		return nil, verifyErr("header %d: hash %s, fields hash to %s", h.Header.Height, h.Hash.Hex(), got.Hex())
+	}
+	if len(h.Signature) == 0 && v.consensus != nil {
+		// The Verify methods take no context; the consensus verifier
+		// bounds its own requests.
+		if err := v.consensus.VerifyConsensus(context.Background(), &sh.Header, h.Hash); err != nil {
+			return nil, err
+		}
+		return sh, nil
 	}
 	signer, err := sh.Signer()
 	if err != nil {
