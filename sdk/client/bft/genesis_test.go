@@ -12,16 +12,17 @@ import (
 	"github.com/meshledger/meshledger/sdk/api"
 	"github.com/meshledger/meshledger/sdk/client"
 	"github.com/meshledger/meshledger/sdk/client/bft"
+	"github.com/meshledger/meshledger/sdk/client/bft/bfttest"
 )
 
 // Two thirds of the power exactly is not enough: CometBFT needs more.
 func TestExactlyTwoThirdsIsRefused(t *testing.T) {
-	three := newValidators(t, "org", 10, 10, 10)
-	src := &source{c: newChain(t, chainID, epoch{1, three})}
+	three := bfttest.NewValidators("org", 10, 10, 10)
+	src := &source{c: bfttest.NewChain(t, chainID, bfttest.Epoch{From: 1, Vals: three})}
 	_, check := block10(src)
 	src.commit = func(_ uint64, lb *types.LightBlock) []byte {
 		lb.Commit.Signatures[2] = types.NewCommitSigAbsent()
-		return encode(t, lb)
+		return bfttest.Encode(t, lb)
 	}
 	if err := check(newVerifier(t, src)); !errors.Is(err, bft.ErrInsufficientPower) {
 		t.Fatalf("20 of 30: got %v, want ErrInsufficientPower", err)
@@ -29,9 +30,9 @@ func TestExactlyTwoThirdsIsRefused(t *testing.T) {
 }
 
 func TestFromGenesisTrustsItsValidators(t *testing.T) {
-	four := newValidators(t, "org", 10, 10, 10, 10)
-	doc := types.GenesisDoc{ChainID: chainID, GenesisTime: genesisTime}
-	for _, v := range four.set.Validators {
+	four := bfttest.NewValidators("org", 10, 10, 10, 10)
+	doc := types.GenesisDoc{ChainID: chainID, GenesisTime: bfttest.GenesisTime}
+	for _, v := range four.Set.Validators {
 		doc.Validators = append(doc.Validators, types.GenesisValidator{Address: v.Address, PubKey: v.PubKey, Power: v.VotingPower})
 	}
 	js, err := cmtjson.Marshal(doc)
@@ -42,10 +43,10 @@ func TestFromGenesisTrustsItsValidators(t *testing.T) {
 	if err != nil {
 		t.Fatalf("FromGenesis: %v", err)
 	}
-	if cfg.ChainID != chainID || cfg.Height != 1 || !bytes.Equal(cfg.Validators.Hash(), four.set.Hash()) {
-		t.Fatalf("got chain %q height %d set %X, want %q 1 %X", cfg.ChainID, cfg.Height, cfg.Validators.Hash(), chainID, four.set.Hash())
+	if cfg.ChainID != chainID || cfg.Height != 1 || !bytes.Equal(cfg.Validators.Hash(), four.Set.Hash()) {
+		t.Fatalf("got chain %q height %d set %X, want %q 1 %X", cfg.ChainID, cfg.Height, cfg.Validators.Hash(), chainID, four.Set.Hash())
 	}
-	src := &source{c: newChain(t, chainID, epoch{1, four})}
+	src := &source{c: bfttest.NewChain(t, chainID, bfttest.Epoch{From: 1, Vals: four})}
 	_, check := block10(src)
 	v, err := bft.New(cfg, src)
 	if err != nil {
@@ -61,7 +62,7 @@ func TestFromGenesisTrustsItsValidators(t *testing.T) {
 	}{
 		{"not JSON", []byte("{")},
 		{"no validators", func() []byte {
-			b, err := cmtjson.Marshal(types.GenesisDoc{ChainID: chainID, GenesisTime: genesisTime})
+			b, err := cmtjson.Marshal(types.GenesisDoc{ChainID: chainID, GenesisTime: bfttest.GenesisTime})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -78,10 +79,10 @@ func TestFromGenesisTrustsItsValidators(t *testing.T) {
 // client.Verifier hands unsigned headers to the consensus verifier, and
 // only those.
 func TestClientVerifierAsksTheValidatorsForUnsignedHeaders(t *testing.T) {
-	four := newValidators(t, "org", 10, 10, 10, 10)
-	src := &source{c: newChain(t, chainID, epoch{1, four})}
+	four := bfttest.NewValidators("org", 10, 10, 10, 10)
+	src := &source{c: bfttest.NewChain(t, chainID, bfttest.Epoch{From: 1, Vals: four})}
 	h, hash := ledgerHeader(10)
-	src.c.appHash[11] = hash[:]
+	src.c.AppHash[11] = hash[:]
 	bv := newVerifier(t, src)
 	wire := &api.SignedHeader{Hash: hash, Header: api.Header{
 		ChainID: h.ChainID, Height: h.Height, ParentHash: h.ParentHash, TimeMs: h.TimeMs,

@@ -11,6 +11,7 @@ import (
 
 	"github.com/meshledger/meshledger/sdk/client"
 	"github.com/meshledger/meshledger/sdk/client/bft"
+	"github.com/meshledger/meshledger/sdk/client/bft/bfttest"
 )
 
 const chainID = "meshledger-7"
@@ -19,13 +20,13 @@ const chainID = "meshledger-7"
 // light block 11 carries its hash as the app hash.
 func block10(src *source) (ledgerHeight uint64, check func(*bft.Verifier) error) {
 	h, hash := ledgerHeader(10)
-	src.c.appHash[11] = hash[:]
+	src.c.AppHash[11] = hash[:]
 	return 10, func(v *bft.Verifier) error { return v.VerifyConsensus(context.Background(), h, hash) }
 }
 
 func TestVerifyConsensusAcceptsTheTrustedCommit(t *testing.T) {
-	four := newValidators(t, "org", 10, 10, 10, 10)
-	src := &source{c: newChain(t, chainID, epoch{1, four})}
+	four := bfttest.NewValidators("org", 10, 10, 10, 10)
+	src := &source{c: bfttest.NewChain(t, chainID, bfttest.Epoch{From: 1, Vals: four})}
 	_, check := block10(src)
 	v := newVerifier(t, src)
 	if err := check(v); err != nil {
@@ -45,80 +46,80 @@ func TestVerifyConsensusAcceptsTheTrustedCommit(t *testing.T) {
 // Each way the evidence can be wrong is refused with its own error, and
 // every one is a verification failure.
 func TestVerifyConsensusRefusesBadEvidence(t *testing.T) {
-	four := newValidators(t, "org", 10, 10, 10, 10)
-	impostors := newValidators(t, "impostor", 10, 10, 10, 10)
+	four := bfttest.NewValidators("org", 10, 10, 10, 10)
+	impostors := bfttest.NewValidators("impostor", 10, 10, 10, 10)
 	tests := []struct {
 		name   string
-		tamper func(c *chain, lb *types.LightBlock) []byte
+		tamper func(c *bfttest.Chain, lb *types.LightBlock) []byte
 		want   error
 	}{
 		{
 			name: "forged signature",
-			tamper: func(c *chain, lb *types.LightBlock) []byte {
+			tamper: func(c *bfttest.Chain, lb *types.LightBlock) []byte {
 				sig := lb.Commit.Signatures[0].Signature
 				sig[0] ^= 0xff
-				return encode(c.t, lb)
+				return bfttest.Encode(c.T, lb)
 			},
 			want: bft.ErrBadCommit,
 		},
 		{
 			name: "two of four signatures",
-			tamper: func(c *chain, lb *types.LightBlock) []byte {
+			tamper: func(c *bfttest.Chain, lb *types.LightBlock) []byte {
 				lb.Commit.Signatures[2] = types.NewCommitSigAbsent()
 				lb.Commit.Signatures[3] = types.NewCommitSigAbsent()
-				return encode(c.t, lb)
+				return bfttest.Encode(c.T, lb)
 			},
 			want: bft.ErrInsufficientPower,
 		},
 		{
 			name: "app hash of another state",
-			tamper: func(c *chain, lb *types.LightBlock) []byte {
-				c.appHash[11] = filler("other state", 11)
-				return encode(c.t, c.lightBlock(11))
+			tamper: func(c *bfttest.Chain, lb *types.LightBlock) []byte {
+				c.AppHash[11] = bfttest.Filler("other state", 11)
+				return bfttest.Encode(c.T, c.LightBlock(11))
 			},
 			want: bft.ErrAppHashMismatch,
 		},
 		{
 			name: "signed by a set that is not the trusted one",
-			tamper: func(c *chain, lb *types.LightBlock) []byte {
-				return encode(c.t, c.signedBy(11, impostors))
+			tamper: func(c *bfttest.Chain, lb *types.LightBlock) []byte {
+				return bfttest.Encode(c.T, c.SignedBy(11, impostors))
 			},
 			want: bft.ErrUntrustedValidators,
 		},
 		{
 			name: "validator set that does not hash to the header's",
-			tamper: func(c *chain, lb *types.LightBlock) []byte {
-				lb.ValidatorSet = impostors.set
-				return encode(c.t, lb)
+			tamper: func(c *bfttest.Chain, lb *types.LightBlock) []byte {
+				lb.ValidatorSet = impostors.Set
+				return bfttest.Encode(c.T, lb)
 			},
 			want: bft.ErrMalformed,
 		},
 		{
 			name: "commit over another block",
-			tamper: func(c *chain, lb *types.LightBlock) []byte {
-				lb.Header.DataHash = filler("other txs", 11)
-				return encode(c.t, lb)
+			tamper: func(c *bfttest.Chain, lb *types.LightBlock) []byte {
+				lb.Header.DataHash = bfttest.Filler("other txs", 11)
+				return bfttest.Encode(c.T, lb)
 			},
 			want: bft.ErrMalformed,
 		},
 		{
 			name: "another chain",
-			tamper: func(c *chain, lb *types.LightBlock) []byte {
-				other := newChain(c.t, "meshledger-8", epoch{1, four})
-				other.appHash[11] = lb.AppHash
-				return encode(c.t, other.lightBlock(11))
+			tamper: func(c *bfttest.Chain, lb *types.LightBlock) []byte {
+				other := bfttest.NewChain(c.T, "meshledger-8", bfttest.Epoch{From: 1, Vals: four})
+				other.AppHash[11] = lb.AppHash
+				return bfttest.Encode(c.T, other.LightBlock(11))
 			},
 			want: bft.ErrWrongChain,
 		},
 		{
 			name:   "not a light block",
-			tamper: func(*chain, *types.LightBlock) []byte { return []byte("not protobuf at all") },
+			tamper: func(*bfttest.Chain, *types.LightBlock) []byte { return []byte("not protobuf at all") },
 			want:   bft.ErrMalformed,
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			src := &source{c: newChain(t, chainID, epoch{1, four})}
+			src := &source{c: bfttest.NewChain(t, chainID, bfttest.Epoch{From: 1, Vals: four})}
 			_, check := block10(src)
 			src.commit = func(_ uint64, lb *types.LightBlock) []byte { return tt.tamper(src.c, lb) }
 			err := check(newVerifier(t, src))
@@ -130,8 +131,8 @@ func TestVerifyConsensusRefusesBadEvidence(t *testing.T) {
 }
 
 func TestVerifyConsensusRefusesAnotherLedgerChain(t *testing.T) {
-	four := newValidators(t, "org", 10, 10, 10, 10)
-	src := &source{c: newChain(t, chainID, epoch{1, four})}
+	four := bfttest.NewValidators("org", 10, 10, 10, 10)
+	src := &source{c: bfttest.NewChain(t, chainID, bfttest.Epoch{From: 1, Vals: four})}
 	h, hash := ledgerHeader(10)
 	h.ChainID = 8
 	err := newVerifier(t, src).VerifyConsensus(context.Background(), h, hash)
@@ -147,12 +148,12 @@ func TestVerifyConsensusRefusesAnotherLedgerChain(t *testing.T) {
 // next validators hash): the verifier follows, trusting the new set only
 // through the old one.
 func TestVerifyConsensusFollowsValidatorChanges(t *testing.T) {
-	old := newValidators(t, "org", 10, 10, 10, 10)
-	next := newValidators(t, "next", 10, 10, 10, 10, 10)
-	c := newChain(t, chainID, epoch{1, old}, epoch{20, next})
+	old := bfttest.NewValidators("org", 10, 10, 10, 10)
+	next := bfttest.NewValidators("next", 10, 10, 10, 10, 10)
+	c := bfttest.NewChain(t, chainID, bfttest.Epoch{From: 1, Vals: old}, bfttest.Epoch{From: 20, Vals: next})
 	src := &source{c: c, consensusOf: map[uint64]int64{10: 30}}
 	h, hash := ledgerHeader(10)
-	c.appHash[31] = hash[:]
+	c.AppHash[31] = hash[:]
 	v := newVerifier(t, src)
 	if err := v.VerifyConsensus(context.Background(), h, hash); err != nil {
 		t.Fatalf("verify across the change: %v", err)
@@ -161,15 +162,15 @@ func TestVerifyConsensusFollowsValidatorChanges(t *testing.T) {
 	// with all its keys.
 	h2, hash2 := ledgerHeader(11)
 	src.consensusOf[11] = 40
-	c.appHash[41] = hash2[:]
-	src.commit = func(lh uint64, lb *types.LightBlock) []byte { return encode(t, c.signedBy(41, old)) }
+	c.AppHash[41] = hash2[:]
+	src.commit = func(lh uint64, lb *types.LightBlock) []byte { return bfttest.Encode(t, c.SignedBy(41, old)) }
 	if err := v.VerifyConsensus(context.Background(), h2, hash2); !errors.Is(err, bft.ErrUntrustedValidators) {
 		t.Fatalf("old set after its replacement: got %v, want ErrUntrustedValidators", err)
 	}
 	// It still vouches for its own heights.
 	h3, hash3 := ledgerHeader(5)
 	src.consensusOf[5] = 5
-	c.appHash[6] = hash3[:]
+	c.AppHash[6] = hash3[:]
 	src.commit = nil
 	if err := v.VerifyConsensus(context.Background(), h3, hash3); err != nil {
 		t.Fatalf("a block of the old set's time: %v", err)
@@ -179,11 +180,11 @@ func TestVerifyConsensusFollowsValidatorChanges(t *testing.T) {
 // A node that claims impostors took over at height 20 is caught while
 // the verifier bisects, however it forges the handover.
 func TestFollowingChangesRefusesForgedHandover(t *testing.T) {
-	old := newValidators(t, "org", 10, 10, 10, 10)
-	next := newValidators(t, "next", 10, 10, 10, 10, 10)
-	impostors := newValidators(t, "impostor", 10, 10, 10, 10)
-	honest := newChain(t, chainID, epoch{1, old}, epoch{20, next})
-	forged := newChain(t, chainID, epoch{1, old}, epoch{20, impostors})
+	old := bfttest.NewValidators("org", 10, 10, 10, 10)
+	next := bfttest.NewValidators("next", 10, 10, 10, 10, 10)
+	impostors := bfttest.NewValidators("impostor", 10, 10, 10, 10)
+	honest := bfttest.NewChain(t, chainID, bfttest.Epoch{From: 1, Vals: old}, bfttest.Epoch{From: 20, Vals: next})
+	forged := bfttest.NewChain(t, chainID, bfttest.Epoch{From: 1, Vals: old}, bfttest.Epoch{From: 20, Vals: impostors})
 	tests := []struct {
 		name string
 		// at19 is what the node serves for height 19, the last of the
@@ -191,27 +192,27 @@ func TestFollowingChangesRefusesForgedHandover(t *testing.T) {
 		at19 func() *types.LightBlock
 		want error
 	}{
-		{"honest handover header", func() *types.LightBlock { return honest.lightBlock(19) }, bft.ErrUntrustedValidators},
+		{"honest handover header", func() *types.LightBlock { return honest.LightBlock(19) }, bft.ErrUntrustedValidators},
 		{"handover naming the impostors, signed by them", func() *types.LightBlock {
-			lb := forged.signedBy(19, impostors)
-			lb.ValidatorSet = old.set
-			lb.ValidatorsHash = old.set.Hash()
-			return forged.resign(lb, impostors)
+			lb := forged.SignedBy(19, impostors)
+			lb.ValidatorSet = old.Set
+			lb.ValidatorsHash = old.Set.Hash()
+			return forged.Resign(lb, impostors)
 		}, bft.ErrBadCommit},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h, hash := ledgerHeader(10)
-			forged.appHash[31] = hash[:]
+			forged.AppHash[31] = hash[:]
 			src := &source{c: forged, consensusOf: map[uint64]int64{10: 30}}
 			src.lightBlockAt = func(ch int64) *types.LightBlock {
 				switch {
 				case ch == 19:
 					return tt.at19()
 				case ch < 19:
-					return honest.lightBlock(ch)
+					return honest.LightBlock(ch)
 				}
-				return forged.lightBlock(ch)
+				return forged.LightBlock(ch)
 			}
 			err := newVerifier(t, src).VerifyConsensus(context.Background(), h, hash)
 			if !errors.Is(err, tt.want) {
@@ -222,8 +223,8 @@ func TestFollowingChangesRefusesForgedHandover(t *testing.T) {
 }
 
 func TestVerifyConsensusWaitsForTheCommit(t *testing.T) {
-	four := newValidators(t, "org", 10, 10, 10, 10)
-	src := &source{c: newChain(t, chainID, epoch{1, four}), unavailable: 2}
+	four := bfttest.NewValidators("org", 10, 10, 10, 10)
+	src := &source{c: bfttest.NewChain(t, chainID, bfttest.Epoch{From: 1, Vals: four}), unavailable: 2}
 	_, check := block10(src)
 	if err := check(newVerifier(t, src)); err != nil {
 		t.Fatalf("verify after two height_unavailable: %v", err)
@@ -233,7 +234,7 @@ func TestVerifyConsensusWaitsForTheCommit(t *testing.T) {
 // A node that cannot answer is not a verification failure: the caller
 // may ask another node.
 func TestVerifyConsensusReportsAnUnansweringNode(t *testing.T) {
-	four := newValidators(t, "org", 10, 10, 10, 10)
+	four := bfttest.NewValidators("org", 10, 10, 10, 10)
 	down := &client.APIError{Status: http.StatusServiceUnavailable, Code: "unavailable"}
 	tests := []struct {
 		name string
@@ -246,9 +247,9 @@ func TestVerifyConsensusReportsAnUnansweringNode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.src.c = newChain(t, chainID, epoch{1, four})
+			tt.src.c = bfttest.NewChain(t, chainID, bfttest.Epoch{From: 1, Vals: four})
 			_, check := block10(tt.src)
-			cfg := bft.Config{ChainID: chainID, Validators: four.set, Height: 1}
+			cfg := bft.Config{ChainID: chainID, Validators: four.Set, Height: 1}
 			if tt.cfg != nil {
 				tt.cfg(&cfg)
 			}
@@ -265,16 +266,16 @@ func TestVerifyConsensusReportsAnUnansweringNode(t *testing.T) {
 }
 
 func TestVerifyLightBlockBelowTheTrustedHeight(t *testing.T) {
-	four := newValidators(t, "org", 10, 10, 10, 10)
-	src := &source{c: newChain(t, chainID, epoch{1, four})}
-	v, err := bft.New(bft.Config{ChainID: chainID, Validators: four.set, Height: 50}, src)
+	four := bfttest.NewValidators("org", 10, 10, 10, 10)
+	src := &source{c: bfttest.NewChain(t, chainID, bfttest.Epoch{From: 1, Vals: four})}
+	v, err := bft.New(bft.Config{ChainID: chainID, Validators: four.Set, Height: 50}, src)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := v.VerifyLightBlock(context.Background(), src.c.lightBlock(49)); !errors.Is(err, bft.ErrUntrustedValidators) {
+	if err := v.VerifyLightBlock(context.Background(), src.c.LightBlock(49)); !errors.Is(err, bft.ErrUntrustedValidators) {
 		t.Fatalf("got %v, want ErrUntrustedValidators", err)
 	}
-	if err := v.VerifyLightBlock(context.Background(), src.c.lightBlock(50)); err != nil {
+	if err := v.VerifyLightBlock(context.Background(), src.c.LightBlock(50)); err != nil {
 		t.Fatalf("at the trusted height: %v", err)
 	}
 	if err := v.VerifyLightBlock(context.Background(), nil); !errors.Is(err, bft.ErrMalformed) {
@@ -283,8 +284,8 @@ func TestVerifyLightBlockBelowTheTrustedHeight(t *testing.T) {
 }
 
 func TestNewRefusesBadConfig(t *testing.T) {
-	four := newValidators(t, "org", 10, 10, 10, 10)
-	good := bft.Config{ChainID: chainID, Validators: four.set, Height: 1}
+	four := bfttest.NewValidators("org", 10, 10, 10, 10)
+	good := bft.Config{ChainID: chainID, Validators: four.Set, Height: 1}
 	tests := []struct {
 		name  string
 		tweak func(*bft.Config)
