@@ -101,7 +101,13 @@ func (cs *callState) runCall(to Address, method string, args []byte, requested u
 	}
 	// The caller's context, not the callState: the callee runs under its
 	// own state and must not find the caller's.
+	if cs.window != nil {
+		cs.window.pauseWrites()
+	}
 	res, err := cs.env.Calls.CallContract(cs.Context, req)
+	if cs.window != nil {
+		cs.window.resumeWrites()
+	}
 	if err != nil {
 		cs.hostFailure(fmt.Errorf("runtime: call %s of 0x%x: %w", method, to, err))
 	}

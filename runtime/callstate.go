@@ -28,6 +28,7 @@ type callState struct {
 
 	limits  *Limits
 	mem     api.Memory
+	window  *cowMemory        // the memory whose write window is open, if any
 	gas     api.MutableGlobal // nil when unmetered
 	env     Env
 	method  string

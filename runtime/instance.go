@@ -200,14 +200,16 @@ func (inst *instance) restoreGlobals(snap *snapshot) {
 // written only here, in a write window on one thread, which lets its
 // reset skip the page map when the call took no page fault (see
 // cowMemory.reset). The goroutine is locked to its thread for the call
-// alone: a cross-contract call made from it runs in the same window and
-// opens its own for its callee's memory.
+// alone. A cross-contract call made from it pauses the window (runCall)
+// while its callee opens its own for its own memory.
 func (inst *instance) callGuest(cs *callState) error {
 	if inst.cow == nil {
 		return inst.call.CallWithStack(cs, inst.stack[:])
 	}
 	goruntime.LockOSThread()
 	defer goruntime.UnlockOSThread()
+	cs.window = inst.cow
+	defer func() { cs.window = nil }()
 	inst.cow.beginWrites()
 	defer inst.cow.endWrites()
 	return inst.call.CallWithStack(cs, inst.stack[:])

@@ -290,6 +290,24 @@ func (m *cowMemory) beginWrites() {
 	}
 }
 
+// pauseWrites and resumeWrites bracket a cross-contract call made from
+// inside the window: the callee runs on the same thread but writes only
+// its own memory, so its faults (its first writes, the node's lookups)
+// must not cost this memory a page map read. Nothing writes this memory
+// while the window is paused.
+func (m *cowMemory) pauseWrites() {
+	if f, ok := threadFaults(); !m.watching || !ok || f != m.watchFaults {
+		m.quiet = false
+	}
+}
+
+func (m *cowMemory) resumeWrites() {
+	var ok bool
+	if m.watchFaults, ok = threadFaults(); !ok {
+		m.quiet = false
+	}
+}
+
 // endWrites closes the window beginWrites opened. The memory stays quiet
 // only if the thread took no page fault in the window; a fault anywhere
 // (the guest's first write to a page, but also the host's own heap) makes

@@ -283,3 +283,57 @@ func TestCoWResetReadsPageMapUnlessVouched(t *testing.T) {
 		})
 	}
 }
+
+// TestCoWPausedWindowIgnoresCalleeFaults checks that the faults a
+// cross-contract call takes while the caller's window is paused (the
+// callee's own memory, the node's heap) do not cost the caller's memory a
+// page map read, and that a new page the caller writes after the call
+// still does.
+func TestCoWPausedWindowIgnoresCalleeFaults(t *testing.T) {
+	m, snap := newTestCoW(t, 64)
+	if m.pagemap == nil {
+		t.Skip("no /proc/self/pagemap")
+	}
+	ps := m.pageSize
+	inWindow(m, func() { m.region[5*ps] ^= 0xFF })
+	if err := m.reset(snap); err != nil {
+		t.Fatal(err)
+	}
+	callee, err := allocMemory(8 * ps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer freeMemory(callee)
+	for _, c := range []struct {
+		name      string
+		afterCall int // page the caller writes after the call; -1 none
+		wantScan  bool
+	}{
+		{"callee faults only", -1, false},
+		{"caller writes a new page after the call", 20, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			scans := m.scans
+			inWindow(m, func() {
+				m.region[5*ps] ^= 0xFF
+				m.pauseWrites()
+				for i := 0; i < len(callee); i += ps {
+					callee[i]++ // first writes: page faults on this thread
+				}
+				m.resumeWrites()
+				if c.afterCall >= 0 {
+					m.region[c.afterCall*ps] ^= 0xFF
+				}
+			})
+			if err := m.reset(snap); err != nil {
+				t.Fatal(err)
+			}
+			if scanned := m.scans != scans; scanned != c.wantScan {
+				t.Fatalf("page map read: %v, want %v", scanned, c.wantScan)
+			}
+			if !bytes.Equal(m.region[:len(snap)], snap) {
+				t.Fatal("memory differs from the snapshot after reset")
+			}
+		})
+	}
+}

@@ -26,6 +26,8 @@ func (*cowMemory) residentBytes(size int, _ bool) int64 { return int64(size) }
 func (*cowMemory) privateRuns(int) ([][2]int, bool)     { return nil, false }
 func (*cowMemory) beginWrites()                         {}
 func (*cowMemory) endWrites()                           {}
+func (*cowMemory) pauseWrites()                         {}
+func (*cowMemory) resumeWrites()                        {}
 
 // allocMemory returns n zero bytes on Go's heap, which other platforms
 // leave to Go's collector to release.
