@@ -29,7 +29,9 @@ type Verifier struct {
 type ConsensusVerifier interface {
 	// VerifyConsensus returns nil only if the validators the caller
 	// trusts committed a header whose app hash is hash, the hash of h's
-	// fields (which VerifyHeader has checked). Failures wrap ErrVerify.
+	// fields (which VerifyHeader has checked). A check that fails wraps
+	// ErrVerify; a node that cannot answer is another error, so that the
+	// caller may ask elsewhere.
 	VerifyConsensus(ctx context.Context, h *block.Header, hash common.Hash) error
 }
 
