@@ -217,6 +217,20 @@ func TestClientVerifiesThroughTheConsensusRoutes(t *testing.T) {
 	if err := v.VerifyConsensus(context.Background(), &genesis.Header, gh); err != nil {
 		t.Fatalf("verify genesis: %v", err)
 	}
+	lb, err := c.ConsensusLightBlock(context.Background(), 3)
+	if err != nil {
+		t.Fatalf("ConsensusLightBlock: %v", err)
+	}
+	decoded, err := bft.DecodeLightBlock(lb.LightBlock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.VerifyLightBlock(context.Background(), decoded); err != nil || decoded.Height != 3 {
+		t.Fatalf("light block 3: height %d, %v", decoded.Height, err)
+	}
+	if _, err := c.ConsensusLightBlock(context.Background(), 4); !client.IsCode(err, string(api.CodeHeightUnavailable)) {
+		t.Fatalf("light block not yet committed: got %v, want height_unavailable", err)
+	}
 	// Another state under the same header height is refused.
 	other := genesis.Header
 	other.StateRoot[0] ^= 1
