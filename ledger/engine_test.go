@@ -49,6 +49,8 @@ func newMockChain(t *testing.T, eng ledger.Engine) *mockChain {
 		t.Fatal(err)
 	}
 	g := block.DevGenesis(mockChainID, 1_700_000_000_000, crypto.PubkeyToAddress(key.PublicKey))
+	// Scripted code is not Wasm and carries no manifest.
+	g.Policy.RequireManifest = false
 	l, err := ledger.Open(t.Context(), ledger.Config{Dir: t.TempDir(), Genesis: g, Engine: eng})
 	if err != nil {
 		t.Fatal(err)

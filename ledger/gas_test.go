@@ -37,6 +37,9 @@ func ownRuntimeEnv(t *testing.T, cfg Config) (*env, *runtime.Runtime) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { rt.Close(context.Background()) })
+	// tinyContract carries no manifest: a chain of its own that does not
+	// require one.
+	e.dir, e.genesis = t.TempDir(), manifestOptional(e.genesis)
 	cfg.Dir, cfg.Genesis, cfg.Engine = e.dir, e.genesis, NewRuntimeEngine(rt)
 	l, err := Open(context.Background(), cfg)
 	if err != nil {

@@ -211,9 +211,10 @@ func sortedNames[V any](m map[string]V) []string {
 }
 
 // checkManifest is a deploy's or upgrade's manifest check, before its init
-// or migrate runs: a manifest that is not valid fails run bad_manifest,
-// and the init or migrate arguments, when the manifest lists that method,
-// must satisfy its schema (invalid_args). It returns the code's manifest
+// or migrate runs: a manifest that is not valid fails run bad_manifest, as
+// does code without one when the block's network policy requires one, and
+// the init or migrate arguments, when the manifest lists that method, must
+// satisfy its schema (invalid_args). It returns the code's manifest
 // (possibly empty), or nil with run failed.
 func (l *Ledger) checkManifest(b *pendingBlock, codeHash common.Hash, method string, args []byte, run *effectRun) (*codeManifest, error) {
 	cm, err := l.manifestOf(b, codeHash)
@@ -223,6 +224,19 @@ func (l *Ledger) checkManifest(b *pendingBlock, codeHash common.Hash, method str
 	if cm.bad != "" {
 		run.fail(status.BadManifest, "%s", cm.bad)
 		return nil, nil
+	}
+	if cm.m == nil {
+		// Read from the block's registry state: a setPolicy executed
+		// earlier in this block, or after the deploy was admitted or
+		// proposed, decides.
+		policy, err := b.dir.networkPolicy()
+		if err != nil {
+			return nil, err
+		}
+		if policy.RequireManifest {
+			run.fail(status.BadManifest, "%s", errNoManifest)
+			return nil, nil
+		}
 	}
 	if sch := cm.args[method]; sch != nil {
 		if err := validateArgs(sch, method, args); err != nil {
@@ -234,7 +248,8 @@ func (l *Ledger) checkManifest(b *pendingBlock, codeHash common.Hash, method str
 }
 
 // checkCodeManifest is admission's manifest check of a deploy or upgrade:
-// the same refusal execution would make (bad_manifest), before the sender
+// the same refusal execution would make (bad_manifest, for a bad manifest
+// or, under the latest block's policy, a missing one), before the sender
 // pays for it. Carried code is compiled without entering the cache (its
 // hash was verified with the signature, but the cache only takes code the
 // ledger stores); stored code goes through the cache.
@@ -255,5 +270,19 @@ func (l *Ledger) checkCodeManifest(t *tx.Tx, hash common.Hash) error {
 	if cm.bad != "" && !cm.malformed {
 		return fmt.Errorf("%w: %s", ErrBadManifest, cm.bad)
 	}
+	if cm.m == nil && cm.bad == "" {
+		policy, err := tipDirectory{l: l, c: l.tipMembers.Load()}.networkPolicy()
+		if err != nil {
+			return err
+		}
+		if policy.RequireManifest {
+			return fmt.Errorf("%w: %s", ErrBadManifest, errNoManifest)
+		}
+	}
 	return nil
 }
+
+// errNoManifest is the refusal of code without a manifest under a policy
+// that requires one (registry.Policy.RequireManifest), at admission and in
+// the receipt alike.
+const errNoManifest = "code carries no manifest: build it with sdk/build or make contracts (the network policy requires one)"

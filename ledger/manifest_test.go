@@ -123,8 +123,11 @@ func stripManifest(tb testing.TB, code []byte) []byte {
 	return out
 }
 
+// TestContractWithoutManifest: where the policy does not require a
+// manifest (TestRequireManifestDeploy covers where it does), code without
+// one deploys and its calls' arguments are not checked.
 func TestContractWithoutManifest(t *testing.T) {
-	e := newEnv(t)
+	e := newEnvManifestOptional(t)
 	e.code = stripManifest(t, e.loanCode())
 	e.setup()
 	info, err := e.l.Contract(e.loan)

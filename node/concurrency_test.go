@@ -15,11 +15,20 @@ import (
 	"github.com/meshledger/meshledger/node"
 	"github.com/meshledger/meshledger/node/nodetest"
 	"github.com/meshledger/meshledger/sdk/api"
+	"github.com/meshledger/meshledger/sdk/manifest"
 )
 
 // emptyModule deploys are generic transactions: admitted, executed, and
-// failed in their receipt, with no contract to build.
-var emptyModule = []byte("\x00asm\x01\x00\x00\x00")
+// failed in their receipt, with no contract to build. The module carries
+// a manifest (listing no method) because the development network requires
+// one (registry.Policy.RequireManifest).
+var emptyModule = func() []byte {
+	m, err := manifest.Embed([]byte("\x00asm\x01\x00\x00\x00"), []byte(`{"version":1,"methods":{},"readPolicy":false}`))
+	if err != nil {
+		panic(err)
+	}
+	return m
+}()
 
 func emptyDeploy(t testing.TB, a *nodetest.Account, chainID uint64) *tx.Tx {
 	t.Helper()

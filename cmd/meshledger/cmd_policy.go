@@ -22,7 +22,7 @@ func newPolicyCmd(a *app) *cobra.Command {
 func newPolicyShowCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:     "show",
-		Short:   "Show the network policy: threshold, deploy policy, proposal lifetime, non-members",
+		Short:   "Show the network policy: threshold, deploy policy, proposal lifetime, non-members, manifests",
 		Example: "  meshledger policy show\n  meshledger policy show --json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -46,6 +46,7 @@ func newPolicyShowCmd(a *app) *cobra.Command {
 			k.add("deploy policy", p.Policy.DeployPolicy)
 			k.add("proposal ttl", (time.Duration(p.Policy.ProposalTTLMs) * time.Millisecond).String())
 			k.add("allow non-members", fmt.Sprint(p.Policy.AllowNonMembers))
+			k.add("require manifest", fmt.Sprint(p.Policy.RequireManifest))
 			k.add("height", fmt.Sprint(p.Height))
 			return k.print(a.stdout)
 		},
@@ -56,20 +57,21 @@ func newPolicyProposeCmd(a *app) *cobra.Command {
 	var threshold uint32
 	var deployPolicy string
 	var ttl time.Duration
-	var allowNonMembers bool
+	var allowNonMembers, requireManifest bool
 	cmd := &cobra.Command{
-		Use:   "propose [--threshold N] [--deploy-policy open|approval] [--ttl DURATION] [--allow-non-members=true|false]",
+		Use:   "propose [--threshold N] [--deploy-policy open|approval] [--ttl DURATION] [--allow-non-members=true|false] [--require-manifest=true|false]",
 		Short: "Propose a new network policy; flags not given keep their current value",
 		Long: `Propose a new network policy. The proposal carries every field: those not
 given on the command line are copied from the current policy. --threshold 0
 means a majority of the organisations.`,
 		Example: `  meshledger policy propose --deploy-policy approval
-  meshledger policy propose --threshold 3 --ttl 72h`,
+  meshledger policy propose --threshold 3 --ttl 72h
+  meshledger policy propose --require-manifest=false`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f := cmd.Flags()
-			if !f.Changed("threshold") && !f.Changed("deploy-policy") && !f.Changed("ttl") && !f.Changed("allow-non-members") {
-				return fmt.Errorf("nothing to change: give at least one of --threshold, --deploy-policy, --ttl, --allow-non-members")
+			if !f.Changed("threshold") && !f.Changed("deploy-policy") && !f.Changed("ttl") && !f.Changed("allow-non-members") && !f.Changed("require-manifest") {
+				return fmt.Errorf("nothing to change: give at least one of --threshold, --deploy-policy, --ttl, --allow-non-members, --require-manifest")
 			}
 			if f.Changed("deploy-policy") && deployPolicy != registry.DeployOpen && deployPolicy != registry.DeployApproval {
 				return fmt.Errorf("--deploy-policy %q: want %s or %s", deployPolicy, registry.DeployOpen, registry.DeployApproval)
@@ -90,6 +92,7 @@ means a majority of the organisations.`,
 				DeployPolicy:    cur.Policy.DeployPolicy,
 				ProposalTTLMs:   cur.Policy.ProposalTTLMs,
 				AllowNonMembers: cur.Policy.AllowNonMembers,
+				RequireManifest: cur.Policy.RequireManifest,
 			}
 			if f.Changed("threshold") {
 				p.Threshold = threshold
@@ -103,6 +106,9 @@ means a majority of the organisations.`,
 			if f.Changed("allow-non-members") {
 				p.AllowNonMembers = allowNonMembers
 			}
+			if f.Changed("require-manifest") {
+				p.RequireManifest = requireManifest
+			}
 			return a.submitGoverned(cmd, c, client.SetPolicyOp(p), nil)
 		},
 	}
@@ -110,5 +116,6 @@ means a majority of the organisations.`,
 	cmd.Flags().StringVar(&deployPolicy, "deploy-policy", "", "open (a deployer deploys at once) or approval (deploys and upgrades are proposals)")
 	cmd.Flags().DurationVar(&ttl, "ttl", 0, "how long a proposal stays open, e.g. 168h")
 	cmd.Flags().BoolVar(&allowNonMembers, "allow-non-members", false, "let addresses outside every organisation send transactions")
+	cmd.Flags().BoolVar(&requireManifest, "require-manifest", false, "refuse deploys and upgrades whose code carries no manifest")
 	return cmd
 }

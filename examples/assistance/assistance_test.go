@@ -248,7 +248,7 @@ func TestStoryUnderApprovalPolicy(t *testing.T) {
 	}
 	pol := cur.Policy
 	p := registry.Policy{Threshold: pol.Threshold, DeployPolicy: registry.DeployApproval,
-		ProposalTTLMs: pol.ProposalTTLMs, AllowNonMembers: pol.AllowNonMembers}
+		ProposalTTLMs: pol.ProposalTTLMs, AllowNonMembers: pol.AllowNonMembers, RequireManifest: pol.RequireManifest}
 	rec, err := admin.Submit(ctx, client.SetPolicyOp(p), client.Wait())
 	if err != nil {
 		t.Fatal(err)

@@ -174,7 +174,7 @@ func TestGenesis(t *testing.T) {
 		"orgs":[{"id":"dev","name":"Development","members":[
 			{"address":"0x0000000000000000000000000000000000000002","roles":["admin","auditor","deployer"]},
 			{"address":"0x0000000000000000000000000000000000000001","roles":["admin","auditor","deployer"]}]}],
-		"policy":{"threshold":0,"deployPolicy":"open","proposalTtlMs":604800000,"allowNonMembers":false}}`), 0o600)
+		"policy":{"threshold":0,"deployPolicy":"open","proposalTtlMs":604800000,"allowNonMembers":false,"requireManifest":true}}`), 0o600)
 	g, err := LoadGenesis(good)
 	if err != nil {
 		t.Fatal(err)

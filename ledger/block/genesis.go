@@ -110,7 +110,8 @@ const (
 // the default gas limit; one organisation, DevOrgID, whose members are
 // admins, each with the roles admin, deployer and auditor; and a policy
 // under which a deployer deploys at once (registry.DeployOpen), network
-// changes need a majority, and only members transact. Access control is
+// changes need a majority, only members transact, and every contract
+// carries a manifest (registry.Policy.RequireManifest). Access control is
 // on: it is the network a newcomer first sees.
 func DevGenesis(chainID uint64, timeMs int64, admins ...common.Address) *Genesis {
 	members := make([]registry.GenesisMember, len(admins))
@@ -122,6 +123,7 @@ func DevGenesis(chainID uint64, timeMs int64, admins ...common.Address) *Genesis
 	}
 	policy := registry.DefaultPolicy()
 	policy.DeployPolicy = registry.DeployOpen
+	policy.RequireManifest = true
 	return &Genesis{
 		ChainID: chainID, TimeMs: timeMs, BlockGasLimit: DefaultBlockGasLimit,
 		Orgs:   []registry.GenesisOrg{{ID: DevOrgID, Name: DevOrgName, Members: members}},

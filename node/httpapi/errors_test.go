@@ -22,6 +22,7 @@ import (
 	"github.com/meshledger/meshledger/node/mempool"
 	"github.com/meshledger/meshledger/node/nodetest"
 	"github.com/meshledger/meshledger/sdk/api"
+	"github.com/meshledger/meshledger/sdk/manifest"
 )
 
 // open returns an unstarted node (blocks by hand) with cfg tweaks.
@@ -56,10 +57,17 @@ func encodeB(t testing.TB, x *tx.Tx) []byte {
 	return b
 }
 
-// emptyModule is the smallest Wasm module: admitted by the node, then
-// failed in its receipt (it exports nothing). Tests use it as a generic
-// transaction that needs no deployed contract.
-var emptyModule = []byte("\x00asm\x01\x00\x00\x00")
+// emptyModule is the smallest Wasm module with a manifest (listing no
+// method; the development network requires one): admitted by the node,
+// then failed in its receipt (it exports nothing). Tests use it as a
+// generic transaction that needs no deployed contract.
+var emptyModule = func() []byte {
+	m, err := manifest.Embed([]byte("\x00asm\x01\x00\x00\x00"), []byte(`{"version":1,"methods":{},"readPolicy":false}`))
+	if err != nil {
+		panic(err)
+	}
+	return m
+}()
 
 // call signs a generic transaction: a deploy of emptyModule.
 func call(t testing.TB, a *nodetest.Account, chainID uint64, nonce, gas uint64) *tx.Tx {

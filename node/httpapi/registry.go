@@ -163,6 +163,7 @@ func (s *Server) handlePolicy(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, api.PolicyDetail{Height: hdr.Header.Height, Policy: api.Policy{
 		Threshold: p.Threshold, DeployPolicy: p.DeployPolicy, ProposalTTLMs: p.ProposalTTLMs, AllowNonMembers: p.AllowNonMembers,
+		RequireManifest: p.RequireManifest,
 	}})
 }
 

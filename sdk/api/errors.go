@@ -69,7 +69,8 @@ const (
 	// method in the contract's manifest; Error.Pointer names the field.
 	CodeInvalidArgs Code = "invalid_args"
 	// CodeBadManifest: a deploy's or upgrade's code carries a manifest
-	// that is not valid (it does not parse, or a schema does not compile).
+	// that is not valid (it does not parse, or a schema does not compile),
+	// or none where the network policy requires one.
 	CodeBadManifest Code = "bad_manifest"
 
 	// 429

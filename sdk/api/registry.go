@@ -48,6 +48,9 @@ type Policy struct {
 	DeployPolicy    string `json:"deployPolicy"` // "approval" or "open"
 	ProposalTTLMs   int64  `json:"proposalTtlMs"`
 	AllowNonMembers bool   `json:"allowNonMembers"`
+	// RequireManifest: a deploy or upgrade whose code carries no manifest
+	// is refused (422 bad_manifest).
+	RequireManifest bool `json:"requireManifest"`
 }
 
 // Proposal is a network-level change waiting for, or decided by, the

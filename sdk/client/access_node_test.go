@@ -61,7 +61,8 @@ func testClientRegistry(t *testing.T, tn *testNet) {
 		t.Fatal(err)
 	}
 	p := registry.Policy{Threshold: pol.Policy.Threshold, DeployPolicy: pol.Policy.DeployPolicy,
-		ProposalTTLMs: pol.Policy.ProposalTTLMs + 1000, AllowNonMembers: pol.Policy.AllowNonMembers}
+		ProposalTTLMs: pol.Policy.ProposalTTLMs + 1000, AllowNonMembers: pol.Policy.AllowNonMembers,
+		RequireManifest: pol.Policy.RequireManifest}
 	rec, err = callAndWait(ctx(t), c, client.SetPolicyOp(p))
 	if err != nil {
 		t.Fatalf("propose setPolicy: %v", err)

@@ -74,7 +74,8 @@ func ExampleProposeOp() {
 		log.Fatal(err)
 	}
 	p := registry.Policy{Threshold: cur.Policy.Threshold, DeployPolicy: registry.DeployApproval,
-		ProposalTTLMs: cur.Policy.ProposalTTLMs, AllowNonMembers: cur.Policy.AllowNonMembers}
+		ProposalTTLMs: cur.Policy.ProposalTTLMs, AllowNonMembers: cur.Policy.AllowNonMembers,
+		RequireManifest: cur.Policy.RequireManifest}
 	rec, err := c.Submit(ctx, client.SetPolicyOp(p), client.Wait())
 	if err != nil {
 		log.Fatal(err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/meshledger/meshledger/node"
 	"github.com/meshledger/meshledger/sdk/client"
+	"github.com/meshledger/meshledger/sdk/manifest"
 )
 
 // startNode starts a single node with a fresh chain in a temporary
@@ -44,10 +45,25 @@ func startNode(ctx context.Context) (n *node.Node, stop func(), err error) {
 	return n, func() { _ = n.Close(ctx); os.RemoveAll(dir) }, nil
 }
 
+// answerManifest describes answerModule's method. A node refuses code
+// without a manifest where the network policy requires one (as make run's
+// development network does); sdk/build writes it for a Go contract.
+const answerManifest = `{"version":1,"readPolicy":false,
+	"methods":{"answer":{"args":{"type":"object"},"result":{"type":"integer"}}}}`
+
 // answerModule is a contract written by hand in the Wasm binary format
-// (see the runtime package's example): every method returns the two bytes
-// "42" with status ok. Real contracts are Go packages built with sdk/build.
+// (see the runtime package's example), with answerManifest embedded: every
+// method returns the two bytes "42" with status ok. Real contracts are Go
+// packages built with sdk/build.
 func answerModule() []byte {
+	code, err := manifest.Embed(answerWasm(), []byte(answerManifest))
+	if err != nil {
+		panic(err)
+	}
+	return code
+}
+
+func answerWasm() []byte {
 	return []byte{
 		0, 'a', 's', 'm', 1, 0, 0, 0,
 		1, 10, 2, 0x60, 0, 1, 0x7f, 0x60, 2, 0x7f, 0x7f, 0, // types
