@@ -77,6 +77,12 @@ func (n *Node) submit(t *tx.Tx) (httpapi.Submitted, error) {
 		case err != nil:
 			return n.unlessCommitted(hash, fmt.Errorf("admit tx %s: %w", hash, err))
 		}
+		if n.comet != nil && !known {
+			if err := n.broadcast(t); err != nil {
+				n.pool.Commit(nil, []mempool.Drop{{Hash: hash, Err: err}}, nil)
+				return httpapi.Submitted{}, fmt.Errorf("admit tx %s: %w", hash, err)
+			}
+		}
 		return httpapi.Submitted{Hash: hash, Status: api.TxPending, Known: known}, nil
 	}
 }

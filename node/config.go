@@ -76,6 +76,22 @@ type Config struct {
 	// when next called. Default runtime.DefaultMemoryBudget (2 GiB).
 	WasmMemoryBudget uint64
 
+	// Consensus is how the chain makes blocks, and must be what its
+	// genesis names: ConsensusSolo (default; the node's producer signs
+	// every block) or ConsensusCometBFT (CometBFT runs in process with the
+	// node as its application; docs/consensus.md).
+	Consensus string
+	// CometHome is the CometBFT home (config/ and data/, as written by
+	// `meshledger testnet` or `meshledger init`); default DataDir/cometbft.
+	CometHome string
+	// CometLogLevel is CometBFT's log level: "error" (default), "info",
+	// "debug" or "none". Its lines go to Logger.
+	CometLogLevel string
+	// CometMetricsNamespace, when set, serves CometBFT's metrics under that
+	// namespace at /metrics beside the node's. CometBFT registers them
+	// globally, so only one node per process may set it.
+	CometMetricsNamespace string
+
 	// OnStart, when set, is called by Run once the node serves: the CLI
 	// prints the URL, the node address and, on a first development run,
 	// the development key (Node.KeyHex).
@@ -133,8 +149,14 @@ func DefaultConfig() Config {
 		WasmMemoryBudget: runtime.DefaultMemoryBudget,
 		ReadTimeout:      DefaultReadTimeout,
 		ShutdownTimeout:  DefaultShutdownTimeout,
+		Consensus:        ConsensusSolo,
+		CometLogLevel:    DefaultCometLogLevel,
 	}
 }
+
+// DefaultCometLogLevel keeps CometBFT's logs to errors: at "info" it
+// writes several lines per block.
+const DefaultCometLogLevel = "error"
 
 // WithDefaults returns c as New runs it: each zero field takes its
 // DefaultConfig value, the mempool's and the API's included; the API's
@@ -145,6 +167,12 @@ func (c Config) WithDefaults() Config {
 	d := DefaultConfig()
 	if c.DataDir == "" {
 		c.DataDir = d.DataDir
+	}
+	if c.Consensus == "" {
+		c.Consensus = d.Consensus
+	}
+	if c.CometLogLevel == "" {
+		c.CometLogLevel = d.CometLogLevel
 	}
 	if c.DevChainID == 0 {
 		c.DevChainID = d.DevChainID
@@ -219,6 +247,16 @@ func (c Config) Validate() error {
 	}
 	if err := c.API.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("%w: API: %w", ErrBadConfig, err))
+	}
+	switch c.Consensus {
+	case "", ConsensusSolo, ConsensusCometBFT:
+	default:
+		errs = append(errs, fmt.Errorf("%w: Consensus %q: want %q or %q", ErrBadConfig, c.Consensus, ConsensusSolo, ConsensusCometBFT))
+	}
+	switch c.CometLogLevel {
+	case "", "error", "info", "debug", "none":
+	default:
+		errs = append(errs, fmt.Errorf("%w: CometLogLevel %q: want error, info, debug or none", ErrBadConfig, c.CometLogLevel))
 	}
 	return errors.Join(errs...)
 }

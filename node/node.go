@@ -22,6 +22,7 @@ import (
 	"github.com/meshledger/meshledger/ledger"
 	"github.com/meshledger/meshledger/ledger/block"
 	"github.com/meshledger/meshledger/ledger/tx"
+	"github.com/meshledger/meshledger/node/cometbft"
 	"github.com/meshledger/meshledger/node/httpapi"
 	"github.com/meshledger/meshledger/node/mempool"
 	"github.com/meshledger/meshledger/runtime"
@@ -53,7 +54,8 @@ type Node struct {
 	registry *prometheus.Registry
 	metrics  *nodeMetrics
 	api      *httpapi.Server
-	compiler *precompiler // nil with Config.CompileWorkers < 0
+	compiler *precompiler   // nil with Config.CompileWorkers < 0
+	comet    *cometbft.Node // the consensus engine on a BFT chain, once started
 
 	devGenesis bool // a development genesis was created by this New
 	keyCreated bool
@@ -96,6 +98,9 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkConsensusMode(cfg, g.BFT()); err != nil {
+		return nil, err
+	}
 	// Instrumented modules, their compiled code and post-initialisation
 	// snapshots live beside the chain, so a restart never recompiles.
 	rtCfg := runtime.NewConfig().WithCacheDir(filepath.Join(cfg.DataDir, WasmCacheDir)).WithMemoryBudget(cfg.WasmMemoryBudget)
@@ -126,10 +131,14 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	if err == nil {
 		n.metrics.height.Set(float64(l.Latest().Header.Height))
 		n.registry.MustRegister(prometheus.NewGoCollector(), wasmMemoryGauge(rt), readPolicyCounter(l))
-		n.api, err = httpapi.New(cfg.API, httpapi.Deps{
+		deps := httpapi.Deps{
 			Ledger: l, Pool: n, Commits: n.commits, NodeAddress: n.signer.Address(), Registry: n.registry,
 			Refused: n.metrics.rejected.MustCurryWith(prometheus.Labels{"stage": "admission"}),
-		})
+		}
+		if g.BFT() {
+			deps.Consensus = consensusView{n}
+		}
+		n.api, err = httpapi.New(cfg.API, deps)
 	}
 	if err != nil {
 		_ = l.Close(ctx)
@@ -186,6 +195,13 @@ func (n *Node) Start() error {
 }
 
 func (n *Node) start() error {
+	// Consensus runs before the API serves, so that every transaction
+	// the API admits reaches CometBFT's mempool.
+	if n.ledger.Genesis().BFT() {
+		if err := n.startConsensus(context.Background()); err != nil {
+			return err
+		}
+	}
 	if !n.cfg.NoHTTP {
 		ln := n.cfg.Listener
 		if ln == nil {
@@ -213,6 +229,10 @@ func (n *Node) start() error {
 	n.prodDone = make(chan struct{})
 	if n.compiler != nil {
 		n.compiler.start(n.cfg.CompileWorkers)
+	}
+	if n.comet != nil {
+		close(n.prodDone) // blocks come from consensus
+		return nil
 	}
 	go func() {
 		defer close(n.prodDone)
@@ -243,6 +263,13 @@ func (n *Node) close(ctx context.Context) error {
 		cancel()
 		if err := <-n.srvDone; err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errs = append(errs, fmt.Errorf("node: http: %w", err))
+		}
+	}
+	if n.comet != nil {
+		// CometBFT stops between blocks' commits: nothing it committed is
+		// lost, and what it had not is replayed on restart.
+		if err := n.comet.Stop(); err != nil {
+			errs = append(errs, fmt.Errorf("node: stop cometbft: %w", err))
 		}
 	}
 	if n.stop != nil {

@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -125,6 +126,9 @@ func (a attempt) progress() bool { return a.applied != nil || a.dropped > 0 }
 // Config.BlockInterval large). Unlike the producer it does not wait for
 // deploys being compiled in the background: their block compiles them.
 func (n *Node) ProduceBlock(ctx context.Context) (*ledger.Applied, error) {
+	if n.ledger.Genesis().BFT() {
+		return nil, fmt.Errorf("%w: blocks of a BFT chain come from consensus", ErrConsensusMode)
+	}
 	a, err := n.produceBlock(ctx, nil)
 	return a.applied, err
 }

@@ -86,6 +86,25 @@ func (m *httpMetrics) observeSession(cached bool) {
 }
 
 func (s *Server) handleMetrics(c echo.Context) error {
-	promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{Registry: s.metrics.reg}).ServeHTTP(c.Response(), c.Request())
+	var g prometheus.Gatherer = s.metrics.reg
+	if extra := s.extraGatherers.Load(); extra != nil {
+		g = append(prometheus.Gatherers{s.metrics.reg}, *extra...)
+	}
+	promhttp.HandlerFor(g, promhttp.HandlerOpts{Registry: s.metrics.reg}).ServeHTTP(c.Response(), c.Request())
 	return nil
+}
+
+// AddGatherer serves g's metrics at /metrics beside the node's own: the
+// consensus engine's, which start after the API is built. Metric names
+// must not collide with the node's (the engine's carry their own
+// namespace).
+func (s *Server) AddGatherer(g prometheus.Gatherer) {
+	s.gathererMu.Lock()
+	defer s.gathererMu.Unlock()
+	var next prometheus.Gatherers
+	if cur := s.extraGatherers.Load(); cur != nil {
+		next = append(next, *cur...)
+	}
+	next = append(next, g)
+	s.extraGatherers.Store(&next)
 }

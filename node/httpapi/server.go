@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -57,8 +58,11 @@ type Server struct {
 	log     *slog.Logger
 	echo    *echo.Echo
 	metrics *httpMetrics
-	routes  []route
-	genesis common.Hash // hash of block 0
+	// extraGatherers are served at /metrics beside metrics (AddGatherer).
+	extraGatherers atomic.Pointer[prometheus.Gatherers]
+	gathererMu     sync.Mutex
+	routes         []route
+	genesis        common.Hash // hash of block 0
 
 	openAPIOnce sync.Once
 	openAPI     []byte
