@@ -269,3 +269,45 @@ func TestRequireManifestGenesis(t *testing.T) {
 		}
 	}
 }
+
+// TestRequireManifestAtApproval: under the approval policy the manifest
+// requirement is judged when the deploy takes effect. A deploy proposed
+// while it was off, approved after a setPolicy turned it on, fails
+// bad_manifest as a whole: no contract, the vote not recorded, the
+// proposal still open.
+func TestRequireManifestAtApproval(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sequential: run without -race (about 10 times slower under it)")
+	}
+	nw := newNetwork(t, 3, approvalPolicy())
+	e := nw.env
+	code := stripManifest(t, counterCode(t))
+	p := proposalOf(t, e.okReceipt(e.deployWith(nw.admins[0], code, map[string]any{"start": 1})))
+
+	on := approvalPolicy()
+	on.RequireManifest = true
+	params, err := json.Marshal(registry.SetPolicyParams{Policy: on})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sp registry.Proposal
+	rc := e.okReceipt(e.registryTx(nw.admins[0], registry.MethodPropose, registry.ProposeArgs{Kind: registry.KindSetPolicy, Params: params}))
+	if err := json.Unmarshal(rc.Return, &sp); err != nil {
+		t.Fatal(err)
+	}
+	e.okReceipt(e.registryTx(nw.admins[1], registry.MethodApprove, map[string]any{"id": sp.ID}))
+	if !e.requiresManifest() {
+		t.Fatal("setPolicy did not turn the requirement on")
+	}
+
+	rc = e.one(e.registryTx(nw.admins[1], registry.MethodApprove, map[string]any{"id": p.Proposal}))
+	if rc.Status != status.BadManifest || !strings.Contains(rc.Message, wantNoManifest) || len(rc.Writes) != 0 || len(rc.Events) != 0 {
+		t.Fatalf("approval of a deploy without a manifest: %+v", *rc)
+	}
+	if _, err := e.l.Contract(p.Address); !errors.Is(err, ErrUnknownContract) {
+		t.Fatalf("contract after a refused deploy: %v", err)
+	}
+	if pr := e.proposalState(p.Proposal); pr.Status != registry.StatusOpen || len(pr.Approvals) != 1 {
+		t.Fatalf("proposal after a refused execution: %s approvals %v", pr.Status, pr.Approvals)
+	}
+}
