@@ -11,7 +11,6 @@ import (
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
-	cfg "github.com/cometbft/cometbft/config"
 	"github.com/cometbft/cometbft/libs/log"
 	"github.com/cometbft/cometbft/mempool"
 	nm "github.com/cometbft/cometbft/node"
@@ -104,7 +103,7 @@ func Start(ctx context.Context, home string, app abci.Application, opts StartOpt
 	metrics := newMetricsProvider(opts.MetricsNamespace)
 
 	comet, err := nm.NewNodeWithContext(ctx, conf, pv, nodeKey, clients,
-		nm.DefaultGenesisDocProviderFunc(conf), cfg.DefaultDBProvider, metrics.provide, logger)
+		nm.DefaultGenesisDocProviderFunc(conf), stopSafeDBProvider, metrics.provide, logger)
 	if err != nil {
 		return nil, fmt.Errorf("create cometbft node in %s: %w", home, err)
 	}
