@@ -278,6 +278,14 @@ func (m *cowMemory) reset(snap []byte) error {
 	return nil
 }
 
+// pageMapReads counts the resets that read the page map; nil reads none.
+func (m *cowMemory) pageMapReads() int {
+	if m == nil {
+		return 0
+	}
+	return m.scans
+}
+
 // beginWrites opens a write window. The calling goroutine must stay
 // locked to its thread (runtime.LockOSThread) until endWrites, and every
 // write to the memory until the next reset, the guest's own and the host

@@ -337,3 +337,32 @@ func TestCoWPausedWindowIgnoresCalleeFaults(t *testing.T) {
 		})
 	}
 }
+
+// TestModuleResetsSkipPageMapDespiteOtherFaults calls a module over and
+// over while another goroutine faults pages all the time, as a node's
+// database and heap do: every call is counted as a reset, and most of
+// them trust the pages the last one kept instead of reading the page map.
+func TestModuleResetsSkipPageMapDespiteOtherFaults(t *testing.T) {
+	rt := newTestRuntime(t, NewConfig())
+	m := mustLoad(t, rt, rawGuest(t))
+	if !m.cow {
+		t.Skip("no copy-on-write isolation here")
+	}
+	env := testEnv()
+	mustCall(t, m, env, "echo", "warm", nil) // the first reset finds the pages
+	faultElsewhere(t)
+	before := rt.Stats()
+	const calls = 200
+	for i := range calls {
+		if r := mustCall(t, m, env, "echo", "hello", nil); !r.OK() || string(r.Return) != "hello" {
+			t.Fatalf("call %d: %+v", i, r)
+		}
+	}
+	after := rt.Stats()
+	if got := after.Resets - before.Resets; got != calls {
+		t.Fatalf("%d resets counted, want %d", got, calls)
+	}
+	if got := after.PageMapReads - before.PageMapReads; got > calls/4 {
+		t.Fatalf("%d of %d resets read the page map, want most to skip it", got, calls)
+	}
+}

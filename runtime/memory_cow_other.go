@@ -27,6 +27,7 @@ func (*cowMemory) privateRuns(int) ([][2]int, bool)     { return nil, false }
 func (*cowMemory) beginWrites()                         {}
 func (*cowMemory) endWrites()                           {}
 func (*cowMemory) pauseWrites()                         {}
+func (*cowMemory) pageMapReads() int                    { return 0 }
 func (*cowMemory) resumeWrites()                        {}
 
 // allocMemory returns n zero bytes on Go's heap, which other platforms

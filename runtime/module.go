@@ -112,9 +112,17 @@ func (m *Module) release(ctx context.Context, inst *instance) error {
 	if m.rt.cfg.isolation == IsolationFresh {
 		inst.close(ctx)
 		inst = nil
-	} else if ok, rerr := inst.reset(m.snap); rerr != nil || !ok {
-		inst.close(ctx)
-		inst, err = nil, rerr
+	} else {
+		reads := inst.cow.pageMapReads()
+		ok, rerr := inst.reset(m.snap)
+		m.rt.stats.resets.Add(1)
+		if inst.cow.pageMapReads() != reads {
+			m.rt.stats.pageMapReads.Add(1)
+		}
+		if rerr != nil || !ok {
+			inst.close(ctx)
+			inst, err = nil, rerr
+		}
 	}
 	if m.finishCall(ctx, inst) {
 		m.rt.enforceBudget(ctx)

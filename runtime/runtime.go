@@ -34,6 +34,7 @@ type Runtime struct {
 
 	stats struct {
 		prepared, compiled, initialised, diskHits, snapshotHits, evictions atomic.Uint64
+		resets, pageMapReads                                               atomic.Uint64
 	}
 	mem memoryAccount
 }
@@ -50,6 +51,12 @@ type Stats struct {
 	// counted against the memory budget (see Config.WithMemoryBudget).
 	MemoryBytes uint64
 	Evictions   uint64 // modules evicted to stay within the memory budget
+	// Resets counts instances returned to their snapshot after a call, and
+	// PageMapReads those of them that read the kernel's page map to find
+	// the pages the call wrote (the others trusted the pages the previous
+	// reset kept; see cowMemory.reset).
+	Resets       uint64
+	PageMapReads uint64
 }
 
 // maxWasmPages is the most pages a 32-bit Wasm memory can have.
@@ -125,6 +132,8 @@ func (r *Runtime) Stats() Stats {
 		SnapshotHits: r.stats.snapshotHits.Load(),
 		MemoryBytes:  uint64(max(r.mem.used.Load(), 0)),
 		Evictions:    r.stats.evictions.Load(),
+		Resets:       r.stats.resets.Load(),
+		PageMapReads: r.stats.pageMapReads.Load(),
 	}
 }
 
