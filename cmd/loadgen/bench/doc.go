@@ -10,11 +10,19 @@
 // them in batches (POST /v1/txs/batch) or one by one (POST /v1/txs), at
 // full speed or at a target rate.
 //
+// With the pool scenario it also deploys the pool and portfolio contracts
+// and has the workers board many loans into one pool, so that every
+// payment runs the loan's rules and cross-calls the pool and the
+// portfolio in the same transaction: the path the assistance scenario's
+// partners use.
+//
 // Guarantees: a worker never has more transactions in flight than the
 // node's nonce window, so the node never refuses one as too far ahead;
 // every latency sample is one committed transaction; what the node
 // admitted is counted item by item of each batch answer, and after a
 // bounded drain the result says exactly what happened to it: committed,
-// still pending (stuck), or dropped by the node. It must never be
+// still pending (stuck), or dropped by the node; and, since a failed
+// payment commits too, the run reads back what the contracts recorded and
+// fails unless every committed payment was recorded. It must never be
 // pointed at a production chain: it books loans and records payments.
 package bench
