@@ -1,15 +1,19 @@
 package ledger
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/ethdb"
 
 	"github.com/meshledger/meshledger/ledger/block"
+	"github.com/meshledger/meshledger/ledger/registry"
 	"github.com/meshledger/meshledger/ledger/storage"
 )
 
@@ -79,6 +83,11 @@ type Finalized struct {
 	// their hashes.
 	Receipts []*block.Receipt
 	TxHashes []common.Hash
+	// ValidatorUpdates are the changes the block made to the validator set
+	// (registry ValidatorChanged events): one per key, the last power the
+	// block gave it, ordered by key. CometBFT applies them two heights
+	// later.
+	ValidatorUpdates []ValidatorUpdate
 	// Rejected lists the transactions left out of the block. A proposal
 	// that passed ProcessProposal's check includes every transaction, but
 	// a transaction can still be refused in its turn (a nonce spent by an
@@ -140,6 +149,9 @@ func (l *Ledger) Finalize(ctx context.Context, height uint64, p Proposal) (*Fina
 	}
 	f.Header, f.AppHash, f.b, f.batch = h, h.Hash(), b, batch
 	f.Receipts = b.receipts
+	if f.ValidatorUpdates, err = validatorUpdates(b.receipts); err != nil {
+		return nil, fmt.Errorf("ledger: block %d: %w", h.Height, err)
+	}
 	f.TxHashes = make([]common.Hash, len(b.records))
 	for i, r := range b.records {
 		f.TxHashes[i] = r.Hash
@@ -205,4 +217,60 @@ func (l *Ledger) ConsensusHeightOf(height uint64) (uint64, error) {
 		return 0, fmt.Errorf("%w: consensus height of block %d: %v", storage.ErrCorrupt, height, err)
 	}
 	return h, nil
+}
+
+// ValidatorUpdate is a validator's new power (0: it leaves the set).
+type ValidatorUpdate struct {
+	PubKey []byte // ed25519, 32 bytes
+	Power  int64
+}
+
+// validatorUpdates collects the validator changes of a block's receipts
+// from the registry's ValidatorChanged events, in order: the last change of
+// each key wins (CometBFT refuses two updates of one key in a block), and
+// the result is ordered by key so that it depends on nothing but the
+// changes.
+func validatorUpdates(receipts []*block.Receipt) ([]ValidatorUpdate, error) {
+	last := map[string]int64{}
+	for _, rc := range receipts {
+		if !rc.OK() {
+			continue
+		}
+		for _, e := range rc.Events {
+			if e.Contract != registry.Address || e.Name != registry.EventValidatorChanged {
+				continue
+			}
+			var c registry.ValidatorChange
+			if err := json.Unmarshal(e.Data, &c); err != nil {
+				return nil, fmt.Errorf("decode %s event: %w", e.Name, err)
+			}
+			last[string(c.PubKey)] = c.Power
+		}
+	}
+	if len(last) == 0 {
+		return nil, nil
+	}
+	keys := make([]string, 0, len(last))
+	for k := range last {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	out := make([]ValidatorUpdate, len(keys))
+	for i, k := range keys {
+		out[i] = ValidatorUpdate{PubKey: []byte(k), Power: last[k]}
+	}
+	return out, nil
+}
+
+// GenesisValidators are the founding validators the genesis declares in
+// its organisations, ordered by key.
+func (l *Ledger) GenesisValidators() []ValidatorUpdate {
+	var out []ValidatorUpdate
+	for _, o := range l.genesis.Orgs {
+		if o.Validator != nil {
+			out = append(out, ValidatorUpdate{PubKey: slices.Clone(o.Validator.PubKey), Power: o.Validator.Power})
+		}
+	}
+	slices.SortFunc(out, func(a, b ValidatorUpdate) int { return bytes.Compare(a.PubKey, b.PubKey) })
+	return out
 }

@@ -134,6 +134,43 @@ func TestBFTNetworkLoanFlow(t *testing.T) {
 		t.Fatalf("chain: consensus %q, %d validators", chain.Consensus, len(chain.Validators))
 	}
 
+	loan := b.setupLoan()
+	var last *block.Receipt
+	for k := range 5 {
+		last = b.commit(3, b.call(0, loan, "pay", map[string]any{"id": "L1", "amount": 1000 + k}))
+	}
+	tip := b.agree()
+	for i, n := range b.nodes {
+		rec, err := n.Ledger().Tx(last.TxHash)
+		if err != nil || rec.Receipt.GasUsed != last.GasUsed || rec.Header.Hash() != n.Ledger().Latest().Hash() && rec.Header.Header.Height > n.Ledger().Latest().Header.Height {
+			t.Fatalf("org%d: receipt %+v, %v", i+1, rec, err)
+		}
+		if len(rec.Header.Signature) != 0 {
+			t.Fatalf("org%d: a BFT header carries a signature", i+1)
+		}
+	}
+	_ = tip
+
+	// One of four stops: the others keep committing. It restarts and
+	// catches up with the same chain.
+	b.stop(3)
+	for k := range 3 {
+		b.commit(k%3, b.call(0, loan, "pay", map[string]any{"id": "L1", "amount": 2000 + k}))
+	}
+	b.agree()
+	b.start(3)
+	b.catchUp(3)
+	b.commit(3, b.call(0, loan, "pay", map[string]any{"id": "L1", "amount": 3000}))
+	b.agree()
+	fmt.Fprintln(testWriter{t}, "ledger height", b.nodes[0].Ledger().Latest().Header.Height)
+}
+
+// setupLoan deploys the loan contract (a proposal org1 makes through its
+// node and org2 and org3 approve through theirs), makes org1's node key a
+// servicer and books loan L1 through org3's node.
+func (b *bftNet) setupLoan() common.Address {
+	t := b.t
+	t.Helper()
 	// org1 deploys through its node; the deploy is a proposal that org2
 	// and org3 approve through theirs (majority of four).
 	org1 := nodetest.AccountOf(b.tn.Orgs[0].Key)
@@ -163,46 +200,100 @@ func TestBFTNetworkLoanFlow(t *testing.T) {
 		"principal": 30_000_000, "rate_bps": 650, "term_months": 360, "first_due": b.tn.Genesis.TimeMs/1000 + 30*86400,
 	}))
 	b.agree()
-	var last *block.Receipt
-	for k := range 5 {
-		last = b.commit(3, b.call(0, loan, "pay", map[string]any{"id": "L1", "amount": 1000 + k}))
-	}
-	tip := b.agree()
-	for i, n := range b.nodes {
-		rec, err := n.Ledger().Tx(last.TxHash)
-		if err != nil || rec.Receipt.GasUsed != last.GasUsed || rec.Header.Hash() != n.Ledger().Latest().Hash() && rec.Header.Header.Height > n.Ledger().Latest().Header.Height {
-			t.Fatalf("org%d: receipt %+v, %v", i+1, rec, err)
-		}
-		if len(rec.Header.Signature) != 0 {
-			t.Fatalf("org%d: a BFT header carries a signature", i+1)
-		}
-	}
-	_ = tip
-
-	// One of four stops: the others keep committing. It restarts and
-	// catches up with the same chain.
-	b.stop(3)
-	for k := range 3 {
-		b.commit(k%3, b.call(0, loan, "pay", map[string]any{"id": "L1", "amount": 2000 + k}))
-	}
-	b.agree()
-	b.start(3)
-	want := b.nodes[0].Ledger().Latest()
-	deadline := time.Now().Add(60 * time.Second)
-	for b.nodes[3].Ledger().Latest().Header.Height < want.Header.Height {
-		if time.Now().After(deadline) {
-			t.Fatalf("org4 stuck at %d, network at %d", b.nodes[3].Ledger().Latest().Header.Height, want.Header.Height)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if got, err := b.nodes[3].Ledger().Header(want.Header.Height); err != nil || got.Hash() != want.Hash() {
-		t.Fatalf("org4 caught up to %v, %v; want %s", got, err, want.Hash())
-	}
-	b.commit(3, b.call(0, loan, "pay", map[string]any{"id": "L1", "amount": 3000}))
-	b.agree()
-	fmt.Fprintln(testWriter{t}, "ledger height", b.nodes[0].Ledger().Latest().Header.Height)
+	return loan
 }
 
 type testWriter struct{ t *testing.T }
 
 func (w testWriter) Write(p []byte) (int, error) { w.t.Log(string(p)); return len(p), nil }
+
+// catchUp waits until organisation i's node holds the chain up to the
+// block org1's node holds now, and checks it is the same block.
+func (b *bftNet) catchUp(i int) {
+	b.t.Helper()
+	want := b.nodes[0].Ledger().Latest()
+	deadline := time.Now().Add(60 * time.Second)
+	for b.nodes[i].Ledger().Latest().Header.Height < want.Header.Height {
+		if time.Now().After(deadline) {
+			b.t.Fatalf("org%d stuck at %d, network at %d", i+1, b.nodes[i].Ledger().Latest().Header.Height, want.Header.Height)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got, err := b.nodes[i].Ledger().Header(want.Header.Height); err != nil || got.Hash() != want.Hash() {
+		b.t.Fatalf("org%d caught up to %v, %v; want %s", i+1, got, err, want.Hash())
+	}
+}
+
+// submit hands t to node via without waiting for it.
+func (b *bftNet) submit(via int, t *tx.Tx) {
+	b.t.Helper()
+	if _, err := b.nodes[via].Submit(t); err != nil {
+		b.t.Fatalf("submit via org%d: %v", via+1, err)
+	}
+}
+
+// TestBFTNetworkAddValidator adds a fifth organisation and its validator
+// by governance while payments flow, starts its node, and checks that it
+// syncs the chain, enters the validator set and commits with the others.
+func TestBFTNetworkAddValidator(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a five-validator network")
+	}
+	b := startBFTNet(t, 4)
+	loan := b.setupLoan()
+	pay := func(via, amount int) {
+		b.submit(via, b.call(0, loan, "pay", map[string]any{"id": "L1", "amount": amount}))
+	}
+
+	org5, err := b.tn.AddOrg(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.nodes = append(b.nodes, nil)
+	b.nonces = append(b.nonces, 0)
+	propose := func(kind string, params any, approvers ...int) {
+		t.Helper()
+		rc := b.commit(0, b.call(0, registry.Address, "propose", map[string]any{"kind": kind, "params": params}))
+		var p registry.Proposal
+		if err := json.Unmarshal(rc.Return, &p); err != nil {
+			t.Fatal(err)
+		}
+		for _, org := range approvers {
+			pay(3, 10+org)
+			b.commit(org, b.call(org, registry.Address, "approve", map[string]any{"id": p.ID}))
+		}
+	}
+	pay(3, 1)
+	propose(registry.KindAddOrg, registry.AddOrgParams{ID: org5.ID, Name: "Organisation 5", Admins: []common.Address{org5.Address}, Nodes: []common.Address{org5.Address}}, 1, 2)
+	pay(3, 2)
+	// Five organisations now: a majority is three.
+	propose(registry.KindSetValidator, registry.SetValidatorParams{Org: org5.ID, PubKey: org5.Comet.PubKey, Power: 10}, 1, 2)
+	pay(3, 3)
+	b.start(4)
+
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		var chain api.Chain
+		b.nodes[0].HTTP("GET", api.PathChain, nil).JSON(t, &chain)
+		if len(chain.Validators) == 5 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("validator set still %d after the proposals", len(chain.Validators))
+		}
+		pay(1, 4) // blocks keep coming, so the update takes effect
+		time.Sleep(200 * time.Millisecond)
+	}
+	// org5's node catches up, commits what it is sent, and agrees with
+	// the others.
+	b.catchUp(4)
+	for k := range 3 {
+		b.commit(4, b.call(0, loan, "pay", map[string]any{"id": "L1", "amount": 500 + k}))
+	}
+	b.agree()
+	var chain api.Chain
+	b.nodes[4].HTTP("GET", api.PathChain, nil).JSON(t, &chain)
+	if len(chain.Validators) != 5 || chain.Consensus != api.ConsensusCometBFT {
+		t.Fatalf("org5 sees %d validators", len(chain.Validators))
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	cmttypes "github.com/cometbft/cometbft/types"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 
@@ -203,7 +204,57 @@ func (t *Testnet) Config(i int) Config {
 func (t *Testnet) Commands() []string {
 	out := make([]string, len(t.Orgs))
 	for i, o := range t.Orgs {
-		out[i] = fmt.Sprintf("meshledger node --data %s --listen %s --consensus cometbft --comet-home %s", o.DataDir, o.Listen, o.DataDir)
+		out[i] = fmt.Sprintf("meshledger node --data-dir %s --listen %s --consensus cometbft --comet-home %s", o.DataDir, o.Listen, o.DataDir)
 	}
 	return out
+}
+
+// AddOrg prepares the home of one more organisation's node beside the
+// testnet's (dir/orgN+1): a node key, a CometBFT home whose peers are the
+// existing nodes, and copies of both genesis files. The organisation is
+// not a member yet: the existing organisations add it, and its validator,
+// by proposals (addOrg, setValidator); its node then syncs the chain from
+// genesis and joins consensus once the set includes it.
+func (t *Testnet) AddOrg(comet *cometbft.HomeOptions) (*TestnetOrg, error) {
+	id := "org" + strconv.Itoa(len(t.Orgs)+1)
+	dir := filepath.Join(t.Dir, id)
+	opts := cometbft.DefaultHomeOptions()
+	opts.Timing.EmptyBlockInterval = DefaultTestnetHeartbeat
+	if comet != nil {
+		opts = *comet
+	}
+	ports, err := httpPorts(2, 0)
+	if err != nil {
+		return nil, err
+	}
+	opts.Moniker, opts.P2PPort = id, ports[1]
+	for _, o := range t.Orgs {
+		opts.Peers = append(opts.Peers, o.Comet.Peer())
+	}
+	h, err := cometbft.InitHome(dir, opts)
+	if err != nil {
+		return nil, fmt.Errorf("node: testnet home %s: %w", id, err)
+	}
+	doc, err := cmttypes.GenesisDocFromFile(filepath.Join(t.Orgs[0].DataDir, "config", "genesis.json"))
+	if err != nil {
+		return nil, fmt.Errorf("node: testnet: read CometBFT genesis: %w", err)
+	}
+	if err := cometbft.SaveGenesis(dir, doc); err != nil {
+		return nil, err
+	}
+	raw, err := os.ReadFile(filepath.Join(t.Orgs[0].DataDir, GenesisFile))
+	if err != nil {
+		return nil, fmt.Errorf("node: testnet: read genesis: %w", err)
+	}
+	if err := writeFileAtomic(filepath.Join(dir, GenesisFile), raw, 0o644); err != nil {
+		return nil, fmt.Errorf("node: testnet genesis: %w", err)
+	}
+	key, _, err := LoadOrCreateKey(filepath.Join(dir, KeyFile))
+	if err != nil {
+		return nil, err
+	}
+	org := TestnetOrg{ID: id, DataDir: dir, Listen: net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[0])), Key: key,
+		Address: crypto.PubkeyToAddress(key.PublicKey), Comet: *h}
+	t.Orgs = append(t.Orgs, org)
+	return &t.Orgs[len(t.Orgs)-1], nil
 }

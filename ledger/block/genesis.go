@@ -137,6 +137,11 @@ func (g *Genesis) Clone() *Genesis {
 	c.Orgs = make([]registry.GenesisOrg, len(g.Orgs))
 	for i, o := range g.Orgs {
 		o.Nodes = append([]common.Address(nil), o.Nodes...)
+		if o.Validator != nil {
+			v := *o.Validator
+			v.PubKey = append([]byte(nil), v.PubKey...)
+			o.Validator = &v
+		}
 		members := make([]registry.GenesisMember, len(o.Members))
 		for j, m := range o.Members {
 			members[j] = registry.GenesisMember{Address: m.Address, Roles: append([]string(nil), m.Roles...)}

@@ -150,6 +150,9 @@ type GenesisOrg struct {
 	Name    string           `json:"name"`
 	Nodes   []common.Address `json:"nodes,omitempty"`
 	Members []GenesisMember  `json:"members"`
+	// Validator is the organisation's founding consensus validator on a
+	// CometBFT network.
+	Validator *Validator `json:"validator,omitempty"`
 }
 
 // GenesisMember is a founding member.

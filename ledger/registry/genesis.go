@@ -2,6 +2,7 @@ package registry
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/ethereum/go-ethereum/common"
 )
@@ -13,6 +14,7 @@ func (g *GenesisSpec) validate() error {
 	orgs := map[string]bool{}
 	members := map[common.Address]string{}
 	nodes := map[common.Address]string{}
+	validators := map[string]string{}
 	for i := range g.Orgs {
 		o := &g.Orgs[i]
 		if err := ValidateOrgID(o.ID); err != nil {
@@ -57,6 +59,16 @@ func (g *GenesisSpec) validate() error {
 		if admins == 0 {
 			return invalid("genesis: organisation %s has no member with the %s role", o.ID, RoleAdmin)
 		}
+		if v := o.Validator; v != nil {
+			if err := v.Validate(); err != nil {
+				return fmt.Errorf("genesis organisation %s: %w", o.ID, err)
+			}
+			key := string(v.PubKey)
+			if other, ok := validators[key]; ok {
+				return invalid("genesis: organisations %s and %s declare the same validator key", other, o.ID)
+			}
+			validators[key] = o.ID
+		}
 	}
 	if g.Policy != nil {
 		if err := g.Policy.Validate(); err != nil {
@@ -85,6 +97,9 @@ func writeGenesis(st Store, g *GenesisSpec) error {
 	for _, spec := range g.Orgs {
 		nodes, _ := normalizeAddrs("nodes", spec.Nodes, MaxNodes)
 		org := &Org{ID: spec.ID, Name: spec.Name, Nodes: nodes, Admins: []common.Address{}}
+		if v := spec.Validator; v != nil {
+			org.Validator = &Validator{PubKey: slices.Clone(v.PubKey), Power: v.Power}
+		}
 		for _, gm := range spec.Members {
 			roles, _ := NormalizeRoles(gm.Roles)
 			m := &Member{Address: gm.Address, Org: spec.ID, Roles: roles}

@@ -26,7 +26,7 @@ func Threshold(p *Policy, n int) int {
 
 // registryKinds are the kinds propose accepts; deploy and upgrade
 // proposals come from Deploy and Upgrade transactions instead.
-var registryKinds = []string{KindAddOrg, KindRemoveOrg, KindSetPolicy, KindGrantRole, KindRevokeRole, KindSetNodes}
+var registryKinds = []string{KindAddOrg, KindRemoveOrg, KindSetPolicy, KindGrantRole, KindRevokeRole, KindSetNodes, KindSetValidator}
 
 func (c *call) propose(admin *Member, args []byte) ([]byte, *Effect, error) {
 	var a ProposeArgs

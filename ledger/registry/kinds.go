@@ -100,6 +100,8 @@ func canonicalParams(kind string, raw json.RawMessage) ([]byte, error) {
 		}
 		p.Nodes = nodes
 		return mustJSON(p), nil
+	case KindSetValidator:
+		return canonicalSetValidator(raw)
 	}
 	return nil, invalid("kind %q", kind)
 }
@@ -153,6 +155,12 @@ func (c *call) applyKind(kind string, params []byte, dryRun bool) error {
 			return fmt.Errorf("registry: decode %s params: %w", kind, err)
 		}
 		return c.setNodes(&p, dryRun)
+	case KindSetValidator:
+		var p SetValidatorParams
+		if err := json.Unmarshal(params, &p); err != nil {
+			return fmt.Errorf("registry: decode %s params: %w", kind, err)
+		}
+		return c.setValidator(&p, dryRun)
 	}
 	return fmt.Errorf("registry: no registry change for kind %q", kind)
 }
@@ -204,8 +212,20 @@ func (c *call) removeOrg(id string, dryRun bool) error {
 	if len(orgs) <= 1 {
 		return fmt.Errorf("%w: organisation %s is the last one; a network needs at least one", ErrConflict, id)
 	}
+	if o.Validator != nil {
+		all, err := c.validators()
+		if err != nil {
+			return err
+		}
+		if len(all) == 1 {
+			return fmt.Errorf("%w: organisation %s runs the network's last validator", ErrConflict, id)
+		}
+	}
 	if dryRun {
 		return nil
+	}
+	if o.Validator != nil {
+		c.emit(EventValidatorChanged, ValidatorChange{Org: id, PubKey: o.Validator.PubKey, Power: 0})
 	}
 	addrs, err := orgMemberAddrs(c.st, id)
 	if err != nil {

@@ -50,6 +50,10 @@ type Org struct {
 	// record so that a single proof shows who may act for the org.
 	Admins      []common.Address `json:"admins"`
 	AddedHeight uint64           `json:"addedHeight"`
+	// Validator is its consensus validator on a CometBFT network; nil on a
+	// solo network (and omitted, so such records encode as they always
+	// did).
+	Validator *Validator `json:"validator,omitempty"`
 }
 
 // Member is an address that belongs to an organisation.
@@ -103,8 +107,11 @@ const (
 	KindGrantRole  = "grantRole"  // a network role (auditor) to a member
 	KindRevokeRole = "revokeRole" // a network role from a member
 	KindSetNodes   = "setNodes"   // an organisation's node addresses
-	KindDeploy     = "deploy"     // created by a Deploy transaction under the approval policy
-	KindUpgrade    = "upgrade"    // created by an Upgrade transaction under the approval policy
+	// KindSetValidator sets, changes or (power 0) removes an
+	// organisation's consensus validator.
+	KindSetValidator = "setValidator"
+	KindDeploy       = "deploy"  // created by a Deploy transaction under the approval policy
+	KindUpgrade      = "upgrade" // created by an Upgrade transaction under the approval policy
 )
 
 // Proposal statuses. An open proposal past its expiry reads as expired.

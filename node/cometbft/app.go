@@ -1,6 +1,7 @@
 package cometbft
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -127,6 +128,24 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 	}
 	if req.InitialHeight > 1 {
 		return nil, fmt.Errorf("cometbft: initial height %d: a meshledger chain starts at 1", req.InitialHeight)
+	}
+	// The validator set is the registry's. A genesis that declares its
+	// organisations' validators must found CometBFT with exactly those;
+	// one that declares none leaves CometBFT's genesis set in place (the
+	// registry then knows validators only once proposals set them).
+	if want := a.l.GenesisValidators(); len(want) > 0 {
+		got := make([]ledger.ValidatorUpdate, 0, len(req.Validators))
+		for _, v := range req.Validators {
+			key := v.PubKey.GetEd25519()
+			if key == nil {
+				return nil, fmt.Errorf("cometbft: genesis validator with a %T key: only ed25519 validators are supported", v.PubKey.Sum)
+			}
+			got = append(got, ledger.ValidatorUpdate{PubKey: key, Power: v.Power})
+		}
+		slices.SortFunc(got, func(x, y ledger.ValidatorUpdate) int { return bytes.Compare(x.PubKey, y.PubKey) })
+		if !slices.EqualFunc(got, want, func(x, y ledger.ValidatorUpdate) bool { return bytes.Equal(x.PubKey, y.PubKey) && x.Power == y.Power }) {
+			return nil, fmt.Errorf("cometbft: CometBFT's genesis validators (%d) are not the ledger genesis's organisations' validators (%d)", len(got), len(want))
+		}
 	}
 	return &abci.ResponseInitChain{AppHash: a.l.Latest().Hash().Bytes()}, nil
 }
@@ -294,7 +313,11 @@ func (a *App) FinalizeBlock(ctx context.Context, req *abci.RequestFinalizeBlock)
 	a.mu.Lock()
 	a.pending = f
 	a.mu.Unlock()
-	return &abci.ResponseFinalizeBlock{TxResults: results, AppHash: f.AppHash.Bytes()}, nil
+	var updates []abci.ValidatorUpdate
+	for _, u := range f.ValidatorUpdates {
+		updates = append(updates, abci.Ed25519ValidatorUpdate(u.PubKey, u.Power))
+	}
+	return &abci.ResponseFinalizeBlock{TxResults: results, AppHash: f.AppHash.Bytes(), ValidatorUpdates: updates}, nil
 }
 
 // Commit stores the block FinalizeBlock executed.
