@@ -39,13 +39,14 @@
 // Choices (defaults in config.go, each with its reason): blocks are made
 // only for transactions (create_empty_blocks = false), with timeout_commit
 // 10 ms, peer_gossip_sleep_duration 5 ms and flush_throttle_timeout 10 ms
-// for latency on loopback; CometBFT's transaction indexer is off (the
-// ledger keeps its own receipts) and so is peer exchange (validators are
-// a known set, wired as persistent peers).
+// for latency on loopback (BenchmarkBroadcastTxCommit compares them with
+// CometBFT's defaults); CometBFT's transaction indexer is off (the ledger
+// keeps its own receipts) and so is peer exchange (validators are a known
+// set, wired as persistent peers).
 //
-// What it must never do: import the ledger's executor or storage (the
-// application is handed in), start an HTTP server of its own beyond
-// CometBFT's optional RPC, or share state between two Nodes in one process
-// other than the Prometheus default registry, which CometBFT's metrics
-// require (see ErrMetricsInUse).
+// The runner (Start, Node) knows nothing of the application it runs: any
+// abci.Application will do, which is how its tests run CometBFT's kvstore.
+// Two Nodes in one process share nothing but the Prometheus default
+// registry, which CometBFT's metrics require (see ErrMetricsInUse); a Node
+// starts no HTTP server beyond CometBFT's optional RPC.
 package cometbft
