@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"math"
 	"os"
@@ -20,16 +22,25 @@ func newNodeCmd(a *app) *cobra.Command {
 	var cfg node.Config
 	cmd := &cobra.Command{
 		Use:   "node",
-		Short: "Run a node (solo block producer and HTTP API)",
+		Short: "Run a node (solo block producer or CometBFT validator, and HTTP API)",
 		Long: `Run a node until interrupted. On first start in an empty data directory it
 creates a node key (DATA_DIR/node.key) and, without --genesis, a development
 genesis with one organisation, dev, whose only member is that key (roles
 admin, deployer and auditor) and whose deploy policy is open. Access control
 is on: add other keys with 'meshledger member add'. --key selects another
-block signing key.`,
+block signing key.
+
+With --consensus cometbft the node is one validator of a network of
+organisations: CometBFT runs in this process over the CometBFT home
+(--comet-home, default DATA_DIR/cometbft) and makes the blocks; the
+genesis must name cometbft as its consensus. 'meshledger testnet' writes
+such a network on one machine, 'meshledger init' and 'meshledger genesis'
+one across machines (docs/operations.md). CometBFT's metrics are served at
+/metrics beside the node's, under the namespace cometbft.`,
 		Example: `  meshledger node
   meshledger node --data-dir /var/lib/meshledger --listen 127.0.0.1:9000 --block-interval 100ms
-  MESHLEDGER_DATA_DIR=/tmp/ml meshledger node`,
+  MESHLEDGER_DATA_DIR=/tmp/ml meshledger node
+  meshledger node --data-dir testnet/org1 --listen 127.0.0.1:26600 --consensus cometbft --comet-home testnet/org1`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if a.keyFlagSet {
@@ -37,7 +48,10 @@ block signing key.`,
 			}
 			cfg.Logger = slog.New(slog.NewTextHandler(a.stderr, nil))
 			cfg.OnStart = func(n *node.Node) { printNextSteps(a.stderr, n, cfg) }
-			return node.Run(cmd.Context(), cfg)
+			if err := checkBFTGenesis(cfg); err != nil {
+				return err
+			}
+			return explainConsensusMode(node.Run(cmd.Context(), cfg), cfg)
 		},
 	}
 	bindNodeFlags(cmd.Flags(), &cfg)
@@ -61,9 +75,69 @@ func bindNodeFlags(f *pflag.FlagSet, cfg *node.Config) {
 		"pending transactions waiting behind a nonce gap of their sender; beyond it such a transaction is refused (503 mempool_full)")
 	f.DurationVar(&cfg.Mempool.GappedMaxAge, "mempool-gapped-max-age", def.Mempool.GappedMaxAge,
 		"drop a transaction still behind a nonce gap this long after it arrived (at most the mempool's max age)")
+	f.StringVar(&cfg.Consensus, "consensus", def.Consensus,
+		"how blocks are made, as the genesis names it: solo (this node's producer) or cometbft (a validator of a CometBFT network)")
+	f.StringVar(&cfg.CometHome, "comet-home", "", "CometBFT home with --consensus cometbft: config/ and data/ (default DATA_DIR/cometbft)")
+	f.StringVar(&cfg.CometLogLevel, "comet-log-level", def.CometLogLevel, "CometBFT's log level with --consensus cometbft: error, info, debug or none")
+	// On by default: this process runs one node, and CometBFT's metrics
+	// can be registered once per process.
+	f.StringVar(&cfg.CometMetricsNamespace, "comet-metrics-namespace", cometMetricsNamespace,
+		"prefix of CometBFT's metrics at /metrics with --consensus cometbft (empty: leave them out)")
 	cfg.WasmMemoryBudget = def.WasmMemoryBudget
 	f.Var((*byteSize)(&cfg.WasmMemoryBudget), "wasm-memory-budget",
 		"memory loaded contracts keep between calls (bytes, or with KiB, MiB, GiB); the least recently used beyond it are evicted")
+}
+
+// cometMetricsNamespace prefixes CometBFT's metrics at /metrics.
+const cometMetricsNamespace = "cometbft"
+
+// checkBFTGenesis refuses --consensus cometbft on a data directory with
+// no genesis before the node starts: the node would otherwise write a
+// development genesis there, and the directory would then belong to a
+// solo chain.
+func checkBFTGenesis(cfg node.Config) error {
+	if cfg.Consensus != node.ConsensusCometBFT || cfg.GenesisFile != "" {
+		return nil
+	}
+	path := filepath.Join(cfg.DataDir, node.GenesisFile)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("--consensus cometbft: %s does not exist: prepare %s with 'meshledger testnet', "+
+			"or 'meshledger init' and 'meshledger genesis install', or name the network's genesis with --genesis", path, cfg.DataDir)
+	}
+	return nil
+}
+
+// explainConsensusMode turns node.ErrConsensusMode into what to do: the
+// node's own message names the mode, an operator also needs to know which
+// flags and files go with it.
+func explainConsensusMode(err error, cfg node.Config) error {
+	if !errors.Is(err, node.ErrConsensusMode) {
+		return err
+	}
+	dir := cfg.DataDir
+	if cfg.Consensus == node.ConsensusCometBFT {
+		return fmt.Errorf("%w\n%s holds no CometBFT network's genesis: drop --consensus to run a solo node, "+
+			"or prepare the directory with 'meshledger testnet' or 'meshledger init' and 'meshledger genesis install' first", err, dir)
+	}
+	return fmt.Errorf("%w\n%s belongs to a CometBFT network: start it with --consensus cometbft --comet-home %s",
+		err, dir, findCometHome(cfg))
+}
+
+// findCometHome is the CometBFT home that goes with cfg's data directory:
+// the one given, else the first holding a CometBFT genesis of the data
+// directory itself (a testnet organisation's layout) and DATA_DIR/cometbft
+// ('meshledger init's layout and the node's default).
+func findCometHome(cfg node.Config) string {
+	if cfg.CometHome != "" {
+		return cfg.CometHome
+	}
+	def := filepath.Join(cfg.DataDir, node.CometDir)
+	for _, home := range []string{cfg.DataDir, def} {
+		if _, err := os.Stat(filepath.Join(home, "config", "genesis.json")); err == nil {
+			return home
+		}
+	}
+	return def
 }
 
 // byteSize is a flag value of bytes, written plain or with a binary unit.

@@ -103,6 +103,7 @@ dashes as underscores (--block-interval → MESHLEDGER_BLOCK_INTERVAL).`,
 		newStateCmd(a), newHistoryCmd(a), newTxCmd(a), newBlockCmd(a), newEventsCmd(a),
 		newChainCmd(a), newContractsCmd(a), newBenchCmd(a), newExportCmd(a), newReplayCmd(a),
 		newOrgCmd(a), newMemberCmd(a), newProposalCmd(a), newPolicyCmd(a), newRoleCmd(a), newContractCmd(a),
+		newTestnetCmd(a), newInitCmd(a), newGenesisCmd(a),
 	)
 	return root
 }
