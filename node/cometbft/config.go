@@ -119,6 +119,10 @@ type HomeOptions struct {
 	Moniker string
 	// ListenHost is the address the P2P and RPC ports bind.
 	ListenHost string
+	// ExternalHost, when set, is the host peers are told to dial
+	// (p2p.external_address), for a node listening on 0.0.0.0 or behind
+	// NAT; HomeInfo.P2PAddr then names it.
+	ExternalHost string
 	// P2PPort is the port peers dial. Required.
 	P2PPort int
 	// RPCPort, when positive, serves CometBFT's own RPC on ListenHost;
@@ -259,6 +263,9 @@ func cometConfig(home string, o HomeOptions) *cfg.Config {
 		peers[i] = p.String()
 	}
 	c.P2P.PersistentPeers = strings.Join(peers, ",")
+	if o.ExternalHost != "" {
+		c.P2P.ExternalAddress = "tcp://" + net.JoinHostPort(o.ExternalHost, strconv.Itoa(o.P2PPort))
+	}
 	c.P2P.AddrBookStrict = o.Public
 	c.P2P.AllowDuplicateIP = !o.Public
 	c.P2P.FlushThrottleTimeout = o.Timing.FlushThrottle

@@ -1,6 +1,7 @@
 package cometbft
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -51,6 +52,9 @@ type GenesisParams struct {
 	BlockMaxGas int64
 	// AppVersion is the application protocol version in block headers.
 	AppVersion uint64
+	// AppState is handed to the application's InitChain as is (valid JSON
+	// or empty), for a genesis the application checks against its own.
+	AppState json.RawMessage
 }
 
 // ErrInvalidGenesis is wrapped by every error about GenesisParams.
@@ -82,6 +86,7 @@ func NewGenesisDoc(params GenesisParams) (*types.GenesisDoc, error) {
 		ChainID:         params.ChainID,
 		InitialHeight:   1,
 		ConsensusParams: cp,
+		AppState:        params.AppState,
 	}
 	for _, v := range params.Validators {
 		doc.Validators = append(doc.Validators, types.GenesisValidator{
@@ -125,6 +130,9 @@ func (params GenesisParams) validate() error {
 	}
 	if params.BlockMaxBytes < 0 && params.BlockMaxBytes != -1 {
 		problems = append(problems, fmt.Sprintf("block max bytes %d", params.BlockMaxBytes))
+	}
+	if len(params.AppState) > 0 && !json.Valid(params.AppState) {
+		problems = append(problems, "app state is not valid JSON")
 	}
 	if params.BlockMaxGas < -1 {
 		problems = append(problems, fmt.Sprintf("block max gas %d", params.BlockMaxGas))

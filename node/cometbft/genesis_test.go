@@ -52,6 +52,7 @@ func TestNewGenesisDoc(t *testing.T) {
 
 	p := validGenesis()
 	p.BlockMaxBytes, p.BlockMaxGas, p.AppVersion = 1<<20, 5_000_000, 3
+	p.AppState = []byte(`{"ledger":"genesis"}`)
 	// A time in another zone is the same instant; the file is in UTC.
 	p.GenesisTime = genesisTime.In(time.FixedZone("X", 3600))
 	doc, err = cometbft.NewGenesisDoc(p)
@@ -60,6 +61,9 @@ func TestNewGenesisDoc(t *testing.T) {
 	}
 	if doc.ConsensusParams.Block.MaxBytes != 1<<20 || doc.ConsensusParams.Block.MaxGas != 5_000_000 || doc.ConsensusParams.Version.App != 3 {
 		t.Errorf("params not applied: %+v", doc.ConsensusParams)
+	}
+	if string(doc.AppState) != `{"ledger":"genesis"}` {
+		t.Errorf("app state %s", doc.AppState)
 	}
 	if doc.GenesisTime.Location() != time.UTC {
 		t.Errorf("genesis time in %v", doc.GenesisTime.Location())
@@ -81,6 +85,7 @@ func TestNewGenesisDocRefuses(t *testing.T) {
 		{"same key twice", func(p *cometbft.GenesisParams) { p.Validators[1].PubKey = p.Validators[0].PubKey }, "has the key of validator 0"},
 		{"negative block bytes", func(p *cometbft.GenesisParams) { p.BlockMaxBytes = -2 }, "block max bytes -2"},
 		{"negative block gas", func(p *cometbft.GenesisParams) { p.BlockMaxGas = -2 }, "block max gas -2"},
+		{"app state not json", func(p *cometbft.GenesisParams) { p.AppState = []byte("{") }, "app state is not valid JSON"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -27,7 +27,8 @@ type HomeInfo struct {
 	Moniker string
 	// NodeID identifies the node on the P2P network (from node_key.json).
 	NodeID p2p.ID
-	// P2PAddr is host:port peers dial.
+	// P2PAddr is host:port peers dial (ExternalHost if set, else
+	// ListenHost).
 	P2PAddr string
 	// RPCAddr is host:port of CometBFT's RPC, empty when it is off.
 	RPCAddr string
@@ -87,11 +88,15 @@ func InitHome(dir string, opts HomeOptions) (*HomeInfo, error) {
 		return nil, err
 	}
 
+	p2pHost := opts.ListenHost
+	if opts.ExternalHost != "" {
+		p2pHost = opts.ExternalHost
+	}
 	info := &HomeInfo{
 		Dir:     dir,
 		Moniker: conf.Moniker,
 		NodeID:  nodeKey.ID(),
-		P2PAddr: net.JoinHostPort(opts.ListenHost, strconv.Itoa(opts.P2PPort)),
+		P2PAddr: net.JoinHostPort(p2pHost, strconv.Itoa(opts.P2PPort)),
 		PubKey:  pvKey.PubKey.(ed25519.PubKey),
 		Address: pvKey.Address,
 	}

@@ -75,6 +75,7 @@ func TestInitHomeWritesConfig(t *testing.T) {
 	// Public homes refuse private addresses and duplicate IPs; an empty
 	// block interval turns empty blocks on; no RPC port, no RPC server.
 	pub, err := cometbft.InitHome(dir, cometbft.HomeOptions{
+		ListenHost: "0.0.0.0", ExternalHost: "node1.example.org",
 		P2PPort: 30001, Public: true, Timing: cometbft.Timing{EmptyBlockInterval: 30 * time.Second},
 	})
 	if err != nil {
@@ -87,6 +88,9 @@ func TestInitHomeWritesConfig(t *testing.T) {
 		c.Consensus.CreateEmptyBlocksInterval != 30*time.Second || c.RPC.ListenAddress != "" || pub.RPCAddr != "" {
 		t.Errorf("public config: strict %v dupIP %v empty %v/%v rpc %q",
 			c.P2P.AddrBookStrict, c.P2P.AllowDuplicateIP, c.Consensus.CreateEmptyBlocks, c.Consensus.CreateEmptyBlocksInterval, c.RPC.ListenAddress)
+	}
+	if c.P2P.ListenAddress != "tcp://0.0.0.0:30001" || c.P2P.ExternalAddress != "tcp://node1.example.org:30001" || pub.P2PAddr != "node1.example.org:30001" {
+		t.Errorf("external address: listen %q external %q info %q", c.P2P.ListenAddress, c.P2P.ExternalAddress, pub.P2PAddr)
 	}
 }
 

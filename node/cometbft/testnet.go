@@ -1,6 +1,7 @@
 package cometbft
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -43,11 +44,12 @@ type TestnetOptions struct {
 	// Home is the template for every home's config (timing, mempool,
 	// listen host); its Moniker, ports and Peers are set per home.
 	Home HomeOptions
-	// BlockMaxBytes, BlockMaxGas and AppVersion go to the genesis as in
-	// GenesisParams.
+	// BlockMaxBytes, BlockMaxGas, AppVersion and AppState go to the
+	// genesis as in GenesisParams.
 	BlockMaxBytes int64
 	BlockMaxGas   int64
 	AppVersion    uint64
+	AppState      json.RawMessage
 }
 
 // TestnetInfo describes the network Testnet wrote.
@@ -129,6 +131,7 @@ func Testnet(outDir string, n int, opts TestnetOptions) (*TestnetInfo, error) {
 		BlockMaxBytes: opts.BlockMaxBytes,
 		BlockMaxGas:   opts.BlockMaxGas,
 		AppVersion:    opts.AppVersion,
+		AppState:      opts.AppState,
 	}
 	for _, h := range homes {
 		params.Validators = append(params.Validators, h.Validator(opts.Power))
