@@ -9,7 +9,7 @@ import (
 
 // The consensus view also serves the evidence behind the chain's headers
 // (GET /v1/consensus/...), which clients verify with sdk/client/bft.
-var _ httpapi.ConsensusProofs = consensusView{}
+var _ httpapi.Consensus = consensusView{}
 
 // ConsensusHeightOf is the consensus height whose block made the ledger
 // block at height.

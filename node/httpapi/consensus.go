@@ -15,11 +15,11 @@ import (
 // carry the producer's signature instead.
 var ErrNotBFT = errors.New("not a BFT chain")
 
-// ConsensusProofs is what the API serves of CometBFT's evidence behind a
-// BFT chain's headers: the light block whose commit signs the header that
-// carries a ledger header's hash as its app hash. The Consensus of Deps
-// implements it on a CometBFT chain; the API reaches CometBFT only through
-// it, so that this package links none of CometBFT's node packages.
+// ConsensusProofs is the part of Consensus that serves CometBFT's
+// evidence behind a BFT chain's headers: the light block whose commit
+// signs the header that carries a ledger header's hash as its app hash.
+// The API reaches CometBFT only through it, so that this package links
+// none of CometBFT's node packages.
 //
 // Implementations must be safe for concurrent use and answer only what
 // this node has committed.
@@ -36,20 +36,13 @@ type ConsensusProofs interface {
 	LightBlock(ctx context.Context, height uint64) ([]byte, error)
 }
 
-// consensusProofs returns the chain's consensus evidence, ErrNotBFT on a
-// solo chain.
-func (s *Server) consensusProofs() (Consensus, ConsensusProofs, error) {
-	cs := s.deps.Consensus
-	if cs == nil {
-		return nil, nil, fmt.Errorf("%w: this chain's headers are signed by its producer; verify them with its key", ErrNotBFT)
+// consensus returns the chain's consensus view, ErrNotBFT on a solo
+// chain.
+func (s *Server) consensus() (Consensus, error) {
+	if s.deps.Consensus == nil {
+		return nil, fmt.Errorf("%w: this chain's headers are signed by its producer; verify them with its key", ErrNotBFT)
 	}
-	cp, ok := cs.(ConsensusProofs)
-	if !ok {
-		// A node assembled without it: a failure of the node, not of the
-		// request.
-		return nil, nil, errors.New("the consensus view serves no light blocks")
-	}
-	return cs, cp, nil
+	return s.deps.Consensus, nil
 }
 
 // handleConsensusCommit serves the light block that vouches for a ledger
@@ -61,7 +54,7 @@ func (s *Server) handleConsensusCommit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cs, cp, err := s.consensusProofs()
+	cs, err := s.consensus()
 	if err != nil {
 		return err
 	}
@@ -70,11 +63,11 @@ func (s *Server) handleConsensusCommit(c echo.Context) error {
 	}
 	var ch uint64
 	if h > 0 {
-		if ch, err = cp.ConsensusHeightOf(h); err != nil {
+		if ch, err = cs.ConsensusHeightOf(h); err != nil {
 			return fmt.Errorf("consensus height of block %d: %w", h, err)
 		}
 	}
-	lb, err := s.lightBlock(c.Request().Context(), cs, cp, ch+1)
+	lb, err := s.lightBlock(c.Request().Context(), cs, ch+1)
 	if err != nil {
 		return fmt.Errorf("commit over block %d: %w", h, err)
 	}
@@ -91,11 +84,11 @@ func (s *Server) handleConsensusLightBlock(c echo.Context) error {
 	if h == 0 {
 		return fmt.Errorf("%w: height: consensus heights start at 1", ErrBadRequest)
 	}
-	cs, cp, err := s.consensusProofs()
+	cs, err := s.consensus()
 	if err != nil {
 		return err
 	}
-	lb, err := s.lightBlock(c.Request().Context(), cs, cp, h)
+	lb, err := s.lightBlock(c.Request().Context(), cs, h)
 	if err != nil {
 		return err
 	}
@@ -106,11 +99,11 @@ func (s *Server) handleConsensusLightBlock(c echo.Context) error {
 // is height_unavailable, which a client retries: right after a ledger
 // block commits at H, the header of H+1 that vouches for it still awaits
 // its own commit.
-func (s *Server) lightBlock(ctx context.Context, cs Consensus, cp ConsensusProofs, height uint64) ([]byte, error) {
+func (s *Server) lightBlock(ctx context.Context, cs Consensus, height uint64) ([]byte, error) {
 	if latest := cs.Height(); height > latest {
 		return nil, fmt.Errorf("%w: consensus height %d, latest %d", ErrHeightUnavailable, height, latest)
 	}
-	lb, err := cp.LightBlock(ctx, height)
+	lb, err := cs.LightBlock(ctx, height)
 	if err != nil {
 		return nil, fmt.Errorf("light block %d: %w", height, err)
 	}

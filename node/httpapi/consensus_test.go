@@ -50,12 +50,6 @@ func (f *fakeConsensus) LightBlock(_ context.Context, h uint64) ([]byte, error) 
 	return bfttest.Encode(f.t, f.chain.LightBlock(int64(h))), nil
 }
 
-// noProofs is a consensus view of a node assembled without light blocks.
-type noProofs struct{}
-
-func (noProofs) Validators() ([]api.Validator, error) { return nil, nil }
-func (noProofs) Height() uint64                       { return 10 }
-
 // tallLedger is the node's ledger claiming a later latest block, so that
 // the evidence routes see ledger heights beyond the genesis.
 type tallLedger struct {
@@ -181,13 +175,6 @@ func TestConsensusRoutesOnASoloChain(t *testing.T) {
 	}
 	// Malformed heights are refused before the mode is asked.
 	wantError(t, n.Do(http.MethodGet, api.PathConsensusCommits+"x", nil), http.StatusBadRequest, api.CodeBadRequest)
-}
-
-func TestConsensusRoutesWithoutLightBlocksFailLoudly(t *testing.T) {
-	n := open(t, nil)
-	srv := consensusAPI(t, n, noProofs{})
-	r := do(t, srv, api.PathConsensusCommits+"0", api.HeaderAuthorization, n.Session)
-	wantError(t, r, http.StatusInternalServerError, api.CodeInternal)
 }
 
 // A client verifies the genesis header through the validators' commit,

@@ -42,12 +42,15 @@ type Deps struct {
 	Refused *prometheus.CounterVec
 }
 
-// Consensus is what GET /v1/chain shows of a CometBFT network.
+// Consensus is what the API serves of a CometBFT network: its validator
+// set and height (GET /v1/chain) and the evidence behind the chain's
+// headers (GET /v1/consensus/...).
 type Consensus interface {
 	// Validators is the validator set of the next height.
 	Validators() ([]api.Validator, error)
 	// Height is the last CometBFT height this node committed.
 	Height() uint64
+	ConsensusProofs
 }
 
 // Server is the HTTP API. It is an http.Handler; the caller runs it on its
