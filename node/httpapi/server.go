@@ -30,7 +30,8 @@ type Deps struct {
 	Commits     Commits
 	NodeAddress common.Address // the block signer, shown by GET /v1/chain
 	// Consensus, on a CometBFT chain, describes the validator set for GET
-	// /v1/chain; nil on a solo chain.
+	// /v1/chain and serves the evidence of GET /v1/consensus/...; nil on
+	// a solo chain.
 	Consensus Consensus
 	// Registry receives the API's metrics and is served at /metrics. A
 	// private registry: nothing global.
