@@ -2,14 +2,17 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
 	"testing"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/spf13/pflag"
 
+	"github.com/meshledger/meshledger/ledger/block"
 	"github.com/meshledger/meshledger/node"
 	"github.com/meshledger/meshledger/sdk/client/keystore"
 )
@@ -73,6 +76,8 @@ func TestNodeCommandBadFlags(t *testing.T) {
 		{nil, []string{"node", "--data-dir", t.TempDir(), "--block-interval", "-1s"}, "BlockInterval is -1s"},
 		{nil, []string{"node", "--data-dir", t.TempDir(), "--mempool-max-gapped", "-3"}, "MaxGapped is -3"},
 		{nil, []string{"node", "--data-dir", t.TempDir(), "--genesis", filepath.Join(t.TempDir(), "none.json")}, "genesis"},
+		{nil, []string{"node", "--data-dir", t.TempDir(), "--consensus", "raft"}, `Consensus "raft": want "solo" or "cometbft"`},
+		{nil, []string{"node", "--data-dir", t.TempDir(), "--comet-log-level", "loud"}, `CometLogLevel "loud"`},
 	}
 	for _, tt := range tests {
 		runCLI(t, tt.env, tt.args...).wantErr(t, 1, tt.want)
@@ -118,6 +123,24 @@ func TestNodeFlagsReachConfig(t *testing.T) {
 			func(c node.Config) any { return c.WasmMemoryBudget }, uint64(512 << 20)},
 		{"block-max-txs", []string{"--block-max-txs", "50"}, nil,
 			func(c node.Config) any { return c.BlockMaxTxs }, 50},
+		{"consensus default", nil, nil,
+			func(c node.Config) any { return c.Consensus }, node.ConsensusSolo},
+		{"consensus", []string{"--consensus", "cometbft"}, nil,
+			func(c node.Config) any { return c.Consensus }, node.ConsensusCometBFT},
+		{"consensus env", nil, map[string]string{"MESHLEDGER_CONSENSUS": "cometbft"},
+			func(c node.Config) any { return c.Consensus }, node.ConsensusCometBFT},
+		{"comet-home default", nil, nil,
+			func(c node.Config) any { return c.CometHome }, ""},
+		{"comet-home", []string{"--comet-home", "/srv/comet"}, nil,
+			func(c node.Config) any { return c.CometHome }, "/srv/comet"},
+		{"comet-log-level", []string{"--comet-log-level", "info"}, nil,
+			func(c node.Config) any { return c.CometLogLevel }, "info"},
+		{"comet-log-level default", nil, nil,
+			func(c node.Config) any { return c.CometLogLevel }, def.CometLogLevel},
+		{"comet-metrics-namespace default", nil, nil,
+			func(c node.Config) any { return c.CometMetricsNamespace }, "cometbft"},
+		{"comet-metrics-namespace off", []string{"--comet-metrics-namespace", ""}, nil,
+			func(c node.Config) any { return c.CometMetricsNamespace }, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -135,4 +158,25 @@ func TestNodeFlagsReachConfig(t *testing.T) {
 			}
 		})
 	}
+}
+
+// --consensus cometbft on a directory without a genesis is refused before
+// the node starts: nothing is written there, so the directory can still
+// be prepared for a CometBFT network.
+func TestNodeCommandCometBFTWithoutGenesis(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	runCLI(t, nil, "node", "--data-dir", dir, "--consensus", "cometbft").wantErr(t, 1,
+		"--consensus cometbft: "+filepath.Join(dir, "genesis.json")+" does not exist: prepare "+dir+" with 'meshledger testnet'")
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("the refused node left %s behind (%v)", dir, err)
+	}
+	// A solo chain's directory started as a validator is told what it is.
+	solo := t.TempDir()
+	g := block.DevGenesis(1337, 1_700_000_000_000, common.HexToAddress("0x01"))
+	raw, _ := json.Marshal(g)
+	if err := os.WriteFile(filepath.Join(solo, "genesis.json"), raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	runCLI(t, nil, "node", "--data-dir", solo, "--consensus", "cometbft", "--listen", "127.0.0.1:0").wantErr(t, 1,
+		solo+" holds no CometBFT network's genesis: drop --consensus to run a solo node")
 }
