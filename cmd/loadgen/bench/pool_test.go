@@ -20,7 +20,9 @@ func runPool(t *testing.T, gas uint64) (*Result, error) {
 		t.Skip("compiles three contracts to Wasm and runs a node")
 	}
 	n := nodetest.Start(t, node.Config{BlockInterval: 10 * time.Millisecond})
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	// Generous: under -race on a busy 2-core machine compiling the three
+	// modules alone took over two minutes.
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
 	return Run(ctx, Config{
 		NodeURL: n.URL(), AdminKey: client.NewKey(n.Key()), Scenario: ScenarioPool,
