@@ -272,6 +272,9 @@ func cometConfig(home string, o HomeOptions) *cfg.Config {
 	// Validators are a fixed, known set: peer exchange would only add
 	// strangers' addresses to dial.
 	c.P2P.PexReactor = false
+	// Every peer connection is put to the application first; Start relies
+	// on it to refuse connections while the node stops (stopGuard).
+	c.FilterPeers = true
 
 	c.RPC.ListenAddress = ""
 	if o.RPCPort != 0 {

@@ -54,6 +54,7 @@ func TestInitHomeWritesConfig(t *testing.T) {
 		{"allow duplicate ip", c.P2P.AllowDuplicateIP, true},
 		{"addr book strict", c.P2P.AddrBookStrict, false},
 		{"pex", c.P2P.PexReactor, false},
+		{"filter peers", c.FilterPeers, true},
 		{"flush throttle", c.P2P.FlushThrottleTimeout, cometbft.DefaultFlushThrottle},
 		{"timeout commit", c.Consensus.TimeoutCommit, 20 * time.Millisecond},
 		{"timeout propose", c.Consensus.TimeoutPropose, cometbft.DefaultTimeoutPropose},

@@ -55,6 +55,7 @@ func NewLogger(w io.Writer, level string) (log.Logger, error) {
 // Start was given.
 type Node struct {
 	comet      *nm.Node
+	guard      *stopGuard
 	stateStore sm.Store
 	gatherer   prometheus.Gatherer
 
@@ -96,9 +97,11 @@ func Start(ctx context.Context, home string, app abci.Application, opts StartOpt
 			return nil, err
 		}
 	}
-	clients := proxy.NewLocalClientCreator(app)
+	guard := &stopGuard{Application: app}
+	conf.FilterPeers = true // for the guard; see stopGuard
+	clients := proxy.NewLocalClientCreator(guard)
 	if opts.ConcurrentConnections {
-		clients = proxy.NewConnSyncLocalClientCreator(app)
+		clients = proxy.NewConnSyncLocalClientCreator(guard)
 	}
 	metrics := newMetricsProvider(opts.MetricsNamespace)
 
@@ -107,7 +110,7 @@ func Start(ctx context.Context, home string, app abci.Application, opts StartOpt
 	if err != nil {
 		return nil, fmt.Errorf("create cometbft node in %s: %w", home, err)
 	}
-	n := &Node{comet: comet, gatherer: metrics.gatherer()}
+	n := &Node{comet: comet, guard: guard, gatherer: metrics.gatherer()}
 	if metrics.err != nil {
 		n.release()
 		return nil, metrics.err
@@ -142,6 +145,7 @@ func (n *Node) release() {
 // once Stop returns. Stop is idempotent.
 func (n *Node) Stop() error {
 	n.stopOnce.Do(func() {
+		n.guard.stopping.Store(true)
 		if err := n.comet.Stop(); err != nil {
 			n.stopErr = fmt.Errorf("stop cometbft node: %w", err)
 			return

@@ -12,6 +12,7 @@ import (
 
 	"github.com/cometbft/cometbft/abci/example/kvstore"
 	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/cometbft/cometbft/libs/log"
 	"github.com/cometbft/cometbft/types"
 
 	"github.com/meshledger/meshledger/node/cometbft"
@@ -24,9 +25,10 @@ var genesisTime = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 // cluster is a network of validators in this process, each with its own
 // in-memory kvstore application.
 type cluster struct {
-	t     testing.TB
-	info  *cometbft.TestnetInfo
-	nodes []*cometbft.Node
+	t      testing.TB
+	info   *cometbft.TestnetInfo
+	nodes  []*cometbft.Node
+	logger log.Logger
 }
 
 // startCluster lays out n validators in a temp dir with ports from the OS
@@ -44,25 +46,31 @@ func startCluster(t testing.TB, n int, home cometbft.HomeOptions) *cluster {
 	// Registered first, so it runs after the nodes' Stop: a goroutine that
 	// logs late must not reach a finished test.
 	t.Cleanup(w.close)
-	logger, err := cometbft.NewLogger(w, "error")
-	if err != nil {
+	if c.logger, err = cometbft.NewLogger(w, "error"); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	for i, h := range info.Homes {
-		node, err := cometbft.Start(ctx, h.Dir, kvstore.NewInMemoryApplication(), cometbft.StartOptions{Logger: logger})
-		if err != nil {
-			t.Fatalf("Start %s: %v", h.Moniker, err)
-		}
-		c.nodes[i] = node
-		t.Cleanup(func() {
-			if err := node.Stop(); err != nil {
-				t.Errorf("Stop %s: %v", h.Moniker, err)
-			}
-		})
+	for i := range info.Homes {
+		c.restart(ctx, i)
 	}
 	return c
+}
+
+// restart starts node i (again) with a new, empty kvstore application.
+func (c *cluster) restart(ctx context.Context, i int) {
+	c.t.Helper()
+	h := c.info.Homes[i]
+	node, err := cometbft.Start(ctx, h.Dir, kvstore.NewInMemoryApplication(), cometbft.StartOptions{Logger: c.logger})
+	if err != nil {
+		c.t.Fatalf("Start %s: %v", h.Moniker, err)
+	}
+	c.nodes[i] = node
+	c.t.Cleanup(func() {
+		if err := node.Stop(); err != nil {
+			c.t.Errorf("Stop %s: %v", h.Moniker, err)
+		}
+	})
 }
 
 // testWriter sends CometBFT's error logs to the test's log, so that they
@@ -154,12 +162,12 @@ func (c *cluster) agree(h int64, live []int) {
 	}
 }
 
-func TestFourValidatorsAgreeAndSurviveOneStopped(t *testing.T) {
+func TestFourValidatorsAgreeSurviveOneStoppedAndCatchUp(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a four-validator network")
 	}
 	c := startCluster(t, 4, cometbft.HomeOptions{})
-	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
 	all := []int{0, 1, 2, 3}
 
@@ -209,6 +217,21 @@ func TestFourValidatorsAgreeAndSurviveOneStopped(t *testing.T) {
 	}
 	if got := c.nodes[3].Height(); got != stoppedAt {
 		t.Fatalf("stopped node moved from %d to %d", stoppedAt, got)
+	}
+
+	// Restarted in this process with an empty application, the fourth node
+	// replays its own blocks into it, syncs the rest from its peers and
+	// agrees again; then it takes transactions.
+	c.restart(ctx, 3)
+	c.waitHeight(ctx, last+1, all)
+	c.agree(last+1, all)
+	res := c.commit(ctx, 3, "after=restart")
+	c.waitHeight(ctx, res.Height+1, all)
+	c.agree(res.Height+1, all)
+	for _, k := range []int{0, 19} {
+		if got, want := c.query(ctx, 3, fmt.Sprintf("key%d", k)), fmt.Sprintf("value%d", k); got != want {
+			t.Fatalf("restarted org4: key%d = %q, want %q", k, got, want)
+		}
 	}
 }
 
