@@ -69,7 +69,11 @@ func (n *Node) startConsensus(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cn, err := cometbft.Start(ctx, n.cometHome(), app, cometbft.StartOptions{
+	abciApp, err := withFailpoints(app, n.log)
+	if err != nil {
+		return err
+	}
+	cn, err := cometbft.Start(ctx, n.cometHome(), abciApp, cometbft.StartOptions{
 		Logger: logger, ConcurrentConnections: true, MetricsNamespace: n.cfg.CometMetricsNamespace,
 	})
 	if err != nil {
