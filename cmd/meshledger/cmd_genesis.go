@@ -82,7 +82,8 @@ in), so every organisation runs it on its own machine and compares the
 two hashes printed: the ledger genesis hash (what 'meshledger chain'
 shows as genesis) and the SHA-256 of the CometBFT genesis file. Without
 --time the current second is taken and printed: pass it to the others.
-DIR must not exist or be empty.`,
+A time in the future is when the network starts: CometBFT waits for it
+before the first block. DIR must not exist or be empty.`,
 		Example: `  meshledger genesis assemble --cards acme.json,beta.json,gamma.json,delta.json \
     --chain-id 7 --time 2026-12-07T09:00:00Z --out genesis`,
 		Args: cobra.NoArgs,
@@ -125,6 +126,9 @@ DIR must not exist or be empty.`,
 			k.add("cometbft genesis", "sha256:"+res.cometHash)
 			if err := k.print(a.stdout); err != nil {
 				return err
+			}
+			if start := res.ledger.genesisTime(); start.After(time.Now()) {
+				fmt.Fprintf(a.stdout, "The network starts at %s: until then the nodes wait for the genesis time.\n", start.Format(time.RFC3339))
 			}
 			fmt.Fprintf(a.stdout, `Wrote %s. Every organisation assembles with the same cards and
   --chain-id %d --time %s
@@ -207,6 +211,10 @@ func assembleGenesis(cards []*parsedCard, chainID uint64, at time.Time) (*assemb
 		g.Orgs = append(g.Orgs, registry.GenesisOrg{
 			ID: c.Org, Name: c.Name, Nodes: []common.Address{c.NodeAddress},
 			Members: []registry.GenesisMember{{Address: c.NodeAddress, Roles: []string{registry.RoleAdmin, registry.RoleDeployer}}},
+			// Declared in the registry too, so that governance (setValidator,
+			// removeOrg) manages the founders' validators like any other,
+			// and every node checks CometBFT's genesis set against it.
+			Validator: &registry.Validator{PubKey: slices.Clone([]byte(c.pubKey)), Power: cometbft.DefaultValidatorPower},
 		})
 		params.Validators = append(params.Validators, cometbft.Validator{Name: c.Org, PubKey: c.pubKey, Power: cometbft.DefaultValidatorPower})
 	}

@@ -135,6 +135,9 @@ func TestGenesisAssemble(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if v := gotOrg.Validator; v == nil || !bytes.Equal(v.PubKey, pub) || v.Power != cometbft.DefaultValidatorPower {
+			t.Fatalf("org %s's validator in the ledger genesis: %+v", id, v)
+		}
 		if v := doc.Validators[i]; !v.PubKey.Equals(pub) || v.Name != id || v.Power != cometbft.DefaultValidatorPower {
 			t.Fatalf("validator %d: %+v", i, v)
 		}

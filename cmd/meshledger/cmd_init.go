@@ -209,7 +209,7 @@ func initOrg(dir, org, name, host, bind string, p2pPort int) (*orgCard, error) {
 		return nil, err
 	}
 	opts := cometbft.DefaultHomeOptions()
-	opts.Moniker, opts.ListenHost, opts.P2PPort, opts.Public = org, bind, p2pPort, true
+	opts.Moniker, opts.ListenHost, opts.ExternalHost, opts.P2PPort, opts.Public = org, bind, host, p2pPort, true
 	// A heartbeat block on an idle network, as a testnet has: a node that
 	// was down needs a block above the last to verify it by block sync.
 	opts.Timing.EmptyBlockInterval = node.DefaultTestnetHeartbeat

@@ -53,7 +53,7 @@ func TestInitCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if conf.P2P.ListenAddress != "tcp://0.0.0.0:26660" || !conf.P2P.AddrBookStrict || conf.P2P.AllowDuplicateIP || conf.Moniker != "acme" {
+	if conf.P2P.ListenAddress != "tcp://0.0.0.0:26660" || conf.P2P.ExternalAddress != "tcp://node.acme.example:26660" || !conf.P2P.AddrBookStrict || conf.P2P.AllowDuplicateIP || conf.Moniker != "acme" {
 		t.Fatalf("config: listen %s, strict %v, duplicate IP %v, moniker %s", conf.P2P.ListenAddress, conf.P2P.AddrBookStrict, conf.P2P.AllowDuplicateIP, conf.Moniker)
 	}
 	if !strings.Contains(res.stderr, "meshledger genesis install --from GENESIS_DIR --data-dir "+dir) {
