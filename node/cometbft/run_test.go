@@ -321,3 +321,35 @@ func TestNodeReads(t *testing.T) {
 		t.Errorf("metrics gatherer without a namespace")
 	}
 }
+
+// With a lock per ABCI connection the node still commits (kvstore is
+// safe here only because this test sends one transaction at a time).
+func TestConcurrentConnections(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a validator")
+	}
+	info, err := cometbft.Testnet(t.TempDir(), 1, cometbft.TestnetOptions{GenesisTime: genesisTime})
+	if err != nil {
+		t.Fatal(err)
+	}
+	quiet, err := cometbft.NewLogger(nil, "none")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	n, err := cometbft.Start(ctx, info.Homes[0].Dir, kvstore.NewInMemoryApplication(),
+		cometbft.StartOptions{Logger: quiet, ConcurrentConnections: true})
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	defer func() {
+		if err := n.Stop(); err != nil {
+			t.Errorf("Stop: %v", err)
+		}
+	}()
+	res, err := n.BroadcastTxCommit(ctx, []byte("a=b"))
+	if err != nil || res.Height == 0 || res.Result.Code != abci.CodeTypeOK {
+		t.Fatalf("BroadcastTxCommit: %+v, %v", res, err)
+	}
+}
