@@ -34,7 +34,13 @@
 //   - Bad files in a home are errors (ErrBadHome), not process exits, as
 //     CometBFT's own loaders would make them.
 //   - CometBFT's settings are those of config.toml; Start reads them back
-//     the way the cometbft command does, so an operator's edit applies.
+//     the way the cometbft command does, so an operator's edit applies
+//     (except filter_peers, which Start turns on: see below).
+//   - Stop neither crashes the process nor strands peers, and the home can
+//     be started again in the same process at once. CometBFT alone does
+//     both wrong: its stores panic on reads that race Stop (stopSafeDB),
+//     and its switch leaks connections accepted during Stop, which peers
+//     then hold as the restarted node's (stopGuard).
 //
 // Choices (defaults in config.go, each with its reason): blocks are made
 // only for transactions (create_empty_blocks = false), with timeout_commit
