@@ -29,7 +29,10 @@ import (
 var ErrInstall = errors.New("cannot install the genesis")
 
 func newGenesisInstallCmd(a *app) *cobra.Command {
-	var from, dataDir, cometHome string
+	var (
+		from, dataDir, cometHome string
+		join                     bool
+	)
 	cmd := &cobra.Command{
 		Use:   "install --from GENESIS_DIR --data-dir DIR",
 		Short: "Install an assembled genesis in this organisation's node and wire its peers",
@@ -41,20 +44,29 @@ peer in its config.toml (the line persistent_peers; the rest of the file is
 kept as it is).
 
 It refuses a genesis that does not name this node: its node key must be an
-organisation's node and its validator key one of the validators. It
-refuses a data directory that holds another genesis. Installing the same
-genesis again only rewrites the peers.`,
+organisation's node and its validator key one of the validators. With
+--join it installs the genesis of a network the organisation joins later:
+the node syncs the chain from genesis and votes once the organisations
+add it and its validator by proposals ('meshledger org propose-add',
+'meshledger org propose-validator'). It refuses a data directory that
+holds another genesis. Installing the same genesis again only rewrites
+the peers.`,
 		Example: `  meshledger genesis install --from genesis --data-dir /var/lib/meshledger`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if cometHome == "" {
 				cometHome = filepath.Join(dataDir, node.CometDir)
 			}
-			org, err := installGenesis(from, dataDir, cometHome)
+			org, err := installGenesis(from, dataDir, cometHome, join)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, `Installed the genesis of chain %d in %s for organisation %s (%d peers).
+			if join {
+				org.id = "joining the network"
+			} else {
+				org.id = "for organisation " + org.id
+			}
+			fmt.Fprintf(a.stdout, `Installed the genesis of chain %d in %s %s (%d peers).
 Start the node:
   meshledger node --data-dir %s --consensus cometbft --comet-home %s --listen %s
 `, org.chainID, dataDir, org.id, org.peers, dataDir, cometHome, node.DefaultListen)
@@ -65,6 +77,7 @@ Start the node:
 	f.StringVar(&from, "from", "genesis", "directory 'meshledger genesis assemble' wrote")
 	f.StringVar(&dataDir, "data-dir", node.DefaultDataDir, "the node's data directory, as 'meshledger init --out' prepared it")
 	f.StringVar(&cometHome, "comet-home", "", "the node's CometBFT home (default DATA_DIR/cometbft)")
+	f.BoolVar(&join, "join", false, "the organisation joins after genesis: its keys are not in the genesis yet")
 	return cmd
 }
 
@@ -75,7 +88,7 @@ type installed struct {
 	peers   int
 }
 
-func installGenesis(from, dataDir, cometHome string) (*installed, error) {
+func installGenesis(from, dataDir, cometHome string, join bool) (*installed, error) {
 	ledgerRaw, err := os.ReadFile(filepath.Join(from, node.GenesisFile))
 	if err != nil {
 		return nil, fmt.Errorf("--from: %w", err)
@@ -124,14 +137,14 @@ func installGenesis(from, dataDir, cometHome string) (*installed, error) {
 			}
 		}
 	}
-	if orgID == "" {
+	if orgID == "" && !join {
 		return nil, fmt.Errorf("%w: this node's key %s is no organisation's node in the genesis: wrong data directory, or its card was left out", ErrInstall, addr.Hex())
 	}
 	pub, err := validatorPubKey(cometHome)
 	if err != nil {
 		return nil, err
 	}
-	if !slices.ContainsFunc(doc.Validators, func(v types.GenesisValidator) bool { return v.PubKey.Equals(pub) }) {
+	if !join && !slices.ContainsFunc(doc.Validators, func(v types.GenesisValidator) bool { return v.PubKey.Equals(pub) }) {
 		return nil, fmt.Errorf("%w: this node's validator key %s is not a validator in the genesis: wrong CometBFT home, or its card was altered",
 			ErrInstall, pub.Address())
 	}

@@ -299,6 +299,10 @@ func TestGenesisInstall(t *testing.T) {
 			runCLI(t, nil, args...).wantErr(t, 1, tt.want)
 		})
 	}
+	// An organisation joining later installs the same genesis and dials
+	// every founder.
+	install(omega.dir, "--join").want(t, 0, "joining the network (4 peers)")
+
 	// A founder's directory holding another network's genesis.
 	gamma := founders[2]
 	writeFileIn(t, gamma.dir, "genesis.json", `{"chain_id": 1}`)

@@ -20,7 +20,7 @@ func newOrgCmd(a *app) *cobra.Command {
 network-level change: a proposal that takes effect once enough organisations'
 admins approve it (see 'meshledger proposal').`,
 	}
-	cmd.AddCommand(newOrgListCmd(a), newOrgShowCmd(a), newOrgProposeAddCmd(a), newOrgProposeRemoveCmd(a))
+	cmd.AddCommand(newOrgListCmd(a), newOrgShowCmd(a), newOrgProposeAddCmd(a), newOrgProposeRemoveCmd(a), newOrgProposeValidatorCmd(a))
 	return cmd
 }
 
