@@ -20,6 +20,20 @@ import (
 	"github.com/meshledger/meshledger/sdk/api"
 )
 
+// skipBFT skips a test that runs a network of validators in process
+// under -short, and under -race, where compiling the loan contract for
+// every node takes minutes (the runner's own concurrency is raced in
+// node/cometbft with a small application).
+func skipBFT(t *testing.T) {
+	t.Helper()
+	switch {
+	case testing.Short():
+		t.Skip("starts a network of validators")
+	case raceEnabled:
+		t.Skip("skipped under -race: Wasm compilation is too slow")
+	}
+}
+
 // bftNet is a testnet of organisations whose nodes run in this process.
 type bftNet struct {
 	t      *testing.T
@@ -124,9 +138,7 @@ func (b *bftNet) agree() common.Hash {
 }
 
 func TestBFTNetworkLoanFlow(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a four-validator network")
-	}
+	skipBFT(t)
 	b := startBFTNet(t, 4)
 	var chain api.Chain
 	b.nodes[2].HTTP("GET", api.PathChain, nil).JSON(t, &chain)
@@ -236,9 +248,7 @@ func (b *bftNet) submit(via int, t *tx.Tx) {
 // by governance while payments flow, starts its node, and checks that it
 // syncs the chain, enters the validator set and commits with the others.
 func TestBFTNetworkAddValidator(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a five-validator network")
-	}
+	skipBFT(t)
 	b := startBFTNet(t, 4)
 	loan := b.setupLoan()
 	pay := func(via, amount int) {
