@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -25,29 +26,30 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	cfg = cfg.WithDefaults()
-	url, admin := cfg.NodeURL, cfg.AdminKey
-	applyTime := func() time.Duration { return 0 }
-	if cfg.Spawn {
-		n, dir, err := spawn(ctx, cfg)
-		if err != nil {
-			return nil, err
-		}
-		defer os.RemoveAll(dir)
-		defer n.Close(context.WithoutCancel(ctx))
-		url, admin = n.URL(), client.NewKey(n.Key())
-		applyTime = func() time.Duration { return blockApplyTime(n.Registry()) }
-		fmt.Fprintf(cfg.Log, "spawned node at %s (block interval %s, max %d txs)\n", url, cfg.BlockInterval, cfg.BlockMaxTxs)
-	}
-	c, err := client.New(url, client.WithKey(admin), client.WithPollInterval(20*time.Millisecond))
+	tgt, err := resolveTarget(ctx, cfg)
 	if err != nil {
 		return nil, err
+	}
+	defer tgt.close()
+	cs, err := clientsOf(tgt.urls, tgt.admin)
+	if err != nil {
+		return nil, err
+	}
+	c := cs[0]
+	// Approver i votes through node i+1, so that a network's setup, like
+	// its payments, goes through every node.
+	approvers := make([]*client.Client, len(tgt.approvers))
+	for i, k := range tgt.approvers {
+		if approvers[i], err = newClient(tgt.urls[(i+1)%len(tgt.urls)], k); err != nil {
+			return nil, err
+		}
 	}
 	code, err := contractCode(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(cfg.Log, "deploying loan contract (%d bytes)\n", len(code.loan))
-	loan, err := deploy(ctx, c, code.loan, "loan")
+	loan, err := deploy(ctx, c, approvers, code.loan, "loan")
 	if err != nil {
 		return nil, err
 	}
@@ -56,13 +58,16 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		count tallier
 	)
 	if cfg.Scenario == ScenarioPool {
-		ws, count, err = setUpPool(ctx, c, loan, code, cfg)
+		ws, count, err = setUpPool(ctx, c, approvers, loan, code, cfg)
 	} else {
 		ws, err = bookLoans(ctx, c, loan, cfg.Workers)
 		count = loanTally(c, loan, ws)
 	}
 	if err != nil {
 		return nil, err
+	}
+	for i, w := range ws {
+		w.c = cs[i%len(cs)]
 	}
 	before, err := count(ctx)
 	if err != nil {
@@ -77,20 +82,21 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	fmt.Fprintf(cfg.Log, "pre-signed %d payments for %d workers in %s\n", cfg.Count, cfg.Workers, time.Since(start).Round(time.Millisecond))
-	applied := applyTime()
+	applied := tgt.applyTime()
 	if cfg.CPUProfile != nil {
 		if err := pprof.StartCPUProfile(cfg.CPUProfile); err != nil {
 			return nil, fmt.Errorf("bench: cpu profile: %w", err)
 		}
 	}
-	res, err := drive(ctx, c, ws, cfg)
+	res, err := drive(ctx, cs, ws, cfg)
 	if cfg.CPUProfile != nil {
 		pprof.StopCPUProfile()
 	}
 	if res == nil {
 		return nil, err
 	}
-	res.ApplyTime = applyTime() - applied
+	res.ApplyTime = tgt.applyTime() - applied
+	res.Nodes = len(cs)
 	res.Scenario = cfg.Scenario
 	if cfg.Scenario == ScenarioPool {
 		res.Loans = cfg.Loans
@@ -104,7 +110,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 }
 
 // deploy deploys code under name and returns the contract's address.
-func deploy(ctx context.Context, c *client.Client, code []byte, name string) (common.Address, error) {
+// Where the network's deploy policy is approval the deploy is a proposal:
+// the approvers vote for it in turn until it executes.
+func deploy(ctx context.Context, c *client.Client, approvers []*client.Client, code []byte, name string) (common.Address, error) {
 	dep, err := c.Submit(ctx, client.DeployOp(code, name, nil), client.Wait())
 	if err == nil {
 		err = client.ReceiptError(dep)
@@ -112,8 +120,58 @@ func deploy(ctx context.Context, c *client.Client, code []byte, name string) (co
 	if err != nil {
 		return common.Address{}, fmt.Errorf("bench: deploy %s: %w", name, err)
 	}
-	return *dep.Receipt.ContractAddress, nil
+	if a := dep.Receipt.ContractAddress; a != nil {
+		return *a, nil
+	}
+	p, ok := client.ProposalOf(dep)
+	if !ok || p.Address == nil {
+		return common.Address{}, fmt.Errorf("bench: deploy %s: the receipt names neither a contract nor a deploy proposal", name)
+	}
+	for _, a := range approvers {
+		rec, err := a.Submit(ctx, client.ApproveOp(p.Proposal), client.Wait())
+		if err == nil {
+			err = client.ReceiptError(rec)
+		}
+		if err != nil {
+			return common.Address{}, fmt.Errorf("bench: approve the deploy of %s (proposal %d) as %s: %w", name, p.Proposal, a.Key().Address().Hex(), err)
+		}
+		d, err := a.Proposal(ctx, p.Proposal)
+		if err != nil {
+			return common.Address{}, fmt.Errorf("bench: deploy %s: reading proposal %d: %w", name, p.Proposal, err)
+		}
+		if d.Proposal.Status == proposalExecuted {
+			return *p.Address, awaitContract(ctx, c, *p.Address)
+		}
+	}
+	return common.Address{}, fmt.Errorf("%w: %s is proposal %d, approved by %d more organisations", ErrNotApproved, name, p.Proposal, len(approvers))
 }
+
+// awaitContract waits until c's node has the contract at addr: an
+// approval committed through another node may not have reached c's yet,
+// and c's node refuses calls to a contract it does not have.
+func awaitContract(ctx context.Context, c *client.Client, addr common.Address) error {
+	ctx, cancel := context.WithTimeout(ctx, awaitContractTimeout)
+	defer cancel()
+	for {
+		_, err := c.Contract(ctx, addr)
+		if err == nil || !client.IsNotFound(err) {
+			return err
+		}
+		if !sleepCtx(ctx, 20*time.Millisecond) {
+			return fmt.Errorf("bench: contract %s did not reach %s: %w", addr.Hex(), c.BaseURL(), ctx.Err())
+		}
+	}
+}
+
+// awaitContractTimeout bounds awaitContract.
+const awaitContractTimeout = 30 * time.Second
+
+// proposalExecuted is the status of a proposal that took effect.
+const proposalExecuted = "executed"
+
+// ErrNotApproved: a deploy needs more organisations' approval than the
+// run's approver keys give (--approver-key).
+var ErrNotApproved = errors.New("bench: a deploy awaits approval: give other organisations' admin keys with --approver-key")
 
 // blockApplyTime is the total time a spawned node spent applying blocks,
 // from its own metrics.

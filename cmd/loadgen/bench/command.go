@@ -16,6 +16,7 @@ import (
 func NewCommand(use string, stdout, stderr io.Writer) *cobra.Command {
 	cfg := DefaultConfig()
 	var keyFile, wasmFile, poolWasm, portfolioWasm, mode, scenario, cpuProfile string
+	var approverKeys []string
 	var jsonOut, quiet bool
 	cmd := &cobra.Command{
 		Use:   use,
@@ -25,8 +26,10 @@ then send them (in batches or one by one, at full speed or at --rate) for
 --duration or until --count are sent, and report committed tx/s and the
 submit-to-commit latency seen on the event stream.
 
-Use --spawn to run against a fresh in-process node on loopback, or --node
-and --key to drive an existing one. The key deploys the loan contract and adds
+Use --spawn to run against a fresh in-process node on loopback, --testnet N
+for a fresh in-process CometBFT network of N organisations (the workers send
+to the nodes in turn, each waiting for its payments to commit on the node it
+sent them to), or --node (or --nodes) and --key to drive an existing one. The key deploys the loan contract and adds
 one sender key per worker to its organisation with the servicer role, so it
 must be an admin of its organisation with the deployer role (the node key of
 a 'make run' network is both); that setup is not timed.
@@ -48,7 +51,10 @@ for throughput.`,
   ` + use + ` --spawn --mode batch --rate 1500
   ` + use + ` --spawn --scenario pool --loans 1000 --wasm build/contracts/loan.wasm \
       --pool-wasm build/contracts/pool.wasm --portfolio-wasm build/contracts/portfolio.wasm
-  ` + use + ` --node http://127.0.0.1:8080 --key ./data/node.key --wasm loan.wasm`,
+  ` + use + ` --testnet 4 --mode batch --workers 16 --batch 32 --rate 500
+  ` + use + ` --node http://127.0.0.1:8080 --key ./data/node.key --wasm loan.wasm
+  ` + use + ` --nodes http://127.0.0.1:26701,http://127.0.0.1:26702 --key testnet/org1/node.key \
+      --approver-key testnet/org2/node.key --approver-key testnet/org3/node.key --wasm loan.wasm`,
 		Args:          cobra.NoArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -60,6 +66,13 @@ for throughput.`,
 					return err
 				}
 				cfg.AdminKey = k
+			}
+			for _, f := range approverKeys {
+				k, err := keystore.LoadKeyFile(f, os.Getenv("MESHLEDGER_PASSPHRASE"))
+				if err != nil {
+					return fmt.Errorf("--approver-key: %w", err)
+				}
+				cfg.ApproverKeys = append(cfg.ApproverKeys, k)
 			}
 			for _, m := range []struct {
 				flag, file string
@@ -103,6 +116,9 @@ for throughput.`,
 	f := cmd.Flags()
 	f.StringVar(&cfg.NodeURL, "node", "", "node API base URL to drive")
 	f.BoolVar(&cfg.Spawn, "spawn", false, "start an in-process node on a temporary directory and 127.0.0.1")
+	f.IntVar(&cfg.Testnet, "testnet", 0, "start an in-process CometBFT network of this many organisations (one validator each) on a temporary directory and 127.0.0.1, and spread the workers over their nodes")
+	f.StringSliceVar(&cfg.Nodes, "nodes", nil, "API base URLs of an existing network's nodes (comma separated): worker i sends to node i mod N and waits for the commit there; the first serves the setup")
+	f.StringArrayVar(&approverKeys, "approver-key", nil, "key file of another organisation's admin, to approve the deploys --key proposes where the deploy policy is approval (repeat for each organisation needed)")
 	f.StringVar(&keyFile, "key", "", "key file of an org admin with the deployer role on the target chain: deploys the contracts and enrols the senders (not needed with --spawn)")
 	f.StringVar(&wasmFile, "wasm", "", "loan contract module (default: build --contract-dir)")
 	f.StringVar(&cfg.ContractDir, "contract-dir", cfg.ContractDir, "loan contract package to build when --wasm is not given")

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/meshledger/meshledger/node"
+	"github.com/meshledger/meshledger/node/cometbft"
 	"github.com/meshledger/meshledger/sdk/client"
 )
 
@@ -36,8 +37,29 @@ const (
 // Config describes one run. Zero fields take their defaults
 // (WithDefaults), so a caller sets only what it changes.
 type Config struct {
-	// NodeURL is the node to drive; ignored with Spawn.
+	// NodeURL is the node to drive; ignored with Spawn or Testnet. It is
+	// the same as Nodes of one.
 	NodeURL string
+	// Nodes are the API base URLs of an existing network's nodes: worker i
+	// sends to Nodes[i mod len(Nodes)] and waits for its payments to
+	// commit on that node. The first also serves the setup and the
+	// read-back. Ignored with Spawn or Testnet.
+	Nodes []string
+	// ApproverKeys vote, one after another, for each deploy AdminKey
+	// proposes on a network whose deploy policy is approval: admins of
+	// other organisations, approver i through node i+1 (mod the nodes),
+	// until the proposal executes. With Testnet the other organisations'
+	// node keys are used.
+	ApproverKeys []*client.Key
+	// Testnet, when positive, starts a BFT network of that many
+	// organisations in this process (node.WriteTestnet in a temporary
+	// directory, one CometBFT validator per organisation, every API on
+	// 127.0.0.1) and drives it as Nodes: org1's node key is the admin,
+	// the others approve its deploys.
+	Testnet int
+	// Comet, with Testnet, is the template of every CometBFT home (nil:
+	// the testnet's defaults).
+	Comet *cometbft.HomeOptions
 	// Spawn starts an in-process node on a temporary directory, listening
 	// on 127.0.0.1:0, with BlockInterval and BlockMaxTxs.
 	Spawn         bool
@@ -172,10 +194,22 @@ var (
 	ErrBadScenario = errors.New("bench: scenario must be create or pool")
 	ErrFewLoans    = errors.New("bench: the pool scenario needs at least one loan per worker")
 	ErrNoTarget    = errors.New("bench: give a node URL or spawn one")
+	ErrTwoTargets  = errors.New("bench: give one of --spawn, --testnet, --node and --nodes")
 	ErrNoKey       = errors.New("bench: a key is needed to deploy the loan contract on an existing node")
 	ErrBatchSize   = errors.New("bench: batch size must not exceed the window")
 	ErrNegative    = errors.New("bench: must not be negative (zero means the default)")
 )
+
+// targets counts the ways c names what to drive.
+func targets(c Config) int {
+	n := 0
+	for _, set := range []bool{c.Spawn, c.Testnet > 0, c.NodeURL != "", len(c.Nodes) > 0} {
+		if set {
+			n++
+		}
+	}
+	return n
+}
 
 // Validate reports what makes c unrunnable, judged as Run runs it (after
 // WithDefaults): a negative setting, an unknown mode, no node to drive or
@@ -189,7 +223,7 @@ func (c Config) Validate() error {
 		{"block interval", c.BlockInterval < 0}, {"block max txs", c.BlockMaxTxs < 0},
 		{"workers", c.Workers < 0}, {"batch size", c.BatchSize < 0}, {"window", c.Window < 0},
 		{"rate", c.Rate < 0}, {"duration", c.Duration < 0}, {"count", c.Count < 0},
-		{"drain timeout", c.DrainTimeout < 0}, {"loans", c.Loans < 0},
+		{"drain timeout", c.DrainTimeout < 0}, {"loans", c.Loans < 0}, {"testnet", c.Testnet < 0},
 	} {
 		if f.neg {
 			return fmt.Errorf("%s: %w", f.name, ErrNegative)
@@ -203,9 +237,11 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: %q", ErrBadScenario, c.Scenario)
 	case c.Scenario == ScenarioPool && c.Loans < c.Workers:
 		return fmt.Errorf("%w: %d loans for %d workers", ErrFewLoans, c.Loans, c.Workers)
-	case !c.Spawn && c.NodeURL == "":
+	case targets(c) > 1:
+		return ErrTwoTargets
+	case targets(c) == 0:
 		return ErrNoTarget
-	case !c.Spawn && c.AdminKey == nil:
+	case !c.Spawn && c.Testnet == 0 && c.AdminKey == nil:
 		return ErrNoKey
 	case c.Mode == ModeBatch && c.BatchSize > c.Window:
 		return fmt.Errorf("%w: %d > %d", ErrBatchSize, c.BatchSize, c.Window)

@@ -20,6 +20,11 @@ import (
 // how many of them are in flight.
 type worker struct {
 	key *client.Key
+	// c is the client of the node the worker sends to, and node its index
+	// among the run's nodes: its payments count as committed when that
+	// node commits them.
+	c    *client.Client
+	node int
 	// loans are paid in turn, payment i on loans[i%len(loans)].
 	loans []string
 	// nonce is the first payment's: the key's setup transactions (the pool
@@ -109,32 +114,35 @@ func (p *pacer) wait(ctx context.Context, n int) error {
 	return nil
 }
 
-// drive runs the timed phase, then drains and reconciles.
-func drive(ctx context.Context, c *client.Client, ws []*worker, cfg Config) (*Result, error) {
-	tr := newTracker(cfg.Count)
-	latest, err := c.LatestBlock(ctx)
-	if err != nil {
-		return nil, err
-	}
+// drive runs the timed phase, then drains and reconciles. cs are the
+// clients of the run's nodes, in the order of worker.node.
+func drive(ctx context.Context, cs []*client.Client, ws []*worker, cfg Config) (*Result, error) {
+	tr := newTracker(cfg.Count, len(cs))
 	subCtx, stopSub := context.WithCancel(ctx)
 	defer stopSub()
-	subDone := make(chan error, 1)
-	go func() {
-		// Only blocks matter here; filtering on an address with no
-		// contract keeps every payment's event off the wire.
-		none := common.Address{}
-		for ev, err := range c.Events(subCtx, client.EventFilter{FromHeight: latest.Header.Header.Height + 1, Contract: &none}) {
-			if err != nil {
-				subDone <- err
-				return
-			}
-			if ev.Block != nil {
-				tr.committed(ev.Block, time.Now())
-			}
+	subDone := make(chan error, len(cs))
+	for k, c := range cs {
+		latest, err := c.LatestBlock(ctx)
+		if err != nil {
+			return nil, err
 		}
-		subDone <- nil
-	}()
-	// Let the stream connect before the clock starts.
+		go func() {
+			// Only blocks matter here; filtering on an address with no
+			// contract keeps every payment's event off the wire.
+			none := common.Address{}
+			for ev, err := range c.Events(subCtx, client.EventFilter{FromHeight: latest.Header.Header.Height + 1, Contract: &none}) {
+				if err != nil {
+					subDone <- err
+					return
+				}
+				if ev.Block != nil {
+					tr.committed(ev.Block, k, time.Now())
+				}
+			}
+			subDone <- nil
+		}()
+	}
+	// Let the streams connect before the clock starts.
 	time.Sleep(100 * time.Millisecond)
 
 	var p *pacer
@@ -158,7 +166,7 @@ func drive(ctx context.Context, c *client.Client, ws []*worker, cfg Config) (*Re
 	counts := make([]sendCounts, len(ws))
 	var g errgroup.Group
 	for i, w := range ws {
-		g.Go(func() error { return sendAll(sendCtx, c, tr, w, p, cfg, &counts[i]) })
+		g.Go(func() error { return sendAll(sendCtx, tr, w, p, cfg, &counts[i]) })
 	}
 	sendErr := g.Wait()
 	sendEnd := time.Now()
@@ -167,10 +175,15 @@ func drive(ctx context.Context, c *client.Client, ws []*worker, cfg Config) (*Re
 	}
 	drain(ctx, tr, cfg)
 	cpuEnd := cpuTime()
+	// The read-back asks the first node: let it reach the blocks the
+	// others have shown.
+	awaitFirstNode(ctx, tr)
 	stopSub()
-	<-subDone
-	// The stream is closed: the tracker no longer changes behind us.
-	rec := reconcile(ctx, c, tr)
+	for range cs {
+		<-subDone
+	}
+	// The streams are closed: the tracker no longer changes behind us.
+	rec := reconcile(ctx, tr)
 	res.SendTime = sendEnd.Sub(start)
 	res.Blocks = tr.blocks
 	res.summarise(tr.latencies, start, tr.lastCommit)
@@ -213,6 +226,18 @@ func drain(ctx context.Context, tr *tracker, cfg Config) {
 	}
 }
 
+// awaitFirstNode waits, at most firstNodeLag, until the first node has
+// shown every block another node has.
+func awaitFirstNode(ctx context.Context, tr *tracker) {
+	by := time.Now().Add(firstNodeLag)
+	for !tr.firstNodeCaughtUp() && time.Now().Before(by) && sleepCtx(ctx, 10*time.Millisecond) {
+	}
+}
+
+// firstNodeLag bounds awaitFirstNode: validators commit a block within
+// moments of each other.
+const firstNodeLag = 10 * time.Second
+
 // drainStall ends the drain when nothing sent has committed for this long
 // (plus 20 block intervals).
 const drainStall = 2 * time.Second
@@ -229,7 +254,7 @@ type sendCounts struct{ refused int }
 // for another reason ends the worker, since every later nonce would wait
 // on it forever. A request whose answer never came is sent again (the
 // node answers a transaction it already holds with its status).
-func sendAll(ctx context.Context, c *client.Client, tr *tracker, w *worker, p *pacer, cfg Config, ct *sendCounts) error {
+func sendAll(ctx context.Context, tr *tracker, w *worker, p *pacer, cfg Config, ct *sendCounts) error {
 	step := 1
 	if cfg.Mode == ModeBatch {
 		step = cfg.BatchSize
@@ -261,7 +286,7 @@ func sendAll(ctx context.Context, c *client.Client, tr *tracker, w *worker, p *p
 			return nil
 		}
 		tr.add(w, hashes, time.Now())
-		outcomes := send(ctx, c, w, batch, &body, cfg.Mode)
+		outcomes := send(ctx, w, batch, &body, cfg.Mode)
 		var fatal error
 		for k, o := range outcomes {
 			i := batch[k]
@@ -331,12 +356,12 @@ type outcome struct {
 
 // send sends the transactions at indexes batch and returns one outcome
 // per transaction.
-func send(ctx context.Context, c *client.Client, w *worker, batch []int, body *bytes.Buffer, mode Mode) []outcome {
+func send(ctx context.Context, w *worker, batch []int, body *bytes.Buffer, mode Mode) []outcome {
 	out := make([]outcome, len(batch))
 	var items []api.BatchItem
 	var err error
 	if mode == ModeSingle {
-		items, err = c.SubmitRaw(ctx, w.bodies[batch[0]])
+		items, err = w.c.SubmitRaw(ctx, w.bodies[batch[0]])
 	} else {
 		body.Reset()
 		body.WriteByte('[')
@@ -347,7 +372,7 @@ func send(ctx context.Context, c *client.Client, w *worker, batch []int, body *b
 			body.Write(w.bodies[i])
 		}
 		body.WriteByte(']')
-		items, err = c.SubmitRaw(ctx, body.Bytes())
+		items, err = w.c.SubmitRaw(ctx, body.Bytes())
 	}
 	if err != nil {
 		// The node refused the request as a whole (nothing admitted),

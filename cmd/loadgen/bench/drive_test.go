@@ -23,7 +23,7 @@ func driveOneWorker(t *testing.T, cfg Config, spoil func(ctx context.Context, c 
 	t.Helper()
 	n, c, ws, loan := setUpOneWorker(t, &cfg, nil)
 	spoil(context.Background(), c, ws[0], n.ChainID(), loan)
-	res, err := drive(context.Background(), c, ws, cfg)
+	res, err := drive(context.Background(), []*client.Client{c}, ws, cfg)
 	if res == nil {
 		t.Fatalf("drive: no result: %v", err)
 	}
@@ -73,6 +73,7 @@ func setUpOneWorker(t *testing.T, cfg *Config, reopen *node.Config) (*nodetest.N
 			t.Fatal(err)
 		}
 	}
+	ws[0].c = c
 	return n, c, ws, loan
 }
 
@@ -161,7 +162,7 @@ func TestDriveReportsStuckTransactions(t *testing.T) {
 func TestDriveBacksOffWhileRefused(t *testing.T) {
 	cfg := Config{Mode: ModeBatch, BatchSize: 8, Window: 64, Count: 16, Duration: 1500 * time.Millisecond, DrainTimeout: 10 * time.Second}
 	n, c, ws, _ := setUpOneWorker(t, &cfg, &node.Config{BlockInterval: time.Hour, Mempool: mempool.Config{MaxTxs: 4}})
-	res, err := drive(context.Background(), c, ws, cfg)
+	res, err := drive(context.Background(), []*client.Client{c}, ws, cfg)
 	if res == nil {
 		t.Fatalf("drive: %v", err)
 	}

@@ -40,14 +40,14 @@ type poolParties struct {
 // the pool (loan j by worker j mod Workers, each worker's in batches of
 // setupInFlight). Every later payment on those loans cross-calls the pool
 // and the portfolio. None of it is timed.
-func setUpPool(ctx context.Context, c *client.Client, loan common.Address, code contracts, cfg Config) ([]*worker, tallier, error) {
+func setUpPool(ctx context.Context, c *client.Client, approvers []*client.Client, loan common.Address, code contracts, cfg Config) ([]*worker, tallier, error) {
 	var pp poolParties
 	var err error
 	fmt.Fprintf(cfg.Log, "deploying pool (%d bytes) and portfolio (%d bytes) contracts\n", len(code.pool), len(code.portfolio))
-	if pp.pool, err = deploy(ctx, c, code.pool, "pool"); err != nil {
+	if pp.pool, err = deploy(ctx, c, approvers, code.pool, "pool"); err != nil {
 		return nil, nil, err
 	}
-	if pp.portfolio, err = deploy(ctx, c, code.portfolio, "portfolio"); err != nil {
+	if pp.portfolio, err = deploy(ctx, c, approvers, code.portfolio, "portfolio"); err != nil {
 		return nil, nil, err
 	}
 	if pp.securitizer, err = newClient(c.BaseURL(), nil); err != nil {

@@ -27,13 +27,13 @@ type reconciled struct {
 // reconcileTimeout bounds the lookups of reconcile.
 const reconcileTimeout = 30 * time.Second
 
-// reconcile asks the node about every transaction still tracked, so that
+// reconcile asks the node each was sent to about every transaction still tracked, so that
 // the result counts exactly what it admitted and committed: an answer
 // that never came (the request was cut off at the end of the timed
 // phase) may have admitted its transactions, and an admitted transaction
 // that did not commit is either still pending (stuck, typically behind a
 // refused nonce) or was dropped.
-func reconcile(ctx context.Context, c *client.Client, tr *tracker) reconciled {
+func reconcile(ctx context.Context, tr *tracker) reconciled {
 	open := tr.open()
 	ctx, cancel := context.WithTimeout(ctx, reconcileTimeout)
 	defer cancel()
@@ -44,9 +44,12 @@ func reconcile(ctx context.Context, c *client.Client, tr *tracker) reconciled {
 	)
 	var g errgroup.Group
 	g.SetLimit(8)
-	for _, h := range open {
+	for _, o := range open {
+		h := o.hash
 		g.Go(func() error {
-			t, err := c.Tx(ctx, h)
+			// The node it was sent to: only that one knows a pending
+			// transaction it admitted.
+			t, err := o.w.c.Tx(ctx, h)
 			wasAdmitted := tr.wasAdmitted(h)
 			mu.Lock()
 			defer mu.Unlock()

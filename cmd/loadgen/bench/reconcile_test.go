@@ -54,14 +54,14 @@ func TestReconcileSortsTrackedByTheNodesAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	tr := newTracker(8)
-	w := &worker{}
+	tr := newTracker(8, 1)
+	w := &worker{c: c}
 	all := []common.Hash{committedUnknown, pendingUnknown, rejectedAdmitted, rejectedUnknown, notFound, failedAdmitted, failedUnknown}
 	tr.add(w, all, time.Now())
 	tr.admit(rejectedAdmitted)
 	tr.admit(failedAdmitted)
 
-	r := reconcile(context.Background(), c, tr)
+	r := reconcile(context.Background(), tr)
 	if len(r.committed) != 1 || r.committed[0] != committedUnknown || r.dropped != 1 {
 		t.Fatalf("committed %v dropped %d, want [%s] 1", r.committed, r.dropped, committedUnknown.Hex())
 	}

@@ -18,6 +18,8 @@ type Result struct {
 	Workers   int     `json:"workers"`
 	BatchSize int     `json:"batchSize"`
 	Rate      float64 `json:"targetRate,omitempty"`
+	// Nodes is how many nodes the workers sent to (round robin).
+	Nodes int `json:"nodes"`
 
 	// Sent counts the transactions the node admitted, item by item of
 	// each batch answer; Sent = Committed + Stuck + Dropped.
@@ -89,7 +91,11 @@ func (r *Result) Print(w io.Writer) {
 	if r.Loans > 0 {
 		scenario = fmt.Sprintf("%s (%d loans)", r.Scenario, r.Loans)
 	}
-	fmt.Fprintf(w, "scenario %s, mode %s, %d workers, batch %d, rate %s\n", scenario, r.Mode, r.Workers, r.BatchSize, rate)
+	nodes := ""
+	if r.Nodes > 1 {
+		nodes = fmt.Sprintf(", %d nodes", r.Nodes)
+	}
+	fmt.Fprintf(w, "scenario %s, mode %s, %d workers%s, batch %d, rate %s\n", scenario, r.Mode, r.Workers, nodes, r.BatchSize, rate)
 	fmt.Fprintf(w, "committed %d of %d admitted (%d refused, %d stuck, %d dropped) in %d blocks over %s\n",
 		r.Committed, r.Sent, r.Refused, r.Stuck, r.Dropped, r.Blocks, r.Elapsed.Round(time.Millisecond))
 	if r.Stuck > 0 {

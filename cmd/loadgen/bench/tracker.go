@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"slices"
 	"sync"
 	"time"
 
@@ -26,7 +27,8 @@ type tracker struct {
 	latencies  []time.Duration
 	done       []common.Hash // committed, in the order seen
 	lastCommit time.Time     // last commit of a tracked transaction
-	blocks     int
+	blocks     int           // blocks the first node showed
+	heights    []uint64      // the highest block each node showed
 }
 
 // sentTx is a tracked transaction; whether the node admitted it is in
@@ -36,8 +38,9 @@ type sentTx struct {
 	start time.Time
 }
 
-func newTracker(n int) *tracker {
-	return &tracker{sent: make(map[common.Hash]*sentTx, n), admitted: make(map[common.Hash]struct{}, n)}
+// newTracker returns a tracker of n transactions sent to nodes nodes.
+func newTracker(n, nodes int) *tracker {
+	return &tracker{sent: make(map[common.Hash]*sentTx, n), admitted: make(map[common.Hash]struct{}, n), heights: make([]uint64, nodes)}
 }
 
 // untracked counts the hashes not already tracked: what sending them adds
@@ -102,16 +105,20 @@ func (tr *tracker) forget(h common.Hash) {
 	}
 }
 
-// committed matches a committed block to the tracked transactions. A
-// transaction in a block was admitted, whether or not its response has
-// arrived.
-func (tr *tracker) committed(b *api.BlockEvent, now time.Time) {
+// committed matches a block that node committed to the tracked
+// transactions sent to that node: a sender sees its transaction commit
+// when the node it sent it to does. A transaction in a block was
+// admitted, whether or not its response has arrived.
+func (tr *tracker) committed(b *api.BlockEvent, node int, now time.Time) {
 	done := map[*worker]int{}
 	tr.mu.Lock()
-	tr.blocks++
+	if node == 0 {
+		tr.blocks++
+	}
+	tr.heights[node] = max(tr.heights[node], b.Height)
 	for _, h := range b.TxHashes {
 		s, ok := tr.sent[h]
-		if !ok {
+		if !ok || s.w.node != node {
 			continue
 		}
 		delete(tr.sent, h)
@@ -140,13 +147,27 @@ func (tr *tracker) lastProgress() time.Time {
 	return tr.lastCommit
 }
 
-// open lists the tracked transactions, admitted or of unknown outcome.
-func (tr *tracker) open() []common.Hash {
+// firstNodeCaughtUp reports whether the first node has shown the highest
+// block any node has.
+func (tr *tracker) firstNodeCaughtUp() bool {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
-	hs := make([]common.Hash, 0, len(tr.sent))
-	for h := range tr.sent {
-		hs = append(hs, h)
+	return tr.heights[0] == slices.Max(tr.heights)
+}
+
+// openTx is a tracked transaction and the worker that sent it.
+type openTx struct {
+	hash common.Hash
+	w    *worker
+}
+
+// open lists the tracked transactions, admitted or of unknown outcome.
+func (tr *tracker) open() []openTx {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	out := make([]openTx, 0, len(tr.sent))
+	for h, s := range tr.sent {
+		out = append(out, openTx{h, s.w})
 	}
-	return hs
+	return out
 }
