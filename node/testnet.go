@@ -140,6 +140,9 @@ func WriteTestnet(dir string, opts TestnetOptions) (*Testnet, error) {
 		g.Orgs = append(g.Orgs, registry.GenesisOrg{
 			ID: org.ID, Name: "Organisation " + strconv.Itoa(i+1), Nodes: []common.Address{org.Address},
 			Members: []registry.GenesisMember{{Address: org.Address, Roles: []string{registry.RoleAdmin, registry.RoleDeployer}}},
+			// The registry knows the founders' validators, as CometBFT's
+			// genesis does, so that governance can re-weight or remove them.
+			Validator: &registry.Validator{PubKey: []byte(h.PubKey), Power: cometbft.DefaultValidatorPower},
 		})
 	}
 	if err := g.Validate(); err != nil {

@@ -90,6 +90,13 @@ func TestTestnetCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The registry declares each founder's validator, as CometBFT's
+	// genesis does: governance can re-weight or remove them.
+	for i, o := range g.Orgs {
+		if v := o.Validator; v == nil || !bytes.Equal(v.PubKey, doc.Validators[i].PubKey.Bytes()) || v.Power != doc.Validators[i].Power {
+			t.Fatalf("org %s's validator in the ledger genesis: %+v", o.ID, v)
+		}
+	}
 	if doc.ChainID != cometbft.ChainID(9) || len(doc.Validators) != 4 || doc.GenesisTime.UnixMilli() != g.TimeMs {
 		t.Fatalf("cometbft genesis: chain %s, %d validators, time %s (ledger %d)", doc.ChainID, len(doc.Validators), doc.GenesisTime, g.TimeMs)
 	}
