@@ -88,7 +88,7 @@ func encodeCallArgs(args any) ([]byte, error) {
 	if ap, ok := asAppender(args); ok && !isNilPointer(args) {
 		return ap.AppendJSON(nil), nil
 	}
-	return json.Marshal(args)
+	return MarshalJSON(args)
 }
 
 // decodeCallResult decodes a callee's return data, which the caller's
@@ -107,7 +107,7 @@ func decodeCallResult(data []byte, out any) error {
 	if d, ok := asFastDecoder(out); ok && d.DecodeJSONFast(data) {
 		return nil
 	}
-	return json.Unmarshal(data, out)
+	return UnmarshalJSON(data, out)
 }
 
 // decodeCallOutcome parses the call import's encoding: u32 code_len

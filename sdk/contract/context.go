@@ -2,7 +2,6 @@ package contract
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -115,7 +114,7 @@ func (c *Context) GetJSON(key []byte, v any) (bool, error) {
 		buf = make([]byte, n)
 		c.h.StateGet(key, buf)
 	}
-	if err := json.Unmarshal(buf[:n], v); err != nil {
+	if err := UnmarshalJSON(buf[:n], v); err != nil {
 		return true, fmt.Errorf("contract: decode %q: %w", key, err)
 	}
 	return true, nil
@@ -123,7 +122,7 @@ func (c *Context) GetJSON(key []byte, v any) (bool, error) {
 
 // SetJSON stores the JSON encoding of v under key.
 func (c *Context) SetJSON(key []byte, v any) error {
-	data, err := json.Marshal(v)
+	data, err := MarshalJSON(v)
 	if err != nil {
 		return fmt.Errorf("contract: encode %q: %w", key, err)
 	}
@@ -220,7 +219,7 @@ func (c *Context) Emit(name string, payload any) error {
 		c.h.Emit(name, ap.AppendJSON(buf[:0]))
 		return nil
 	}
-	data, err := json.Marshal(payload)
+	data, err := MarshalJSON(payload)
 	if err != nil {
 		return fmt.Errorf("contract: encode event %s: %w", name, err)
 	}

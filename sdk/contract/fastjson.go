@@ -5,24 +5,26 @@ import (
 	"encoding/json"
 	"reflect"
 	"strconv"
+	"strings"
 	"unsafe"
 )
 
 // In Wasm, encoding/json costs tens of thousands of instructions for even
 // the smallest value: a decoder, a scanner state machine run twice over
-// the input, reflection, a sync.Pool. Most method arguments are flat
-// structs of strings, integers, booleans and addresses written in the
-// canonical way, and most results of simple methods are single numbers or
-// strings. For those shapes the SDK decodes and encodes directly through
-// field offsets computed once at registration (during initialisation, so
-// free for calls).
+// the input, reflection, a sync.Pool. Method arguments, results, events and
+// state records are mostly structs of strings, integers, booleans and
+// addresses, nested structs and fixed-size arrays of them, written in the
+// canonical way. For those shapes the SDK decodes and encodes directly
+// through field offsets computed once per type (jsoncodec.go), during
+// initialisation for the types a contract declares, so free for calls.
 //
 // A fast path accepts only input whose meaning under encoding/json is
-// certain and identical: anything else (escapes, non-ASCII strings, null,
-// numbers with fractions or exponents or out of range, unknown or
-// differently cased keys, trailing data) is handed to encoding/json, which
-// then decides, including the exact error message. A fast path therefore
-// changes speed, never results.
+// certain and identical: anything else (escapes, non-ASCII strings, null
+// for an Address, numbers with fractions or exponents or out of range,
+// unknown or differently cased keys, trailing data) is handed to
+// encoding/json, which then decides, including the exact error message. A
+// fast path therefore changes speed, never results. This file holds the
+// scalar kinds and the scanner of that canonical subset.
 
 // fastKind is a field kind the fast paths handle.
 type fastKind uint8
@@ -96,65 +98,11 @@ func kindOf(t reflect.Type) fastKind {
 	return 0
 }
 
-// fastField is one decodable struct field.
-type fastField struct {
-	name string
-	off  uintptr
-	kind fastKind
-}
-
-// argDecoder decodes the canonical JSON of one argument type. A nil
-// *argDecoder means the type has no fast path.
-type argDecoder struct {
-	// top is the kind of a non-struct type; 0 for a struct.
-	top    fastKind
-	fields []fastField
-}
-
-// newArgDecoder returns the fast decoder of t, or nil if t is not a
-// string, boolean, integer, Address, or a struct of those whose field
-// names encoding/json would match exactly as written.
-func newArgDecoder(t reflect.Type) *argDecoder {
-	if k := kindOf(t); k != 0 {
-		return &argDecoder{top: k}
-	}
-	if t.Kind() != reflect.Struct {
-		return nil
-	}
-	pt := reflect.PointerTo(t)
-	if pt.Implements(jsonUnmarshalerType) || pt.Implements(textUnmarshalerType) {
-		return nil
-	}
-	d := &argDecoder{}
-	seen := map[string]bool{}
-	for i := range t.NumField() {
-		f := t.Field(i)
-		if f.Anonymous {
-			return nil // embedding has its own visibility rules
-		}
-		if !f.IsExported() {
-			continue
-		}
-		name, _, ok := fieldName(f)
-		if !ok {
-			return nil
-		}
-		if name == "" {
-			continue // json:"-"
-		}
-		k := kindOf(f.Type)
-		if k == 0 || seen[name] {
-			return nil
-		}
-		seen[name] = true
-		d.fields = append(d.fields, fastField{name: name, off: f.Offset, kind: k})
-	}
-	return d
-}
-
 // fieldName is the JSON name of f ("" for a skipped field) and whether it
-// is omitempty; ok is false for tags the fast paths leave to encoding/json
-// (options other than omitempty, names outside [A-Za-z0-9_]).
+// is omitempty; ok is false for tags the fast paths leave to encoding/json:
+// options other than omitempty, and names with characters other than ASCII
+// letters, digits and the punctuation encoding/json accepts in a tag name
+// and writes unescaped (it escapes <, > and &).
 func fieldName(f reflect.StructField) (name string, omitEmpty, ok bool) {
 	tag := f.Tag.Get("json")
 	if tag == "-" {
@@ -174,72 +122,12 @@ func fieldName(f reflect.StructField) (name string, omitEmpty, ok bool) {
 		name = f.Name
 	}
 	for i := 0; i < len(name); i++ {
-		if c := name[i]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_') {
+		if c := name[i]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			strings.IndexByte("!#$%()*+-./:;=?@[]^_{|}~ ", c) >= 0) {
 			return "", false, false
 		}
 	}
 	return name, opts == "omitempty", true
-}
-
-// decode decodes data into the value at p, which must be zero, and
-// reports whether it could; on false p may hold partial data.
-func (d *argDecoder) decode(data []byte, p unsafe.Pointer) bool {
-	s := scanner{data: data}
-	s.ws()
-	if d.top != 0 {
-		if !s.value(d.top, p) {
-			return false
-		}
-	} else if !d.object(&s, p) {
-		return false
-	}
-	s.ws()
-	return s.i == len(s.data)
-}
-
-func (d *argDecoder) object(s *scanner, p unsafe.Pointer) bool {
-	if !s.byte('{') {
-		return false
-	}
-	s.ws()
-	if s.byte('}') {
-		return true
-	}
-	for {
-		key, ok := s.plainString()
-		if !ok {
-			return false
-		}
-		f := d.field(key)
-		if f == nil {
-			return false // unknown, or matched case-insensitively by json
-		}
-		s.ws()
-		if !s.byte(':') {
-			return false
-		}
-		s.ws()
-		if !s.value(f.kind, unsafe.Add(p, f.off)) {
-			return false
-		}
-		s.ws()
-		if s.byte('}') {
-			return true
-		}
-		if !s.byte(',') {
-			return false
-		}
-		s.ws()
-	}
-}
-
-func (d *argDecoder) field(key []byte) *fastField {
-	for i := range d.fields {
-		if d.fields[i].name == string(key) {
-			return &d.fields[i]
-		}
-	}
-	return nil
 }
 
 // scanner reads the canonical subset of JSON.
@@ -432,86 +320,6 @@ func storeUint(k fastKind, p unsafe.Pointer, v uint64) bool {
 		return false
 	}
 	return true
-}
-
-// resultEncoder encodes one result type without reflection: a string,
-// boolean, integer or Address, or a flat struct of those (fields in
-// declaration order, omitempty honoured), exactly as json.Marshal does.
-type resultEncoder struct {
-	top    fastKind
-	fields []encField
-}
-
-type encField struct {
-	name      string
-	off       uintptr
-	kind      fastKind
-	omitEmpty bool
-}
-
-// newResultEncoder returns the encoder of t, or nil when json.Marshal
-// must encode it.
-func newResultEncoder(t reflect.Type) *resultEncoder {
-	if k := kindOf(t); k != 0 {
-		return &resultEncoder{top: k}
-	}
-	if t.Kind() != reflect.Struct {
-		return nil
-	}
-	pt := reflect.PointerTo(t)
-	if pt.Implements(jsonMarshalerType) || pt.Implements(textMarshalerType) {
-		return nil
-	}
-	e := &resultEncoder{}
-	seen := map[string]bool{}
-	for i := range t.NumField() {
-		f := t.Field(i)
-		if f.Anonymous {
-			return nil
-		}
-		if !f.IsExported() {
-			continue
-		}
-		name, omit, ok := fieldName(f)
-		if !ok {
-			return nil
-		}
-		if name == "" {
-			continue
-		}
-		k := kindOf(f.Type)
-		if k == 0 || seen[name] {
-			return nil
-		}
-		seen[name] = true
-		e.fields = append(e.fields, encField{name: name, off: f.Offset, kind: k, omitEmpty: omit})
-	}
-	return e
-}
-
-// encode appends the JSON of the value at p.
-func (e *resultEncoder) encode(b []byte, p unsafe.Pointer) []byte {
-	if e.top != 0 {
-		return appendValue(b, e.top, p)
-	}
-	b = append(b, '{')
-	first := true
-	for i := range e.fields {
-		f := &e.fields[i]
-		fp := unsafe.Add(p, f.off)
-		if f.omitEmpty && isEmpty(f.kind, fp) {
-			continue
-		}
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, '"')
-		b = append(b, f.name...)
-		b = append(b, '"', ':')
-		b = appendValue(b, f.kind, fp)
-	}
-	return append(b, '}')
 }
 
 func isEmpty(k fastKind, p unsafe.Pointer) bool {

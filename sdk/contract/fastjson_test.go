@@ -44,13 +44,16 @@ type embedded struct {
 	flatArgs
 }
 
+type selfRef struct {
+	Kids []selfRef `json:"kids"`
+}
+
 // decodeBoth decodes data with the fast path and with the SDK's
 // encoding/json path into fresh values of T.
 func decodeBoth[T any](t *testing.T, data string) (fast T, fastOK bool, slow T, slowErr error) {
 	t.Helper()
-	d := newArgDecoder(reflect.TypeFor[T]())
-	if d != nil {
-		fastOK = d.decode([]byte(data), unsafe.Pointer(&fast))
+	if c := codecFor(reflect.TypeFor[T]()); c != nil {
+		fastOK = c.decodeAll([]byte(data), unsafe.Pointer(&fast))
 	}
 	slowErr = decodeArgs([]byte(data), &slow)
 	return fast, fastOK, slow, slowErr
@@ -77,8 +80,9 @@ func TestFastDecodeMatchesEncodingJSON(t *testing.T) {
 		{"escaped string", `{"id":"a\u0041"}`, false},
 		{"non-ASCII string", `{"id":"é"}`, false},
 		{"invalid UTF-8", "{\"id\":\"\xff\"}", false},
-		{"null field", `{"id":null}`, false},
-		{"null", `null`, false},
+		{"null field, left alone", `{"id":null}`, true},
+		{"null address", `{"who":null}`, false},
+		{"null", `null`, true},
 		{"fraction", `{"amount":1.0}`, false},
 		{"exponent", `{"amount":1e3}`, false},
 		{"leading zero", `{"amount":01}`, false},
@@ -122,31 +126,33 @@ func TestFastDecodeTopLevelKinds(t *testing.T) {
 	}
 }
 
-func TestFastPathsRefuseComplexTypes(t *testing.T) {
+func TestCodecRefusesTypesLeftToEncodingJSON(t *testing.T) {
 	for _, typ := range []reflect.Type{
-		reflect.TypeFor[withMarshaler](), reflect.TypeFor[stringOpt](), reflect.TypeFor[nested](),
-		reflect.TypeFor[embedded](), reflect.TypeFor[[]int](), reflect.TypeFor[map[string]int](),
+		reflect.TypeFor[withMarshaler](), reflect.TypeFor[stringOpt](), reflect.TypeFor[[]withMarshaler](),
+		reflect.TypeFor[embedded](), reflect.TypeFor[[]byte](), reflect.TypeFor[map[string]int](),
 		reflect.TypeFor[float64](), reflect.TypeFor[*flatArgs](), reflect.TypeFor[textTime](),
 		reflect.TypeFor[json.RawMessage](), reflect.TypeFor[struct {
-			A int `json:"a-b"`
-		}](),
+			A int `json:"a<b"`
+		}](), reflect.TypeFor[struct {
+			A int `json:"X"`
+			X int
+		}](), reflect.TypeFor[struct {
+			A int `json:"a,omitzero"`
+		}](), reflect.TypeFor[selfRef](), reflect.TypeFor[[2]*int](),
 	} {
-		if newArgDecoder(typ) != nil {
-			t.Errorf("%v has a fast decoder", typ)
-		}
-		if newResultEncoder(typ) != nil {
-			t.Errorf("%v has a fast encoder", typ)
+		if buildCodec(typ, map[reflect.Type]bool{}) != nil {
+			t.Errorf("%v has a codec", typ)
 		}
 	}
 }
 
 func encodeFast[T any](t *testing.T, v T) []byte {
 	t.Helper()
-	e := newResultEncoder(reflect.TypeFor[T]())
-	if e == nil {
-		t.Fatalf("%T has no fast encoder", v)
+	c := codecFor(reflect.TypeFor[T]())
+	if c == nil {
+		t.Fatalf("%T has no codec", v)
 	}
-	return e.encode(nil, unsafe.Pointer(&v))
+	return c.append(nil, unsafe.Pointer(&v))
 }
 
 func TestFastEncodeMatchesEncodingJSON(t *testing.T) {

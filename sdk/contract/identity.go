@@ -2,7 +2,6 @@ package contract
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -156,7 +155,7 @@ func (c *Context) EmitTo(name string, payload any, audience ...Audience) error {
 		c.h.EmitTo(name, ap.AppendJSON(buf[:0]), aud)
 		return nil
 	}
-	data, err := json.Marshal(payload)
+	data, err := MarshalJSON(payload)
 	if err != nil {
 		return fmt.Errorf("contract: encode event %s: %w", name, err)
 	}

@@ -160,15 +160,19 @@ func listMethods() {
 func newHandler[A, R any](name string, fn func(*Context, A) (R, error)) handler {
 	resultIsPtr := reflect.TypeFor[R]().Kind() == reflect.Pointer
 	_, fastDecoder := asFastDecoder(new(A))
-	var argDec *argDecoder
+	var argCodec *jsonCodec
 	if !fastDecoder {
-		argDec = newArgDecoder(reflect.TypeFor[A]())
+		argCodec = codecFor(reflect.TypeFor[A]())
 	}
 	var zr R
 	_, appender := asAppender(zr)
-	var resEnc *resultEncoder
+	var resCodec *jsonCodec
 	if !appender {
-		resEnc = newResultEncoder(reflect.TypeFor[R]())
+		if rt := reflect.TypeFor[R](); resultIsPtr {
+			resCodec = codecFor(rt.Elem())
+		} else {
+			resCodec = codecFor(rt)
+		}
 	}
 	var a A
 	Warm(a, zr)
@@ -181,8 +185,8 @@ func newHandler[A, R any](name string, fn func(*Context, A) (R, error)) handler 
 			case fastDecoder:
 				fd, _ := asFastDecoder(&a)
 				ok = fd.DecodeJSONFast(args)
-			case argDec != nil:
-				ok = argDec.decode(args, unsafe.Pointer(&a))
+			case argCodec != nil:
+				ok = argCodec.decodeAll(args, unsafe.Pointer(&a))
 			}
 			if !ok {
 				var zero A
@@ -205,8 +209,16 @@ func newHandler[A, R any](name string, fn func(*Context, A) (R, error)) handler 
 			// can hold it.
 			c.h.SetReturn(ap.AppendJSON(c.scratch[:0]))
 			return statusOK
-		case resEnc != nil:
-			c.h.SetReturn(resEnc.encode(c.scratch[:0], unsafe.Pointer(&r)))
+		case resCodec != nil && resultIsPtr:
+			p := *(*unsafe.Pointer)(unsafe.Pointer(&r))
+			if p == nil {
+				c.h.SetReturn([]byte("null"))
+			} else {
+				c.h.SetReturn(resCodec.append(c.scratch[:0], p))
+			}
+			return statusOK
+		case resCodec != nil:
+			c.h.SetReturn(resCodec.append(c.scratch[:0], unsafe.Pointer(&r)))
 			return statusOK
 		}
 		out, err := json.Marshal(r)
@@ -283,17 +295,23 @@ func decodeArgs(args []byte, v any) error {
 	return nil
 }
 
-// Warm fills encoding/json's per-type caches for the types of values.
-// Every call starts from the memory image taken right after initialisation,
-// so work done here is done once per module instead of once per call. Call
-// it from init for the types a contract stores or emits; Method already
-// warms its argument and result types.
+// Warm builds the SDK's JSON codec (see MarshalJSON) and fills
+// encoding/json's per-type caches for the types of values. Every call
+// starts from the memory image taken right after initialisation, so work
+// done here is done once per module instead of once per call. Call it from
+// init for the types a contract stores or emits; Method, State and Event
+// already warm theirs.
 func Warm(values ...any) {
 	for _, v := range values {
 		if v == nil {
 			continue
 		}
 		_, _ = json.Marshal(v)
+		if t := reflect.TypeOf(v); t.Kind() == reflect.Pointer {
+			codecFor(t.Elem())
+		} else {
+			codecFor(t)
+		}
 		p := reflect.New(reflect.TypeOf(v))
 		_ = json.Unmarshal([]byte(`{}`), p.Interface())
 		// Fill the interface caches Emit's assertion uses, for the value

@@ -1,0 +1,475 @@
+package contract
+
+import (
+	"encoding/json"
+	"reflect"
+	"sync"
+	"unsafe"
+)
+
+// MarshalJSON returns exactly what json.Marshal(v) returns, byte for byte,
+// usually much faster in Wasm: values whose type the SDK's codec handles
+// (see jsonCodec) are encoded through field offsets, everything else by
+// encoding/json. Contract state and events are consensus data, so the two
+// must never differ; FuzzMarshalJSON checks that they do not.
+//
+// The codec of a type is built the first time the type is met and kept:
+// types declared with State, Event or Method get theirs during
+// initialisation, which every call starts from, so calls pay nothing for
+// them. A type first met during a call has its codec built then, which in
+// Wasm costs about as much as one encoding/json call on it, and again in
+// every later call, since calls do not keep memory; declare the type with
+// State or Event, or call Warm, to avoid that.
+func MarshalJSON(v any) ([]byte, error) {
+	return AppendJSON(nil, v)
+}
+
+// AppendJSON appends what json.Marshal(v) would return to b. On an error
+// b is returned unchanged.
+func AppendJSON(b []byte, v any) ([]byte, error) {
+	if c, p, ok := codecOf(v); ok {
+		if p == nil {
+			return append(b, "null"...), nil
+		}
+		return c.append(b, p), nil
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return b, err
+	}
+	return append(b, out...), nil
+}
+
+// UnmarshalJSON does exactly what json.Unmarshal(data, v) does, with the
+// same result and the same error, usually much faster in Wasm. The codec
+// decodes only canonical input into a zero value of a type it handles
+// (strings of printable ASCII without escapes, integers without fractions,
+// exponents or leading zeros, keys spelt exactly as the field names, each
+// slice-holding field at most once) and hands anything else, from the
+// start and into the value as it was, to encoding/json, which decides and
+// words the error. Codecs are built as MarshalJSON describes.
+func UnmarshalJSON(data []byte, v any) error {
+	t := reflect.TypeOf(v)
+	if t != nil && t.Kind() == reflect.Pointer {
+		et := t.Elem()
+		p := efaceData(v)
+		if c := codecFor(et); c != nil && p != nil && isZeroMemory(p, et) {
+			if c.decodeAll(data, p) {
+				return nil
+			}
+			// A failed decode may have written part of the value;
+			// encoding/json starts from the value the caller gave.
+			reflect.NewAt(et, p).Elem().SetZero()
+		}
+	}
+	return json.Unmarshal(data, v)
+}
+
+// codecOf finds the codec that encodes v and the address of v's value
+// (nil for a nil pointer); ok is false when encoding/json must encode v.
+func codecOf(v any) (c *jsonCodec, p unsafe.Pointer, ok bool) {
+	t := reflect.TypeOf(v)
+	if t == nil {
+		return nil, nil, false
+	}
+	p = efaceData(v)
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	// A type the codec handles is never pointer-shaped (it holds no lone
+	// pointer), so for a non-pointer v the interface's data word points
+	// at a copy of the value.
+	c = codecFor(t)
+	return c, p, c != nil
+}
+
+// efaceData is the data word of an interface value: the pointer itself
+// for a pointer, the address of the value otherwise.
+func efaceData(v any) unsafe.Pointer {
+	return (*[2]unsafe.Pointer)(unsafe.Pointer(&v))[1]
+}
+
+// isZeroMemory reports whether the value of type t at p is all zero bytes,
+// which for the types the codec handles is the zero value.
+func isZeroMemory(p unsafe.Pointer, t reflect.Type) bool {
+	n := t.Size()
+	if t.Align() >= 8 {
+		words := unsafe.Slice((*uint64)(p), n/8)
+		for _, w := range words {
+			if w != 0 {
+				return false
+			}
+		}
+		p, n = unsafe.Add(p, n/8*8), n%8
+	}
+	for _, c := range unsafe.Slice((*byte)(p), n) {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// codecs caches every type's codec (nil: encoding/json handles the type),
+// as encoding/json caches its own per-type encoders. In Wasm it is filled
+// during initialisation and read in calls; natively, tests may run
+// contracts in parallel, hence the sync.Map.
+var codecs sync.Map // reflect.Type → *jsonCodec
+
+// codecFor returns t's codec, building and caching it on first use.
+func codecFor(t reflect.Type) *jsonCodec {
+	if c, ok := codecs.Load(t); ok {
+		return c.(*jsonCodec)
+	}
+	c := buildCodec(t, map[reflect.Type]bool{})
+	codecs.Store(t, c)
+	return c
+}
+
+// Composite kinds of a jsonCodec, after the scalar fastKinds.
+const (
+	kStruct fastKind = iota + 64
+	kArray
+	kSlice
+)
+
+// jsonCodec encodes and decodes one type: a scalar fastKind, a struct of
+// codec-handled fields, a fixed-size array or a slice of a codec-handled
+// element. Slices of bytes (base64 in encoding/json), pointers, maps,
+// interfaces, floats, embedded fields, field options other than omitempty
+// and types with their own JSON or text methods (but Address) are left to
+// encoding/json, as is any type that refers to itself.
+type jsonCodec struct {
+	kind fastKind
+	// fields of a struct, in declaration order (encoding/json's order).
+	fields []codecField
+	// repeatMask has bit i set when fields[i] holds a slice: a repeated
+	// key would make encoding/json decode into the slice decoded before,
+	// so the codec refuses to decode such a key twice.
+	repeatMask uint64
+	// elem of an array or slice, n the array's length, elemSize the
+	// element's size and typ the array or slice type (to zero or
+	// allocate elements).
+	elem     *jsonCodec
+	n        int
+	elemSize uintptr
+	typ      reflect.Type
+	hasSlice bool
+}
+
+type codecField struct {
+	name      string
+	key       string // `"name":`
+	off       uintptr
+	omitEmpty bool
+	c         *jsonCodec
+}
+
+// buildCodec returns t's codec or nil; building lists the types being
+// built so that a type referring to itself is left to encoding/json.
+func buildCodec(t reflect.Type, building map[reflect.Type]bool) *jsonCodec {
+	if k := kindOf(t); k != 0 {
+		return &jsonCodec{kind: k}
+	}
+	if building[t] || hasJSONMethods(t) {
+		return nil
+	}
+	building[t] = true
+	defer delete(building, t)
+	switch t.Kind() {
+	case reflect.Struct:
+		return buildStructCodec(t, building)
+	case reflect.Array:
+		e := buildCodec(t.Elem(), building)
+		if e == nil {
+			return nil
+		}
+		return &jsonCodec{kind: kArray, elem: e, n: t.Len(), elemSize: t.Elem().Size(), typ: t, hasSlice: e.hasSlice}
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return nil // base64
+		}
+		e := buildCodec(t.Elem(), building)
+		if e == nil {
+			return nil
+		}
+		return &jsonCodec{kind: kSlice, elem: e, elemSize: t.Elem().Size(), typ: t, hasSlice: true}
+	}
+	return nil
+}
+
+func buildStructCodec(t reflect.Type, building map[reflect.Type]bool) *jsonCodec {
+	c := &jsonCodec{kind: kStruct}
+	seen := map[string]bool{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if f.Anonymous {
+			return nil // embedding has its own visibility rules
+		}
+		if !f.IsExported() {
+			continue
+		}
+		name, omit, ok := fieldName(f)
+		if !ok {
+			return nil
+		}
+		if name == "" {
+			continue // json:"-"
+		}
+		if seen[name] {
+			return nil // encoding/json drops both; leave that to it
+		}
+		seen[name] = true
+		fc := buildCodec(f.Type, building)
+		if fc == nil {
+			return nil
+		}
+		if fc.hasSlice {
+			if len(c.fields) >= 64 {
+				return nil
+			}
+			c.repeatMask |= 1 << len(c.fields)
+			c.hasSlice = true
+		}
+		c.fields = append(c.fields, codecField{
+			name: name, key: `"` + name + `":`, off: f.Offset, omitEmpty: omit, c: fc,
+		})
+	}
+	return c
+}
+
+// hasJSONMethods reports whether values of t or *t encode or decode
+// themselves, which encoding/json would call.
+func hasJSONMethods(t reflect.Type) bool {
+	pt := reflect.PointerTo(t)
+	return pt.Implements(jsonUnmarshalerType) || pt.Implements(textUnmarshalerType) ||
+		pt.Implements(jsonMarshalerType) || pt.Implements(textMarshalerType)
+}
+
+// sliceHeader is the layout of every Go slice.
+type sliceHeader struct {
+	data unsafe.Pointer
+	len  int
+	cap  int
+}
+
+// append appends the JSON of the value at p as json.Marshal writes it.
+func (c *jsonCodec) append(b []byte, p unsafe.Pointer) []byte {
+	switch c.kind {
+	case kStruct:
+		b = append(b, '{')
+		first := true
+		for i := range c.fields {
+			f := &c.fields[i]
+			fp := unsafe.Add(p, f.off)
+			if f.omitEmpty && f.c.isEmpty(fp) {
+				continue
+			}
+			if !first {
+				b = append(b, ',')
+			}
+			first = false
+			b = append(b, f.key...)
+			b = f.c.append(b, fp)
+		}
+		return append(b, '}')
+	case kArray:
+		return c.appendElems(b, p, c.n)
+	case kSlice:
+		h := (*sliceHeader)(p)
+		if h.data == nil {
+			return append(b, "null"...)
+		}
+		return c.appendElems(b, h.data, h.len)
+	}
+	return appendValue(b, c.kind, p)
+}
+
+func (c *jsonCodec) appendElems(b []byte, p unsafe.Pointer, n int) []byte {
+	b = append(b, '[')
+	for i := range n {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = c.elem.append(b, unsafe.Add(p, uintptr(i)*c.elemSize))
+	}
+	return append(b, ']')
+}
+
+// isEmpty is encoding/json's isEmptyValue, for omitempty.
+func (c *jsonCodec) isEmpty(p unsafe.Pointer) bool {
+	switch c.kind {
+	case kStruct:
+		return false
+	case kArray:
+		return c.n == 0
+	case kSlice:
+		return (*sliceHeader)(p).len == 0
+	}
+	return isEmpty(c.kind, p)
+}
+
+// decodeAll decodes data, one value with optional surrounding white
+// space, into the zero value at p, and reports whether it could; on false
+// p may hold partial data.
+func (c *jsonCodec) decodeAll(data []byte, p unsafe.Pointer) bool {
+	s := scanner{data: data}
+	s.ws()
+	if !c.decode(&s, p) {
+		return false
+	}
+	s.ws()
+	return s.i == len(s.data)
+}
+
+// decode decodes one value into p as encoding/json would into the value
+// there, which holds no slice that the input has not just set.
+func (c *jsonCodec) decode(s *scanner, p unsafe.Pointer) bool {
+	if s.i < len(s.data) && s.data[s.i] == 'n' {
+		// encoding/json leaves a value alone on null, but sets a slice
+		// to nil and hands an Address its own null.
+		if c.kind == kAddress || !s.literal("null") {
+			return false
+		}
+		if c.kind == kSlice {
+			*(*[]struct{})(p) = nil
+		}
+		return true
+	}
+	switch c.kind {
+	case kStruct:
+		return c.decodeObject(s, p)
+	case kArray:
+		return c.decodeArray(s, p)
+	case kSlice:
+		return c.decodeSlice(s, p)
+	}
+	return s.value(c.kind, p)
+}
+
+func (c *jsonCodec) decodeObject(s *scanner, p unsafe.Pointer) bool {
+	if !s.byte('{') {
+		return false
+	}
+	s.ws()
+	if s.byte('}') {
+		return true
+	}
+	var seen uint64
+	next := 0 // canonical input has the keys in field order
+	for {
+		key, ok := s.plainString()
+		if !ok {
+			return false
+		}
+		i := c.field(key, next)
+		if i < 0 {
+			return false // unknown, or matched case-insensitively by json
+		}
+		if bit := uint64(1) << i & c.repeatMask; bit != 0 {
+			if seen&bit != 0 {
+				return false
+			}
+			seen |= bit
+		}
+		next = i + 1
+		s.ws()
+		if !s.byte(':') {
+			return false
+		}
+		s.ws()
+		f := &c.fields[i]
+		if !f.c.decode(s, unsafe.Add(p, f.off)) {
+			return false
+		}
+		s.ws()
+		if s.byte('}') {
+			return true
+		}
+		if !s.byte(',') {
+			return false
+		}
+		s.ws()
+	}
+}
+
+// field returns the index of the field named key, trying hint first, or -1.
+func (c *jsonCodec) field(key []byte, hint int) int {
+	if hint < len(c.fields) && c.fields[hint].name == string(key) {
+		return hint
+	}
+	for i := range c.fields {
+		if c.fields[i].name == string(key) {
+			return i
+		}
+	}
+	return -1
+}
+
+// decodeArray fills the array at p; like encoding/json it zeroes the
+// elements the input leaves out, but leaves surplus elements to it.
+func (c *jsonCodec) decodeArray(s *scanner, p unsafe.Pointer) bool {
+	if !s.byte('[') {
+		return false
+	}
+	s.ws()
+	i := 0
+	if !s.byte(']') {
+		for {
+			if i == c.n {
+				return false
+			}
+			if !c.elem.decode(s, unsafe.Add(p, uintptr(i)*c.elemSize)) {
+				return false
+			}
+			i++
+			s.ws()
+			if s.byte(']') {
+				break
+			}
+			if !s.byte(',') {
+				return false
+			}
+			s.ws()
+		}
+	}
+	if i < c.n {
+		v := reflect.NewAt(c.typ, p).Elem()
+		for ; i < c.n; i++ {
+			v.Index(i).SetZero()
+		}
+	}
+	return true
+}
+
+// decodeSlice decodes into the slice at p, which is nil, a new slice
+// grown as encoding/json grows it; [] gives an empty, non-nil slice.
+func (c *jsonCodec) decodeSlice(s *scanner, p unsafe.Pointer) bool {
+	if !s.byte('[') {
+		return false
+	}
+	v := reflect.NewAt(c.typ, p).Elem()
+	s.ws()
+	if s.byte(']') {
+		v.Set(reflect.MakeSlice(c.typ, 0, 0))
+		return true
+	}
+	for i := 0; ; i++ {
+		if i >= v.Cap() {
+			v.Grow(1)
+		}
+		v.SetLen(i + 1)
+		h := (*sliceHeader)(p)
+		if !c.elem.decode(s, unsafe.Add(h.data, uintptr(i)*c.elemSize)) {
+			return false
+		}
+		s.ws()
+		if s.byte(']') {
+			return true
+		}
+		if !s.byte(',') {
+			return false
+		}
+		s.ws()
+	}
+}
