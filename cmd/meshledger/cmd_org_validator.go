@@ -24,8 +24,8 @@ func newOrgProposeValidatorCmd(a *app) *cobra.Command {
 		Long: `Propose setting an organisation's CometBFT validator (a setValidator
 proposal): its ed25519 key, from the card 'meshledger init' printed for the
 organisation's node or given with --pubkey, and its voting power. Once the
-organisations approve it the validator set changes at the next height: the
-node with that key starts voting. A new key replaces the organisation's
+organisations approve it, the validator set changes two heights after the
+block that executed it: from then on the node with that key votes. A new key replaces the organisation's
 old one; --power 0 removes its validator (never the network's last).
 --key must be an admin of an existing organisation, which approves at once.`,
 		Example: `  meshledger org propose-validator epsilon --card epsilon.json
