@@ -121,20 +121,20 @@ before the first block. DIR must not exist or be empty.`,
 			var k kv
 			k.add("organisations", strings.Join(res.orgIDs(), ", "))
 			k.add("chain id", fmt.Sprintf("%d (CometBFT %s)", chainID, cometbft.ChainID(chainID)))
-			k.add("genesis time", res.ledger.genesisTime().Format(time.RFC3339Nano))
+			k.add("genesis time", res.genesisTime().Format(time.RFC3339Nano))
 			k.add("ledger genesis", res.ledgerHash)
 			k.add("cometbft genesis", "sha256:"+res.cometHash)
 			if err := k.print(a.stdout); err != nil {
 				return err
 			}
-			if start := res.ledger.genesisTime(); start.After(time.Now()) {
+			if start := res.genesisTime(); start.After(time.Now()) {
 				fmt.Fprintf(a.stdout, "The network starts at %s: until then the nodes wait for the genesis time.\n", start.Format(time.RFC3339))
 			}
 			fmt.Fprintf(a.stdout, `Wrote %s. Every organisation assembles with the same cards and
   --chain-id %d --time %s
 and compares both hashes before installing it with
   meshledger genesis install --from %s --data-dir DATA_DIR
-`, out, chainID, res.ledger.genesisTime().Format(time.RFC3339Nano), out)
+`, out, chainID, res.genesisTime().Format(time.RFC3339Nano), out)
 			return nil
 		},
 	}
@@ -179,7 +179,7 @@ func readCards(files []string) ([]*parsedCard, error) {
 // assembled is a network's genesis, built from its organisations' cards.
 type assembled struct {
 	cards      []*parsedCard // by organisation id
-	ledger     ledgerGenesis
+	ledger     *block.Genesis
 	ledgerJSON []byte
 	ledgerHash string
 	cometDoc   *types.GenesisDoc
@@ -187,9 +187,8 @@ type assembled struct {
 	cometHash  string
 }
 
-type ledgerGenesis struct{ *block.Genesis }
-
-func (g ledgerGenesis) genesisTime() time.Time { return time.UnixMilli(g.TimeMs).UTC() }
+// genesisTime is the ledger genesis's time, in UTC.
+func (r *assembled) genesisTime() time.Time { return time.UnixMilli(r.ledger.TimeMs).UTC() }
 
 // assembleGenesis builds both genesis documents. Everything comes from its
 // arguments, taken in organisation id order, so that every organisation
@@ -241,7 +240,7 @@ func assembleGenesis(cards []*parsedCard, chainID uint64, at time.Time) (*assemb
 	}
 	sum := sha256.Sum256(cj)
 	return &assembled{
-		cards: cards, ledger: ledgerGenesis{g}, ledgerJSON: append(lj, '\n'), ledgerHash: header.Hash().Hex(),
+		cards: cards, ledger: g, ledgerJSON: append(lj, '\n'), ledgerHash: header.Hash().Hex(),
 		cometDoc: doc, cometJSON: cj, cometHash: hex.EncodeToString(sum[:]),
 	}, nil
 }
@@ -321,7 +320,7 @@ type assembledJSON struct {
 func (r *assembled) summary(dir string) assembledJSON {
 	return assembledJSON{
 		Dir: dir, Orgs: r.orgIDs(), ChainID: r.ledger.ChainID, CometChainID: r.cometDoc.ChainID,
-		GenesisTime: r.ledger.genesisTime().Format(time.RFC3339Nano), LedgerGenesisHash: r.ledgerHash,
+		GenesisTime: r.genesisTime().Format(time.RFC3339Nano), LedgerGenesisHash: r.ledgerHash,
 		CometGenesisSHA256: r.cometHash, Peers: strings.Fields(r.peers()),
 		Install: "meshledger genesis install --from " + dir + " --data-dir DATA_DIR",
 	}
