@@ -12,28 +12,28 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 )
 
-// FailpointEnv names the failpoint a node built with the failpoints tag
+// failpointEnv names the failpoint a node built with the failpoints tag
 // arms at start. Crash tests set it on the node process they mean to
 // crash; production builds do not compile this file.
-const FailpointEnv = "MESHLEDGER_FAILPOINT"
+const failpointEnv = "MESHLEDGER_FAILPOINT"
 
-// FailpointCrashBeforeCommit kills the node process (SIGKILL, no cleanup)
+// failpointCrashBeforeCommit kills the node process (SIGKILL, no cleanup)
 // at the first ABCI Commit of a height whose block held transactions:
 // FinalizeBlock has executed the block and CometBFT has stored it, and the
 // ledger has not written it. Restarted, the node must replay that height
 // and agree with the network.
-const FailpointCrashBeforeCommit = "crash-before-commit"
+const failpointCrashBeforeCommit = "crash-before-commit"
 
-// withFailpoints wraps app with the failpoint FailpointEnv names, if any.
+// withFailpoints wraps app with the failpoint failpointEnv names, if any.
 func withFailpoints(app abci.Application, log *slog.Logger) (abci.Application, error) {
-	switch name := os.Getenv(FailpointEnv); name {
+	switch name := os.Getenv(failpointEnv); name {
 	case "":
 		return app, nil
-	case FailpointCrashBeforeCommit:
+	case failpointCrashBeforeCommit:
 		log.Warn("failpoint armed", "failpoint", name)
 		return &crashBeforeCommit{Application: app, log: log}, nil
 	default:
-		return nil, fmt.Errorf("node: %s=%q: unknown failpoint (want %s)", FailpointEnv, name, FailpointCrashBeforeCommit)
+		return nil, fmt.Errorf("node: %s=%q: unknown failpoint (want %s)", failpointEnv, name, failpointCrashBeforeCommit)
 	}
 }
 
@@ -57,7 +57,7 @@ func (c *crashBeforeCommit) FinalizeBlock(ctx context.Context, req *abci.Request
 
 func (c *crashBeforeCommit) Commit(ctx context.Context, req *abci.RequestCommit) (*abci.ResponseCommit, error) {
 	if h := c.height.Load(); h > 0 {
-		c.log.Warn("failpoint: crashing before commit", "failpoint", FailpointCrashBeforeCommit, "height", h)
+		c.log.Warn("failpoint: crashing before commit", "failpoint", failpointCrashBeforeCommit, "height", h)
 		p, err := os.FindProcess(os.Getpid())
 		if err == nil {
 			if err = p.Kill(); err == nil {
