@@ -73,14 +73,21 @@ func codecOf(v any) (c *jsonCodec, p unsafe.Pointer, ok bool) {
 		return nil, nil, false
 	}
 	p = efaceData(v)
-	if t.Kind() == reflect.Pointer {
+	isPtr := t.Kind() == reflect.Pointer
+	if isPtr {
 		t = t.Elem()
 	}
-	// A type the codec handles is never pointer-shaped (it holds no lone
-	// pointer), so for a non-pointer v the interface's data word points
-	// at a copy of the value.
 	c = codecFor(t)
-	return c, p, c != nil
+	if c == nil {
+		return nil, nil, false
+	}
+	// The data word of a non-pointer v points at a copy of the value,
+	// unless the value is itself one pointer word (a struct or array of
+	// one pointer), which the interface then holds directly.
+	if !isPtr && c.hasRef && t.Size() == unsafe.Sizeof(p) {
+		return nil, nil, false
+	}
+	return c, p, true
 }
 
 // efaceData is the data word of an interface value: the pointer itself
@@ -131,11 +138,12 @@ const (
 	kStruct fastKind = iota + 64
 	kArray
 	kSlice
+	kPointer
 )
 
 // jsonCodec encodes and decodes one type: a scalar fastKind, a struct of
-// codec-handled fields, a fixed-size array or a slice of a codec-handled
-// element. Slices of bytes (base64 in encoding/json), pointers, maps,
+// codec-handled fields, a fixed-size array, a slice or a pointer of a
+// codec-handled element. Slices of bytes (base64 in encoding/json), maps,
 // interfaces, floats, embedded fields, field options other than omitempty
 // and types with their own JSON or text methods (but Address) are left to
 // encoding/json, as is any type that refers to itself.
@@ -143,18 +151,17 @@ type jsonCodec struct {
 	kind fastKind
 	// fields of a struct, in declaration order (encoding/json's order).
 	fields []codecField
-	// repeatMask has bit i set when fields[i] holds a slice: a repeated
-	// key would make encoding/json decode into the slice decoded before,
-	// so the codec refuses to decode such a key twice.
+	// repeatMask has bit i set when fields[i] holds a slice or pointer:
+	// a repeated key would make encoding/json decode into the slice or
+	// pointee decoded before, so the codec refuses such a key twice.
 	repeatMask uint64
-	// elem of an array or slice, n the array's length, elemSize the
-	// element's size and typ the array or slice type (to zero or
-	// allocate elements).
+	// elem of an array, slice or pointer, n the array's length, elemSize
+	// the element's size and typ the type itself (to zero or allocate).
 	elem     *jsonCodec
 	n        int
 	elemSize uintptr
 	typ      reflect.Type
-	hasSlice bool
+	hasRef   bool
 }
 
 type codecField struct {
@@ -184,7 +191,7 @@ func buildCodec(t reflect.Type, building map[reflect.Type]bool) *jsonCodec {
 		if e == nil {
 			return nil
 		}
-		return &jsonCodec{kind: kArray, elem: e, n: t.Len(), elemSize: t.Elem().Size(), typ: t, hasSlice: e.hasSlice}
+		return &jsonCodec{kind: kArray, elem: e, n: t.Len(), elemSize: t.Elem().Size(), typ: t, hasRef: e.hasRef}
 	case reflect.Slice:
 		if t.Elem().Kind() == reflect.Uint8 {
 			return nil // base64
@@ -193,7 +200,13 @@ func buildCodec(t reflect.Type, building map[reflect.Type]bool) *jsonCodec {
 		if e == nil {
 			return nil
 		}
-		return &jsonCodec{kind: kSlice, elem: e, elemSize: t.Elem().Size(), typ: t, hasSlice: true}
+		return &jsonCodec{kind: kSlice, elem: e, elemSize: t.Elem().Size(), typ: t, hasRef: true}
+	case reflect.Pointer:
+		e := buildCodec(t.Elem(), building)
+		if e == nil || e.kind == kPointer {
+			return nil
+		}
+		return &jsonCodec{kind: kPointer, elem: e, typ: t, hasRef: true}
 	}
 	return nil
 }
@@ -224,12 +237,12 @@ func buildStructCodec(t reflect.Type, building map[reflect.Type]bool) *jsonCodec
 		if fc == nil {
 			return nil
 		}
-		if fc.hasSlice {
+		if fc.hasRef {
 			if len(c.fields) >= 64 {
 				return nil
 			}
 			c.repeatMask |= 1 << len(c.fields)
-			c.hasSlice = true
+			c.hasRef = true
 		}
 		c.fields = append(c.fields, codecField{
 			name: name, key: `"` + name + `":`, off: f.Offset, omitEmpty: omit, c: fc,
@@ -281,6 +294,11 @@ func (c *jsonCodec) append(b []byte, p unsafe.Pointer) []byte {
 			return append(b, "null"...)
 		}
 		return c.appendElems(b, h.data, h.len)
+	case kPointer:
+		if q := *(*unsafe.Pointer)(p); q != nil {
+			return c.elem.append(b, q)
+		}
+		return append(b, "null"...)
 	}
 	return appendValue(b, c.kind, p)
 }
@@ -305,6 +323,8 @@ func (c *jsonCodec) isEmpty(p unsafe.Pointer) bool {
 		return c.n == 0
 	case kSlice:
 		return (*sliceHeader)(p).len == 0
+	case kPointer:
+		return *(*unsafe.Pointer)(p) == nil
 	}
 	return isEmpty(c.kind, p)
 }
@@ -323,16 +343,19 @@ func (c *jsonCodec) decodeAll(data []byte, p unsafe.Pointer) bool {
 }
 
 // decode decodes one value into p as encoding/json would into the value
-// there, which holds no slice that the input has not just set.
+// there, which holds no slice or pointer that the input has not just set.
 func (c *jsonCodec) decode(s *scanner, p unsafe.Pointer) bool {
 	if s.i < len(s.data) && s.data[s.i] == 'n' {
 		// encoding/json leaves a value alone on null, but sets a slice
-		// to nil and hands an Address its own null.
+		// or pointer to nil and hands an Address its own null.
 		if c.kind == kAddress || !s.literal("null") {
 			return false
 		}
-		if c.kind == kSlice {
+		switch c.kind {
+		case kSlice:
 			*(*[]struct{})(p) = nil
+		case kPointer:
+			*(**struct{})(p) = nil
 		}
 		return true
 	}
@@ -343,6 +366,12 @@ func (c *jsonCodec) decode(s *scanner, p unsafe.Pointer) bool {
 		return c.decodeArray(s, p)
 	case kSlice:
 		return c.decodeSlice(s, p)
+	case kPointer:
+		// The pointer is nil (the value was zero, and no key repeats):
+		// encoding/json allocates, as here.
+		v := reflect.New(c.typ.Elem())
+		reflect.NewAt(c.typ, p).Elem().Set(v)
+		return c.elem.decode(s, v.UnsafePointer())
 	}
 	return s.value(c.kind, p)
 }
