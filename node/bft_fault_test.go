@@ -3,6 +3,7 @@ package node_test
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -32,16 +33,22 @@ type rogue struct {
 
 // startBFTNetWithRogue starts a testnet of orgs whose last organisation
 // runs wrap(its real application) instead of a node: the others are
-// honest nodes, b.nodes[last] stays nil.
-func startBFTNetWithRogue(t *testing.T, orgs int, wrap func(*cometbft.App) abci.Application) (*bftNet, *rogue) {
+// honest nodes (b.nodes[last] stays nil), whose logs, CometBFT's errors
+// included, are returned.
+func startBFTNetWithRogue(t *testing.T, orgs int, wrap func(*cometbft.App) abci.Application) (*bftNet, *rogue, []*lockedBuffer) {
 	t.Helper()
 	tn, err := node.WriteTestnet(t.TempDir(), node.TestnetOptions{Orgs: orgs})
 	if err != nil {
 		t.Fatal(err)
 	}
 	b := &bftNet{t: t, tn: tn, nodes: make([]*nodetest.Node, orgs), nonces: make([]uint64, orgs)}
+	honestLogs := make([]*lockedBuffer, orgs-1)
 	for i := range orgs - 1 {
-		b.start(i)
+		cfg := tn.Config(i)
+		cfg.Listen = ""
+		honestLogs[i] = &lockedBuffer{}
+		cfg.Logger = slog.New(slog.NewTextHandler(honestLogs[i], nil))
+		b.nodes[i] = nodetest.Start(t, cfg)
 	}
 	org := tn.Orgs[orgs-1]
 	g, err := block.LoadGenesis(filepath.Join(org.DataDir, node.GenesisFile))
@@ -75,7 +82,7 @@ func startBFTNetWithRogue(t *testing.T, orgs int, wrap func(*cometbft.App) abci.
 			t.Errorf("close the rogue validator's ledger: %v", err)
 		}
 	})
-	return b, r
+	return b, r, honestLogs
 }
 
 // lockedBuffer is a log sink CometBFT's goroutines may share.
@@ -142,7 +149,7 @@ func TestBFTNetworkOutvotesInvalidProposal(t *testing.T) {
 		t.Skip("starts a four-validator network")
 	}
 	g := &garbageProposer{}
-	b, r := startBFTNetWithRogue(t, 4, func(app *cometbft.App) abci.Application { g.App = app; return g })
+	b, r, honestLogs := startBFTNetWithRogue(t, 4, func(app *cometbft.App) abci.Application { g.App = app; return g })
 
 	// Transactions through the honest nodes until the rogue has had its
 	// turn to propose three times.
@@ -177,6 +184,14 @@ func TestBFTNetworkOutvotesInvalidProposal(t *testing.T) {
 		}
 		if blk.LastCommit != nil && blk.LastCommit.Round > 0 {
 			laterRounds++
+		}
+	}
+	// Each honest validator saw a proposal its application rejected (its
+	// CometBFT logs it and counts it in
+	// consensus_proposal_receive_count{status="rejected"}).
+	for i, logs := range honestLogs {
+		if !strings.Contains(logs.String(), "state machine rejected a proposed block") {
+			t.Errorf("org%d's log does not show a rejected proposal", i+1)
 		}
 	}
 	if laterRounds == 0 {
@@ -226,7 +241,7 @@ func TestBFTNetworkDetectsWrongAppHash(t *testing.T) {
 		t.Skip("starts a four-validator network")
 	}
 	w := &wrongAppHash{}
-	b, r := startBFTNetWithRogue(t, 4, func(app *cometbft.App) abci.Application { w.App = app; return w })
+	b, r, _ := startBFTNetWithRogue(t, 4, func(app *cometbft.App) abci.Application { w.App = app; return w })
 	b.commit(0, b.touch(0))
 	tip := b.agree()
 	waitFor(t, 30*time.Second, "the rogue's ledger reaches the network's tip", func() bool { return r.l.Latest().Hash() == tip })
