@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -402,6 +403,22 @@ func TestBFTNetworkSurvivesKills(t *testing.T) {
 		t.Fatalf("org%d died, but not at the failpoint\n%s", victim+1, p.logTail(victim))
 	}
 	t.Logf("org%d crashed at its failpoint before committing consensus height %s", victim+1, crash[1])
+	// Its ledger stopped one height short: the crashed height was executed
+	// but not written.
+	func() {
+		l, err := ledger.Open(context.Background(), ledger.Config{Dir: filepath.Join(tn.Orgs[victim].DataDir, node.ChainDir), Genesis: tn.Genesis})
+		if err != nil {
+			t.Fatalf("open org%d's ledger after the crash: %v", victim+1, err)
+		}
+		defer l.Close(context.Background())
+		cs, err := l.ConsensusState()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want, _ := strconv.ParseUint(crash[1], 10, 64); cs.Height != want-1 {
+			t.Fatalf("org%d's ledger is at consensus height %d after crashing before committing %d", victim+1, cs.Height, want)
+		}
+	}()
 	p.start(victim)
 	p.rejoin(victim)
 	waitFor(t, 30*time.Second, "transactions committed after the failpoint crash", func() bool { return count() >= 20 })
