@@ -70,6 +70,9 @@ func init() {
 	// warm.
 	contract.State[loanlogic.Loan](loanlogic.KeyPrefix)
 	contract.State[loanlogic.Servicing](loanlogic.ServicingPrefix)
+	// The snapshot sent to the pool and portfolio is no record of ours:
+	// warming it builds its codec here rather than in every call.
+	contract.Warm(loanlogic.Snapshot{})
 }
 
 // Event names.

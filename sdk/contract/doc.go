@@ -52,14 +52,21 @@
 // same for other types. mesh.methods answers with bytes built at
 // registration, and dispatch is a binary search over the sorted names.
 //
-// Arguments that are a string, boolean, integer or Address, or a flat
-// struct of those, are decoded without reflection when written in the
-// canonical way; such results are encoded without it. Anything else (and
-// every input whose meaning under encoding/json is not certain) goes
-// through encoding/json, so the fast paths change cost, never results.
-// Types on a hot path with other shapes can skip reflection by
-// implementing JSONAppender (results, events) and FastJSONDecoder
-// (arguments).
+// Arguments, results, events, state read and written with GetJSON and
+// SetJSON, and cross-contract call arguments and results go through the
+// SDK's JSON codec (MarshalJSON, UnmarshalJSON) when their type is made of
+// strings, booleans, integers, Addresses, structs, fixed-size arrays,
+// slices and pointers of those: it encodes the bytes encoding/json writes
+// and decodes canonical input as encoding/json would, through field
+// offsets computed once per type. Anything else (and every input whose
+// meaning under encoding/json is not certain) goes through encoding/json,
+// so the codec changes cost, never results. A type's codec is built when
+// the type is first met: Method, State, Event and Warm meet theirs during
+// initialisation; a type first met during a call costs a build in every
+// such call (hundreds of thousands of instructions for a dozen fields), so
+// warm the types a contract only sends to other contracts. Types with
+// other shapes can skip reflection by implementing JSONAppender (results,
+// events) and FastJSONDecoder (arguments).
 //
 // # Where a call's instructions go
 //

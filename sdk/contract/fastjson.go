@@ -62,9 +62,7 @@ func kindOf(t reflect.Type) fastKind {
 	if t == addressType {
 		return kAddress
 	}
-	pt := reflect.PointerTo(t)
-	if pt.Implements(jsonUnmarshalerType) || pt.Implements(textUnmarshalerType) ||
-		pt.Implements(jsonMarshalerType) || pt.Implements(textMarshalerType) {
+	if hasJSONMethods(t) {
 		return 0
 	}
 	switch t.Kind() {

@@ -254,6 +254,14 @@ func buildStructCodec(t reflect.Type, building map[reflect.Type]bool) *jsonCodec
 // hasJSONMethods reports whether values of t or *t encode or decode
 // themselves, which encoding/json would call.
 func hasJSONMethods(t reflect.Type) bool {
+	// Predeclared types (int64, string: no package path) and unnamed
+	// ones have no methods of their own, and the codec refuses the
+	// embedded fields an unnamed struct could promote methods from.
+	// Asking reflection costs far more in Wasm than the answer is worth
+	// when a type is first met during a call.
+	if t.Name() == "" || t.PkgPath() == "" {
+		return false
+	}
 	pt := reflect.PointerTo(t)
 	return pt.Implements(jsonUnmarshalerType) || pt.Implements(textUnmarshalerType) ||
 		pt.Implements(jsonMarshalerType) || pt.Implements(textMarshalerType)

@@ -1,7 +1,6 @@
 package loanlogic
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/meshledger/meshledger/sdk/contract"
@@ -49,14 +48,14 @@ func LoadServicing(s Store, id string) (sv *Servicing, ok bool, err error) {
 		return nil, false, nil
 	}
 	sv = new(Servicing)
-	if err := json.Unmarshal(data, sv); err != nil {
+	if err := contract.UnmarshalJSON(data, sv); err != nil {
 		return nil, false, fmt.Errorf("%w: servicing record of %q: %v", ErrCorrupt, id, err)
 	}
 	return sv, true, nil
 }
 
 func saveServicing(s Store, sv *Servicing) {
-	data, err := json.Marshal(sv)
+	data, err := contract.MarshalJSON(sv)
 	if err != nil {
 		// Only addresses, strings and integers: Marshal cannot fail.
 		panic(fmt.Sprintf("loanlogic: encoding servicing record: %v", err))
