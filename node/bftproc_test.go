@@ -341,7 +341,12 @@ func TestBFTNetworkSurvivesKills(t *testing.T) {
 	}
 	t.Cleanup(func() {
 		for _, n := range p.nodes {
-			if n.cmd != nil && n.cmd.ProcessState == nil {
+			if n.cmd == nil {
+				continue
+			}
+			select {
+			case <-n.done:
+			default:
 				_ = n.cmd.Process.Kill()
 				<-n.done
 			}
@@ -359,9 +364,11 @@ func TestBFTNetworkSurvivesKills(t *testing.T) {
 	)
 	record := func(a acked) { mu.Lock(); acks = append(acks, a); mu.Unlock() }
 	count := func() int { mu.Lock(); defer mu.Unlock(); return len(acks) }
+	// On failure too, the senders stop before the nodes are killed.
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	ctx, stopLoad := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer stopLoad()
-	var wg sync.WaitGroup
 	loadErr := make(chan error, len(tn.Orgs))
 	for org := range tn.Orgs {
 		wg.Add(1)
