@@ -173,7 +173,7 @@ func drive(ctx context.Context, cs []*client.Client, ws []*worker, cfg Config) (
 	for _, ct := range counts {
 		res.Refused += ct.refused
 	}
-	drain(ctx, tr, cfg)
+	drain(ctx, tr, cfg, len(cs) > 1)
 	cpuEnd := cpuTime()
 	// The read-back asks the first node: let it reach the blocks the
 	// others have shown.
@@ -207,12 +207,16 @@ func drive(ctx context.Context, cs []*client.Client, ws []*worker, cfg Config) (
 }
 
 // drain waits for what was sent to commit: until nothing is outstanding,
-// cfg.DrainTimeout passes, or none of it has committed for drainStall
-// (what is left then is stuck, typically behind a refused nonce).
-func drain(ctx context.Context, tr *tracker, cfg Config) {
+// cfg.DrainTimeout passes, or none of it has committed for drainStall, or
+// networkDrainStall on a network of several nodes (what is left then is
+// stuck, typically behind a refused nonce).
+func drain(ctx context.Context, tr *tracker, cfg Config, network bool) {
 	begin := time.Now()
 	by := begin.Add(cfg.DrainTimeout)
 	stall := drainStall + 20*cfg.BlockInterval
+	if network {
+		stall = networkDrainStall
+	}
 	for tr.outstanding() > 0 && ctx.Err() == nil {
 		now := time.Now()
 		last := tr.lastProgress()
@@ -241,6 +245,12 @@ const firstNodeLag = 10 * time.Second
 // drainStall ends the drain when nothing sent has committed for this long
 // (plus 20 block intervals).
 const drainStall = 2 * time.Second
+
+// networkDrainStall is drainStall on a BFT network, where a height can
+// take several rounds: a loaded 2-core machine running four validators
+// went more than 2 s between commits with payments pending, which then
+// committed after the drain had given up on them.
+const networkDrainStall = 10 * time.Second
 
 // stuckSample bounds the stuck hashes listed in a Result.
 const stuckSample = 10
