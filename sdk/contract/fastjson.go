@@ -207,10 +207,10 @@ func (s *scanner) value(k fastKind, p unsafe.Pointer) bool {
 		return storeUint(k, p, v)
 	default:
 		neg, v, ok := s.integer()
-		if !ok {
+		if !ok || v > 1<<63 || (!neg && v == 1<<63) {
 			return false
 		}
-		n := int64(v)
+		n := int64(v) // -1<<63 stays itself when negated
 		if neg {
 			n = -n
 		}
@@ -226,8 +226,9 @@ func (s *scanner) literal(lit string) bool {
 	return true
 }
 
-// integer reads -?(0|[1-9][0-9]*) of at most 18 digits (so that it cannot
-// overflow), followed by something that cannot continue a JSON number.
+// integer reads -?(0|[1-9][0-9]*) of at most 19 digits (so that it cannot
+// overflow a uint64), followed by something that cannot continue a JSON
+// number.
 func (s *scanner) integer() (neg bool, v uint64, ok bool) {
 	j := s.i
 	if j < len(s.data) && s.data[j] == '-' {
@@ -243,7 +244,7 @@ func (s *scanner) integer() (neg bool, v uint64, ok bool) {
 		v = v*10 + uint64(c-'0')
 	}
 	n := j - start
-	if n == 0 || n > 18 || (n > 1 && s.data[start] == '0') {
+	if n == 0 || n > 19 || (n > 1 && s.data[start] == '0') {
 		return false, 0, false
 	}
 	if j < len(s.data) {

@@ -311,6 +311,18 @@ func (c *jsonCodec) append(b []byte, p unsafe.Pointer) []byte {
 	return appendValue(b, c.kind, p)
 }
 
+// appendResult appends the JSON of the method result at p, which is a
+// pointer to c's type when isPtr. Kept apart from the method handler: in
+// Wasm every jump in a function costs in proportion to its call sites.
+func (c *jsonCodec) appendResult(b []byte, p unsafe.Pointer, isPtr bool) []byte {
+	if isPtr {
+		if p = *(*unsafe.Pointer)(p); p == nil {
+			return append(b, "null"...)
+		}
+	}
+	return c.append(b, p)
+}
+
 func (c *jsonCodec) appendElems(b []byte, p unsafe.Pointer, n int) []byte {
 	b = append(b, '[')
 	for i := range n {

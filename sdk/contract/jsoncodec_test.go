@@ -283,3 +283,43 @@ func BenchmarkUnmarshalRecord(b *testing.B) {
 		}
 	})
 }
+
+// What json.Marshal writes for a value without strings to escape must take
+// the fast path: a fallback would keep results but lose the speed.
+func TestCanonicalInputTakesFastPath(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	for _, typ := range codecTypes {
+		c := codecFor(typ)
+		for range 200 {
+			v := reflect.New(typ)
+			fillRandom(v.Elem(), rng, 0)
+			data, err := json.Marshal(v.Interface())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bytes.ContainsAny(data, `\`) || !isPrintableASCII(data) {
+				continue // escaped strings are encoding/json's to decode
+			}
+			got := reflect.New(typ)
+			if !c.decodeAll(data, got.UnsafePointer()) {
+				t.Fatalf("%v: %s left to encoding/json", typ, data)
+			}
+			want := reflect.New(typ)
+			if err := json.Unmarshal(data, want.Interface()); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got.Interface(), want.Interface()) {
+				t.Fatalf("%v: decoded %#v from %s, encoding/json %#v", typ, got.Elem(), data, want.Elem())
+			}
+		}
+	}
+}
+
+func isPrintableASCII(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c > 0x7e {
+			return false
+		}
+	}
+	return true
+}

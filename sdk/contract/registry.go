@@ -209,16 +209,8 @@ func newHandler[A, R any](name string, fn func(*Context, A) (R, error)) handler 
 			// can hold it.
 			c.h.SetReturn(ap.AppendJSON(c.scratch[:0]))
 			return statusOK
-		case resCodec != nil && resultIsPtr:
-			p := *(*unsafe.Pointer)(unsafe.Pointer(&r))
-			if p == nil {
-				c.h.SetReturn([]byte("null"))
-			} else {
-				c.h.SetReturn(resCodec.append(c.scratch[:0], p))
-			}
-			return statusOK
 		case resCodec != nil:
-			c.h.SetReturn(resCodec.append(c.scratch[:0], unsafe.Pointer(&r)))
+			c.h.SetReturn(resCodec.appendResult(c.scratch[:0], unsafe.Pointer(&r), resultIsPtr))
 			return statusOK
 		}
 		out, err := json.Marshal(r)
