@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -31,6 +32,11 @@ func AppendJSON(b []byte, v any) ([]byte, error) {
 		if p == nil {
 			return append(b, "null"...), nil
 		}
+		if b == nil {
+			// Growing from nothing would take several allocations, each
+			// about a thousand instructions in Wasm.
+			b = make([]byte, 0, c.sizeHint)
+		}
 		return c.append(b, p), nil
 	}
 	out, err := json.Marshal(v)
@@ -49,17 +55,15 @@ func AppendJSON(b []byte, v any) ([]byte, error) {
 // start and into the value as it was, to encoding/json, which decides and
 // words the error. Codecs are built as MarshalJSON describes.
 func UnmarshalJSON(data []byte, v any) error {
-	t := reflect.TypeOf(v)
-	if t != nil && t.Kind() == reflect.Pointer {
-		et := t.Elem()
+	if c, isPtr := codecOfType(v); c != nil && isPtr {
 		p := efaceData(v)
-		if c := codecFor(et); c != nil && p != nil && isZeroMemory(p, et) {
+		if p != nil && c.isZeroAt(p) {
 			if c.decodeAll(data, p) {
 				return nil
 			}
 			// A failed decode may have written part of the value;
 			// encoding/json starts from the value the caller gave.
-			reflect.NewAt(et, p).Elem().SetZero()
+			reflect.ValueOf(v).Elem().SetZero()
 		}
 	}
 	return json.Unmarshal(data, v)
@@ -68,23 +72,15 @@ func UnmarshalJSON(data []byte, v any) error {
 // codecOf finds the codec that encodes v and the address of v's value
 // (nil for a nil pointer); ok is false when encoding/json must encode v.
 func codecOf(v any) (c *jsonCodec, p unsafe.Pointer, ok bool) {
-	t := reflect.TypeOf(v)
-	if t == nil {
-		return nil, nil, false
-	}
-	p = efaceData(v)
-	isPtr := t.Kind() == reflect.Pointer
-	if isPtr {
-		t = t.Elem()
-	}
-	c = codecFor(t)
+	c, isPtr := codecOfType(v)
 	if c == nil {
 		return nil, nil, false
 	}
+	p = efaceData(v)
 	// The data word of a non-pointer v points at a copy of the value,
 	// unless the value is itself one pointer word (a struct or array of
 	// one pointer), which the interface then holds directly.
-	if !isPtr && c.hasRef && t.Size() == unsafe.Sizeof(p) {
+	if !isPtr && c.hasRef && c.size == unsafe.Sizeof(p) {
 		return nil, nil, false
 	}
 	return c, p, true
@@ -96,40 +92,114 @@ func efaceData(v any) unsafe.Pointer {
 	return (*[2]unsafe.Pointer)(unsafe.Pointer(&v))[1]
 }
 
-// isZeroMemory reports whether the value of type t at p is all zero bytes,
-// which for the types the codec handles is the zero value.
-func isZeroMemory(p unsafe.Pointer, t reflect.Type) bool {
-	n := t.Size()
-	if t.Align() >= 8 {
-		words := unsafe.Slice((*uint64)(p), n/8)
-		for _, w := range words {
+// isZeroAt reports whether the value at p is all zero bytes, which for
+// the types the codec handles is the zero value.
+func (c *jsonCodec) isZeroAt(p unsafe.Pointer) bool {
+	n := c.size
+	if c.align8 {
+		for _, w := range unsafe.Slice((*uint64)(p), n/8) {
 			if w != 0 {
 				return false
 			}
 		}
 		p, n = unsafe.Add(p, n/8*8), n%8
 	}
-	for _, c := range unsafe.Slice((*byte)(p), n) {
-		if c != 0 {
+	for _, b := range unsafe.Slice((*byte)(p), n) {
+		if b != 0 {
 			return false
 		}
 	}
 	return true
 }
 
-// codecs caches every type's codec (nil: encoding/json handles the type),
-// as encoding/json caches its own per-type encoders. In Wasm it is filled
-// during initialisation and read in calls; natively, tests may run
-// contracts in parallel, hence the sync.Map.
-var codecs sync.Map // reflect.Type → *jsonCodec
+// codecEntry maps a type, by the type word of interface values holding
+// it, to the codec of the type or, for a pointer type, of its element.
+type codecEntry struct {
+	typ   unsafe.Pointer
+	c     *jsonCodec // nil: encoding/json handles the type
+	isPtr bool
+}
+
+// codecs caches codecs, as encoding/json caches its per-type encoders:
+// an immutable list replaced whole on every addition, so that a lookup is
+// an atomic load and a scan comparing pointers. A contract declares a few
+// dozen types; in Wasm a hash map lookup of a reflect.Type costs more
+// than that scan. The cache is filled during initialisation in Wasm and
+// read in calls; natively, tests may run contracts in parallel.
+var codecs struct {
+	list atomic.Pointer[[]codecEntry]
+	mu   sync.Mutex // serialises additions
+}
+
+// lookupCodec is kept a leaf: inlined, its loop's jumps would each cost
+// in proportion to the caller's call sites in Wasm.
+//
+//go:noinline
+func lookupCodec(typ unsafe.Pointer) (codecEntry, bool) {
+	if l := codecs.list.Load(); l != nil {
+		for _, e := range *l {
+			if e.typ == typ {
+				return e, true
+			}
+		}
+	}
+	return codecEntry{}, false
+}
+
+func storeCodec(e codecEntry) {
+	codecs.mu.Lock()
+	defer codecs.mu.Unlock()
+	if _, ok := lookupCodec(e.typ); ok {
+		return
+	}
+	var l []codecEntry
+	if old := codecs.list.Load(); old != nil {
+		l = append(l, *old...)
+	}
+	l = append(l, e)
+	codecs.list.Store(&l)
+}
+
+// typeWord is the type word interface values holding t carry: the
+// *rtype a reflect.Type holds.
+func typeWord(t reflect.Type) unsafe.Pointer {
+	return (*[2]unsafe.Pointer)(unsafe.Pointer(&t))[1]
+}
+
+// codecOfType returns the codec of v's dynamic type or, when that is a
+// pointer (isPtr), of its element type; nil if there is none.
+func codecOfType(v any) (c *jsonCodec, isPtr bool) {
+	w := (*[2]unsafe.Pointer)(unsafe.Pointer(&v))[0]
+	if w == nil {
+		return nil, false
+	}
+	if e, ok := lookupCodec(w); ok {
+		return e.c, e.isPtr
+	}
+	t := reflect.TypeOf(v)
+	isPtr = t.Kind() == reflect.Pointer
+	if isPtr {
+		c = codecFor(t.Elem())
+	} else {
+		c = codecFor(t)
+	}
+	storeCodec(codecEntry{typ: w, c: c, isPtr: isPtr})
+	return c, isPtr
+}
 
 // codecFor returns t's codec, building and caching it on first use.
 func codecFor(t reflect.Type) *jsonCodec {
-	if c, ok := codecs.Load(t); ok {
-		return c.(*jsonCodec)
+	w := typeWord(t)
+	if e, ok := lookupCodec(w); ok && !e.isPtr {
+		return e.c
 	}
 	c := buildCodec(t, map[reflect.Type]bool{})
-	codecs.Store(t, c)
+	if c != nil {
+		c.sizeHint = min(c.estimate(), 4<<10)
+	}
+	if t.Kind() != reflect.Pointer {
+		storeCodec(codecEntry{typ: w, c: c})
+	}
 	return c
 }
 
@@ -162,6 +232,11 @@ type jsonCodec struct {
 	elemSize uintptr
 	typ      reflect.Type
 	hasRef   bool
+	// sizeHint estimates the length of an encoding, to size the buffer.
+	sizeHint int
+	// size is the type's size; align8 whether it is aligned to 8 bytes.
+	size   uintptr
+	align8 bool
 }
 
 type codecField struct {
@@ -175,6 +250,14 @@ type codecField struct {
 // buildCodec returns t's codec or nil; building lists the types being
 // built so that a type referring to itself is left to encoding/json.
 func buildCodec(t reflect.Type, building map[reflect.Type]bool) *jsonCodec {
+	c := buildCodecOf(t, building)
+	if c != nil {
+		c.size, c.align8 = t.Size(), t.Align() >= 8
+	}
+	return c
+}
+
+func buildCodecOf(t reflect.Type, building map[reflect.Type]bool) *jsonCodec {
 	if k := kindOf(t); k != 0 {
 		return &jsonCodec{kind: k}
 	}
@@ -251,6 +334,29 @@ func buildStructCodec(t reflect.Type, building map[reflect.Type]bool) *jsonCodec
 	return c
 }
 
+// estimate is a rough length of c's encodings.
+func (c *jsonCodec) estimate() int {
+	switch c.kind {
+	case kStruct:
+		n := 2
+		for i := range c.fields {
+			n += len(c.fields[i].key) + 1 + c.fields[i].c.estimate()
+		}
+		return n
+	case kArray:
+		return 2 + c.n*(c.elem.estimate()+1)
+	case kSlice:
+		return 16
+	case kPointer:
+		return c.elem.estimate()
+	case kAddress:
+		return 44
+	case kString:
+		return 16
+	}
+	return 6
+}
+
 // hasJSONMethods reports whether values of t or *t encode or decode
 // themselves, which encoding/json would call.
 func hasJSONMethods(t reflect.Type) bool {
@@ -277,6 +383,8 @@ type sliceHeader struct {
 // append appends the JSON of the value at p as json.Marshal writes it.
 func (c *jsonCodec) append(b []byte, p unsafe.Pointer) []byte {
 	switch c.kind {
+	case kInt64:
+		return appendInt64(b, *(*int64)(p)) // the commonest field
 	case kStruct:
 		b = append(b, '{')
 		first := true
@@ -365,6 +473,9 @@ func (c *jsonCodec) decodeAll(data []byte, p unsafe.Pointer) bool {
 // decode decodes one value into p as encoding/json would into the value
 // there, which holds no slice or pointer that the input has not just set.
 func (c *jsonCodec) decode(s *scanner, p unsafe.Pointer) bool {
+	if c.kind == kInt64 {
+		return s.int64Value(p) // the commonest field, in one leaf call
+	}
 	if s.i < len(s.data) && s.data[s.i] == 'n' {
 		// encoding/json leaves a value alone on null, but sets a slice
 		// or pointer to nil and hands an Address its own null.
@@ -407,13 +518,9 @@ func (c *jsonCodec) decodeObject(s *scanner, p unsafe.Pointer) bool {
 	var seen uint64
 	next := 0 // canonical input has the keys in field order
 	for {
-		key, ok := s.plainString()
-		if !ok {
-			return false
-		}
-		i := c.field(key, next)
+		i := c.key(s, next)
 		if i < 0 {
-			return false // unknown, or matched case-insensitively by json
+			return false
 		}
 		if bit := uint64(1) << i & c.repeatMask; bit != 0 {
 			if seen&bit != 0 {
@@ -422,24 +529,59 @@ func (c *jsonCodec) decodeObject(s *scanner, p unsafe.Pointer) bool {
 			seen |= bit
 		}
 		next = i + 1
-		s.ws()
-		if !s.byte(':') {
-			return false
-		}
-		s.ws()
 		f := &c.fields[i]
 		if !f.c.decode(s, unsafe.Add(p, f.off)) {
 			return false
 		}
-		s.ws()
-		if s.byte('}') {
+		switch s.separator() {
+		case '}':
 			return true
-		}
-		if !s.byte(',') {
+		case ',':
+		default:
 			return false
 		}
-		s.ws()
 	}
+}
+
+// key reads a key and its colon and returns the field's index, or -1 for
+// a key that is unknown or not plain (encoding/json may match it
+// case-insensitively). Canonical input names the hint field as written,
+// which one comparison settles; in Wasm every call and every jump in a
+// function with many call sites costs, so the usual case makes few.
+func (c *jsonCodec) key(s *scanner, hint int) int {
+	if hint < len(c.fields) {
+		k := c.fields[hint].key
+		if end := s.i + len(k); end <= len(s.data) && string(s.data[s.i:end]) == k {
+			s.i = end
+			s.ws()
+			return hint
+		}
+	}
+	key, ok := s.plainString()
+	if !ok {
+		return -1
+	}
+	i := c.field(key, hint)
+	s.ws()
+	if i < 0 || !s.byte(':') {
+		return -1
+	}
+	s.ws()
+	return i
+}
+
+// separator skips white space, reads ',' or '}' and the white space after
+// it, and returns what it read (0 for anything else).
+func (s *scanner) separator() byte {
+	s.ws()
+	if s.i < len(s.data) {
+		if c := s.data[s.i]; c == ',' || c == '}' || c == ']' {
+			s.i++
+			s.ws()
+			return c
+		}
+	}
+	return 0
 }
 
 // field returns the index of the field named key, trying hint first, or -1.
@@ -521,4 +663,71 @@ func (c *jsonCodec) decodeSlice(s *scanner, p unsafe.Pointer) bool {
 		}
 		s.ws()
 	}
+}
+
+// int64Value decodes an integer into the int64 at p, as integer and
+// storeInt do together, without their calls; anything else (null too) is
+// refused.
+func (s *scanner) int64Value(p unsafe.Pointer) bool {
+	d, i := s.data, s.i
+	neg := i < len(d) && d[i] == '-'
+	if neg {
+		i++
+	}
+	start := i
+	var v uint64
+	for ; i < len(d); i++ {
+		c := d[i]
+		if c < '0' || c > '9' {
+			break
+		}
+		v = v*10 + uint64(c-'0')
+	}
+	n := i - start
+	if n == 0 || n > 19 || (n > 1 && d[start] == '0') || v > 1<<63 || (!neg && v == 1<<63) {
+		return false
+	}
+	if i < len(d) {
+		if c := d[i]; c == '.' || c == 'e' || c == 'E' {
+			return false
+		}
+	}
+	x := int64(v)
+	if neg {
+		x = -x
+	}
+	*(*int64)(p) = x
+	s.i = i
+	return true
+}
+
+// ten is a variable so that the compiler divides by it: Go turns division
+// by a constant into a multiplication that Wasm, lacking a 128-bit
+// product, emulates at several times the cost of one i64.div_u.
+var ten uint64 = 10
+
+// appendInt64 is strconv.AppendInt(b, x, 10), cheaper in Wasm.
+func appendInt64(b []byte, x int64) []byte {
+	if 0 <= x && x < 10 {
+		return append(b, byte('0'+x))
+	}
+	var buf [20]byte
+	u := uint64(x)
+	if x < 0 {
+		u = -u
+	}
+	i := len(buf)
+	for u >= 10 {
+		q := u / ten
+		i--
+		buf[i] = byte('0' + u - q*10)
+		u = q
+	}
+	i--
+	buf[i] = byte('0' + u)
+	if x < 0 {
+		i--
+		buf[i] = '-'
+	}
+	return append(b, buf[i:]...)
 }
