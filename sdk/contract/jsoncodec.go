@@ -95,17 +95,16 @@ func efaceData(v any) unsafe.Pointer {
 // isZeroAt reports whether the value at p is all zero bytes, which for
 // the types the codec handles is the zero value.
 func (c *jsonCodec) isZeroAt(p unsafe.Pointer) bool {
-	n := c.size
+	n, i := c.size, uintptr(0)
 	if c.align8 {
-		for _, w := range unsafe.Slice((*uint64)(p), n/8) {
-			if w != 0 {
+		for ; i+8 <= n; i += 8 {
+			if *(*uint64)(unsafe.Add(p, i)) != 0 {
 				return false
 			}
 		}
-		p, n = unsafe.Add(p, n/8*8), n%8
 	}
-	for _, b := range unsafe.Slice((*byte)(p), n) {
-		if b != 0 {
+	for ; i < n; i++ {
+		if *(*byte)(unsafe.Add(p, i)) != 0 {
 			return false
 		}
 	}

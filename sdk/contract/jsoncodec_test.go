@@ -323,3 +323,32 @@ func isPrintableASCII(b []byte) bool {
 	}
 	return true
 }
+
+// Contracts run natively in parallel tests share the codec cache.
+func TestCodecCacheConcurrentUse(t *testing.T) {
+	type fresh1 struct{ A [2]int8 }
+	type fresh2 struct{ B []string }
+	values := []any{fresh1{A: [2]int8{1, 2}}, &fresh2{B: []string{"x"}}, codecTotal{Count: 1}, []codecTotal{{}}}
+	done := make(chan error, 8)
+	for range 8 {
+		go func() {
+			for _, v := range values {
+				data, err := MarshalJSON(v)
+				if err != nil {
+					done <- err
+					return
+				}
+				if err := UnmarshalJSON(data, reflect.New(reflect.TypeOf(v)).Interface()); err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
