@@ -12,15 +12,16 @@ import (
 // usually much faster in Wasm: values whose type the SDK's codec handles
 // (see jsonCodec) are encoded through field offsets, everything else by
 // encoding/json. Contract state and events are consensus data, so the two
-// must never differ; FuzzMarshalJSON checks that they do not.
+// must never differ; TestMarshalJSONMatchesEncodingJSON and
+// FuzzUnmarshalJSON check that they do not.
 //
 // The codec of a type is built the first time the type is met and kept:
 // types declared with State, Event or Method get theirs during
 // initialisation, which every call starts from, so calls pay nothing for
 // them. A type first met during a call has its codec built then, which in
-// Wasm costs about as much as one encoding/json call on it, and again in
-// every later call, since calls do not keep memory; declare the type with
-// State or Event, or call Warm, to avoid that.
+// Wasm costs hundreds of thousands of gas for a struct of a dozen fields,
+// and again in every later call, since calls do not keep memory; declare
+// the type with State or Event, or call Warm, to avoid that.
 func MarshalJSON(v any) ([]byte, error) {
 	return AppendJSON(nil, v)
 }
