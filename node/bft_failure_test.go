@@ -81,9 +81,7 @@ func waitTx(t *testing.T, l *ledger.Ledger, hash common.Hash, within time.Durati
 // resumes with the waiting transaction and new ones, and every node,
 // including the last to return, holds one chain.
 func TestBFTNetworkHaltsWithoutQuorum(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a four-validator network")
-	}
+	skipBFT(t)
 	b := startBFTNet(t, 4)
 	b.commit(0, b.touch(0))
 	b.agree()

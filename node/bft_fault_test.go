@@ -145,9 +145,7 @@ func (g *garbageProposer) ProcessProposal(context.Context, *abci.RequestProcessP
 // chain goes on, no committed block holds the transaction, and every
 // ledger — the proposer's too, whose execution is honest — agrees.
 func TestBFTNetworkOutvotesInvalidProposal(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a four-validator network")
-	}
+	skipBFT(t)
 	g := &garbageProposer{}
 	b, r, honestLogs := startBFTNetWithRogue(t, 4, func(app *cometbft.App) abci.Application { g.App = app; return g })
 
@@ -237,9 +235,7 @@ func (w *wrongAppHash) FinalizeBlock(ctx context.Context, req *abci.RequestFinal
 // FAILURE") — while the honest validators go on committing and agreeing.
 // Every block and ledger header the rogue holds is the network's.
 func TestBFTNetworkDetectsWrongAppHash(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a four-validator network")
-	}
+	skipBFT(t)
 	w := &wrongAppHash{}
 	b, r, _ := startBFTNetWithRogue(t, 4, func(app *cometbft.App) abci.Application { w.App = app; return w })
 	b.commit(0, b.touch(0))

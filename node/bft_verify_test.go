@@ -25,9 +25,7 @@ import (
 // state read — through the validators' signatures, with evidence from
 // another node; a doctored answer is refused.
 func TestClientVerifiesReadsThroughValidatorSignatures(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a four-validator network")
-	}
+	skipBFT(t)
 	tn, err := node.WriteTestnet(t.TempDir(), node.TestnetOptions{Orgs: 4})
 	if err != nil {
 		t.Fatal(err)

@@ -327,7 +327,9 @@ func (p *procNet) sendLoad(ctx context.Context, org int, rng *rand.Rand, record 
 // hold the same header at every height, and every transaction a node
 // answered committed is in each of them with the same receipt.
 func TestBFTNetworkSurvivesKills(t *testing.T) {
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
+		// Under -race the child processes are not raced anyway; the
+		// build and the network's contract compilation only cost time.
 		t.Skip("builds meshledger and runs a four-validator network of processes")
 	}
 	bin := buildMeshledger(t)
