@@ -299,13 +299,12 @@ func Warm(values ...any) {
 			continue
 		}
 		_, _ = json.Marshal(v)
-		if t := reflect.TypeOf(v); t.Kind() == reflect.Pointer {
-			codecFor(t.Elem())
-		} else {
-			codecFor(t)
-		}
 		p := reflect.New(reflect.TypeOf(v))
 		_ = json.Unmarshal([]byte(`{}`), p.Interface())
+		// The codec cache is looked up by the type of the value passed,
+		// so enter both the type and its pointer, as GetJSON receives.
+		codecOfType(v)
+		codecOfType(p.Interface())
 		// Fill the interface caches Emit's assertion uses, for the value
 		// and its pointer.
 		_, _ = asAppender(v)
