@@ -67,7 +67,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	for i, w := range ws {
-		w.c = cs[i%len(cs)]
+		w.node = i % len(cs)
+		w.c = cs[w.node]
 	}
 	before, err := count(ctx)
 	if err != nil {

@@ -139,6 +139,6 @@ for throughput.`,
 	f.IntVar(&cfg.BlockMaxTxs, "block-max-txs", cfg.BlockMaxTxs, "with --spawn: the node's block size cut")
 	f.BoolVar(&jsonOut, "json", false, "print the result as JSON")
 	f.BoolVar(&quiet, "quiet", false, "no progress lines on stderr")
-	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of this process (with --spawn: node and load generator) over the timed phase and drain to this file")
+	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of this process (with --spawn or --testnet: nodes and load generator) over the timed phase and drain to this file")
 	return cmd
 }

@@ -107,7 +107,7 @@ type Config struct {
 	// Log receives progress lines (nil: none).
 	Log io.Writer
 	// CPUProfile, when set, receives a CPU profile of this process (with
-	// Spawn, node and load generator) from the first send to the end of
+	// Spawn or Testnet, nodes and load generator) from the first send to the end of
 	// the drain: the setup (compiling contracts, boarding loans) would
 	// otherwise dominate it.
 	CPUProfile io.Writer

@@ -10,6 +10,12 @@
 // them in batches (POST /v1/txs/batch) or one by one (POST /v1/txs), at
 // full speed or at a target rate.
 //
+// Against a BFT network (a testnet it starts in process, or the nodes it
+// is given) the workers send to the nodes in turn, and each payment's
+// latency runs to its commit on the node it was sent to. Deploys that the
+// network's policy turns into proposals are approved with the other
+// organisations' keys.
+//
 // With the pool scenario it also deploys the pool and portfolio contracts
 // and has the workers board many loans into one pool, so that every
 // payment runs the loan's rules and cross-calls the pool and the

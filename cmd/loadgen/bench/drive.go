@@ -186,6 +186,9 @@ func drive(ctx context.Context, cs []*client.Client, ws []*worker, cfg Config) (
 	rec := reconcile(ctx, tr)
 	res.SendTime = sendEnd.Sub(start)
 	res.Blocks = tr.blocks
+	if len(cs) > 1 {
+		res.PerNode = tr.perNode
+	}
 	res.summarise(tr.latencies, start, tr.lastCommit)
 	res.Sent = len(tr.admitted)
 	res.Committed += len(rec.committed)

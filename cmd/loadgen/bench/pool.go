@@ -33,7 +33,8 @@ type poolParties struct {
 	poolID             string
 }
 
-// setUpPool deploys the pool and portfolio contracts, makes a securitizer,
+// setUpPool deploys the pool and portfolio contracts (approvers voting
+// for them where deploys need approval), makes a securitizer,
 // an owner and one servicer per worker members of the admin's
 // organisation, has the securitizer create a pool fed by loan and the
 // owner open a portfolio, and has the workers board cfg.Loans loans into

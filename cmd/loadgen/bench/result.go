@@ -32,7 +32,10 @@ type Result struct {
 	Stuck       int           `json:"stuck"`
 	StuckSample []common.Hash `json:"stuckSample,omitempty"`
 	// Dropped counts transactions admitted, then rejected by the node.
-	Dropped  int           `json:"dropped"`
+	Dropped int `json:"dropped"`
+	// PerNode counts, with several nodes, the committed payments seen on
+	// the event stream by the node they were sent to.
+	PerNode  []int         `json:"committedPerNode,omitempty"`
 	Blocks   int           `json:"blocks"`
 	SendTime time.Duration `json:"sendTimeNs"`
 	// Elapsed runs from the first send to the last commit seen.
@@ -98,6 +101,9 @@ func (r *Result) Print(w io.Writer) {
 	fmt.Fprintf(w, "scenario %s, mode %s, %d workers%s, batch %d, rate %s\n", scenario, r.Mode, r.Workers, nodes, r.BatchSize, rate)
 	fmt.Fprintf(w, "committed %d of %d admitted (%d refused, %d stuck, %d dropped) in %d blocks over %s\n",
 		r.Committed, r.Sent, r.Refused, r.Stuck, r.Dropped, r.Blocks, r.Elapsed.Round(time.Millisecond))
+	if len(r.PerNode) > 1 {
+		fmt.Fprintf(w, "committed per node sent to: %v\n", r.PerNode)
+	}
 	if r.Stuck > 0 {
 		fmt.Fprintf(w, "stuck (admitted, still pending after the drain): %d, e.g. %s\n", r.Stuck, r.StuckSample[0].Hex())
 	}

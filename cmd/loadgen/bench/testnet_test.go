@@ -58,6 +58,16 @@ func TestRunAgainstNetwork(t *testing.T) {
 	if v := res.Verification; v == nil || v.Recorded != int64(cfg.Count) || len(v.Mismatches) != 0 {
 		t.Fatalf("verification %+v; want all %d recorded", v, cfg.Count)
 	}
+	// Payments whose block the stream showed (the rest were found
+	// committed by asking) are spread over all four nodes.
+	for i, n := range res.PerNode {
+		if n == 0 {
+			t.Errorf("node %d: no payment sent to it was seen committed there (per node %v)", i+1, res.PerNode)
+		}
+	}
+	if len(res.PerNode) != 4 {
+		t.Errorf("per node %v, want four counts", res.PerNode)
+	}
 	if res.P50 <= 0 || res.P99 < res.P50 {
 		t.Fatalf("latency p50 %s p99 %s", res.P50, res.P99)
 	}

@@ -29,6 +29,7 @@ type tracker struct {
 	lastCommit time.Time     // last commit of a tracked transaction
 	blocks     int           // blocks the first node showed
 	heights    []uint64      // the highest block each node showed
+	perNode    []int         // tracked transactions seen committed, by the node sent to
 }
 
 // sentTx is a tracked transaction; whether the node admitted it is in
@@ -40,7 +41,7 @@ type sentTx struct {
 
 // newTracker returns a tracker of n transactions sent to nodes nodes.
 func newTracker(n, nodes int) *tracker {
-	return &tracker{sent: make(map[common.Hash]*sentTx, n), admitted: make(map[common.Hash]struct{}, n), heights: make([]uint64, nodes)}
+	return &tracker{sent: make(map[common.Hash]*sentTx, n), admitted: make(map[common.Hash]struct{}, n), heights: make([]uint64, nodes), perNode: make([]int, nodes)}
 }
 
 // untracked counts the hashes not already tracked: what sending them adds
@@ -126,6 +127,7 @@ func (tr *tracker) committed(b *api.BlockEvent, node int, now time.Time) {
 		tr.latencies = append(tr.latencies, now.Sub(s.start))
 		tr.done = append(tr.done, h)
 		tr.lastCommit = now
+		tr.perNode[node]++
 		done[s.w]++
 	}
 	tr.mu.Unlock()
