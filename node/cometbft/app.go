@@ -3,6 +3,7 @@ package cometbft
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"slices"
@@ -10,6 +11,7 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/lru"
 	"github.com/ethereum/go-ethereum/rlp"
 
 	"github.com/meshledger/meshledger/ledger"
@@ -86,6 +88,36 @@ type App struct {
 
 	mu      sync.Mutex
 	pending *ledger.Finalized // between FinalizeBlock and Commit
+
+	// decoded keeps transactions decoded from CometBFT's bytes, by the
+	// bytes' hash. A transaction reaches the application four times or
+	// more (CheckTx, the recheck after every block, PrepareProposal,
+	// ProcessProposal, FinalizeBlock), each time as bytes; decoding it
+	// once keeps its recovered sender, so secp256k1 recovery, the
+	// costliest step, runs once per transaction per node instead of at
+	// every step. Decoding is a pure function of the bytes: the cache
+	// changes cost, never results.
+	decoded *lru.Cache[[32]byte, *tx.Tx]
+	limits  tx.Limits
+}
+
+// DecodedTxCache is how many decoded transactions an App keeps: the
+// mempool's default size twice over, so a transaction stays decoded from
+// its CheckTx to its block under full load.
+const DecodedTxCache = 20_000
+
+// decode is DecodeTx through the App's cache.
+func (a *App) decode(raw []byte) (*tx.Tx, error) {
+	key := sha256.Sum256(raw)
+	if t, ok := a.decoded.Get(key); ok {
+		return t, nil
+	}
+	t, err := DecodeTx(raw, a.limits)
+	if err != nil {
+		return nil, err
+	}
+	a.decoded.Add(key, t)
+	return t, nil
 }
 
 var _ abci.Application = (*App)(nil)
@@ -103,7 +135,7 @@ func NewApp(l *ledger.Ledger, onCommit CommitHook) (*App, error) {
 	if onCommit == nil {
 		onCommit = func(*ledger.Applied) {}
 	}
-	return &App{l: l, chainID: ChainID(l.ChainID()), onCommit: onCommit}, nil
+	return &App{l: l, chainID: ChainID(l.ChainID()), onCommit: onCommit, decoded: lru.NewCache[[32]byte, *tx.Tx](DecodedTxCache), limits: l.TxLimits()}, nil
 }
 
 // Info reports the last consensus height the ledger committed and its app
@@ -154,7 +186,7 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 // against the latest committed state (a nonce ahead of the account's next
 // is accepted; one behind it, on recheck, drops the transaction).
 func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
-	t, err := DecodeTx(req.Tx, a.l.TxLimits())
+	t, err := a.decode(req.Tx)
 	if err != nil {
 		return &abci.ResponseCheckTx{Code: CodeMalformed, Codespace: Codespace, Log: err.Error()}, nil
 	}
@@ -178,11 +210,10 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 		t     *tx.Tx
 		nonce uint64
 	}
-	lim := a.l.TxLimits()
 	var senders []common.Address
 	bySender := map[common.Address][]item{}
 	for _, raw := range req.Txs {
-		t, err := DecodeTx(raw, lim)
+		t, err := a.decode(raw)
 		if err != nil {
 			continue
 		}
@@ -248,9 +279,8 @@ func cmpUint(a, b uint64) int {
 // such a transaction is rejected in FinalizeBlock, on every node alike, and
 // cannot make nodes disagree.
 func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposal) (*abci.ResponseProcessProposal, error) {
-	lim := a.l.TxLimits()
 	for _, raw := range req.Txs {
-		t, err := DecodeTx(raw, lim)
+		t, err := a.decode(raw)
 		if err != nil {
 			return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_REJECT}, nil
 		}
@@ -269,11 +299,10 @@ func (a *App) FinalizeBlock(ctx context.Context, req *abci.RequestFinalizeBlock)
 	if req.Height <= 0 {
 		return nil, fmt.Errorf("cometbft: finalize height %d", req.Height)
 	}
-	lim := a.l.TxLimits()
 	txs := make([]*tx.Tx, len(req.Txs))
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	for i, raw := range req.Txs {
-		t, err := DecodeTx(raw, lim)
+		t, err := a.decode(raw)
 		if err != nil {
 			// Left nil: the executor rejects it as malformed.
 			results[i] = &abci.ExecTxResult{Code: CodeMalformed, Codespace: Codespace, Log: err.Error()}
