@@ -8,6 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/meshledger/meshledger/node"
+	"github.com/meshledger/meshledger/node/cometbft"
 	"github.com/meshledger/meshledger/sdk/client/keystore"
 )
 
@@ -17,6 +19,8 @@ func NewCommand(use string, stdout, stderr io.Writer) *cobra.Command {
 	cfg := DefaultConfig()
 	var keyFile, wasmFile, poolWasm, portfolioWasm, mode, scenario, cpuProfile string
 	var approverKeys []string
+	comet := cometbft.DefaultHomeOptions()
+	comet.Timing.EmptyBlockInterval = node.DefaultTestnetHeartbeat
 	var jsonOut, quiet bool
 	cmd := &cobra.Command{
 		Use:   use,
@@ -90,6 +94,9 @@ for throughput.`,
 			if !quiet {
 				cfg.Log = stderr
 			}
+			if cmd.Flags().Changed("comet-timeout-commit") || cmd.Flags().Changed("comet-peer-gossip-sleep") || cmd.Flags().Changed("comet-flush-throttle") {
+				cfg.Comet = &comet
+			}
 			if cpuProfile != "" {
 				f, err := os.Create(cpuProfile)
 				if err != nil {
@@ -118,6 +125,9 @@ for throughput.`,
 	f.BoolVar(&cfg.Spawn, "spawn", false, "start an in-process node on a temporary directory and 127.0.0.1")
 	f.IntVar(&cfg.Testnet, "testnet", 0, "start an in-process CometBFT network of this many organisations (one validator each) on a temporary directory and 127.0.0.1, and spread the workers over their nodes")
 	f.StringSliceVar(&cfg.Nodes, "nodes", nil, "API base URLs of an existing network's nodes (comma separated): worker i sends to node i mod N and waits for the commit there; the first serves the setup")
+	f.DurationVar(&comet.Timing.TimeoutCommit, "comet-timeout-commit", comet.Timing.TimeoutCommit, "with --testnet: CometBFT's consensus.timeout_commit")
+	f.DurationVar(&comet.Timing.PeerGossipSleep, "comet-peer-gossip-sleep", comet.Timing.PeerGossipSleep, "with --testnet: CometBFT's consensus.peer_gossip_sleep_duration")
+	f.DurationVar(&comet.Timing.FlushThrottle, "comet-flush-throttle", comet.Timing.FlushThrottle, "with --testnet: CometBFT's p2p.flush_throttle_timeout")
 	f.StringArrayVar(&approverKeys, "approver-key", nil, "key file of another organisation's admin, to approve the deploys --key proposes where the deploy policy is approval (repeat for each organisation needed)")
 	f.StringVar(&keyFile, "key", "", "key file of an org admin with the deployer role on the target chain: deploys the contracts and enrols the senders (not needed with --spawn)")
 	f.StringVar(&wasmFile, "wasm", "", "loan contract module (default: build --contract-dir)")
