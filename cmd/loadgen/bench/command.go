@@ -33,10 +33,13 @@ submit-to-commit latency seen on the event stream.
 Use --spawn to run against a fresh in-process node on loopback, --testnet N
 for a fresh in-process CometBFT network of N organisations (the workers send
 to the nodes in turn, each waiting for its payments to commit on the node it
-sent them to), or --node (or --nodes) and --key to drive an existing one. The key deploys the loan contract and adds
-one sender key per worker to its organisation with the servicer role, so it
-must be an admin of its organisation with the deployer role (the node key of
-a 'make run' network is both); that setup is not timed.
+sent them to), or --node (or --nodes) and --key to drive an existing one.
+The key deploys the loan contract and adds one sender key per worker to its
+organisation with the servicer role, so it must be an admin of its
+organisation with the deployer role (the node key of a 'make run' network
+is both, as is org1's of a testnet); that setup is not timed. Where deploys
+need the organisations' approval, --approver-key gives the other admins'
+keys (a testnet uses its other node keys).
 
 --scenario picks what the payments exercise:
   create  (default) loans booked with create: one contract call per payment.
