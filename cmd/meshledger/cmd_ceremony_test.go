@@ -15,7 +15,10 @@ import (
 // read on another. Separate machines are simulated by letting CometBFT
 // accept peers that share 127.0.0.1, which init's public settings refuse.
 func TestGenesisCeremony(t *testing.T) {
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
+		// Under -race every node compiles nothing racy of its own here,
+		// and four instrumented validators take minutes: the node's
+		// concurrency is raced in ./node/....
 		t.Skip("starts four validators")
 	}
 	root := t.TempDir()
