@@ -16,9 +16,8 @@ import (
 // accept peers that share 127.0.0.1, which init's public settings refuse.
 func TestGenesisCeremony(t *testing.T) {
 	if testing.Short() || raceEnabled {
-		// Under -race every node compiles nothing racy of its own here,
-		// and four instrumented validators take minutes: the node's
-		// concurrency is raced in ./node/....
+		// Four validators under the race detector take minutes; the
+		// node's concurrency is raced in ./node/... instead.
 		t.Skip("starts four validators")
 	}
 	root := t.TempDir()
