@@ -16,17 +16,7 @@ import (
 // blocks come from Finalize and CommitFinalized only.
 func newBFTEnv(tb testing.TB) *env {
 	tb.Helper()
-	e := &env{
-		tb: tb, dir: tb.TempDir(),
-		proposer: ledgertest.KeySigner{Key: ledgertest.MustKey(tb, 9)},
-		owner:    ledgertest.MustKey(tb, 1), servicer: ledgertest.MustKey(tb, 2),
-		issued: map[common.Address]uint64{},
-	}
-	e.genesis = ledgertest.Genesis(ledgertest.AddrOf(e.owner), "servicer", ledgertest.AddrOf(e.servicer), ledgertest.AddrOf(ledgertest.MustKey(tb, 3)))
-	e.genesis.Consensus = block.ConsensusCometBFT
-	e.l = e.open(Config{Dir: e.dir})
-	tb.Cleanup(func() { e.l.Close(context.Background()) })
-	return e
+	return newEnvWith(tb, func(g *block.Genesis) { g.Consensus = block.ConsensusCometBFT })
 }
 
 // finalize finalizes and commits consensus height h.

@@ -55,6 +55,13 @@ type env struct {
 
 func newEnv(tb testing.TB) *env {
 	tb.Helper()
+	return newEnvWith(tb, nil)
+}
+
+// newEnvWith is newEnv with the genesis changed by edit (nil: unchanged)
+// before the ledger is created.
+func newEnvWith(tb testing.TB, edit func(*block.Genesis)) *env {
+	tb.Helper()
 	e := &env{
 		tb: tb, dir: tb.TempDir(),
 		proposer: ledgertest.KeySigner{Key: ledgertest.MustKey(tb, 9)},
@@ -64,6 +71,9 @@ func newEnv(tb testing.TB) *env {
 	// The servicer and the borrower (key 3) are members: access control
 	// admits members only.
 	e.genesis = ledgertest.Genesis(ledgertest.AddrOf(e.owner), "servicer", ledgertest.AddrOf(e.servicer), ledgertest.AddrOf(ledgertest.MustKey(tb, 3)))
+	if edit != nil {
+		edit(e.genesis)
+	}
 	e.l = e.open(Config{Dir: e.dir})
 	tb.Cleanup(func() { e.l.Close(context.Background()) })
 	return e
