@@ -44,12 +44,12 @@ func (l *Ledger) ConsensusState() (ConsensusState, error) {
 	if err := l.checkOpen(); err != nil {
 		return ConsensusState{}, err
 	}
-	v, err := l.kv.Get(storage.ChainMetaKey(metaConsensus))
+	v, ok, err := storage.Get(l.kv, storage.ChainMetaKey(metaConsensus))
 	if err != nil {
-		if ok, _ := l.kv.Has(storage.ChainMetaKey(metaConsensus)); !ok {
-			return ConsensusState{AppHash: l.latest.Load().Hash()}, nil
-		}
 		return ConsensusState{}, fmt.Errorf("ledger: read consensus state: %w", err)
+	}
+	if !ok {
+		return ConsensusState{AppHash: l.latest.Load().Hash()}, nil
 	}
 	if len(v) != 8+common.HashLength {
 		return ConsensusState{}, fmt.Errorf("ledger: consensus state: %d bytes", len(v))

@@ -2,6 +2,7 @@ package cometbft
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -234,7 +235,7 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 	gasLimit, deployLimit := a.l.BlockGasLimit(), a.l.BlockDeployGasLimit()
 	for _, s := range senders {
 		items := bySender[s]
-		slices.SortStableFunc(items, func(x, y item) int { return cmpUint(x.nonce, y.nonce) })
+		slices.SortStableFunc(items, func(x, y item) int { return cmp.Compare(x.nonce, y.nonce) })
 		next, err := a.l.NextNonce(s)
 		if err != nil {
 			return nil, fmt.Errorf("cometbft: next nonce of %s: %w", s, err)
@@ -261,16 +262,6 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 		}
 	}
 	return &abci.ResponsePrepareProposal{Txs: out}, nil
-}
-
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // ProcessProposal refuses a proposal that holds anything but well-formed,
