@@ -501,18 +501,12 @@ func (p *fastParser) object(n *fastNode) bool {
 		if !p.value(n.children[idx]) {
 			return false
 		}
-		p.space()
-		if p.i >= len(p.b) {
+		end, ok := p.listEnd('}')
+		if !ok {
 			return false
 		}
-		switch p.b[p.i] {
-		case ',':
-			p.i++
-		case '}':
-			p.i++
+		if end {
 			return seen&n.required == n.required
-		default:
-			return false
 		}
 	}
 }
@@ -532,18 +526,27 @@ func (p *fastParser) array(n *fastNode) bool {
 		if !p.value(n.items) {
 			return false
 		}
-		p.space()
-		if p.i >= len(p.b) {
-			return false
-		}
-		switch p.b[p.i] {
-		case ',':
-			p.i++
-		case ']':
-			p.i++
-			return true
-		default:
-			return false
+		end, ok := p.listEnd(']')
+		if !ok || end {
+			return ok
 		}
 	}
+}
+
+// listEnd reads what follows a member or element: a comma (another
+// follows), or the closing bracket (end).
+func (p *fastParser) listEnd(closing byte) (end, ok bool) {
+	p.space()
+	if p.i >= len(p.b) {
+		return false, false
+	}
+	switch p.b[p.i] {
+	case ',':
+		p.i++
+		return false, true
+	case closing:
+		p.i++
+		return true, true
+	}
+	return false, false
 }
