@@ -36,6 +36,7 @@ type headerRLP struct {
 	ReceiptRoot common.Hash
 	StateRoot   common.Hash
 	Proposer    common.Address
+	LogRoot     common.Hash
 }
 
 // EncodeRLP writes the header as the RLP list of its fields in order.
@@ -46,7 +47,7 @@ func (h *Header) EncodeRLP(w io.Writer) error {
 	return rlp.Encode(w, &headerRLP{
 		ChainID: h.ChainID, Height: h.Height, ParentHash: h.ParentHash,
 		TimeMs: uint64(h.TimeMs), TxRoot: h.TxRoot, ReceiptRoot: h.ReceiptRoot,
-		StateRoot: h.StateRoot, Proposer: h.Proposer,
+		StateRoot: h.StateRoot, Proposer: h.Proposer, LogRoot: h.LogRoot,
 	})
 }
 
@@ -62,7 +63,7 @@ func (h *Header) DecodeRLP(s *rlp.Stream) error {
 	*h = Header{
 		ChainID: r.ChainID, Height: r.Height, ParentHash: r.ParentHash,
 		TimeMs: int64(r.TimeMs), TxRoot: r.TxRoot, ReceiptRoot: r.ReceiptRoot,
-		StateRoot: r.StateRoot, Proposer: r.Proposer,
+		StateRoot: r.StateRoot, Proposer: r.Proposer, LogRoot: r.LogRoot,
 	}
 	return nil
 }

@@ -17,6 +17,11 @@ type Header struct {
 	ReceiptRoot common.Hash
 	StateRoot   common.Hash
 	Proposer    common.Address
+	// LogRoot is the RFC 6962 Merkle root of the history log: the hashes
+	// of blocks 0..Height-1, in order (a log of size Height). It lets a
+	// client prove that an earlier block belongs to this chain, and that a
+	// later header's log extends this one's (ledger/histlog).
+	LogRoot common.Hash
 }
 
 // SignedHeader is a header with the proposer's 65-byte secp256k1 signature

@@ -22,6 +22,7 @@ func toSignedHeader(sh *block.SignedHeader) api.SignedHeader {
 		Header: api.Header{
 			ChainID: h.ChainID, Height: h.Height, ParentHash: h.ParentHash, TimeMs: h.TimeMs,
 			TxRoot: h.TxRoot, ReceiptRoot: h.ReceiptRoot, StateRoot: h.StateRoot, Proposer: h.Proposer,
+			LogRoot: h.LogRoot,
 		},
 		Signature: hexutil.Bytes(sh.Signature),
 	}

@@ -124,6 +124,8 @@ type Header struct {
 	ReceiptRoot common.Hash    `json:"receiptRoot"`
 	StateRoot   common.Hash    `json:"stateRoot"`
 	Proposer    common.Address `json:"proposer"`
+	// LogRoot is the RFC 6962 root of the hashes of blocks 0..height-1.
+	LogRoot common.Hash `json:"logRoot"`
 }
 
 // SignedHeader is a header, its hash and the proposer's 65-byte signature

@@ -85,6 +85,7 @@ func (v *Verifier) VerifyHeader(h *api.SignedHeader) (*block.SignedHeader, error
 			ChainID: h.Header.ChainID, Height: h.Header.Height, ParentHash: h.Header.ParentHash,
 			TimeMs: h.Header.TimeMs, TxRoot: h.Header.TxRoot, ReceiptRoot: h.Header.ReceiptRoot,
 			StateRoot: h.Header.StateRoot, Proposer: h.Header.Proposer,
+			LogRoot: h.Header.LogRoot,
 		},
 		Signature: h.Signature,
 	}
