@@ -41,15 +41,34 @@ type exportTx struct {
 	Code    []byte
 }
 
+// ExportSource is what an export reads: *ledger.Ledger, or the node API's
+// view of it. Blocks must yield committed blocks only.
+type ExportSource interface {
+	Latest() *block.SignedHeader
+	Genesis() *block.Genesis
+	Blocks(from, to uint64) ledger.BlockSource
+}
+
 // Export writes blocks from..to (inclusive, from >= 1) of l as a stream:
 // ExportMagic, then records each prefixed by its uvarint length — first
 // the genesis JSON, then one RLP exportBlock per block. A fresh store
 // replays it with ReadExport and Replay.
-func Export(ctx context.Context, l *ledger.Ledger, w io.Writer, from, to uint64) error {
+func Export(ctx context.Context, l ExportSource, w io.Writer, from, to uint64) error {
 	if from == 0 || from > to || to > l.Latest().Header.Height {
 		return fmt.Errorf("%w: export %d..%d of a chain at %d", ledger.ErrBadRequest, from, to, l.Latest().Header.Height)
 	}
-	bw := bufio.NewWriter(w)
+	return ExportRange(ctx, l, w, from, to)
+}
+
+// ExportRange is Export that also accepts the empty range from = to+1: a
+// stream of the genesis record alone, which tells a remote auditor already
+// at the tip (or auditing an empty chain) which chain it is reading.
+// Memory is one block at a time; no lock is held between blocks.
+func ExportRange(ctx context.Context, l ExportSource, w io.Writer, from, to uint64) error {
+	if latest := l.Latest().Header.Height; from == 0 || from > to+1 || to > latest {
+		return fmt.Errorf("%w: export %d..%d of a chain at %d", ledger.ErrBadRequest, from, to, latest)
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
 	if _, err := bw.WriteString(ExportMagic); err != nil {
 		return err
 	}
@@ -59,6 +78,9 @@ func Export(ctx context.Context, l *ledger.Ledger, w io.Writer, from, to uint64)
 	}
 	if err := writeRecord(bw, doc); err != nil {
 		return err
+	}
+	if from > to {
+		return bw.Flush()
 	}
 	src := l.Blocks(from, to)
 	for {
@@ -137,14 +159,16 @@ func (er *ExportReader) record() ([]byte, error) {
 		return nil, io.EOF
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: record length: %v", ErrBadExport, err)
+		return nil, fmt.Errorf("%w: record length: %w", ErrBadExport, err)
 	}
 	if n > MaxExportRecord {
 		return nil, fmt.Errorf("%w: record of %d bytes", ErrBadExport, n)
 	}
 	b := make([]byte, n)
 	if _, err := io.ReadFull(er.r, b); err != nil {
-		return nil, fmt.Errorf("%w: truncated record: %v", ErrBadExport, err)
+		// Both wrapped: a reader tells a cut connection (io.ErrUnexpectedEOF,
+		// a network error) from a record that is there but malformed.
+		return nil, fmt.Errorf("%w: truncated record: %w", ErrBadExport, err)
 	}
 	return b, nil
 }

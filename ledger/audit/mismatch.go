@@ -23,6 +23,8 @@ const (
 	MismatchStateRoot    = "state_root"
 	MismatchStateValue   = "state_value" // the source's stored state differs from the replayed state
 	MismatchHeader       = "header"      // a header field no other check covers
+	MismatchWithheld     = "withheld"    // a remote source claimed blocks its stream did not deliver
+	MismatchExport       = "export"      // a remote source sent a record that is not a valid block
 )
 
 // Mismatch is the first disagreement found by a replay. Expected is what
