@@ -52,6 +52,11 @@ const (
 	// height that committed the block (BFT chains only): where a client
 	// finds the validators' commit over the block's header hash.
 	PrefixConsensusHeight byte = 'C'
+	// PrefixLogNode: 'L' ‖ uint8(level) ‖ uint64(index) → 32-byte node
+	// hash of the history log (package ledger/histlog): the RFC 6962 node
+	// over leaves [index·2^level, (index+1)·2^level). Only complete
+	// (perfect) subtrees are stored; they never change once written.
+	PrefixLogNode byte = 'L'
 )
 
 // Names under PrefixChainMeta.
@@ -67,6 +72,7 @@ func Prefixes() []byte {
 		PrefixTrieNode, PrefixFlatState, PrefixHistory, PrefixHeader,
 		PrefixBlockHash, PrefixTx, PrefixReceipt, PrefixTxLookup,
 		PrefixNonce, PrefixContract, PrefixCode, PrefixEvent, PrefixChainMeta,
+		PrefixLogNode,
 	}
 }
 
@@ -126,6 +132,11 @@ func EventKey(height uint64, txIndex, eventIndex uint32) []byte {
 // ConsensusHeightKey is the key of the consensus height of the ledger block
 // at height.
 func ConsensusHeightKey(height uint64) []byte { return join(PrefixConsensusHeight, be64(height)) }
+
+// LogNodeKey is the key of the history log node at (level, index).
+func LogNodeKey(level uint8, index uint64) []byte {
+	return join(PrefixLogNode, []byte{level}, be64(index))
+}
 
 // ChainMetaKey is the key of a chain singleton; name is one of the Meta* constants.
 func ChainMetaKey(name string) []byte { return join(PrefixChainMeta, []byte(name)) }
