@@ -51,6 +51,12 @@ func run(ctx context.Context, args []string, e env) int {
 	if err == nil {
 		return 0
 	}
+	// A command with its own exit statuses (audit: 0/1/2) says which.
+	var ec interface{ ExitCode() int }
+	if errors.As(err, &ec) {
+		fmt.Fprintln(e.stderr, "error:", err)
+		return ec.ExitCode()
+	}
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 		return 130 // interrupted: not a failure worth a message
 	}
@@ -104,6 +110,7 @@ dashes as underscores (--block-interval → MESHLEDGER_BLOCK_INTERVAL).`,
 		newChainCmd(a), newContractsCmd(a), newBenchCmd(a), newExportCmd(a), newReplayCmd(a),
 		newOrgCmd(a), newMemberCmd(a), newProposalCmd(a), newPolicyCmd(a), newRoleCmd(a), newContractCmd(a),
 		newTestnetCmd(a), newInitCmd(a), newGenesisCmd(a),
+		newAuditCmd(a),
 	)
 	return root
 }
