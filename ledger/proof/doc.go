@@ -14,8 +14,10 @@
 //	state:               keccak256(contract (20 bytes) ‖ key (raw bytes))
 //	transactions/receipts: rlp(index), index a uint64 (0 → 0x80, 1 → 0x01, 128 → 0x8180)
 //
-// State leaves hold rlp(value), the RLP string encoding of the stored
-// value, so an empty value (leaf 0x80) is distinct from an absent key.
+// State leaves hold an Entry, rlp([version, height, txIndex, prev, deleted,
+// value]): the value with its lineage (see Entry). An empty value is
+// distinct from an absent key; a deleted key keeps a tombstone leaf
+// (deleted=1) that verifies as absent while carrying the key's lineage.
 //
 // Guarantees: a verification that returns no error proves the returned
 // value (or absence) under the given root, assuming Keccak-256 is collision

@@ -12,7 +12,6 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/ethereum/go-ethereum/rlp"
 	"github.com/meshledger/meshledger/ledger/block"
 	"github.com/meshledger/meshledger/ledger/internal/roots"
 	"github.com/meshledger/meshledger/ledger/proof"
@@ -24,10 +23,11 @@ import (
 type outcome int
 
 const (
-	wantValue    outcome = iota // accepted, proving leaf (and, for state, value)
-	wantAbsent                  // accepted, proving absence
-	wantRejected                // rejected
-	wantNoValue                 // absent or rejected, never a value
+	wantValue     outcome = iota // accepted, proving leaf (and, for state, value)
+	wantAbsent                   // accepted, proving absence
+	wantRejected                 // rejected
+	wantNoValue                  // absent or rejected, never a value
+	wantTombstone                // accepted, proving the leaf of a deleted key: absent, with its lineage
 )
 
 // jsCase is one proof handed to testdata/verify_mpt.mjs. Proof is, for
@@ -44,8 +44,9 @@ type jsCase struct {
 	// key is what the script must pass to the verifier: contract ‖ key for
 	// state (the trie hashes it), rlp(index) for transactions and receipts.
 	key   []byte
-	leaf  []byte // the leaf the verifier returns: rlp(value) or the raw item
+	leaf  []byte // the leaf the verifier returns: the state entry or the raw item
 	value []byte // state only: the decoded value
+	entry *proof.Entry
 }
 
 type indexProof struct {
@@ -56,12 +57,15 @@ type indexProof struct {
 
 // jsResult is what the script reports for one case.
 type jsResult struct {
-	Name  string         `json:"name"`
-	Key   hexutil.Bytes  `json:"key"`
-	OK    bool           `json:"ok"`
-	Leaf  *hexutil.Bytes `json:"leaf"`
-	Value *hexutil.Bytes `json:"value"`
-	Error string         `json:"error"`
+	Name    string         `json:"name"`
+	Key     hexutil.Bytes  `json:"key"`
+	OK      bool           `json:"ok"`
+	Leaf    *hexutil.Bytes `json:"leaf"`
+	Value   *hexutil.Bytes `json:"value"`
+	Deleted bool           `json:"deleted"`
+	Version uint64         `json:"version"`
+	Prev    *common.Hash   `json:"prev"`
+	Error   string         `json:"error"`
 }
 
 var jsContracts = []common.Address{
@@ -141,8 +145,12 @@ func stateCases(t *testing.T) []jsCase {
 			t.Fatalf("%s: proof says exists=%v value=%x, want %x", name, p.Exists, p.Value, value)
 		}
 		jc := stateCase(name, p, want)
-		if want == wantValue {
-			jc.leaf, _ = rlp.EncodeToBytes(value)
+		if want == wantValue || want == wantTombstone {
+			e, err := s.State.EntryAt(root, jsContracts[c], key)
+			if err != nil || e == nil {
+				t.Fatalf("%s: entry: %+v %v", name, e, err)
+			}
+			jc.leaf, jc.entry = e.Encode(), e
 			jc.value = value
 		}
 		return jc
@@ -155,7 +163,7 @@ func stateCases(t *testing.T) []jsCase {
 			switch {
 			case i%10 == 2 && i < keys:
 				cases = append(cases,
-					prove(name+"/deleted", root2, c, jsKey(i), wantAbsent, nil),
+					prove(name+"/deleted", root2, c, jsKey(i), wantTombstone, nil),
 					prove(name+"/before-delete", root1, c, jsKey(i), wantValue, jsValue(c, i, 1)))
 			case i >= keys:
 				cases = append(cases,
@@ -340,6 +348,17 @@ func TestProofsWithEthereumJS(t *testing.T) {
 				t.Errorf("%s: leaf %x, want %x", c.Name, []byte(*r.Leaf), c.leaf)
 			case c.Kind == "state" && (r.Value == nil || !bytes.Equal(*r.Value, c.value)):
 				t.Errorf("%s: decoded value %v, want %x", c.Name, r.Value, c.value)
+			case c.Kind == "state" && (r.Deleted || r.Version != c.entry.Version || r.Prev == nil || *r.Prev != c.entry.Prev):
+				t.Errorf("%s: lineage version %d prev %v, want %d %x", c.Name, r.Version, r.Prev, c.entry.Version, c.entry.Prev)
+			}
+		case wantTombstone:
+			switch {
+			case !r.OK:
+				t.Errorf("%s: rejected: %s", c.Name, r.Error)
+			case r.Leaf == nil || !bytes.Equal(*r.Leaf, c.leaf):
+				t.Errorf("%s: leaf %v, want tombstone %x", c.Name, r.Leaf, c.leaf)
+			case !r.Deleted || r.Value != nil:
+				t.Errorf("%s: deleted=%v value=%v, want an absent key", c.Name, r.Deleted, r.Value)
 			}
 		case wantAbsent:
 			if !r.OK || r.Leaf != nil {
@@ -356,8 +375,8 @@ func TestProofsWithEthereumJS(t *testing.T) {
 			t.Logf("%s: ok=%v error=%q", c.Name, r.OK, r.Error)
 		}
 	}
-	t.Logf("@ethereumjs/mpt checked %d proofs: %d inclusion, %d absence, %d rejected as tampered",
-		len(cases), counts[wantValue], counts[wantAbsent], counts[wantRejected])
+	t.Logf("@ethereumjs/mpt checked %d proofs: %d inclusion, %d absence, %d tombstones, %d rejected as tampered",
+		len(cases), counts[wantValue], counts[wantAbsent], counts[wantTombstone], counts[wantRejected])
 }
 
 // runVerifyMPT writes the cases to a file, runs the script on them from

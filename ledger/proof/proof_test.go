@@ -19,13 +19,13 @@ func (p *proofNodes) Put(_, v []byte) error { *p = append(*p, bytes.Clone(v)); r
 func (p *proofNodes) Delete([]byte) error   { return nil }
 
 // stateTrie builds, in memory, the trie the ledger builds for these
-// entries: leaves rlp(value) under StateTrieKey.
+// entries: version-1 Entry leaves under StateTrieKey.
 func stateTrie(t testing.TB, contract common.Address, entries map[string][]byte) *trie.Trie {
 	t.Helper()
 	tr := trie.NewEmpty(nil)
 	for k, v := range entries {
 		tk := StateTrieKey(contract, []byte(k))
-		enc, _ := rlp.EncodeToBytes(v)
+		enc := (&Entry{Version: 1, Value: v}).Encode()
 		if err := tr.Update(tk[:], enc); err != nil {
 			t.Fatal(err)
 		}
@@ -181,7 +181,7 @@ func TestMalformedNodes(t *testing.T) {
 			}
 		})
 	}
-	// A raw leaf that is not rlp(value) is a valid trie but not valid state.
+	// A raw leaf that is not an Entry is a valid trie but not valid state.
 	tr := trie.NewEmpty(nil)
 	tk := StateTrieKey(common.Address{}, []byte("k"))
 	_ = tr.Update(tk[:], []byte{0xc0})

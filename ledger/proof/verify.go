@@ -16,7 +16,7 @@ var (
 	ErrMissingNode = errors.New("proof: missing node")
 	// ErrBadNode: a node on the path is not a valid trie node.
 	ErrBadNode = errors.New("proof: malformed node")
-	// ErrBadValue: a state leaf is not the RLP string encoding of a value.
+	// ErrBadValue: a state leaf is not a well-formed Entry (see DecodeEntry).
 	ErrBadValue = errors.New("proof: malformed state value")
 	// ErrNotIncluded: the proof shows the key is absent.
 	ErrNotIncluded = errors.New("proof: key not included")
@@ -135,23 +135,32 @@ func walk(root common.Hash, trieKey []byte, fetch func(common.Hash) ([]byte, err
 	}
 }
 
-// VerifyStateProof checks a proof of contract's key under a state root.
-// Absence verifies to exists=false with no error; an empty value verifies
-// to an empty non-nil value with exists=true.
+// VerifyStateProof checks a proof of contract's key under a state root and
+// returns the value of the proven entry. Absence, and a tombstone (the
+// leaf of a deleted key), verify to exists=false with no error; an empty
+// value verifies to an empty non-nil value with exists=true.
 func VerifyStateProof(root common.Hash, contract common.Address, key []byte, nodes [][]byte) ([]byte, bool, error) {
-	tk := StateTrieKey(contract, key)
-	leaf, err := VerifyProof(root, tk[:], nodes)
-	if err != nil {
+	e, err := VerifyStateEntry(root, contract, key, nodes)
+	if err != nil || e == nil || e.Deleted {
 		return nil, false, err
 	}
-	if leaf == nil {
-		return nil, false, nil
+	return e.Value, true, nil
+}
+
+// VerifyStateEntry checks a proof of contract's key under a state root and
+// returns the proven leaf entry, tombstones included (the head of a deleted
+// key's lineage), or nil if the key was never written.
+func VerifyStateEntry(root common.Hash, contract common.Address, key []byte, nodes [][]byte) (*Entry, error) {
+	tk := StateTrieKey(contract, key)
+	leaf, err := VerifyProof(root, tk[:], nodes)
+	if err != nil || leaf == nil {
+		return nil, err
 	}
-	value, rest, err := rlp.SplitString(leaf)
-	if err != nil || len(rest) != 0 {
-		return nil, false, fmt.Errorf("%w: leaf %x", ErrBadValue, leaf)
+	e, err := DecodeEntry(leaf)
+	if err != nil {
+		return nil, fmt.Errorf("%w: leaf %x: %w", ErrBadValue, leaf, err)
 	}
-	return append([]byte{}, value...), true, nil
+	return e, nil
 }
 
 // VerifyInclusion checks that trieKey is present under root (for example a

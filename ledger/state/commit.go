@@ -1,10 +1,12 @@
 package state
 
 import (
+	"encoding/binary"
 	"fmt"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/ethdb"
+	"github.com/ethereum/go-ethereum/trie"
 	"github.com/ethereum/go-ethereum/trie/trienode"
 	"github.com/meshledger/meshledger/ledger/proof"
 	"github.com/meshledger/meshledger/ledger/storage"
@@ -43,27 +45,18 @@ func (db *DB) Commit(parentRoot common.Hash, height uint64, changes []Change, ba
 	if err != nil {
 		return common.Hash{}, err
 	}
+	last := lastOfTx(changes)
 	for i, c := range changes {
 		if c.Delete && c.Value != nil {
 			return common.Hash{}, fmt.Errorf("%w: change %d deletes key %x but carries a value", ErrInvalidChange, i, c.Key)
 		}
-		tk := proof.StateTrieKey(c.Contract, c.Key)
-		flatKey := storage.FlatStateKey(c.Contract, c.Key)
-		if c.Delete {
-			err = tr.Delete(tk[:])
-			if err == nil {
-				err = batch.Delete(flatKey)
-			}
-		} else {
-			err = tr.Update(tk[:], encodeLeaf(c.Value))
-			if err == nil {
-				err = batch.Put(flatKey, nonNil(c.Value))
-			}
+		if last[i] != i {
+			// The same transaction writes the key again later: its
+			// history records one change per transaction (the position
+			// height‖txIndex keys it), so only the last one is a version.
+			continue
 		}
-		if err == nil {
-			err = batch.Put(storage.HistoryKey(c.Contract, c.Key, height, c.TxIndex), encodeHistory(c))
-		}
-		if err != nil {
+		if err := db.apply(tr, height, c, batch); err != nil {
 			return common.Hash{}, fmt.Errorf("state: apply change %d (key %x of %s): %w", i, c.Key, c.Contract, err)
 		}
 	}
@@ -105,4 +98,61 @@ func nonNil(v []byte) []byte {
 		return []byte{}
 	}
 	return v
+}
+
+// apply makes c the key's next version: it reads the current leaf (an
+// earlier change of this block included, as the trie holds it), chains the
+// new entry to it and writes the trie, the flat index and the history.
+// Reading the leaf from the trie costs no extra store: the update walks
+// the same path, whose nodes the read has just resolved.
+func (db *DB) apply(tr *trie.Trie, height uint64, c Change, batch ethdb.Batch) error {
+	tk := proof.StateTrieKey(c.Contract, c.Key)
+	prevLeaf, err := tr.Get(tk[:])
+	if err != nil {
+		return err
+	}
+	e := proof.Entry{Version: 1, Height: height, TxIndex: c.TxIndex, Deleted: c.Delete, Value: nonNil(c.Value)}
+	if prevLeaf != nil {
+		prev, err := decodeLeaf(prevLeaf)
+		if err != nil {
+			return err
+		}
+		e.Version, e.Prev = prev.Version+1, proof.EntryHash(prevLeaf)
+	}
+	if c.Delete {
+		e.Value = nil
+	}
+	if err := tr.Update(tk[:], e.Encode()); err != nil {
+		return err
+	}
+	flatKey := storage.FlatStateKey(c.Contract, c.Key)
+	if c.Delete {
+		err = batch.Delete(flatKey)
+	} else {
+		err = batch.Put(flatKey, nonNil(c.Value))
+	}
+	if err != nil {
+		return err
+	}
+	return batch.Put(storage.HistoryKey(c.Contract, c.Key, height, c.TxIndex), encodeHistory(c, &e))
+}
+
+// lastOfTx maps each change to the index of the last change of the same
+// transaction to the same key (itself if none follows). Lookups only: no
+// map order reaches the state.
+func lastOfTx(changes []Change) []int {
+	out := make([]int, len(changes))
+	seen := make(map[string]int, len(changes))
+	var kb []byte
+	for i := len(changes) - 1; i >= 0; i-- {
+		c := changes[i]
+		kb = binary.BigEndian.AppendUint32(append(append(kb[:0], c.Contract[:]...), c.Key...), c.TxIndex)
+		if j, ok := seen[string(kb)]; ok {
+			out[i] = j
+			continue
+		}
+		seen[string(kb)] = i
+		out[i] = i
+	}
+	return out
 }

@@ -8,8 +8,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/ethdb"
-	"github.com/ethereum/go-ethereum/rlp"
-	"github.com/ethereum/go-ethereum/trie"
+		"github.com/ethereum/go-ethereum/trie"
 	"github.com/meshledger/meshledger/ledger/proof"
 	"github.com/meshledger/meshledger/ledger/storage"
 )
@@ -151,34 +150,44 @@ func (db *DB) GetAt(root common.Hash, contract common.Address, key []byte) ([]by
 }
 
 func trieGet(tr *trie.Trie, contract common.Address, key []byte) ([]byte, bool, error) {
+	e, err := trieEntry(tr, contract, key)
+	if err != nil || e == nil || e.Deleted {
+		return nil, false, err // a tombstone reads as absent
+	}
+	return e.Value, true, nil
+}
+
+// trieEntry returns the leaf entry of contract's key, tombstones included,
+// or nil if the key was never written.
+func trieEntry(tr *trie.Trie, contract common.Address, key []byte) (*proof.Entry, error) {
 	tk := proof.StateTrieKey(contract, key)
 	leaf, err := tr.Get(tk[:])
 	if err != nil {
-		return nil, false, fmt.Errorf("state: get %x of %s: %w", key, contract, err)
+		return nil, fmt.Errorf("state: get %x of %s: %w", key, contract, err)
 	}
 	if leaf == nil {
-		return nil, false, nil
+		return nil, nil
 	}
-	v, err := decodeLeaf(leaf)
+	return decodeLeaf(leaf)
+}
+
+// EntryAt returns the leaf entry of contract's key under root: the newest
+// version with its lineage, a tombstone for a deleted key, or nil if the
+// key was never written.
+func (db *DB) EntryAt(root common.Hash, contract common.Address, key []byte) (*proof.Entry, error) {
+	tr, err := db.openTrie(root)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	return v, true, nil
+	return trieEntry(tr, contract, key)
 }
 
-// encodeLeaf wraps a value as the trie leaf rlp(value): never empty, so an
-// empty value stays distinct from a deleted key.
-func encodeLeaf(v []byte) []byte {
-	enc, _ := rlp.EncodeToBytes(v) // encoding a byte slice cannot fail
-	return enc
-}
-
-func decodeLeaf(leaf []byte) ([]byte, error) {
-	v, rest, err := rlp.SplitString(leaf)
-	if err != nil || len(rest) != 0 {
-		return nil, fmt.Errorf("%w: trie leaf %x", ErrCorrupt, leaf)
+func decodeLeaf(leaf []byte) (*proof.Entry, error) {
+	e, err := proof.DecodeEntry(leaf)
+	if err != nil {
+		return nil, fmt.Errorf("%w: trie leaf %x: %w", ErrCorrupt, leaf, err)
 	}
-	return append([]byte{}, v...), nil
+	return e, nil
 }
 
 // Prove returns a proof of contract's key under root: of its value if
@@ -199,10 +208,15 @@ func (db *DB) Prove(root common.Hash, contract common.Address, key []byte) (*pro
 	}
 	p := &proof.StateProof{Root: root, Contract: contract, Key: bytes.Clone(key), Nodes: nodes}
 	if leaf != nil {
-		if p.Value, err = decodeLeaf(leaf); err != nil {
+		e, err := decodeLeaf(leaf)
+		if err != nil {
 			return nil, err
 		}
-		p.Exists = true
+		// A tombstone proves absence; its leaf stays in Nodes, where a
+		// lineage verifier finds the deleted key's head.
+		if !e.Deleted {
+			p.Value, p.Exists = e.Value, true
+		}
 	}
 	for i, n := range p.Nodes { // blobs may be shared with the cache
 		p.Nodes[i] = bytes.Clone(n)

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/meshledger/meshledger/ledger/proof"
 	"github.com/meshledger/meshledger/ledger/storage"
 )
 
@@ -82,3 +83,7 @@ var (
 	alice = common.HexToAddress("0x00000000000000000000000000000000000a11ce")
 	bob   = common.HexToAddress("0x0000000000000000000000000000000000000b0b")
 )
+
+// encodeLeaf is a version-1 leaf of v, for benchmarks that build tries of
+// leaves of the real size.
+func encodeLeaf(v []byte) []byte { return (&proof.Entry{Version: 1, Value: v}).Encode() }

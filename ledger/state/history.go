@@ -7,12 +7,15 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/rlp"
+	"github.com/meshledger/meshledger/ledger/proof"
 	"github.com/meshledger/meshledger/ledger/storage"
 )
 
 // HistoryEntry is one change of one key: which transaction made it, where,
 // and the value it left (or that it deleted the key).
 type HistoryEntry struct {
+	Version uint64      // the key's version this change made, from 1
+	Prev    common.Hash // hash of version Version-1's leaf; zero for version 1
 	Height  uint64
 	TxIndex uint32
 	TxHash  common.Hash
@@ -29,15 +32,24 @@ func (e HistoryEntry) Next() (height uint64, txIndex uint32) {
 	return e.Height, e.TxIndex + 1
 }
 
-// historyValue is the stored form; the position lives in the key.
+// Entry is the state leaf this change wrote: e rebuilt exactly, so its
+// hash is the next version's Prev.
+func (e HistoryEntry) Entry() *proof.Entry {
+	return &proof.Entry{Version: e.Version, Height: e.Height, TxIndex: e.TxIndex, Prev: e.Prev, Deleted: e.Deleted, Value: e.Value}
+}
+
+// historyValue is the stored form; the position lives in the key. Version
+// and Prev complete the leaf entry the change wrote.
 type historyValue struct {
 	TxHash  common.Hash
 	Deleted bool
 	Value   []byte
+	Version uint64
+	Prev    common.Hash
 }
 
-func encodeHistory(c Change) []byte {
-	enc, _ := rlp.EncodeToBytes(historyValue{TxHash: c.TxHash, Deleted: c.Delete, Value: nonNil(c.Value)})
+func encodeHistory(c Change, e *proof.Entry) []byte {
+	enc, _ := rlp.EncodeToBytes(historyValue{TxHash: c.TxHash, Deleted: c.Delete, Value: nonNil(c.Value), Version: e.Version, Prev: e.Prev})
 	return enc
 }
 
@@ -80,6 +92,8 @@ func decodeHistory(pos, value []byte) (HistoryEntry, error) {
 		TxIndex: binary.BigEndian.Uint32(pos[8:]),
 		TxHash:  hv.TxHash,
 		Deleted: hv.Deleted,
+		Version: hv.Version,
+		Prev:    hv.Prev,
 	}
 	if !hv.Deleted {
 		e.Value = nonNil(hv.Value)

@@ -1,7 +1,8 @@
 // Verifies meshledger proofs with @ethereumjs/mpt, independently of the Go
 // code, the way docs/state.md tells clients to: verifyMerkleProof with the
 // expected root, the state key hashed by the trie itself (useKeyHashing:
-// keccak256(contract ‖ key)), and state leaves RLP-decoded. State proofs are
+// keccak256(contract ‖ key)), and state leaves RLP-decoded as the entry
+// [version, height, txIndex, prev, deleted, value]. State proofs are
 // verified a second time in the other documented form, with the trie key
 // hashed beforehand (the case's "trieKey") and key hashing off; the two
 // must agree.
@@ -14,14 +15,16 @@
 //                 {"root","contract","key","value","exists","nodes"}; only
 //                 root, contract, key and nodes are used (the claimed value
 //                 is what is being checked). The trie key is
-//                 keccak256(contract ‖ key) and the leaf is rlp(value).
+//                 keccak256(contract ‖ key) and the leaf is the entry
+//                 rlp([version, height, txIndex, prev, deleted, value]);
+//                 a tombstone (deleted = 0x01) proves the key absent.
 //   kind "index": proof is {"root","index","nodes"}; the trie key is
 //                 rlp(index), given to the trie as is, and the leaf is the
 //                 raw item (transaction or receipt encoding).
-// It prints {"results":[{"name","key","ok","leaf","value","error"}]}: key
-// is what was passed to the verifier, ok is false when it rejected the
-// proof, and leaf (and, for state, value) is null for a valid proof of
-// absence.
+// It prints {"results":[{"name","key","ok","leaf","value","deleted",
+// "version","prev","error"}]}: key is what was passed to the verifier, ok
+// is false when it rejected the proof, leaf is null for a key never
+// written, and value is null for any absence (tombstones included).
 import { verifyMerkleProof } from "@ethereumjs/mpt";
 import { RLP } from "@ethereumjs/rlp";
 import { bytesToHex, concatBytes, hexToBytes } from "@ethereumjs/util";
@@ -54,7 +57,7 @@ const describe = (v) => (v instanceof Error ? `rejected (${v.message})` : v === 
 const results = [];
 for (const { name, kind, proof: p, trieKey } of input.proofs) {
   const [key, useKeyHashing] = verifierKey(kind, p);
-  const r = { name, key: bytesToHex(key), ok: false, leaf: null, value: null, error: "" };
+  const r = { name, key: bytesToHex(key), ok: false, leaf: null, value: null, deleted: false, version: 0, prev: null, error: "" };
   const leaf = await verify(key, useKeyHashing, p);
   if (leaf instanceof Error) {
     r.error = leaf.message;
@@ -69,11 +72,24 @@ for (const { name, kind, proof: p, trieKey } of input.proofs) {
       r.error = `key hashing: ${describe(leaf)}; pre-hashed key: ${describe(prehashed)}`;
     } else if (r.ok && leaf !== null) {
       try {
-        const value = RLP.decode(leaf);
-        if (!(value instanceof Uint8Array)) {
-          throw new Error("an RLP list, not a string");
+        const entry = RLP.decode(leaf);
+        if (!Array.isArray(entry) || entry.length !== 6 || entry.some((x) => !(x instanceof Uint8Array))) {
+          throw new Error("not an entry of six strings");
         }
-        r.value = bytesToHex(value);
+        const [version, , , prev, deleted, value] = entry;
+        if (prev.length !== 32) {
+          throw new Error("prev is not 32 bytes");
+        }
+        if (deleted.length > 1 || (deleted.length === 1 && deleted[0] !== 1)) {
+          throw new Error("deleted is not a boolean");
+        }
+        r.deleted = deleted.length === 1;
+        if (r.deleted && value.length !== 0) {
+          throw new Error("tombstone with a value");
+        }
+        r.version = version.length === 0 ? 0 : Number(BigInt(bytesToHex(version)));
+        r.prev = bytesToHex(prev);
+        r.value = r.deleted ? null : bytesToHex(value);
       } catch (err) {
         r.ok = false;
         r.error = `state leaf: ${err.message}`;
