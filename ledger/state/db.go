@@ -8,7 +8,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/ethdb"
-		"github.com/ethereum/go-ethereum/trie"
+	"github.com/ethereum/go-ethereum/trie"
 	"github.com/meshledger/meshledger/ledger/proof"
 	"github.com/meshledger/meshledger/ledger/storage"
 )
