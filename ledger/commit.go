@@ -82,6 +82,15 @@ func (l *Ledger) seal(b *pendingBlock, batch ethdb.Batch) (block.Header, error) 
 	if encErr != nil {
 		return block.Header{}, fmt.Errorf("ledger: block %d: %w", b.height, encErr)
 	}
+	// The header commits the log of the blocks before it: 0..height-1,
+	// exactly the published log while this block is not yet committed.
+	if n := l.log.Size(); n != b.height {
+		return block.Header{}, fmt.Errorf("%w: history log has %d blocks, sealing block %d", ErrInconsistent, n, b.height)
+	}
+	logRoot, err := l.log.Root(b.height)
+	if err != nil {
+		return block.Header{}, fmt.Errorf("ledger: log root of block %d: %w", b.height, err)
+	}
 	return block.Header{
 		ChainID:     l.chainID,
 		Height:      b.height,
@@ -91,6 +100,7 @@ func (l *Ledger) seal(b *pendingBlock, batch ethdb.Batch) (block.Header, error) 
 		ReceiptRoot: b.enc.receiptRoot,
 		StateRoot:   root,
 		Proposer:    b.proposer,
+		LogRoot:     logRoot,
 	}, nil
 }
 
@@ -99,6 +109,12 @@ func (l *Ledger) seal(b *pendingBlock, batch ethdb.Batch) (block.Header, error) 
 // all there or not at all. The in-memory latest pointer moves only after.
 func (l *Ledger) commit(b *pendingBlock, sh *block.SignedHeader, batch ethdb.Batch) error {
 	if err := l.putBlock(b, sh, batch); err != nil {
+		return fmt.Errorf("ledger: block %d: %w", b.height, err)
+	}
+	// The block's leaf and the log nodes it completes go into the block's
+	// batch: both are stored or neither is.
+	logLeaf, err := l.log.Append(sh.Hash(), batch)
+	if err != nil {
 		return fmt.Errorf("ledger: block %d: %w", b.height, err)
 	}
 	l.commitSeq.Add(1) // odd: the flat index may move under readers
@@ -114,6 +130,11 @@ func (l *Ledger) commit(b *pendingBlock, sh *block.SignedHeader, batch ethdb.Bat
 	}
 	if len(b.ov.byContract[registry.Address]) > 0 {
 		l.tipMembers.Store(new(memberCache))
+	}
+	// The log is published before the tip moves: a reader that sees
+	// height H finds the log of H+1 blocks, every proof up to H written.
+	if err := l.log.Publish(logLeaf); err != nil {
+		return fmt.Errorf("ledger: block %d: %w", b.height, err)
 	}
 	l.latest.Store(sh)
 	l.batchPerTx.Store(int64(batch.ValueSize() / max(len(b.records), 1)))

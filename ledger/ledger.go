@@ -13,6 +13,7 @@ import (
 
 	"github.com/meshledger/meshledger/internal/memo"
 	"github.com/meshledger/meshledger/ledger/block"
+	"github.com/meshledger/meshledger/ledger/histlog"
 	"github.com/meshledger/meshledger/ledger/state"
 	"github.com/meshledger/meshledger/ledger/storage"
 	"github.com/meshledger/meshledger/ledger/tx"
@@ -59,6 +60,8 @@ type Ledger struct {
 	// tipMembers caches admission's registry lookups at the latest block;
 	// commit replaces it when a block writes the registry.
 	tipMembers atomic.Pointer[memberCache]
+
+	log *histlog.Log // the history log of every committed block (histlog)
 
 	batchPerTx atomic.Int64                     // batch bytes per transaction of the last block
 	tries      *memo.Cache[uint64, *blockTries] // proof tries of the latest blocks Tx was asked about
@@ -161,6 +164,14 @@ func (l *Ledger) initGenesis(g *block.Genesis) error {
 		return err
 	}
 	gh := &block.SignedHeader{Header: g.Header(root)}
+	// The genesis block is leaf 0 of the history log, written with it.
+	empty, err := histlog.Open(l.kv, 0)
+	if err != nil {
+		return fmt.Errorf("ledger: history log: %w", err)
+	}
+	if _, err := empty.Append(gh.Hash(), b); err != nil {
+		return fmt.Errorf("ledger: write genesis: %w", err)
+	}
 	enc, err := gh.Encode()
 	if err != nil {
 		return fmt.Errorf("ledger: encode genesis header: %w", err)
@@ -225,6 +236,15 @@ func (l *Ledger) loadLatest() error {
 	}
 	if root != sh.Header.StateRoot {
 		return fmt.Errorf("%w: header %d state root %s, state at %s", ErrInconsistent, h, sh.Header.StateRoot, root)
+	}
+	// The log's size is not stored: every block up to the latest is a
+	// leaf (one source of truth, the latest height). The latest header
+	// commits the log of the blocks before it, which checks the nodes read.
+	if l.log, err = histlog.Open(l.kv, h+1); err != nil {
+		return fmt.Errorf("%w: %v", ErrInconsistent, err)
+	}
+	if logRoot, err := l.log.Root(h); err != nil || logRoot != sh.Header.LogRoot {
+		return fmt.Errorf("%w: header %d log root %s, history log %s (%v)", ErrInconsistent, h, sh.Header.LogRoot, logRoot, err)
 	}
 	l.latest.Store(sh)
 	return nil

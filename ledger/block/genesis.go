@@ -2,6 +2,7 @@ package block
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -251,7 +252,8 @@ func sortedAddrs(in []common.Address) []common.Address {
 // Header is the genesis header over stateRoot, the root of the
 // registry's genesis records (the ledger derives it: ledger.GenesisHeader):
 // height 0, the config hash as parent, empty transaction and receipt
-// roots, no proposer. It is not signed: every node derives it itself.
+// roots, no proposer, and the empty history log's root (no block comes
+// before it). It is not signed: every node derives it itself.
 func (g *Genesis) Header(stateRoot common.Hash) Header {
 	return Header{
 		ChainID:     g.ChainID,
@@ -261,8 +263,13 @@ func (g *Genesis) Header(stateRoot common.Hash) Header {
 		TxRoot:      EmptyRoot,
 		ReceiptRoot: EmptyRoot,
 		StateRoot:   stateRoot,
+		LogRoot:     EmptyLogRoot,
 	}
 }
+
+// EmptyLogRoot is the root of the empty history log, RFC 6962's
+// SHA-256(""): the genesis header's LogRoot (package ledger/histlog).
+var EmptyLogRoot = common.Hash(sha256.Sum256(nil))
 
 // Hash identifies the chain: the config hash, which commits everything
 // the genesis fixes (the registry's genesis state is a function of it).
