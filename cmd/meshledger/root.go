@@ -110,6 +110,8 @@ dashes as underscores (--block-interval → MESHLEDGER_BLOCK_INTERVAL).`,
 		newChainCmd(a), newContractsCmd(a), newBenchCmd(a), newExportCmd(a), newReplayCmd(a),
 		newOrgCmd(a), newMemberCmd(a), newProposalCmd(a), newPolicyCmd(a), newRoleCmd(a), newContractCmd(a),
 		newTestnetCmd(a), newInitCmd(a), newGenesisCmd(a),
+		newLogCmd(a),
+		newEvidenceCmd(a),
 		newAuditCmd(a),
 	)
 	return root
@@ -167,9 +169,10 @@ func (a *app) loadKey() (*client.Key, error) {
 // there is one, because it is also the reader: the client signs read
 // sessions with it, and nodes answer most reads only to members. Only
 // when no --key was given and the default key file is absent does the
-// client read anonymously.
-func (a *app) client(withKey bool) (*client.Client, error) {
-	opts := []client.Option{}
+// client read anonymously. extra options come first (log verify's
+// byte-counting transport).
+func (a *app) client(withKey bool, extra ...client.Option) (*client.Client, error) {
+	opts := append([]client.Option{}, extra...)
 	if _, err := os.Stat(a.keyFile); withKey || a.keyFlagSet || !errors.Is(err, os.ErrNotExist) {
 		k, err := a.loadKey()
 		if err != nil {

@@ -201,7 +201,7 @@ func verifyInconsistentLog(e *api.Evidence, v *Verifier, auditors []common.Addre
 			return nil, fmt.Errorf("%w: consistency proof %d→%d (%s→%s) is not between the signed logs %d→%d (%s→%s)",
 				ErrForgedEvidence, p.From, p.To, p.FromRoot.Hex(), p.ToRoot.Hex(), from.height, n, from.logRoot.Hex(), rootN.Hex())
 		}
-		if err := verifyLogConsistencyProof(p); err == nil {
+		if err := VerifyLogConsistencyProof(p); err == nil {
 			return nil, fmt.Errorf("%w: the consistency proof %d→%d verifies", ErrNoMisbehaviour, p.From, p.To)
 		}
 		f.Proven = fmt.Sprintf("the node served a consistency proof from log %d (root %s) to log %d (root %s, signed at height %d) that does not verify",
@@ -216,7 +216,7 @@ func verifyInconsistentLog(e *api.Evidence, v *Verifier, auditors []common.Addre
 		return nil, fmt.Errorf("%w: inclusion proof of %d in log %d (%s) is not of height %d in the signed log %d (%s)",
 			ErrForgedEvidence, p.Height, p.Size, p.Root.Hex(), from.height, n, rootN.Hex())
 	}
-	verifies := verifyLogInclusionProof(p) == nil
+	verifies := VerifyLogInclusionProof(p) == nil
 	switch {
 	case verifies && p.BlockHash == from.hash:
 		return nil, fmt.Errorf("%w: the inclusion proof of block %d (%s) in log %d verifies", ErrNoMisbehaviour, p.Height, p.BlockHash.Hex(), n)
@@ -237,10 +237,10 @@ func checkLogProofSize(n int) error {
 	return nil
 }
 
-// verifyLogInclusionProof checks p: the RFC 6962 (SHA-256) audit path
+// VerifyLogInclusionProof checks p: the RFC 6962 (SHA-256) audit path
 // from the leaf of p.BlockHash at index p.Height to p.Root in a log of
 // p.Size leaves.
-func verifyLogInclusionProof(p *api.LogInclusionProof) error {
+func VerifyLogInclusionProof(p *api.LogInclusionProof) error {
 	h := rfc6962.DefaultHasher
 	if err := proof.VerifyInclusion(h, p.Height, p.Size, h.HashLeaf(p.BlockHash[:]), hashBytes(p.Hashes), p.Root[:]); err != nil {
 		return fmt.Errorf("%w: inclusion of block %d in log %d: %v", ErrVerify, p.Height, p.Size, err)
@@ -248,10 +248,10 @@ func verifyLogInclusionProof(p *api.LogInclusionProof) error {
 	return nil
 }
 
-// verifyLogConsistencyProof checks p: the RFC 6962 (SHA-256) proof that
+// VerifyLogConsistencyProof checks p: the RFC 6962 (SHA-256) proof that
 // the log of p.To leaves, root p.ToRoot, extends the log of p.From leaves,
 // root p.FromRoot.
-func verifyLogConsistencyProof(p *api.LogConsistencyProof) error {
+func VerifyLogConsistencyProof(p *api.LogConsistencyProof) error {
 	if err := proof.VerifyConsistency(rfc6962.DefaultHasher, p.From, p.To, hashBytes(p.Hashes), p.FromRoot[:], p.ToRoot[:]); err != nil {
 		return fmt.Errorf("%w: consistency of log %d with log %d: %v", ErrVerify, p.From, p.To, err)
 	}
