@@ -35,6 +35,7 @@ type Ledger interface {
 	ProveContract(addr common.Address) (*ledger.ContractProof, error)
 	State(contract common.Address, key []byte, height uint64) (*ledger.StateAt, error)
 	History(contract common.Address, key []byte, from ledger.Cursor, limit int) (*ledger.HistoryPage, error)
+	Lineage(contract common.Address, key []byte, from ledger.Cursor, limit int) (*ledger.LineagePage, error)
 	// QueryAs runs a read-only call with caller as ctx.Caller(): the
 	// authenticated reader.
 	QueryAs(ctx context.Context, caller, contract common.Address, method string, args []byte, height, gasCap uint64) (*ledger.QueryResult, error)
@@ -47,6 +48,11 @@ type Ledger interface {
 	SeesEvent(v *ledger.Viewer, ev *block.Event) bool
 	// RegistryAt reads the participant registry at a committed height.
 	RegistryAt(height uint64) (registry.Reader, *block.SignedHeader, error)
+
+	// LogInclusion and LogConsistency prove blocks against the history
+	// log a header commits (log.go).
+	LogInclusion(height, size uint64) (*ledger.LogInclusion, error)
+	LogConsistency(from, to uint64) (*ledger.LogConsistency, error)
 }
 
 // Submitted is the outcome of admitting a transaction.
