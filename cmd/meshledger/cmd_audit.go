@@ -172,8 +172,8 @@ func (r *auditRun) run(ctx context.Context) error {
 	if err != nil {
 		return couldNotRun(fmt.Errorf("read the node's chain: %w", err))
 	}
-	if ch.GenesisHash != g.Hash() || ch.ChainID != g.ChainID {
-		return couldNotRun(fmt.Errorf("%w: it has chain %d genesis %s, --genesis is chain %d genesis %s", errOtherChain, ch.ChainID, ch.GenesisHash, g.ChainID, g.Hash()))
+	if ch.ChainID != g.ChainID {
+		return couldNotRun(fmt.Errorf("%w: it has chain id %d, --genesis has %d", errOtherChain, ch.ChainID, g.ChainID))
 	}
 	if r.dir == "" {
 		r.dir = fmt.Sprintf("audit-%d-%x", g.ChainID, g.Hash().Bytes()[:4])
@@ -181,24 +181,36 @@ func (r *auditRun) run(ctx context.Context) error {
 	if r.checkpointOut == "" {
 		r.checkpointOut = filepath.Join(r.dir, "checkpoint.json")
 	}
-	if err := checkStoreGenesis(r.dir, g); err != nil {
+	fresh, err := checkStoreGenesis(r.dir, g)
+	if err != nil {
 		return couldNotRun(err)
 	}
 	dst, closeDst, err := openDestination(ctx, r.dir, g, r.compiledCache)
 	if err != nil {
 		return couldNotRun(err)
 	}
-	res, err := r.verify(ctx, c, ch, key, g, dst)
+	// The node names its chain by the hash of block 0, which commits the
+	// state the genesis creates: known only once the store applied it.
+	var res *auditResult
+	if gh := genesisHash(dst); gh != ch.GenesisHash {
+		err = couldNotRun(fmt.Errorf("%w: its genesis block is %s, --genesis makes %s", errOtherChain, ch.GenesisHash, gh))
+	} else {
+		res, err = r.verify(ctx, c, ch, key, g, dst)
+	}
 	latest := dst.Latest()
 	if cerr := closeDst(); err == nil && cerr != nil {
 		err = couldNotRun(cerr)
 	}
 	if res == nil {
+		if fresh && latest.Header.Height == 0 {
+			// Nothing verified: leave no store of a chain that was not audited.
+			_ = os.RemoveAll(r.dir)
+		}
 		return err
 	}
 	res.Height = latest.Header.Height
 	if err == nil || errors.Is(err, errAuditInterrupt) {
-		cp, cerr := r.writeCheckpoint(g, latest, key)
+		cp, cerr := r.writeCheckpoint(res.GenesisHash, g.ChainID, latest, key)
 		if cerr != nil {
 			return couldNotRun(cerr)
 		}
@@ -211,19 +223,29 @@ func (r *auditRun) run(ctx context.Context) error {
 }
 
 // checkStoreGenesis refuses a store of another chain before it is opened:
-// resuming into it would mix two chains.
-func checkStoreGenesis(dir string, g *block.Genesis) error {
+// resuming into it would mix two chains. fresh: there is no store yet.
+func checkStoreGenesis(dir string, g *block.Genesis) (fresh bool, err error) {
 	have, err := block.LoadGenesis(filepath.Join(dir, node.GenesisFile))
 	if errors.Is(err, fs.ErrNotExist) {
-		return checkFreshDir(dir)
+		return true, checkFreshDir(dir)
 	}
 	if err != nil {
-		return fmt.Errorf("--to %s: %w", dir, err)
+		return false, fmt.Errorf("--to %s: %w", dir, err)
 	}
 	if have.Hash() != g.Hash() {
-		return fmt.Errorf("--to %s holds chain %d genesis %s, not the audited chain's %s: give another directory", dir, have.ChainID, have.Hash(), g.Hash())
+		return false, fmt.Errorf("--to %s holds chain %d genesis %s, not the audited chain's %s: give another directory", dir, have.ChainID, have.Hash(), g.Hash())
 	}
-	return nil
+	return false, nil
+}
+
+// genesisHash is the hash of l's block 0, what the API calls the genesis
+// hash ("" when unreadable).
+func genesisHash(l *ledger.Ledger) common.Hash {
+	h, err := l.Header(0)
+	if err != nil {
+		return common.Hash{}
+	}
+	return h.Hash()
 }
 
 // verify streams the node's blocks after dst's tip and replays them. A
@@ -240,7 +262,7 @@ func (r *auditRun) verify(ctx context.Context, c *client.Client, ch *api.Chain, 
 		}
 		claimed = r.toHeight
 	}
-	res := &auditResult{Node: r.a.nodeURL, ChainID: g.ChainID, GenesisHash: g.Hash(), Store: r.dir,
+	res := &auditResult{Node: r.a.nodeURL, ChainID: g.ChainID, GenesisHash: genesisHash(dst), Store: r.dir,
 		StartHeight: start, From: start + 1, ClaimedHeight: claimed}
 
 	body, streamLatest, err := r.openExport(ctx, c, key, g.ChainID, start+1)
@@ -386,7 +408,7 @@ func (r *auditRun) checkCheckpoint(g *block.Genesis, dst *ledger.Ledger, key *cl
 	if err := client.VerifyCheckpoint(&cp, trusted...); err != nil {
 		return fmt.Errorf("--from-checkpoint %s: %w", r.fromCheckpoint, err)
 	}
-	if cp.GenesisHash != g.Hash() || cp.ChainID != g.ChainID {
+	if cp.GenesisHash != genesisHash(dst) || cp.ChainID != g.ChainID {
 		return fmt.Errorf("--from-checkpoint %s: %w: it is of chain %d genesis %s", r.fromCheckpoint, errOtherChain, cp.ChainID, cp.GenesisHash)
 	}
 	tip := dst.Latest().Header.Height
@@ -404,8 +426,8 @@ func (r *auditRun) checkCheckpoint(g *block.Genesis, dst *ledger.Ledger, key *cl
 }
 
 // writeCheckpoint signs what the store verified and writes it atomically.
-func (r *auditRun) writeCheckpoint(g *block.Genesis, latest *block.SignedHeader, key *client.Key) (*auditCheckpointRe, error) {
-	cp := api.Checkpoint{ChainID: g.ChainID, GenesisHash: g.Hash(), Height: latest.Header.Height, HeaderHash: latest.Hash(),
+func (r *auditRun) writeCheckpoint(genesis common.Hash, chainID uint64, latest *block.SignedHeader, key *client.Key) (*auditCheckpointRe, error) {
+	cp := api.Checkpoint{ChainID: chainID, GenesisHash: genesis, Height: latest.Header.Height, HeaderHash: latest.Hash(),
 		StateRoot: latest.Header.StateRoot, LogRoot: latest.Header.LogRoot}
 	if err := client.SignCheckpoint(&cp, key); err != nil {
 		return nil, err
