@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/labstack/echo/v4"
 
 	"github.com/meshledger/meshledger/ledger"
@@ -131,6 +132,13 @@ func (s *Server) handleHistory(c echo.Context) error {
 	if err := s.deps.Ledger.CanReadKey(c.Request().Context(), viewerOf(c), addr, key, latest); err != nil {
 		return fmt.Errorf("history of %s: %w", addr, refuseRead(err))
 	}
+	switch ps := c.QueryParam(api.ParamProofs); ps {
+	case "", "false":
+	case "true":
+		return s.lineage(c, addr, key, from, limit)
+	default:
+		return fmt.Errorf("%w: %s: want true or false, got %q", ErrBadRequest, api.ParamProofs, ps)
+	}
 	page, err := s.deps.Ledger.History(addr, key, from, limit)
 	if err != nil {
 		return fmt.Errorf("history of %s key %x: %w", addr, key, err)
@@ -143,6 +151,47 @@ func (s *Server) handleHistory(c echo.Context) error {
 		out.Entries[i] = toHistoryEntry(e)
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// lineage answers ?proofs=true: the history page with every entry's
+// proofs and, on the last page, the key's latest state proof.
+func (s *Server) lineage(c echo.Context, addr common.Address, key []byte, from ledger.Cursor, limit int) error {
+	page, err := s.deps.Ledger.Lineage(addr, key, from, limit)
+	if err != nil {
+		return fmt.Errorf("lineage of %s key %x: %w", addr, key, err)
+	}
+	out := api.Lineage{Contract: addr, Key: key, Entries: make([]api.LineageEntry, len(page.Entries))}
+	if page.Next != nil {
+		out.NextCursor = formatCursor(*page.Next)
+	}
+	for i, e := range page.Entries {
+		le := api.LineageEntry{
+			Version: e.Entry.Version, Height: e.Entry.Height, TxIndex: e.Entry.TxIndex, Prev: e.Entry.Prev,
+			Deleted: e.Entry.Deleted, Value: nonNilBytes(e.Entry.Value), TxHash: e.TxHash,
+			Header: toSignedHeader(e.Header), Tx: e.Tx,
+			TxProof: toHexList(e.TxProof), ReceiptProof: toHexList(e.ReceiptProof),
+		}
+		if e.Receipt != nil {
+			le.Receipt = toReceipt(e.Receipt)
+		}
+		out.Entries[i] = le
+	}
+	if l := page.Latest; l != nil {
+		p := l.Proof
+		out.Latest = &api.State{
+			Contract: addr, Key: key, Height: l.Header.Header.Height, Exists: p.Exists, Value: p.Value,
+			Proof: toStateProof(p), Header: toSignedHeader(l.Header),
+		}
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func toHexList(in [][]byte) []hexutil.Bytes {
+	out := make([]hexutil.Bytes, len(in))
+	for i, b := range in {
+		out[i] = b
+	}
+	return out
 }
 
 func (s *Server) handleQuery(c echo.Context) error {

@@ -95,6 +95,46 @@ type HistoryEntry struct {
 	Deleted bool           `json:"deleted,omitempty"`
 }
 
+// ParamProofs = "true" on GET /v1/contracts/{address}/history/{key}
+// returns the Lineage instead of the History.
+const ParamProofs = "proofs"
+
+// Lineage is GET /v1/contracts/{address}/history/{key}?proofs=true: the
+// key's versions, oldest first, each proven by its block (see
+// LineageEntry). Pages follow NextCursor as for History. The last page
+// (no NextCursor) carries Latest, the key's state proof at the latest
+// block: its leaf is the newest version (a tombstone if the key was
+// deleted), whose Prev hash chains back through every entry.
+type Lineage struct {
+	Contract   common.Address `json:"contract"`
+	Key        hexutil.Bytes  `json:"key"`
+	Entries    []LineageEntry `json:"entries"`
+	NextCursor string         `json:"nextCursor,omitempty"`
+	Latest     *State         `json:"latest,omitempty"`
+}
+
+// LineageEntry is one version of a key: the state leaf it wrote
+// (rlp([version, height, txIndex, prev, deleted, value]), docs/state.md),
+// the transaction that wrote it, and its proofs: Tx is the transaction's
+// binary encoding, proven at rlp(txIndex) in Header's txRoot by TxProof;
+// Receipt is proven at the same key in receiptRoot by ReceiptProof, and
+// its writes hold the entry's write. Genesis records (height 0) have no
+// transaction.
+type LineageEntry struct {
+	Version      uint64          `json:"version"`
+	Height       uint64          `json:"height"`
+	TxIndex      uint32          `json:"txIndex"`
+	Prev         common.Hash     `json:"prev"`
+	Deleted      bool            `json:"deleted,omitempty"`
+	Value        hexutil.Bytes   `json:"value"`
+	TxHash       common.Hash     `json:"txHash"`
+	Header       SignedHeader    `json:"header"`
+	Tx           hexutil.Bytes   `json:"tx,omitempty"`
+	TxProof      []hexutil.Bytes `json:"txProof,omitempty"`
+	Receipt      *Receipt        `json:"receipt,omitempty"`
+	ReceiptProof []hexutil.Bytes `json:"receiptProof,omitempty"`
+}
+
 // History pagination bounds.
 const (
 	DefaultHistoryLimit = 100
