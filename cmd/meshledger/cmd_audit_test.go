@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/rlp"
 
+	"github.com/meshledger/meshledger/ledger"
 	"github.com/meshledger/meshledger/ledger/audit"
 	"github.com/meshledger/meshledger/ledger/block"
 	"github.com/meshledger/meshledger/ledger/registry"
@@ -59,7 +61,7 @@ type auditNode struct {
 	key     string // the node key's file: a dev-genesis admin, an auditor
 }
 
-func startAuditNode(t *testing.T, dir string) *auditNode {
+func startAuditNode(t testing.TB, dir string) *auditNode {
 	t.Helper()
 	n := nodetest.Start(t, nodetest.Config(dir))
 	return &auditNode{n: n, genesis: filepath.Join(dir, node.GenesisFile), key: filepath.Join(dir, node.KeyFile)}
@@ -613,4 +615,88 @@ func testExportEndpoint(t *testing.T, s *sourceChain) {
 			t.Fatalf("%s: %d blocks, want %d", tc.query, n, tc.blocks)
 		}
 	}
+}
+
+// keySigner signs block headers with a node key (ledger.Signer).
+type keySigner struct{ k *ecdsa.PrivateKey }
+
+func (s keySigner) Address() common.Address { return crypto.PubkeyToAddress(s.k.PublicKey) }
+func (s keySigner) SignHash(h common.Hash) ([]byte, error) {
+	return crypto.Sign(h.Bytes(), s.k)
+}
+
+// BenchmarkAuditLoanPayments audits, over HTTP from a live node on
+// 127.0.0.1, a chain of MESHLEDGER_BENCH_AUDIT_BLOCKS (default 100) blocks
+// of 1,000 loan payments each, built through ledger.ApplyBlock; `make
+// bench-audit` runs it with 1,000 blocks (1,000,000 txs). It reports the
+// audit's tx/s as its report measures it (stream, re-execution and every
+// check); compare with the live chain's committed tx/s (loadgen).
+func BenchmarkAuditLoanPayments(b *testing.B) {
+	blocks := 100
+	if v := os.Getenv("MESHLEDGER_BENCH_AUDIT_BLOCKS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			b.Fatalf("MESHLEDGER_BENCH_AUDIT_BLOCKS=%q: want a positive number", v)
+		}
+		blocks = n
+	}
+	const perBlock = 1_000
+	dir := b.TempDir()
+	src := nodetest.Open(b, nodetest.Config(dir))
+	l, chainID := src.Ledger(), src.ChainID()
+	signer := keySigner{src.Key()}
+	admin, servicer := nodetest.AccountOf(src.Key()), nodetest.NewAccount(b)
+	apply := func(txs ...*tx.Tx) {
+		b.Helper()
+		a, err := l.ApplyBlock(context.Background(), ledger.Proposal{TimeMs: l.Latest().Header.TimeMs + 1000, Proposer: signer.Address(), Txs: txs}, signer)
+		if err != nil || len(a.Rejected) > 0 || len(a.Receipts) != len(txs) {
+			b.Fatalf("apply block: %v (%+v)", err, a)
+		}
+	}
+	dep := admin.Deploy(b, chainID, "loan", nodetest.LoanWasm(b))
+	apply(dep)
+	loan := mustDeployed(b, l, dep.Hash())
+	apply(admin.Call(b, chainID, registry.Address, "addMember", map[string]any{"address": servicer.Addr, "roles": []string{"servicer"}}),
+		admin.Call(b, chainID, loan, "create", map[string]any{
+			"id": "L1", "borrower": admin.Addr.Hex(), "servicer": servicer.Addr.Hex(),
+			"principal": 1_000_000_000_000, "rate_bps": 650, "term_months": 360, "first_due": 1893456000,
+		}))
+	built := time.Now()
+	for range blocks {
+		txs := make([]*tx.Tx, perBlock)
+		for i := range txs {
+			txs[i] = servicer.Call(b, chainID, loan, "pay", map[string]any{"id": "L1", "amount": 1})
+		}
+		apply(txs...)
+	}
+	b.Logf("built %d blocks of %d payments in %s", blocks, perBlock, time.Since(built).Round(time.Millisecond))
+	if err := src.Close(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	an := startAuditNode(b, dir)
+	for b.Loop() {
+		store := filepath.Join(b.TempDir(), "store")
+		var out, errb syncBuffer
+		code := run(context.Background(), an.auditArgs(an.n.URL(), store, "--json", "--quiet"), env{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }})
+		if code != 0 {
+			b.Fatalf("audit: exit %d: %s", code, errb.String())
+		}
+		var res auditResult
+		if err := json.Unmarshal([]byte(out.String()), &res); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(res.TxPerSec, "tx/s")
+		b.ReportMetric(res.BlocksPerSec, "blocks/s")
+		b.Logf("audited %d blocks, %d txs in %dms: %.0f tx/s", res.Blocks, res.Txs, res.ElapsedMs, res.TxPerSec)
+	}
+}
+
+// mustDeployed finds the address of the contract deployed by tx hash.
+func mustDeployed(b *testing.B, l *ledger.Ledger, hash common.Hash) common.Address {
+	b.Helper()
+	rec, err := l.Tx(hash)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return rec.Receipt.ContractAddress
 }
