@@ -8,10 +8,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -21,10 +19,6 @@ import (
 	"github.com/meshledger/meshledger/sdk/api"
 	"github.com/meshledger/meshledger/sdk/client"
 )
-
-// maxProofBody bounds a log proof's response: MaxLogProofHashes hashes
-// as JSON hex take under 10 KiB; anything far larger is not a proof.
-const maxProofBody = 64 << 10
 
 // maxCheckpointBytes bounds a checkpoint file (a few hundred bytes).
 const maxCheckpointBytes = 16 << 10
@@ -141,8 +135,6 @@ type logVerifier struct {
 	c        *client.Client
 	v        *client.Verifier
 	signers  []common.Address
-	hc       *http.Client
-	base     string
 	counting *countingTransport
 }
 
@@ -153,7 +145,7 @@ func newLogVerifier(ctx context.Context, a *app) (*logVerifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	lv := &logVerifier{c: c, hc: hc, base: a.nodeURL, counting: ct}
+	lv := &logVerifier{c: c, counting: ct}
 	if len(a.trust) > 0 {
 		for _, s := range a.trust {
 			lv.signers = append(lv.signers, common.HexToAddress(s)) // a.client checked them
@@ -259,15 +251,21 @@ func (lv *logVerifier) pickEvidence(cp *api.Checkpoint, atM, latest *api.SignedH
 		return &api.Evidence{Version: api.EvidenceVersion, Kind: api.EvidenceInconsistentLog, ChainID: cp.ChainID,
 			LaterHeader: latest}
 	}
+	// The proofs are recorded as answers to what was asked (heights M and
+	// N) and against the signed roots, whatever sizes and roots the node
+	// wrote beside its hashes.
+	m, n := cp.Height, latest.Header.Height
 	incl := *served
-	incl.Root = latest.Header.LogRoot
-	incl.BlockHash = servedLeaf
+	incl.Height, incl.Size, incl.Root, incl.BlockHash = m, n, latest.Header.LogRoot, servedLeaf
+	consAsked := *cons
+	consAsked.From, consAsked.To = m, n
+	cons = &consAsked
 	var candidates []*api.Evidence
-	if atM.Hash != cp.HeaderHash {
-		e := base()
-		e.EarlierHeader, e.Inclusion = atM, &incl
-		candidates = append(candidates, e)
-	}
+	// The node's own signed header at M against its own later log: strong
+	// whenever that log holds another block at M.
+	e0 := base()
+	e0.EarlierHeader, e0.Inclusion = atM, &incl
+	candidates = append(candidates, e0)
 	if consErr != nil {
 		e := base()
 		e.Checkpoint, e.Consistency = cp, cons
@@ -313,14 +311,14 @@ func verifyServedConsistency(p *api.LogConsistencyProof, from, to uint64) error 
 	if p.From != from || p.To != to {
 		return fmt.Errorf("the node proved %d → %d, not %d → %d", p.From, p.To, from, to)
 	}
-	return client.VerifyLogConsistencyProof(p)
+	return client.VerifyLogConsistency(p, p.FromRoot, p.ToRoot)
 }
 
 func verifyServedInclusion(p *api.LogInclusionProof, height, size uint64) error {
 	if p.Height != height || p.Size != size {
 		return fmt.Errorf("the node proved block %d in log %d, not %d in %d", p.Height, p.Size, height, size)
 	}
-	return client.VerifyLogInclusionProof(p)
+	return client.VerifyLogInclusion(p, p.Root)
 }
 
 // finishLogVerify prints the result, writes evidence or the moved
@@ -483,68 +481,30 @@ func (b *countingBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// consistency fetches the node's consistency proof from..to.
+// consistency fetches the node's consistency proof from..to, unverified
+// (a proof that fails is kept as evidence).
 func (lv *logVerifier) consistency(ctx context.Context, from, to uint64) (*api.LogConsistencyProof, error) {
-	var p api.LogConsistencyProof
-	q := url.Values{api.ParamFrom: {strconv.FormatUint(from, 10)}, api.ParamTo: {strconv.FormatUint(to, 10)}}
-	if err := lv.getJSON(ctx, api.PathLogConsistency, q, &p); err != nil {
+	p, err := lv.c.LogConsistencyProof(ctx, from, to)
+	if err != nil {
 		return nil, fmt.Errorf("consistency proof %d → %d: %w", from, to, err)
 	}
 	if len(p.Hashes) > api.MaxLogProofHashes {
 		return nil, fmt.Errorf("consistency proof %d → %d: %d hashes (at most %d)", from, to, len(p.Hashes), api.MaxLogProofHashes)
 	}
-	return &p, nil
+	return p, nil
 }
 
 // inclusion fetches the node's proof that block height is in the log of
-// size leaves.
+// size leaves, unverified.
 func (lv *logVerifier) inclusion(ctx context.Context, height, size uint64) (*api.LogInclusionProof, error) {
-	var p api.LogInclusionProof
-	q := url.Values{"height": {strconv.FormatUint(height, 10)}, api.ParamSize: {strconv.FormatUint(size, 10)}}
-	if err := lv.getJSON(ctx, api.PathLogInclusion, q, &p); err != nil {
+	p, err := lv.c.LogInclusionProof(ctx, height, size)
+	if err != nil {
 		return nil, fmt.Errorf("inclusion proof of %d in log %d: %w", height, size, err)
 	}
 	if len(p.Hashes) > api.MaxLogProofHashes {
 		return nil, fmt.Errorf("inclusion proof of %d in log %d: %d hashes (at most %d)", height, size, len(p.Hashes), api.MaxLogProofHashes)
 	}
-	return &p, nil
-}
-
-// getJSON is an anonymous GET of a log proof: proofs are public (they
-// reveal block hashes only).
-func (lv *logVerifier) getJSON(ctx context.Context, path string, q url.Values, out any) error {
-	u, err := url.JoinPath(lv.base, path)
-	if err != nil {
-		return err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u+"?"+q.Encode(), nil)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := lv.hc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxProofBody+1))
-	if err != nil {
-		return err
-	}
-	if len(b) > maxProofBody {
-		return fmt.Errorf("answer larger than %d bytes", maxProofBody)
-	}
-	if resp.StatusCode != http.StatusOK {
-		var er api.ErrorResponse
-		if json.Unmarshal(b, &er) == nil && er.Error.Code != "" {
-			return fmt.Errorf("node answered %d %s: %s", resp.StatusCode, er.Error.Code, er.Error.Message)
-		}
-		return fmt.Errorf("node answered %d", resp.StatusCode)
-	}
-	if err := json.Unmarshal(b, out); err != nil {
-		return fmt.Errorf("decode: %w", err)
-	}
-	return nil
+	return p, nil
 }
 
 func newLogInclusionCmd(a *app) *cobra.Command {
@@ -595,6 +555,9 @@ func newLogConsistencyCmd(a *app) *cobra.Command {
 
 // newRawLogFetcher fetches proofs without verifying headers.
 func newRawLogFetcher(a *app) (*logVerifier, error) {
-	ct := &countingTransport{next: http.DefaultTransport}
-	return &logVerifier{hc: &http.Client{Transport: ct, Timeout: time.Minute}, base: a.nodeURL, counting: ct}, nil
+	c, err := a.client(false)
+	if err != nil {
+		return nil, err
+	}
+	return &logVerifier{c: c}, nil
 }

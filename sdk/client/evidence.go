@@ -201,7 +201,7 @@ func verifyInconsistentLog(e *api.Evidence, v *Verifier, auditors []common.Addre
 			return nil, fmt.Errorf("%w: consistency proof %d→%d (%s→%s) is not between the signed logs %d→%d (%s→%s)",
 				ErrForgedEvidence, p.From, p.To, p.FromRoot.Hex(), p.ToRoot.Hex(), from.height, n, from.logRoot.Hex(), rootN.Hex())
 		}
-		if err := VerifyLogConsistencyProof(p); err == nil {
+		if err := VerifyLogConsistency(p, from.logRoot, rootN); err == nil {
 			return nil, fmt.Errorf("%w: the consistency proof %d→%d verifies", ErrNoMisbehaviour, p.From, p.To)
 		}
 		f.Proven = fmt.Sprintf("the node served a consistency proof from log %d (root %s) to log %d (root %s, signed at height %d) that does not verify",
@@ -216,7 +216,7 @@ func verifyInconsistentLog(e *api.Evidence, v *Verifier, auditors []common.Addre
 		return nil, fmt.Errorf("%w: inclusion proof of %d in log %d (%s) is not of height %d in the signed log %d (%s)",
 			ErrForgedEvidence, p.Height, p.Size, p.Root.Hex(), from.height, n, rootN.Hex())
 	}
-	verifies := VerifyLogInclusionProof(p) == nil
+	verifies := VerifyLogInclusion(p, rootN) == nil
 	switch {
 	case verifies && p.BlockHash == from.hash:
 		return nil, fmt.Errorf("%w: the inclusion proof of block %d (%s) in log %d verifies", ErrNoMisbehaviour, p.Height, p.BlockHash.Hex(), n)
