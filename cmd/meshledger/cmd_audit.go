@@ -282,7 +282,9 @@ func (r *auditRun) verify(ctx context.Context, c *client.Client, ch *api.Chain, 
 		return nil, couldNotRun(fmt.Errorf("%w: its export starts with genesis %s, --genesis is %s", errOtherChain, eg.Hash(), g.Hash()))
 	}
 	prog := r.progress(claimed - start)
-	src := &auditSource{src: er, report: prog}
+	ahead := readAhead(ctx, er, auditReadAhead)
+	defer ahead.stop()
+	src := &auditSource{src: ahead, report: prog}
 	began := time.Now()
 	_, err = audit.Replay(ctx, dst, src)
 	elapsed := time.Since(began)
@@ -587,4 +589,56 @@ func (p *auditProgress) done() {
 	if p.w != nil {
 		p.line(time.Now())
 	}
+}
+
+// auditReadAhead is how many decoded blocks the audit holds ahead of the
+// replay: enough to keep the stream and its decoding off the replay's
+// path, few enough that memory stays a handful of blocks.
+const auditReadAhead = 4
+
+// aheadSource reads a BlockSource in its own goroutine, up to n blocks
+// ahead of its reader: reading and decoding the next blocks (and the node
+// sending them) overlap the execution of this one.
+type aheadSource struct {
+	ch     chan aheadItem
+	cancel context.CancelFunc
+}
+
+type aheadItem struct {
+	sb  *ledger.SourceBlock
+	err error
+}
+
+func readAhead(ctx context.Context, src ledger.BlockSource, n int) *aheadSource {
+	ctx, cancel := context.WithCancel(ctx)
+	a := &aheadSource{ch: make(chan aheadItem, n), cancel: cancel}
+	go func() {
+		for {
+			sb, err := src.Next(ctx)
+			select {
+			case a.ch <- aheadItem{sb, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return // the error (io.EOF at the end) is the last item
+			}
+		}
+	}()
+	return a
+}
+
+func (a *aheadSource) Next(ctx context.Context) (*ledger.SourceBlock, error) {
+	select {
+	case it := <-a.ch:
+		return it.sb, it.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// stop ends the reading goroutine: it returns at its next send, or when
+// the caller closes the stream under a read in flight.
+func (a *aheadSource) stop() {
+	a.cancel()
 }
