@@ -8,6 +8,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 
+	"github.com/meshledger/meshledger/ledger/block"
 	"github.com/meshledger/meshledger/ledger/proof"
 	"github.com/meshledger/meshledger/ledger/tx"
 	"github.com/meshledger/meshledger/sdk/api"
@@ -60,6 +61,36 @@ type LineageVerifier struct {
 	last     *proof.Entry // the newest entry verified so far
 	lastHash common.Hash
 	done     bool
+	// headers caches the last few verified headers: consecutive versions
+	// often share a block, and a signature check costs two public-key
+	// recoveries, most of a lineage's verification time.
+	headers []verifiedHeader
+}
+
+type verifiedHeader struct {
+	api api.SignedHeader
+	sh  *block.SignedHeader
+}
+
+const headerCacheSize = 8
+
+// header verifies h as VerifyHeader does, reusing an identical header
+// (fields, hash and signature) verified before.
+func (lv *LineageVerifier) header(h *api.SignedHeader) (*block.SignedHeader, error) {
+	for _, c := range lv.headers {
+		if c.api.Header == h.Header && c.api.Hash == h.Hash && bytes.Equal(c.api.Signature, h.Signature) {
+			return c.sh, nil
+		}
+	}
+	sh, err := lv.v.VerifyHeader(h)
+	if err != nil {
+		return nil, err
+	}
+	if len(lv.headers) == headerCacheSize {
+		lv.headers = lv.headers[1:]
+	}
+	lv.headers = append(lv.headers, verifiedHeader{api: api.SignedHeader{Header: h.Header, Hash: h.Hash, Signature: bytes.Clone(h.Signature)}, sh: sh})
+	return sh, nil
 }
 
 // NewLineageVerifier starts the verification of contract's key.
@@ -146,7 +177,7 @@ func (lv *LineageVerifier) entry(le *api.LineageEntry) error {
 // as VerifyHeader does, the transaction and receipt in its roots, and the
 // receipt's last write of the key equal to the entry.
 func (lv *LineageVerifier) proveEntry(le *api.LineageEntry, e *proof.Entry) error {
-	sh, err := lv.v.VerifyHeader(&le.Header)
+	sh, err := lv.header(&le.Header)
 	if err != nil {
 		return &LineageError{Version: e.Version, Kind: ErrLineageProof, Detail: "header: " + err.Error()}
 	}
@@ -217,7 +248,7 @@ func (lv *LineageVerifier) head(s *api.State) error {
 	if s == nil {
 		return lineageErr(next, ErrLineageProof, "last page carries no latest state proof")
 	}
-	sh, err := lv.v.VerifyHeader(&s.Header)
+	sh, err := lv.header(&s.Header)
 	if err != nil {
 		return &LineageError{Version: next, Kind: ErrLineageProof, Detail: "latest header: " + err.Error()}
 	}
