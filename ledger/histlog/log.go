@@ -41,10 +41,23 @@ func LeafHash(blockHash common.Hash) common.Hash {
 	return common.BytesToHash(hasher.HashLeaf(blockHash[:]))
 }
 
+// Store is what the log reads: the ledger's key-value store.
+type Store interface {
+	ethdb.KeyValueReader
+	ethdb.Iteratee
+}
+
+// memLevel is the lowest level whose nodes are also kept in memory. A
+// proof needs about one node per level; reading all of them from LevelDB
+// costs ~20 random reads (~100 µs) at 10⁶ blocks, while keeping the levels
+// from memLevel up costs 2·size/2^memLevel hashes (16 MB at 10⁶ blocks)
+// and leaves memLevel reads per proof.
+const memLevel = 2
+
 // Log is the history log over one store. The zero value is not usable;
 // Open makes one.
 type Log struct {
-	kv   ethdb.KeyValueReader
+	kv   Store
 	snap atomic.Pointer[snapshot]
 	mu   sync.Mutex // serialises Publish; Append only reads the snapshot
 }
@@ -56,40 +69,64 @@ type snapshot struct {
 	size   uint64
 	hashes [][]byte // compact range of [0, size), left to right
 	root   common.Hash
+	// upper[k] holds the size>>(memLevel+k) complete nodes of level
+	// memLevel+k, by index. Appends may extend a backing array past a
+	// snapshot's lengths but never change what a snapshot can see.
+	upper [][]common.Hash
 }
 
 // Open loads the log of size leaves from kv: the compact range of
-// [0, size), whose nodes a previous Log wrote. A missing node is
-// ErrMissingNode.
-func Open(kv ethdb.KeyValueReader, size uint64) (*Log, error) {
+// [0, size) and the levels kept in memory, whose nodes a previous Log
+// wrote. A missing node is ErrMissingNode.
+func Open(kv Store, size uint64) (*Log, error) {
 	l := &Log{kv: kv}
-	ids := compact.RangeNodes(0, size, nil)
-	hashes := make([][]byte, len(ids))
-	for i, id := range ids {
-		h, err := l.node(id)
+	s := &snapshot{size: size}
+	for level := uint(memLevel); size>>level > 0; level++ {
+		nodes, err := loadLevel(kv, level, size>>level)
 		if err != nil {
 			return nil, fmt.Errorf("histlog: open log of size %d: %w", size, err)
 		}
-		hashes[i] = h
+		s.upper = append(s.upper, nodes)
 	}
-	s, err := newSnapshot(size, hashes)
+	ids := compact.RangeNodes(0, size, nil)
+	hashes, err := l.nodes(s, ids)
 	if err != nil {
+		return nil, fmt.Errorf("histlog: open log of size %d: %w", size, err)
+	}
+	r, err := factory.NewRange(0, size, hashes)
+	if err != nil {
+		return nil, fmt.Errorf("histlog: open log of size %d: %w", size, err)
+	}
+	s.hashes = hashes
+	if s.root, err = rangeRoot(r); err != nil {
 		return nil, fmt.Errorf("histlog: open log of size %d: %w", size, err)
 	}
 	l.snap.Store(s)
 	return l, nil
 }
 
-func newSnapshot(size uint64, hashes [][]byte) (*snapshot, error) {
-	r, err := factory.NewRange(0, size, hashes)
-	if err != nil {
-		return nil, err
+// loadLevel reads the first n nodes of level, in one scan.
+func loadLevel(kv Store, level uint, n uint64) ([]common.Hash, error) {
+	it := kv.NewIterator(storage.LogNodeKey(uint8(level), 0)[:2], nil)
+	defer it.Release()
+	out := make([]common.Hash, 0, n)
+	for uint64(len(out)) < n && it.Next() {
+		want := storage.LogNodeKey(uint8(level), uint64(len(out)))
+		if string(it.Key()) != string(want) {
+			break // a gap: reported below as the missing index
+		}
+		if len(it.Value()) != common.HashLength {
+			return nil, fmt.Errorf("%w: node (%d, %d) of %d bytes", storage.ErrCorrupt, level, len(out), len(it.Value()))
+		}
+		out = append(out, common.BytesToHash(it.Value()))
 	}
-	root, err := rangeRoot(r)
-	if err != nil {
-		return nil, err
+	if err := it.Error(); err != nil {
+		return nil, fmt.Errorf("scan level %d: %w", level, err)
 	}
-	return &snapshot{size: size, hashes: hashes, root: root}, nil
+	if uint64(len(out)) < n {
+		return nil, fmt.Errorf("%w: (%d, %d)", ErrMissingNode, level, len(out))
+	}
+	return out, nil
 }
 
 func rangeRoot(r *compact.Range) (common.Hash, error) {
@@ -128,6 +165,7 @@ func (l *Log) Append(blockHash common.Hash, w ethdb.KeyValueWriter) (*Pending, e
 	if err != nil {
 		return nil, fmt.Errorf("histlog: append at %d: %w", base.size, err)
 	}
+	upper := append([][]common.Hash(nil), base.upper...)
 	var putErr error
 	visit := func(id compact.NodeID, hash []byte) {
 		if putErr != nil {
@@ -135,7 +173,17 @@ func (l *Log) Append(blockHash common.Hash, w ethdb.KeyValueWriter) (*Pending, e
 		}
 		if err := w.Put(storage.LogNodeKey(uint8(id.Level), id.Index), hash); err != nil {
 			putErr = fmt.Errorf("put node (%d, %d): %w", id.Level, id.Index, err)
+			return
 		}
+		if id.Level < memLevel {
+			return
+		}
+		k := int(id.Level - memLevel)
+		if k == len(upper) {
+			upper = append(upper, nil)
+		}
+		// Nodes complete left to right: this one is the next of its level.
+		upper[k] = append(upper[k], common.BytesToHash(hash))
 	}
 	if err := r.Append(hasher.HashLeaf(blockHash[:]), visit); err != nil {
 		return nil, fmt.Errorf("histlog: append at %d: %w", base.size, err)
@@ -147,7 +195,7 @@ func (l *Log) Append(blockHash common.Hash, w ethdb.KeyValueWriter) (*Pending, e
 	if err != nil {
 		return nil, fmt.Errorf("histlog: append at %d: %w", base.size, err)
 	}
-	return &Pending{base: base, next: &snapshot{size: r.End(), hashes: r.Hashes(), root: root}}, nil
+	return &Pending{base: base, next: &snapshot{size: r.End(), hashes: r.Hashes(), root: root, upper: upper}}, nil
 }
 
 // Publish makes an append visible to readers. Call it only after the batch
@@ -164,8 +212,15 @@ func (l *Log) Publish(p *Pending) error {
 	return nil
 }
 
-// node reads one stored node.
-func (l *Log) node(id compact.NodeID) ([]byte, error) {
+// node reads one node of a log at s or smaller: from memory when its
+// level is kept there, else from the store.
+func (l *Log) node(s *snapshot, id compact.NodeID) ([]byte, error) {
+	if id.Level >= memLevel {
+		if k := int(id.Level - memLevel); k < len(s.upper) && id.Index < uint64(len(s.upper[k])) {
+			h := s.upper[k][id.Index]
+			return h[:], nil
+		}
+	}
 	v, ok, err := storage.Get(l.kv, storage.LogNodeKey(uint8(id.Level), id.Index))
 	switch {
 	case err != nil:
@@ -179,10 +234,10 @@ func (l *Log) node(id compact.NodeID) ([]byte, error) {
 }
 
 // nodes reads the stored nodes of ids, in order.
-func (l *Log) nodes(ids []compact.NodeID) ([][]byte, error) {
+func (l *Log) nodes(s *snapshot, ids []compact.NodeID) ([][]byte, error) {
 	out := make([][]byte, len(ids))
 	for i, id := range ids {
-		h, err := l.node(id)
+		h, err := l.node(s, id)
 		if err != nil {
 			return nil, err
 		}

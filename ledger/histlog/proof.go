@@ -18,7 +18,7 @@ func (l *Log) Root(size uint64) (common.Hash, error) {
 	case size == s.size:
 		return s.root, nil
 	}
-	hashes, err := l.nodes(compact.RangeNodes(0, size, nil))
+	hashes, err := l.nodes(s, compact.RangeNodes(0, size, nil))
 	if err != nil {
 		return common.Hash{}, fmt.Errorf("histlog: root of size %d: %w", size, err)
 	}
@@ -36,33 +36,35 @@ func (l *Log) Root(size uint64) (common.Hash, error) {
 // InclusionProof is the RFC 6962 audit path, leaf to root, of leaf index
 // in the log of size leaves (index < size ≤ Size()).
 func (l *Log) InclusionProof(index, size uint64) ([]common.Hash, error) {
-	if n := l.Size(); size > n || index >= size {
-		return nil, fmt.Errorf("%w: inclusion of leaf %d in size %d, log has %d", ErrOutOfRange, index, size, n)
+	s := l.snap.Load()
+	if size > s.size || index >= size {
+		return nil, fmt.Errorf("%w: inclusion of leaf %d in size %d, log has %d", ErrOutOfRange, index, size, s.size)
 	}
 	nodes, err := proof.Inclusion(index, size)
 	if err != nil {
 		return nil, fmt.Errorf("histlog: inclusion of %d in %d: %w", index, size, err)
 	}
-	return l.build(nodes, fmt.Sprintf("inclusion of %d in %d", index, size))
+	return l.build(s, nodes, fmt.Sprintf("inclusion of %d in %d", index, size))
 }
 
 // ConsistencyProof is the RFC 6962 proof that the log of size to extends
 // the log of size from (from ≤ to ≤ Size()). It is empty when from is 0 or
 // equals to.
 func (l *Log) ConsistencyProof(from, to uint64) ([]common.Hash, error) {
-	if n := l.Size(); to > n || from > to {
-		return nil, fmt.Errorf("%w: consistency of size %d with %d, log has %d", ErrOutOfRange, from, to, n)
+	s := l.snap.Load()
+	if to > s.size || from > to {
+		return nil, fmt.Errorf("%w: consistency of size %d with %d, log has %d", ErrOutOfRange, from, to, s.size)
 	}
 	nodes, err := proof.Consistency(from, to)
 	if err != nil {
 		return nil, fmt.Errorf("histlog: consistency of %d with %d: %w", from, to, err)
 	}
-	return l.build(nodes, fmt.Sprintf("consistency of %d with %d", from, to))
+	return l.build(s, nodes, fmt.Sprintf("consistency of %d with %d", from, to))
 }
 
 // build fetches a proof's stored nodes and folds its ephemeral node.
-func (l *Log) build(nodes proof.Nodes, what string) ([]common.Hash, error) {
-	hashes, err := l.nodes(nodes.IDs)
+func (l *Log) build(s *snapshot, nodes proof.Nodes, what string) ([]common.Hash, error) {
+	hashes, err := l.nodes(s, nodes.IDs)
 	if err != nil {
 		return nil, fmt.Errorf("histlog: %s: %w", what, err)
 	}
