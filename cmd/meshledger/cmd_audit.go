@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -124,23 +125,26 @@ type auditRun struct {
 
 // auditResult is audit's report, --json's output. Field names are stable.
 type auditResult struct {
-	OK            bool               `json:"ok"`
-	Node          string             `json:"node"`
-	ChainID       uint64             `json:"chainId"`
-	GenesisHash   common.Hash        `json:"genesisHash"`
-	Store         string             `json:"store"`
-	StartHeight   uint64             `json:"startHeight"` // the store's tip before this run
-	ClaimedHeight uint64             `json:"claimedHeight"`
-	From          uint64             `json:"from"`   // the first block this run verified (startHeight+1)
-	Height        uint64             `json:"height"` // the last block verified: the store's tip now
-	Blocks        uint64             `json:"blocks"`
-	Txs           uint64             `json:"txs"`
-	ElapsedMs     int64              `json:"elapsedMs"`
-	BlocksPerSec  float64            `json:"blocksPerSec"`
-	TxPerSec      float64            `json:"txPerSec"`
-	Interrupted   bool               `json:"interrupted,omitempty"`
-	Checkpoint    *auditCheckpointRe `json:"checkpoint,omitempty"`
-	Mismatch      *mismatchReport    `json:"mismatch,omitempty"`
+	OK            bool        `json:"ok"`
+	Node          string      `json:"node"`
+	ChainID       uint64      `json:"chainId"`
+	GenesisHash   common.Hash `json:"genesisHash"`
+	Store         string      `json:"store"`
+	StartHeight   uint64      `json:"startHeight"` // the store's tip before this run
+	ClaimedHeight uint64      `json:"claimedHeight"`
+	From          uint64      `json:"from"`   // the first block this run verified (startHeight+1)
+	Height        uint64      `json:"height"` // the last block verified: the store's tip now
+	Blocks        uint64      `json:"blocks"`
+	Txs           uint64      `json:"txs"`
+	ElapsedMs     int64       `json:"elapsedMs"`
+	BlocksPerSec  float64     `json:"blocksPerSec"`
+	TxPerSec      float64     `json:"txPerSec"`
+	Interrupted   bool        `json:"interrupted,omitempty"`
+	// Signers are the block signers every header of a solo chain must
+	// name (--trust, else the node's advertised address).
+	Signers    []common.Address   `json:"signers,omitempty"`
+	Checkpoint *auditCheckpointRe `json:"checkpoint,omitempty"`
+	Mismatch   *mismatchReport    `json:"mismatch,omitempty"`
 }
 
 // auditCheckpointRe is the checkpoint reached and where it was written.
@@ -285,6 +289,12 @@ func (r *auditRun) verify(ctx context.Context, c *client.Client, ch *api.Chain, 
 	ahead := readAhead(ctx, er, auditReadAhead)
 	defer ahead.stop()
 	src := &auditSource{src: ahead, report: prog}
+	if !g.BFT() {
+		if src.signers, err = r.blockSigners(ch); err != nil {
+			return nil, couldNotRun(err)
+		}
+		res.Signers = src.signers
+	}
 	began := time.Now()
 	_, err = audit.Replay(ctx, dst, src)
 	elapsed := time.Since(began)
@@ -496,8 +506,9 @@ func (r *auditRun) print(res *auditResult) error {
 // verified: a block counts once the next is asked for, as Replay commits
 // a block before it asks for the next.
 type auditSource struct {
-	src    ledger.BlockSource
-	report *auditProgress
+	src     ledger.BlockSource
+	report  *auditProgress
+	signers []common.Address // nil: any (a BFT chain's headers are unsigned)
 
 	blocks, txs uint64
 	pending     int
@@ -518,8 +529,43 @@ func (s *auditSource) Next(ctx context.Context) (*ledger.SourceBlock, error) {
 		}
 		return nil, err
 	}
+	if h := sb.Header.Header; s.signers != nil && !slices.Contains(s.signers, h.Proposer) {
+		// The replay checks that the signature is the proposer's; which
+		// proposers may sign is the auditor's to say.
+		return nil, &audit.Mismatch{Height: h.Height, TxIndex: -1, What: audit.MismatchSignature,
+			Expected: fmt.Sprintf("a block signed by %s", joinAddrs(s.signers)), Got: "a block signed by " + h.Proposer.Hex()}
+	}
 	s.handedOut, s.pending = true, len(sb.Txs)
 	return sb, nil
+}
+
+func joinAddrs(as []common.Address) string {
+	s := make([]string, len(as))
+	for i, a := range as {
+		s[i] = a.Hex()
+	}
+	return strings.Join(s, " or ")
+}
+
+// blockSigners is who may sign a solo chain's blocks: the --trust
+// addresses, else the address the node advertises, trusted on first use
+// and said so on stderr. A node that rewrote its history under a new key
+// and advertises that key passes the latter; pin the signer with --trust,
+// or resume from a checkpoint, to catch it.
+func (r *auditRun) blockSigners(ch *api.Chain) ([]common.Address, error) {
+	if len(r.a.trust) == 0 {
+		fmt.Fprintf(r.a.stderr, "note: trusting block signer %s as reported by the node (pin it with --trust)\n", ch.NodeAddress.Hex())
+		return []common.Address{ch.NodeAddress}, nil
+	}
+	var out []common.Address
+	for _, s := range r.a.trust {
+		a, err := parseAddress("--trust", s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
 }
 
 // auditProgress shows progress on stderr: a bar with blocks/s, tx/s and

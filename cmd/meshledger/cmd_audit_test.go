@@ -324,6 +324,29 @@ func testAuditTampered(t *testing.T, s *sourceChain) {
 			}(),
 		},
 		{
+			// History rewritten under another key that signs as its own
+			// proposer: every signature verifies, re-execution agrees,
+			// but the blocks are not the chain's signer's.
+			name: "re-signed under another key", height: 2, what: audit.MismatchSignature, txIdx: -1, detail: an.n.Address().Hex(),
+			tamper: func() nodetest.Tamper {
+				other, _ := crypto.GenerateKey()
+				var prev common.Hash
+				return onExport(func(h uint64, eb *rawExportBlock) bool {
+					sh := header(t, eb)
+					if h >= 2 {
+						sh.Header.Proposer = crypto.PubkeyToAddress(other.PublicKey)
+						if h > 2 {
+							sh.Header.ParentHash = prev
+						}
+						sh = resign(t, sh.Header, other)
+					}
+					prev = sh.Hash()
+					setHeader(t, eb, sh)
+					return true
+				})
+			}(),
+		},
+		{
 			name: "withheld blocks (stream cut)", height: 3, what: audit.MismatchWithheld, txIdx: -1, detail: "blocks 3..4",
 			tamper: onExport(func(h uint64, eb *rawExportBlock) bool { return h < 3 }),
 		},
