@@ -21,6 +21,7 @@ const (
 	MismatchReceipt      = "receipt"
 	MismatchReceiptRoot  = "receipt_root"
 	MismatchStateRoot    = "state_root"
+	MismatchLogRoot      = "log_root"    // the header commits another history log of the blocks before it
 	MismatchStateValue   = "state_value" // the source's stored state differs from the replayed state
 	MismatchHeader       = "header"      // a header field no other check covers
 	MismatchWithheld     = "withheld"    // a remote source claimed blocks its stream did not deliver

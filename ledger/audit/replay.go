@@ -70,6 +70,8 @@ func ReplayBlock(ctx context.Context, dst *ledger.Ledger, sb *ledger.SourceBlock
 		return nil, mm(MismatchReceiptRoot, h.ReceiptRoot.Hex(), sealed.ReceiptRoot.Hex())
 	case sealed.StateRoot != h.StateRoot:
 		return nil, mm(MismatchStateRoot, h.StateRoot.Hex(), sealed.StateRoot.Hex())
+	case sealed.LogRoot != h.LogRoot:
+		return nil, mm(MismatchLogRoot, h.LogRoot.Hex(), sealed.LogRoot.Hex())
 	case sealed != h:
 		// Every field is derived from the checks above; this guards the
 		// header layout growing without replay learning about it.

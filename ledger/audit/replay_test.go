@@ -164,6 +164,7 @@ func TestReplayHeaderMismatches(t *testing.T) {
 		edit   func(sb *ledger.SourceBlock)
 	}{
 		{MismatchStateRoot, 3, func(sb *ledger.SourceBlock) { sb.Header.Header.StateRoot[0] ^= 1; resign(sb) }},
+		{MismatchLogRoot, 2, func(sb *ledger.SourceBlock) { sb.Header.Header.LogRoot[0] ^= 1; resign(sb) }},
 		{MismatchReceiptRoot, 3, func(sb *ledger.SourceBlock) { sb.Header.Header.ReceiptRoot[0] ^= 1; sb.Receipts = nil; resign(sb) }},
 		{MismatchTxRoot, 3, func(sb *ledger.SourceBlock) { sb.Txs = sb.Txs[:1]; sb.Receipts = sb.Receipts[:1] }},
 		{MismatchSignature, 2, func(sb *ledger.SourceBlock) { sb.Header.Signature[5] ^= 1 }},
