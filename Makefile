@@ -8,7 +8,7 @@ LISTEN    ?= 127.0.0.1:8080
 CONTRACT_DIRS := $(shell $(GO) list -f '{{if eq .Name "main"}}{{range .Imports}}{{if eq . "github.com/meshledger/meshledger/sdk/contract"}}{{$$.Dir}}{{end}}{{end}}{{end}}' ./contracts/... ./examples/... 2>/dev/null | grep -v '/cmd/')
 TEST_TIMEOUT ?= 20m
 
-.PHONY: all run test contracts build bench vet fmt clean ethers race
+.PHONY: all run test contracts build bench bench-audit vet fmt clean ethers race
 
 all: build contracts
 
@@ -60,6 +60,10 @@ race:
 ## bench: every benchmark, 5 runs each, into $(BUILD)/bench.txt (compare with benchstat)
 bench: contracts
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 -timeout 60m ./... | tee $(BUILD)/bench.txt
+
+## bench-audit: audit a 1,000,000-tx chain (1,000 blocks of 1,000 loan payments) served by a node on 127.0.0.1
+bench-audit: contracts
+	MESHLEDGER_BENCH_AUDIT_BLOCKS=1000 $(GO) test -run '^$$' -bench BenchmarkAuditLoanPayments -benchtime 1x -timeout 60m ./cmd/meshledger/
 
 vet:
 	$(GO) vet ./...
