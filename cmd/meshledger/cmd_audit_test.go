@@ -543,6 +543,21 @@ func testAuditRefused(t *testing.T, s *sourceChain) {
 	_ = os.WriteFile(other, doc, 0o600)
 	runCLI(t, nil, "--node", an.n.URL(), "--key", an.key, "audit", "--genesis", other, "--to", store()).
 		wantErr(t, 2, "node serves another chain")
+	// The same chain id with another genesis: told apart by block 0, and
+	// the store opened to learn it is not left behind.
+	g, err := block.LoadGenesis(an.genesis)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.TimeMs++
+	doc, _ = json.Marshal(g)
+	_ = os.WriteFile(other, doc, 0o600)
+	st := store()
+	runCLI(t, nil, "--node", an.n.URL(), "--key", an.key, "audit", "--genesis", other, "--to", st).
+		wantErr(t, 2, "node serves another chain: its genesis block is")
+	if _, err := os.Stat(st); !os.IsNotExist(err) {
+		t.Fatalf("store of a refused audit left behind: %v", err)
+	}
 	// A store of another chain.
 	empty := startAuditNode(t, t.TempDir())
 	foreign := store()
@@ -551,7 +566,6 @@ func testAuditRefused(t *testing.T, s *sourceChain) {
 
 	// A member without the auditor role, and someone outside the network.
 	admin := nodetest.AccountOf(an.n.Key())
-	var err error
 	if admin.Nonce, err = an.n.Ledger().NextNonce(admin.Addr); err != nil {
 		t.Fatal(err)
 	}
