@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/ecdsa"
@@ -13,9 +14,11 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -46,6 +49,7 @@ func TestAudit(t *testing.T) {
 		{"verified", testAuditVerified},
 		{"tampered", testAuditTampered},
 		{"resume after interrupt", testAuditResume},
+		{"resume after kill -9", testAuditKilled},
 		{"checkpoint", testAuditCheckpoint},
 		{"refused", testAuditRefused},
 		{"export endpoint", testExportEndpoint},
@@ -469,6 +473,75 @@ func testAuditResume(t *testing.T, s *sourceChain) {
 	if !again.OK || again.StartHeight != res.Height || again.Height != 4 || again.Blocks != 4-res.Height ||
 		again.Checkpoint.HeaderHash != s.tip().Hash() {
 		t.Fatalf("resumed report: %+v", again)
+	}
+}
+
+// auditChildEnv holds, for TestAuditChild, the JSON command line of an
+// audit to run in a child process that the parent kills.
+const auditChildEnv = "MESHLEDGER_TEST_AUDIT_CHILD"
+
+// TestAuditChild is not a test: it is the child process of
+// testAuditKilled, running one audit command line.
+func TestAuditChild(t *testing.T) {
+	raw := os.Getenv(auditChildEnv)
+	if raw == "" {
+		t.Skip("runs only as the child process of the kill -9 audit test")
+	}
+	var args []string
+	if err := json.Unmarshal([]byte(raw), &args); err != nil {
+		t.Fatal(err)
+	}
+	os.Exit(run(context.Background(), args, env{stdout: os.Stdout, stderr: os.Stderr, getenv: func(string) string { return "" }}))
+}
+
+func testAuditKilled(t *testing.T, s *sourceChain) {
+	if testing.Short() {
+		t.Skip("starts a child process")
+	}
+	an := startAuditNode(t, copyDir(t, s.dir))
+	store := filepath.Join(t.TempDir(), "store")
+	proxy, _ := cutExportProxy(t, an.n.URL())
+	args, _ := json.Marshal(an.auditArgs(proxy, store, "--progress-every", "1ns"))
+	cmd := exec.Command(os.Args[0], "-test.run=^TestAuditChild$")
+	cmd.Env = append(os.Environ(), auditChildEnv+"="+string(args))
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Block 2 is committed once the progress counts it (the replay asks
+	// for block 3, which the proxy holds back).
+	reached := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if strings.HasPrefix(sc.Text(), "audit: 2/") {
+				close(reached)
+				break
+			}
+		}
+		_, _ = io.Copy(io.Discard, stderr)
+	}()
+	select {
+	case <-reached:
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("the child never verified block 2")
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+
+	r := an.audit(t, an.n.URL(), store, "--json", "--quiet")
+	if r.code != 0 {
+		t.Fatalf("resume after kill: exit %d: %s", r.code, r.stderr)
+	}
+	res := auditJSON(t, r)
+	if !res.OK || res.StartHeight != 2 || res.Height != 4 || res.Blocks != 2 || res.Checkpoint.HeaderHash != s.tip().Hash() {
+		t.Fatalf("resumed report: %+v", res)
 	}
 }
 
