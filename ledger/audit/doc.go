@@ -12,5 +12,10 @@
 // means the audit itself failed (I/O, a closed ledger), not the source.
 //
 // The package uses only the ledger's exported API, so that a source other
-// than a local store (an export stream, a remote node) audits the same way.
+// than a local store (an export stream, a remote node) audits the same way:
+// a node serves ExportRange over HTTP (GET /v1/export) and `meshledger
+// audit` replays the response body through ReadExport and Replay. What a
+// remote source may additionally lie about — blocks it claims but does
+// not send — is MismatchWithheld; a record that is complete but not a
+// block is MismatchExport.
 package audit
