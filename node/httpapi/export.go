@@ -29,6 +29,10 @@ const ExportMedia = "application/vnd.meshledger.export"
 // progress block by block on a slow chain.
 const exportFlushEvery = 64 << 10
 
+// exportWriteTimeout is how long one write of an export may wait for the
+// reader.
+const exportWriteTimeout = 2 * time.Minute
+
 // genesisReader is the part of *ledger.Ledger the export needs beyond the
 // API's Ledger interface. It is asserted rather than added to Ledger so
 // that the API's other implementations need not grow a method only the
@@ -73,6 +77,14 @@ func (s *Server) handleExport(c echo.Context) error {
 		return fmt.Errorf("%w: %s=%d is after %s=%d (an empty range is %s=%s+1)", ErrBadRequest, api.ParamFrom, from, api.ParamTo, to, api.ParamFrom, api.ParamTo)
 	}
 	src := exportSource{Ledger: s.deps.Ledger, genesisReader: gr}
+	// Exports share the event streams' bound: each is a long-lived
+	// response holding a goroutine and a connection.
+	select {
+	case s.streams <- struct{}{}:
+		defer func() { <-s.streams }()
+	default:
+		return fmt.Errorf("%w: limit %d", ErrTooManyStreams, s.cfg.MaxStreams)
+	}
 
 	w := c.Response()
 	w.Header().Set(echo.HeaderContentType, ExportMedia)
@@ -114,6 +126,11 @@ type flushWriter struct {
 }
 
 func (f *flushWriter) Write(p []byte) (int, error) {
+	// A reader that stops reading (rather than closing) is dropped after
+	// a while, so that it does not hold the stream's slot for ever. The
+	// bound is generous: an auditor reads a few blocks ahead and then
+	// pauses for as long as re-executing them takes.
+	_ = f.rc.SetWriteDeadline(time.Now().Add(exportWriteTimeout))
 	n, err := f.w.Write(p)
 	if err != nil {
 		f.failed = true

@@ -136,7 +136,7 @@ func (s *Server) routeTable() []route {
 		{method: http.MethodGet, path: api.PathConsensusLightBlocks + ":height", name: "getConsensusLightBlock", summary: "On a CometBFT chain, the light block of a consensus height, for following validator-set changes",
 			params: []param{pConsensusH}, ok: 200, resp: api.ConsensusLightBlock{}, errors: []int{s400, s404, s500}, handler: s.handleConsensusLightBlock},
 		{method: http.MethodGet, path: api.PathExport, name: "exportChain", summary: "Stream blocks from..to with transactions and receipts in the export format (auditor role); header Meshledger-Latest-Height",
-			params: []param{pExportFrom, pExportTo}, ok: 200, resp: "", media: ExportMedia, errors: []int{s400, s401, s403, s500}, handler: s.handleExport},
+			params: []param{pExportFrom, pExportTo}, ok: 200, resp: "", media: ExportMedia, errors: []int{s400, s401, s403, s429, s500}, handler: s.handleExport},
 		{method: http.MethodGet, path: api.PathHealth, name: "health", summary: "Liveness and latest height",
 			ok: 200, resp: api.Health{}, errors: []int{s503}, handler: s.handleHealth, anonymous: true},
 		{method: http.MethodGet, path: api.PathMetrics, name: "metrics", summary: "Prometheus metrics",
