@@ -92,7 +92,8 @@ type LineageEntry struct {
 	Entry        *proof.Entry
 	TxHash       common.Hash
 	Header       *block.SignedHeader
-	Tx           []byte // the transaction's binary encoding, the TxRoot leaf
+	Tx           *tx.Tx
+	TxBody       []byte // the transaction's binary encoding, the TxRoot leaf
 	TxProof      [][]byte
 	Receipt      *block.Receipt
 	ReceiptProof [][]byte
@@ -153,7 +154,10 @@ func (l *Ledger) Lineage(contract common.Address, key []byte, from Cursor, limit
 			if le.TxProof, le.ReceiptProof, err = bt.prove(int(e.TxIndex)); err != nil {
 				return nil, err
 			}
-			le.Tx = bytes.Clone(bt.records[e.TxIndex].Body)
+			if le.Tx, err = bt.records[e.TxIndex].decodeTx(); err != nil {
+				return nil, err
+			}
+			le.TxBody = bytes.Clone(bt.records[e.TxIndex].Body)
 			le.Receipt = cloneReceipt(bt.receipts[e.TxIndex])
 		}
 		page.Entries = append(page.Entries, le)

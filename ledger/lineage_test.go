@@ -51,7 +51,7 @@ func TestLineage(t *testing.T) {
 		}
 		prev = en.Hash()
 		k := proof.IndexKey(uint64(en.TxIndex))
-		if leaf, err := proof.VerifyInclusion(le.Header.Header.TxRoot, k, le.TxProof); err != nil || !bytes.Equal(leaf, le.Tx) {
+		if leaf, err := proof.VerifyInclusion(le.Header.Header.TxRoot, k, le.TxProof); err != nil || !bytes.Equal(leaf, le.TxBody) || le.Tx.Hash() != le.TxHash {
 			t.Fatalf("version %d: tx proof %v", en.Version, err)
 		}
 		renc, err := le.Receipt.Encode()
@@ -79,7 +79,7 @@ func TestLineage(t *testing.T) {
 	if err != nil || len(page.Entries) == 0 {
 		t.Fatalf("genesis lineage %+v %v", page, err)
 	}
-	if g := page.Entries[0]; g.Entry.Height != 0 || g.Entry.Version != 1 || g.Tx != nil || g.Receipt != nil || g.TxHash != (common.Hash{}) {
+	if g := page.Entries[0]; g.Entry.Height != 0 || g.Entry.Version != 1 || g.Tx != nil || g.TxBody != nil || g.Receipt != nil || g.TxHash != (common.Hash{}) {
 		t.Fatalf("genesis record %+v", g)
 	}
 	// A key never written: no entries, a proof of absence.

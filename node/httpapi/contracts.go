@@ -160,6 +160,21 @@ func (s *Server) lineage(c echo.Context, addr common.Address, key []byte, from l
 	if err != nil {
 		return fmt.Errorf("lineage of %s key %x: %w", addr, key, err)
 	}
+	// Each entry shows its whole transaction and receipt (every write and
+	// event of it, whatever key or audience): the reader must be allowed
+	// to read each of those transactions, or gets no proofs at all.
+	for _, e := range page.Entries {
+		if e.Tx == nil {
+			continue // a genesis record
+		}
+		ok, err := s.canReadTx(viewerOf(c), &ledger.TxRecord{Tx: e.Tx, Receipt: e.Receipt, Header: e.Header})
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("lineage of %s: version %d: %w", addr, e.Entry.Version, ErrReadForbidden)
+		}
+	}
 	out := api.Lineage{Contract: addr, Key: key, Entries: make([]api.LineageEntry, len(page.Entries))}
 	if page.Next != nil {
 		out.NextCursor = formatCursor(*page.Next)
@@ -168,7 +183,7 @@ func (s *Server) lineage(c echo.Context, addr common.Address, key []byte, from l
 		le := api.LineageEntry{
 			Version: e.Entry.Version, Height: e.Entry.Height, TxIndex: e.Entry.TxIndex, Prev: e.Entry.Prev,
 			Deleted: e.Entry.Deleted, Value: nonNilBytes(e.Entry.Value), TxHash: e.TxHash,
-			Header: toSignedHeader(e.Header), Tx: e.Tx,
+			Header: toSignedHeader(e.Header), Tx: e.TxBody,
 			TxProof: toHexList(e.TxProof), ReceiptProof: toHexList(e.ReceiptProof),
 		}
 		if e.Receipt != nil {
