@@ -7,9 +7,9 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/meshledger/meshledger/ledger/block"
+	"github.com/meshledger/meshledger/ledger/internal/ledgertest"
 	"github.com/meshledger/meshledger/ledger/proof"
 	"github.com/meshledger/meshledger/ledger/registry"
-	"github.com/meshledger/meshledger/ledger/internal/ledgertest"
 )
 
 // TestLineage reads a key's proven lineage page by page: versions chained
