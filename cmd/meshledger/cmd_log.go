@@ -89,7 +89,7 @@ address, trusted on first use: pin it).`,
 				return cannotRun(err)
 			}
 			res.NodeURL = a.nodeURL
-			return finishLogVerify(a, lv, cp, cpFile, update, evidenceOut, res, ev)
+			return finishLogVerify(a, cp, cpFile, update, evidenceOut, res, ev)
 		},
 	}
 	f := cmd.Flags()
@@ -117,6 +117,7 @@ type logVerifyResult struct {
 	To             uint64      `json:"to"`
 	ToHeaderHash   common.Hash `json:"toHeaderHash"`
 	ToLogRoot      common.Hash `json:"toLogRoot"`
+	ToStateRoot    common.Hash `json:"toStateRoot"`
 	Checks         []logCheck  `json:"checks"`
 	BytesFetched   int64       `json:"bytesFetched"`
 	Requests       int64       `json:"requests"`
@@ -190,7 +191,7 @@ func (lv *logVerifier) verify(ctx context.Context, cp *api.Checkpoint) (*logVeri
 	}
 	m, n := cp.Height, latest.Header.Height
 	res := &logVerifyResult{ChainID: cp.ChainID, From: m, FromLogRoot: cp.LogRoot, To: n,
-		ToHeaderHash: latest.Hash, ToLogRoot: latest.Header.LogRoot}
+		ToHeaderHash: latest.Hash, ToLogRoot: latest.Header.LogRoot, ToStateRoot: latest.Header.StateRoot}
 	switch {
 	case latest.Header.ChainID != cp.ChainID:
 		return nil, nil, fmt.Errorf("the node serves chain %d, the checkpoint is of chain %d", latest.Header.ChainID, cp.ChainID)
@@ -323,7 +324,7 @@ func verifyServedInclusion(p *api.LogInclusionProof, height, size uint64) error 
 
 // finishLogVerify prints the result, writes evidence or the moved
 // checkpoint, and returns the error that sets the exit status.
-func finishLogVerify(a *app, lv *logVerifier, cp *api.Checkpoint, cpFile string, update bool, evidenceOut string,
+func finishLogVerify(a *app, cp *api.Checkpoint, cpFile string, update bool, evidenceOut string,
 	res *logVerifyResult, ev *api.Evidence) error {
 	var failure error
 	if !res.OK {
@@ -343,13 +344,9 @@ func finishLogVerify(a *app, lv *logVerifier, cp *api.Checkpoint, cpFile string,
 		if err != nil {
 			return cannotRun(fmt.Errorf("--update needs --key to sign the new checkpoint: %w", err))
 		}
+		// The fields are the verified latest header's.
 		next := &api.Checkpoint{ChainID: cp.ChainID, GenesisHash: cp.GenesisHash, Height: res.To,
-			HeaderHash: res.ToHeaderHash, LogRoot: res.ToLogRoot}
-		latest, err := lv.signedHeader(context.Background(), &res.To)
-		if err != nil || latest.Hash != res.ToHeaderHash {
-			return cannotRun(fmt.Errorf("re-read header %d for the new checkpoint: %v", res.To, err))
-		}
-		next.StateRoot = latest.Header.StateRoot
+			HeaderHash: res.ToHeaderHash, StateRoot: res.ToStateRoot, LogRoot: res.ToLogRoot}
 		if err := client.SignCheckpoint(next, key); err != nil {
 			return cannotRun(err)
 		}

@@ -1,6 +1,7 @@
 package client_test
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
 
@@ -25,7 +26,7 @@ type evChain struct {
 // newEvChain signs n headers with key; fork, when > 0, changes the time of
 // every header from that height on, so two chains built with different
 // forks share blocks 0..fork-1 only.
-func newEvChain(t *testing.T, key *client.Key, n int, fork uint64) *evChain {
+func newEvChain(t testing.TB, key *client.Key, n int, fork uint64) *evChain {
 	t.Helper()
 	c := &evChain{tree: testonly.New(rfc6962.DefaultHasher)}
 	parent := common.Hash{}
@@ -43,7 +44,7 @@ func newEvChain(t *testing.T, key *client.Key, n int, fork uint64) *evChain {
 	return c
 }
 
-func signHeader(t *testing.T, key *client.Key, h block.Header) api.SignedHeader {
+func signHeader(t testing.TB, key *client.Key, h block.Header) api.SignedHeader {
 	t.Helper()
 	sh, err := block.SignHeader(h, func(d common.Hash) ([]byte, error) { return crypto.Sign(d[:], key.PrivateKey()) })
 	if err != nil {
@@ -54,7 +55,7 @@ func signHeader(t *testing.T, key *client.Key, h block.Header) api.SignedHeader 
 		ReceiptRoot: h.ReceiptRoot, StateRoot: h.StateRoot, Proposer: h.Proposer, LogRoot: h.LogRoot}}
 }
 
-func hashes(t *testing.T, bs [][]byte, err error) []common.Hash {
+func hashes(t testing.TB, bs [][]byte, err error) []common.Hash {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
@@ -66,13 +67,13 @@ func hashes(t *testing.T, bs [][]byte, err error) []common.Hash {
 	return out
 }
 
-func (c *evChain) consistency(t *testing.T, from, to uint64) *api.LogConsistencyProof {
+func (c *evChain) consistency(t testing.TB, from, to uint64) *api.LogConsistencyProof {
 	p, err := c.tree.ConsistencyProof(from, to)
 	return &api.LogConsistencyProof{From: from, To: to, FromRoot: common.BytesToHash(c.tree.HashAt(from)),
 		ToRoot: common.BytesToHash(c.tree.HashAt(to)), Hashes: hashes(t, p, err)}
 }
 
-func (c *evChain) inclusion(t *testing.T, height, size uint64) *api.LogInclusionProof {
+func (c *evChain) inclusion(t testing.TB, height, size uint64) *api.LogInclusionProof {
 	p, err := c.tree.InclusionProof(height, size)
 	return &api.LogInclusionProof{Height: height, BlockHash: c.headers[height].Hash, Size: size,
 		Root: common.BytesToHash(c.tree.HashAt(size)), Hashes: hashes(t, p, err)}
@@ -263,4 +264,44 @@ func TestVerifyEvidenceGenesisNodes(t *testing.T) {
 	if _, err := client.VerifyEvidence(e, client.EvidenceTrust{Genesis: g}); !errors.Is(err, client.ErrBadEvidence) {
 		t.Fatalf("no signers: err = %v, want ErrBadEvidence", err)
 	}
+}
+
+// FuzzVerifyEvidence feeds arbitrary JSON to the evidence decoder and
+// verifier: it must never panic, and whatever it accepts must say what it
+// proves. Seeds are genuine and edited evidence.
+func FuzzVerifyEvidence(f *testing.F) {
+	node, _ := client.GenerateKey()
+	good := newEvChain(f, node, 8, 0)
+	forked := newEvChain(f, node, 8, 2)
+	seeds := []*api.Evidence{
+		{Version: 1, Kind: api.EvidenceConflictingHeaders, ChainID: 7, Headers: []api.SignedHeader{good.headers[4], forked.headers[4]}},
+		{Version: 1, Kind: api.EvidenceInconsistentLog, ChainID: 7, EarlierHeader: ptr(good.headers[3]),
+			LaterHeader: ptr(forked.headers[7]), Inclusion: forked.inclusion(f, 3, 7)},
+		{Version: 1, Kind: api.EvidenceInconsistentLog, ChainID: 7, EarlierHeader: ptr(good.headers[3]),
+			LaterHeader: ptr(forked.headers[7]), Consistency: forked.consistency(f, 3, 7)},
+	}
+	for _, e := range seeds {
+		b, err := json.Marshal(e)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	trust := client.EvidenceTrust{Signers: []common.Address{node.Address()}}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var e api.Evidence
+		if json.Unmarshal(b, &e) != nil {
+			return
+		}
+		fd, err := client.VerifyEvidence(&e, trust)
+		switch {
+		case err == nil && (fd == nil || fd.Proven == ""):
+			t.Fatalf("accepted without a finding: %s", b)
+		case err != nil && fd != nil:
+			t.Fatalf("refused with a finding: %v", err)
+		case err != nil && !errors.Is(err, client.ErrBadEvidence) && !errors.Is(err, client.ErrForgedEvidence) &&
+			!errors.Is(err, client.ErrNoMisbehaviour):
+			t.Fatalf("untyped refusal: %v", err)
+		}
+	})
 }
