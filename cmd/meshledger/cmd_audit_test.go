@@ -578,6 +578,28 @@ func testAuditCheckpoint(t *testing.T, s *sourceChain) {
 		t.Fatalf("report: %+v", res)
 	}
 
+	// A node that later claims fewer blocks than were verified from it.
+	shrunk := nodetest.TamperProxy(t, an.n.URL(), func(r *http.Request, status int, body []byte) []byte {
+		if r.URL.Path != api.PathChain {
+			return body
+		}
+		var m map[string]any
+		if err := json.Unmarshal(body, &m); err != nil {
+			t.Fatal(err)
+		}
+		m["latestHeight"] = 2
+		b, _ := json.Marshal(m)
+		return b
+	})
+	r = an.audit(t, shrunk, store, "--json", "--quiet")
+	if r.code != 1 {
+		t.Fatalf("shrunk chain: exit %d: %s", r.code, r.stderr)
+	}
+	if res := auditJSON(t, r); res.Mismatch == nil || res.Mismatch.What != audit.MismatchWithheld || res.Mismatch.Height != 3 ||
+		!strings.Contains(res.Mismatch.Expected, "blocks 3..5") || res.Height != 5 || res.Checkpoint != nil {
+		t.Fatalf("shrunk chain report: %+v", res)
+	}
+
 	// A checkpoint needs the store it was made from.
 	old := filepath.Join(t.TempDir(), "old.json")
 	b, _ := os.ReadFile(cpFile)
