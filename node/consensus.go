@@ -128,8 +128,10 @@ func (n *Node) broadcast(t *tx.Tx) error {
 	// t's sender was recovered at admission: handing t to the
 	// application's decode cache spares CheckTx a second recovery. A
 	// refusal (raw does not decode to t) only costs that recovery.
-	if err := n.cometApp.Remember(raw, t); err != nil {
-		n.log.Warn("consensus: transaction does not round-trip its encoding", "hash", t.Hash(), "err", err)
+	if app := n.cometApp; app != nil {
+		if err := app.Remember(raw, t); err != nil {
+			n.log.Warn("consensus: transaction does not round-trip its encoding", "hash", t.Hash(), "err", err)
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
