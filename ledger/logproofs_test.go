@@ -216,3 +216,45 @@ func TestLogSurvivesFailedWrite(t *testing.T) {
 	e.l = e.open(Config{Dir: e.dir})
 	checkLogRoots(t, e.l)
 }
+
+// TestLogProofsDuringCommits: proofs read while blocks commit always
+// verify against the log root of the header of their size (run with
+// -race): a reader never sees a log the tip does not cover.
+func TestLogProofsDuringCommits(t *testing.T) {
+	e := newEnv(t)
+	e.setup()
+	done := make(chan struct{})
+	errc := make(chan error, 1)
+	go func() {
+		defer close(errc)
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			size := e.l.Latest().Header.Height
+			p, err := e.l.LogInclusion(size-1, size)
+			if err != nil {
+				errc <- err
+				return
+			}
+			sh, err := e.l.Header(size)
+			if err != nil {
+				errc <- err
+				return
+			}
+			if err := histlog.VerifyInclusion(size-1, size, p.BlockHash, p.Hashes, sh.Header.LogRoot); err != nil {
+				errc <- err
+				return
+			}
+		}
+	}()
+	for i := 0; i < 6; i++ {
+		e.apply(e.pay(int64(i + 1)))
+	}
+	close(done)
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+}

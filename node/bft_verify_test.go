@@ -128,5 +128,6 @@ func headerHash(h api.SignedHeader) common.Hash {
 	return (&block.Header{
 		ChainID: h.Header.ChainID, Height: h.Header.Height, ParentHash: h.Header.ParentHash, TimeMs: h.Header.TimeMs,
 		TxRoot: h.Header.TxRoot, ReceiptRoot: h.Header.ReceiptRoot, StateRoot: h.Header.StateRoot, Proposer: h.Header.Proposer,
+		LogRoot: h.Header.LogRoot,
 	}).Hash()
 }

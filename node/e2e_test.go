@@ -52,7 +52,7 @@ func verifyHeader(t *testing.T, sh api.SignedHeader, signer common.Address) {
 	h := block.SignedHeader{Header: block.Header{
 		ChainID: sh.Header.ChainID, Height: sh.Header.Height, ParentHash: sh.Header.ParentHash,
 		TimeMs: sh.Header.TimeMs, TxRoot: sh.Header.TxRoot, ReceiptRoot: sh.Header.ReceiptRoot,
-		StateRoot: sh.Header.StateRoot, Proposer: sh.Header.Proposer,
+		StateRoot: sh.Header.StateRoot, Proposer: sh.Header.Proposer, LogRoot: sh.Header.LogRoot,
 	}, Signature: sh.Signature}
 	if h.Hash() != sh.Hash {
 		t.Fatalf("header hash %s, recomputed %s", sh.Hash, h.Hash())
