@@ -355,6 +355,25 @@ func testAuditTampered(t *testing.T, s *sourceChain) {
 			tamper: onExport(func(h uint64, eb *rawExportBlock) bool { return h < 3 }),
 		},
 		{
+			name: "a record that is not a block", height: 3, what: audit.MismatchExport, txIdx: -1, detail: "a block record",
+			tamper: func(r *http.Request, status int, body []byte) []byte {
+				if r.URL.Path != api.PathExport || status != http.StatusOK {
+					return body
+				}
+				recs := exportRecords(t, body)
+				for i, rec := range recs[1:] {
+					var eb rawExportBlock
+					if err := rlp.DecodeBytes(rec, &eb); err != nil {
+						t.Fatal(err)
+					}
+					if header(t, &eb).Header.Height == 3 {
+						recs[i+1] = []byte{0xc2, 0x80, 0x80}
+					}
+				}
+				return joinRecords(recs)
+			},
+		},
+		{
 			name: "lying height", height: 5, what: audit.MismatchWithheld, txIdx: -1, detail: "blocks 5..9",
 			tamper: func(r *http.Request, status int, body []byte) []byte {
 				if r.URL.Path != api.PathChain {
