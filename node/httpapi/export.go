@@ -101,6 +101,9 @@ func (s *Server) handleExport(c echo.Context) error {
 	if err == nil {
 		err = fw.flush()
 	}
+	// Without a server WriteTimeout nothing resets the deadline for the
+	// connection's next request.
+	_ = rc.SetWriteDeadline(time.Time{})
 	// Headers are sent: an error can only end the stream early, which the
 	// reader sees as a truncated record or a missing block. A client gone
 	// away is normal; a read error is the node's and is logged.
