@@ -128,6 +128,7 @@ func testLogVerified(t *testing.T, ln *logNet) {
 	if res.BytesFetched <= 0 || res.BytesFetched > 32<<10 {
 		t.Fatalf("fetched %d bytes", res.BytesFetched)
 	}
+	t.Logf("log %d → %d: %d bytes in %d requests", res.From, res.To, res.BytesFetched, res.Requests)
 
 	// --update moves the checkpoint to the latest header, signed by --key.
 	ln.logVerify(t, ln.n.URL(), "--checkpoint", file, "--update").
