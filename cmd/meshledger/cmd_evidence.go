@@ -79,25 +79,9 @@ flags are not usable.`,
 			if err != nil {
 				return cannotRun(err)
 			}
-			trust := client.EvidenceTrust{}
-			for _, s := range a.trust {
-				addr, err := parseAddress("--trust", s)
-				if err != nil {
-					return cannotRun(err)
-				}
-				trust.Signers = append(trust.Signers, addr)
-			}
-			for _, s := range auditors {
-				addr, err := parseAddress("--auditor", s)
-				if err != nil {
-					return cannotRun(err)
-				}
-				trust.Auditors = append(trust.Auditors, addr)
-			}
-			if genesisFile != "" {
-				if trust.Genesis, err = block.LoadGenesis(genesisFile); err != nil {
-					return cannotRun(err)
-				}
+			trust, err := evidenceTrust(a, genesisFile, auditors)
+			if err != nil {
+				return cannotRun(err)
 			}
 			f, err := client.VerifyEvidence(e, trust)
 			return printEvidenceFinding(a, f, err)
@@ -105,8 +89,108 @@ flags are not usable.`,
 	}
 	verify.Flags().StringVar(&genesisFile, "genesis", "", "the chain's genesis file: fixes the chain id, and its organisations' nodes are authorised signers")
 	verify.Flags().StringSliceVar(&auditors, "auditor", nil, "auditor addresses whose checkpoints count (default: any auditor whose signature verifies)")
-	cmd.AddCommand(verify)
+	cmd.AddCommand(verify, newEvidenceConflictingCmd(a))
 	return cmd
+}
+
+func newEvidenceConflictingCmd(a *app) *cobra.Command {
+	var out, genesisFile string
+	cmd := &cobra.Command{
+		Use:   "conflicting BLOCK1.json BLOCK2.json -o FILE [--trust ADDR]... [--genesis FILE]",
+		Short: "Make evidence from two signed headers at one height with different hashes",
+		Long: `Assemble conflicting-headers evidence from two blocks a node served, each saved
+with 'meshledger block H --json' (or a signed header alone), check it as
+'evidence verify' would, and write it to -o FILE. A signer that signs two
+blocks at one height has rewritten or forked its history.
+
+Exit status: 0 when the evidence is written and proves misbehaviour, 1 when
+the headers prove nothing (the same block, different heights, a signature
+that does not verify or an unauthorised signer; nothing is written), 2 bad
+input.`,
+		Example: `  meshledger block 1200 --json > seen-monday.json
+  meshledger block 1200 --json > seen-friday.json
+  meshledger evidence conflicting seen-monday.json seen-friday.json -o evidence.json --trust 0xNodeAddress`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				return cannotRun(errors.New("-o FILE is required"))
+			}
+			trust, err := evidenceTrust(a, genesisFile, nil)
+			if err != nil {
+				return cannotRun(err)
+			}
+			e := &api.Evidence{Version: api.EvidenceVersion, Kind: api.EvidenceConflictingHeaders}
+			for _, f := range args {
+				h, err := readSignedHeader(f)
+				if err != nil {
+					return cannotRun(err)
+				}
+				e.Headers = append(e.Headers, *h)
+			}
+			e.ChainID = e.Headers[0].Header.ChainID
+			f, verr := client.VerifyEvidence(e, trust)
+			if verr == nil {
+				e.Reason = f.Proven
+				if err := writeJSONFile(out, e); err != nil {
+					return cannotRun(err)
+				}
+				fmt.Fprintf(a.stderr, "wrote %s\n", out)
+			}
+			return printEvidenceFinding(a, f, verr)
+		},
+	}
+	cmd.Flags().StringVarP(&out, "out", "o", "", "the evidence file to write")
+	cmd.Flags().StringVar(&genesisFile, "genesis", "", "the chain's genesis file (its organisations' nodes are authorised signers)")
+	return cmd
+}
+
+// readSignedHeader reads a block as 'meshledger block --json' prints it,
+// or a signed header alone.
+func readSignedHeader(path string) (*api.SignedHeader, error) {
+	b, err := readBounded(path, api.MaxEvidenceBytes)
+	if err != nil {
+		return nil, fmt.Errorf("block: %w", err)
+	}
+	var blk api.Block
+	if err := json.Unmarshal(b, &blk); err != nil {
+		return nil, fmt.Errorf("block %s: %w: %v", path, client.ErrBadEvidence, err)
+	}
+	if len(blk.Header.Signature) > 0 {
+		return &blk.Header, nil
+	}
+	var sh api.SignedHeader
+	if err := json.Unmarshal(b, &sh); err != nil || len(sh.Signature) == 0 {
+		return nil, fmt.Errorf("block %s: %w: neither a block nor a signed header (or unsigned)", path, client.ErrBadEvidence)
+	}
+	return &sh, nil
+}
+
+// evidenceTrust is what --trust, --genesis and --auditor say evidence is
+// checked against.
+func evidenceTrust(a *app, genesisFile string, auditors []string) (client.EvidenceTrust, error) {
+	var trust client.EvidenceTrust
+	for _, s := range a.trust {
+		addr, err := parseAddress("--trust", s)
+		if err != nil {
+			return trust, err
+		}
+		trust.Signers = append(trust.Signers, addr)
+	}
+	for _, s := range auditors {
+		addr, err := parseAddress("--auditor", s)
+		if err != nil {
+			return trust, err
+		}
+		trust.Auditors = append(trust.Auditors, addr)
+	}
+	if genesisFile != "" {
+		g, err := block.LoadGenesis(genesisFile)
+		if err != nil {
+			return trust, err
+		}
+		trust.Genesis = g
+	}
+	return trust, nil
 }
 
 // readEvidence reads and decodes an evidence file, refusing unknown

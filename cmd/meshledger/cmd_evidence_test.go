@@ -133,3 +133,30 @@ func testLogRawProofs(t *testing.T, ln *logNet) {
 	r.want(t, 0, `"from": 2`, `"fromRoot"`, `"hashes"`)
 	runCLI(t, nil, append(base, "inclusion", "--height", "2", "--size", "99999")...).wantErr(t, 2, "height_unavailable")
 }
+
+// testEvidenceConflicting saves the block at the checkpoint's height as
+// the node served it and as the lying proxy serves it (re-signed with the
+// node's key), and makes conflicting-headers evidence of the two.
+func testEvidenceConflicting(t *testing.T, ln *logNet, proxy string) {
+	height := strconv.FormatUint(ln.cpHeight, 10)
+	save := func(url string) string {
+		r := runCLI(t, nil, "--node", url, "--key", ln.auditorKey, "block", height, "--json")
+		r.want(t, 0, `"signature"`)
+		return writeTemp(t, "block.json", r.stdout)
+	}
+	served, lied := save(ln.n.URL()), save(proxy)
+	out := filepath.Join(t.TempDir(), "conflicting.json")
+	runCLI(t, nil, "evidence", "conflicting", served, lied, "-o", out, "--trust", ln.n.Address().Hex()).
+		want(t, 0, "VALID", "conflicting-headers", "two blocks signed at height "+height, "signatures alone")
+	ln.evidenceVerify(t, out).want(t, 0, "VALID", "conflicting-headers")
+	// The same block twice proves nothing, and nothing is written.
+	none := filepath.Join(t.TempDir(), "none.json")
+	runCLI(t, nil, "evidence", "conflicting", served, served, "-o", none, "--trust", ln.n.Address().Hex()).
+		wantErr(t, 1, "shows no misbehaviour")
+	if _, err := os.Stat(none); !os.IsNotExist(err) {
+		t.Fatalf("evidence written for one block twice: %v", err)
+	}
+	runCLI(t, nil, "evidence", "conflicting", served, lied, "--trust", ln.n.Address().Hex()).wantErr(t, 2, "-o FILE is required")
+	runCLI(t, nil, "evidence", "conflicting", served, writeTemp(t, "x.json", "{}"), "-o", none, "--trust", ln.n.Address().Hex()).
+		wantErr(t, 2, "neither a block nor a signed header")
+}

@@ -263,6 +263,7 @@ func testLogTampered(t *testing.T, ln *logNet) {
 			runCLI(t, nil, "evidence", "verify", evidence, "--trust", nodetest.NewAccount(t).Addr.Hex()).wantErr(t, 1, "forged evidence")
 			if tc.strong {
 				ln.strongEvidence = evidence
+				testEvidenceConflicting(t, ln, proxy)
 			}
 		})
 	}
