@@ -105,6 +105,15 @@ func testLogRefused(t *testing.T, ln *logNet) {
 	otherChain.ChainID++
 	ln.logVerify(t, url, "--checkpoint", resignedCheckpoint(t, ln, otherChain)).wantErr(t, 2, "the node serves chain")
 	ln.logVerify(t, "http://127.0.0.1:1", "--checkpoint", ln.checkpointFile(t)).wantErr(t, 2, "latest header")
+	// A checkpoint at the tip whose block the node does not have: the
+	// check fails, but an auditor's word against one signed header is no
+	// evidence a third party can check.
+	tip := ln.n.Ledger().Latest()
+	atTip := api.Checkpoint{ChainID: cp.ChainID, GenesisHash: cp.GenesisHash, Height: tip.Header.Height,
+		HeaderHash: tip.Hash(), StateRoot: tip.Header.StateRoot, LogRoot: tip.Header.LogRoot}
+	atTip.HeaderHash[0] ^= 1
+	ln.logVerify(t, url, "--checkpoint", resignedCheckpoint(t, ln, atTip)).
+		want(t, 1, "FAILED", "header:", "FAILED", "evidence:", "none")
 	// A header signer nobody trusts: the check cannot run.
 	runCLI(t, nil, "--node", url, "--key", ln.auditorKey, "--trust", "0x0000000000000000000000000000000000000001",
 		"log", "verify", "--checkpoint", ln.checkpointFile(t)).wantErr(t, 2, "not signed by a trusted node")
