@@ -121,36 +121,6 @@ func (a *App) decode(raw []byte) (*tx.Tx, error) {
 	return t, nil
 }
 
-// ErrNotTheEncoding: Remember was given bytes that do not decode to the
-// transaction given with them.
-var ErrNotTheEncoding = errors.New("cometbft: the bytes are not the transaction's encoding")
-
-// Remember puts t, which the node has already decoded and whose sender it
-// has already recovered at its API, into the decode cache under raw, its
-// CometBFT encoding, so that the node's own CheckTx of it does not recover
-// the sender a second time (a fifth secp256k1 recovery per transaction on
-// a four-validator network, where four are needed). The cache must only
-// ever hold what DecodeTx(raw) gives, so raw is decoded here (cheap: no
-// recovery) and t is kept only if the result has t's hash (the EIP-712
-// digest over the chain id and every signed field, the sender among them)
-// and t's signature and code: the recovered sender is a function of
-// those, so t then stands for the decoding in every respect. Anything
-// else is refused with ErrNotTheEncoding and nothing is cached.
-func (a *App) Remember(raw []byte, t *tx.Tx) error {
-	d, err := DecodeTx(raw, a.limits)
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrNotTheEncoding, err)
-	}
-	if d.ChainID() != t.ChainID() || d.Hash() != t.Hash() || d.Signature() != t.Signature() || !bytes.Equal(d.Code(), t.Code()) {
-		return fmt.Errorf("%w: it decodes to %s, not %s", ErrNotTheEncoding, d.Hash(), t.Hash())
-	}
-	key := sha256.Sum256(raw)
-	if _, ok := a.decoded.Get(key); !ok {
-		a.decoded.Add(key, t)
-	}
-	return nil
-}
-
 var _ abci.Application = (*App)(nil)
 
 // ChainID is the CometBFT chain id of a ledger chain: CometBFT's ids are
