@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -148,6 +149,11 @@ func testLogVerified(t *testing.T, ln *logNet) {
 	// The moved checkpoint verifies in turn after more blocks.
 	ln.addBlock(t)
 	ln.logVerify(t, ln.n.URL(), "--checkpoint", file).want(t, 0, "OK")
+	// Without --trust the node's advertised address is trusted, and said so.
+	if r := runCLI(t, nil, "--node", ln.n.URL(), "--key", ln.auditorKey, "log", "verify", "--checkpoint", file); r.code != 0 ||
+		!strings.Contains(r.stderr, "trusting node address "+ln.n.Address().Hex()) {
+		t.Fatalf("trust on first use: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
 	// At the tip there is nothing to prove beyond the header.
 	ln.logVerify(t, ln.n.URL(), "--checkpoint", file, "--update").want(t, 0, "OK")
 	ln.logVerify(t, ln.n.URL(), "--checkpoint", file).want(t, 0, "OK", "header:", "ok")
