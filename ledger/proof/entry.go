@@ -1,7 +1,6 @@
 package proof
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 
@@ -61,43 +60,60 @@ func (e *Entry) Hash() common.Hash { return keccak(e.Encode()) }
 // EntryHash is keccak256 of a leaf encoding.
 func EntryHash(leaf []byte) common.Hash { return keccak(leaf) }
 
-// DecodeEntry decodes a state leaf strictly: canonical RLP, exactly six
-// items, Version ≥ 1, Prev zero exactly for version 1, and a tombstone's
-// value empty. The returned Value is a copy, non-nil for a live entry and
-// nil for a tombstone.
+// DecodeEntry decodes a state leaf strictly: canonical RLP (go-ethereum's
+// rlp splitting refuses non-canonical sizes and integers), exactly six
+// items, Version ≥ 1, Prev zero exactly for version 1, Deleted 0 or 1 and
+// a tombstone's value empty. The chain hashes leaves, so one entry must
+// have exactly one encoding. The returned Value is a copy, non-nil for a
+// live entry and nil for a tombstone.
 func DecodeEntry(leaf []byte) (*Entry, error) {
 	if len(leaf) > MaxEntryValue+256 {
 		return nil, fmt.Errorf("%w: leaf of %d bytes", ErrBadEntry, len(leaf))
 	}
-	var raw struct {
-		Version uint64
-		Height  uint64
-		TxIndex uint32
-		Prev    common.Hash
-		Deleted bool
-		Value   []byte
+	body, rest, err := rlp.SplitList(leaf)
+	if err != nil || len(rest) != 0 {
+		return nil, fmt.Errorf("%w: not one RLP list", ErrBadEntry)
 	}
-	if err := rlp.DecodeBytes(leaf, &raw); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadEntry, err)
+	var (
+		e       Entry
+		txIndex uint64
+		deleted uint64
+		prev    []byte
+		value   []byte
+	)
+	for i, dst := range []*uint64{&e.Version, &e.Height, &txIndex} {
+		if *dst, body, err = rlp.SplitUint64(body); err != nil {
+			return nil, fmt.Errorf("%w: item %d: %v", ErrBadEntry, i, err)
+		}
 	}
+	if prev, body, err = rlp.SplitString(body); err != nil || len(prev) != common.HashLength {
+		return nil, fmt.Errorf("%w: prev is not 32 bytes", ErrBadEntry)
+	}
+	if deleted, body, err = rlp.SplitUint64(body); err != nil || deleted > 1 {
+		return nil, fmt.Errorf("%w: deleted is not a boolean", ErrBadEntry)
+	}
+	if value, body, err = rlp.SplitString(body); err != nil {
+		return nil, fmt.Errorf("%w: value: %v", ErrBadEntry, err)
+	}
+	if len(body) != 0 {
+		return nil, fmt.Errorf("%w: more than six items", ErrBadEntry)
+	}
+	if txIndex > 1<<32-1 {
+		return nil, fmt.Errorf("%w: tx index %d", ErrBadEntry, txIndex)
+	}
+	e.TxIndex, e.Prev, e.Deleted = uint32(txIndex), common.BytesToHash(prev), deleted == 1
 	switch {
-	case raw.Version == 0:
+	case e.Version == 0:
 		return nil, fmt.Errorf("%w: version 0", ErrBadEntry)
-	case (raw.Version == 1) != (raw.Prev == common.Hash{}):
-		return nil, fmt.Errorf("%w: version %d with prev %x", ErrBadEntry, raw.Version, raw.Prev)
-	case raw.Deleted && len(raw.Value) != 0:
+	case (e.Version == 1) != (e.Prev == common.Hash{}):
+		return nil, fmt.Errorf("%w: version %d with prev %x", ErrBadEntry, e.Version, e.Prev)
+	case e.Deleted && len(value) != 0:
 		return nil, fmt.Errorf("%w: tombstone with a value", ErrBadEntry)
 	}
-	e := &Entry{Version: raw.Version, Height: raw.Height, TxIndex: raw.TxIndex, Prev: raw.Prev, Deleted: raw.Deleted}
-	if !raw.Deleted {
-		e.Value = append([]byte{}, raw.Value...)
+	if !e.Deleted {
+		e.Value = append([]byte{}, value...)
 	}
-	// Re-encoding guards against any non-canonical form the decoder let
-	// through: the chain hashes leaves, so one entry must have one encoding.
-	if !bytes.Equal(e.Encode(), leaf) {
-		return nil, fmt.Errorf("%w: non-canonical encoding", ErrBadEntry)
-	}
-	return e, nil
+	return &e, nil
 }
 
 func appendString(b, s []byte) []byte {

@@ -59,6 +59,11 @@ func TestDecodeEntryRejects(t *testing.T) {
 		{"tombstone with value", enc(uint64(1), uint64(0), uint32(0), common.Hash{}, true, []byte("x"))},
 		{"short prev", enc(uint64(2), uint64(0), uint32(0), []byte{1, 2}, false, []byte{})},
 		{"trailing bytes", append(enc(uint64(1), uint64(0), uint32(0), common.Hash{}, false, []byte{}), 0x80)},
+		{"deleted 2", enc(uint64(1), uint64(0), uint32(0), common.Hash{}, uint64(2), []byte{})},
+		{"tx index over 32 bits", enc(uint64(1), uint64(0), uint64(1<<32), common.Hash{}, false, []byte{})},
+		{"non-canonical version", []byte{0xe7, 0x81, 0x01, 0x80, 0x80, 0xa0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x80, 0x80}},
+		{"integer with a leading zero", enc([]byte{0, 1}, uint64(0), uint32(0), common.Hash{}, false, []byte{})},
+		{"list as value", enc(uint64(1), uint64(0), uint32(0), common.Hash{}, false, []any{})},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -99,4 +104,21 @@ func TestTombstoneProvesAbsence(t *testing.T) {
 	if err := sp.Verify(); !errors.Is(err, ErrMismatch) {
 		t.Fatalf("present claim over a tombstone: %v, want ErrMismatch", err)
 	}
+}
+
+// FuzzDecodeEntry: whatever DecodeEntry accepts re-encodes to the same
+// bytes, so an entry has exactly one leaf and one hash.
+func FuzzDecodeEntry(f *testing.F) {
+	f.Add((&Entry{Version: 1, Value: []byte("v")}).Encode())
+	f.Add((&Entry{Version: 9, Height: 300, TxIndex: 70000, Prev: common.Hash{3}, Deleted: true}).Encode())
+	f.Add([]byte{0xe7, 0x81, 0x01, 0x80, 0x80, 0xa0})
+	f.Fuzz(func(t *testing.T, leaf []byte) {
+		e, err := DecodeEntry(leaf)
+		if err != nil {
+			return
+		}
+		if !bytes.Equal(e.Encode(), leaf) {
+			t.Fatalf("accepted %x, which re-encodes to %x", leaf, e.Encode())
+		}
+	})
 }
