@@ -246,7 +246,7 @@ func TestCorruptNode(t *testing.T) {
 	if _, err := l.InclusionProof(0, 4); !errors.Is(err, storage.ErrCorrupt) {
 		t.Fatalf("proof over a corrupt node: %v, want ErrCorrupt", err)
 	}
-	if err := db.Delete(storage.LogNodeKey(1, 0)); err != nil {
+	if err := db.Delete(storage.LogNodeKey(0, 2)); err != nil { // leaves are only stored
 		t.Fatal(err)
 	}
 	if _, err := l.Root(3); !errors.Is(err, ErrMissingNode) {
