@@ -45,17 +45,7 @@ var (
 	errAuditTransport  = errors.New("export stream broken")
 )
 
-// auditExitError carries an exit status other than run's default of 1.
-type auditExitError struct {
-	code int
-	err  error
-}
-
-func (e *auditExitError) Error() string { return e.err.Error() }
-func (e *auditExitError) Unwrap() error { return e.err }
-func (e *auditExitError) ExitCode() int { return e.code }
-
-func couldNotRun(err error) error { return &auditExitError{code: auditCouldNotRun, err: err} }
+func couldNotRun(err error) error { return &exitError{code: auditCouldNotRun, err: err} }
 
 // auditSessionLifetime is the read session an audit signs for its one
 // export request; the node checks it when the stream opens.
@@ -102,7 +92,7 @@ field, expected and got; a node that claims blocks it does not send is
 	f.StringVar(&r.compiledCache, "compiled-cache", "", "directory of compiled contract code to share (default DIR/wasm-cache); only one you control")
 	f.BoolVar(&r.quiet, "quiet", false, "no progress on stderr")
 	f.DurationVar(&r.progressEvery, "progress-every", 5*time.Second, "interval of the progress lines when stderr is not a terminal")
-	return cmd
+	return checkCommand(cmd)
 }
 
 // auditRun is one audit invocation.
@@ -272,7 +262,7 @@ func (r *auditRun) verify(ctx context.Context, c *client.Client, ch *api.Chain, 
 			Expected: fmt.Sprintf("blocks %d..%d (verified in %s)", claimed+1, start, r.dir),
 			Got:      fmt.Sprintf("the node's latest height is %d", claimed)}
 		res.Mismatch = reportOf(m)
-		return res, &auditExitError{code: auditDiverged, err: m}
+		return res, &exitError{code: auditDiverged, err: m}
 	}
 
 	body, streamLatest, err := r.openExport(ctx, c, key, g.ChainID, start+1)
@@ -322,7 +312,7 @@ func (r *auditRun) verify(ctx context.Context, c *client.Client, ch *api.Chain, 
 		return res, nil
 	case errors.As(err, &m):
 		res.Mismatch = reportOf(m)
-		return res, &auditExitError{code: auditDiverged, err: err}
+		return res, &exitError{code: auditDiverged, err: err}
 	case ctx.Err() != nil:
 		res.Interrupted = true
 		return res, couldNotRun(fmt.Errorf("%w at block %d: rerun with --to %s to continue", errAuditInterrupt, reached, r.dir))
@@ -332,7 +322,7 @@ func (r *auditRun) verify(ctx context.Context, c *client.Client, ch *api.Chain, 
 		}
 		// A whole record that is not a block: the node sent it.
 		res.Mismatch = &mismatchReport{Height: reached + 1, What: audit.MismatchExport, Expected: "a block record", Got: err.Error()}
-		return res, &auditExitError{code: auditDiverged, err: fmt.Errorf("block %d: %w", reached+1, err)}
+		return res, &exitError{code: auditDiverged, err: fmt.Errorf("block %d: %w", reached+1, err)}
 	default:
 		return res, couldNotRun(err)
 	}
@@ -354,7 +344,7 @@ func (r *auditRun) streamError(ctx context.Context, err error) error {
 	case !isMalformed(err):
 		return couldNotRun(fmt.Errorf("%w: %w (rerun with --to %s to continue)", errAuditTransport, err, r.dir))
 	}
-	return &auditExitError{code: auditDiverged, err: fmt.Errorf("the node's export: %w", err)}
+	return &exitError{code: auditDiverged, err: fmt.Errorf("the node's export: %w", err)}
 }
 
 // openExport requests blocks from `from` on, reading as the auditor. It

@@ -37,6 +37,26 @@ func (e *exitError) ExitCode() int { return e.code }
 func cannotRun(err error) error   { return &exitError{code: exitCannotRun, err: err} }
 func checkFailed(err error) error { return &exitError{code: exitCheckFailed, err: err} }
 
+// checkCommand makes cmd's usage errors (arguments, flags) exit with
+// exitCannotRun like its other unusable input: commands that check
+// something keep 1 for "the check failed".
+func checkCommand(cmd *cobra.Command) *cobra.Command {
+	if args := cmd.Args; args != nil {
+		cmd.Args = func(c *cobra.Command, a []string) error {
+			if err := args(c, a); err != nil {
+				return cannotRun(err)
+			}
+			return nil
+		}
+	}
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return cannotRun(err) })
+	return cmd
+}
+
+// maxBlockFile bounds a saved block (meshledger block H --json lists
+// every transaction hash of the block); only its signed header is kept.
+const maxBlockFile = 16 << 20
+
 // evidenceFinding is the --json output of evidence verify.
 type evidenceFinding struct {
 	Valid   bool             `json:"valid"`
@@ -89,7 +109,7 @@ flags are not usable.`,
 	}
 	verify.Flags().StringVar(&genesisFile, "genesis", "", "the chain's genesis file: fixes the chain id, and its organisations' nodes are authorised signers")
 	verify.Flags().StringSliceVar(&auditors, "auditor", nil, "auditor addresses whose checkpoints count (default: any auditor whose signature verifies)")
-	cmd.AddCommand(verify, newEvidenceConflictingCmd(a))
+	cmd.AddCommand(checkCommand(verify), checkCommand(newEvidenceConflictingCmd(a)))
 	return cmd
 }
 
@@ -147,7 +167,7 @@ input.`,
 // readSignedHeader reads a block as 'meshledger block --json' prints it,
 // or a signed header alone.
 func readSignedHeader(path string) (*api.SignedHeader, error) {
-	b, err := readBounded(path, api.MaxEvidenceBytes)
+	b, err := readBounded(path, maxBlockFile)
 	if err != nil {
 		return nil, fmt.Errorf("block: %w", err)
 	}

@@ -169,3 +169,27 @@ func testEvidenceConflicting(t *testing.T, ln *logNet, proxy string) {
 	runCLI(t, nil, "evidence", "conflicting", served, writeTemp(t, "x.json", "{}"), "-o", none, "--trust", ln.n.Address().Hex()).
 		wantErr(t, 2, "neither a block nor a signed header")
 }
+
+// TestCheckCommandUsage: the commands that check something keep exit
+// status 1 for a failed check, so their usage errors (arguments, flags)
+// exit 2 like their other unusable input.
+func TestCheckCommandUsage(t *testing.T) {
+	cases := []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"evidence", "verify"}, "accepts 1 arg(s)"},
+		{[]string{"evidence", "verify", "a.json", "b.json"}, "accepts 1 arg(s)"},
+		{[]string{"evidence", "conflicting", "a.json"}, "accepts 2 arg(s)"},
+		{[]string{"evidence", "verify", "a.json", "--bogus"}, "unknown flag"},
+		{[]string{"log", "verify", "--bogus"}, "unknown flag"},
+		{[]string{"log", "inclusion", "extra"}, "unknown command"},
+		{[]string{"audit", "--bogus"}, "unknown flag"},
+		{[]string{"audit", "extra"}, "unknown command"},
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			runCLI(t, nil, tc.args...).wantErr(t, 2, tc.msg)
+		})
+	}
+}

@@ -31,7 +31,7 @@ func newLogCmd(a *app) *cobra.Command {
 blocks before it (docs/audit.md). Two headers' log roots and an O(log n)
 proof show that the later chain extends the earlier one.`,
 	}
-	cmd.AddCommand(newLogVerifyCmd(a), newLogInclusionCmd(a), newLogConsistencyCmd(a))
+	cmd.AddCommand(checkCommand(newLogVerifyCmd(a)), checkCommand(newLogInclusionCmd(a)), checkCommand(newLogConsistencyCmd(a)))
 	return cmd
 }
 
