@@ -264,9 +264,12 @@ func printEvidenceFinding(a *app, f *client.EvidenceFinding, verr error) error {
 		if f.Auditor != nil {
 			k.add("auditor", f.Auditor.Hex()+" (the earlier commitment is this auditor's checkpoint)")
 		}
-		if f.Strong {
+		switch {
+		case f.Strong:
 			k.add("strength", "signatures alone: no one can make this up without a signer's key")
-		} else {
+		case f.Auditor != nil:
+			k.add("strength", "the auditor's checkpoint against the node's signed header: as good as that auditor's word (and, for a proof that fails, the observer's word that the node served it)")
+		default:
 			k.add("strength", "a served proof that fails: the observer's word that the node served it (docs/audit.md)")
 		}
 		if err := k.print(a.stdout); err != nil {

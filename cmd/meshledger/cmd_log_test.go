@@ -265,6 +265,15 @@ func testLogTampered(t *testing.T, ln *logNet) {
 			if f.Strong != tc.strong || f.Height != ln.cpHeight {
 				t.Fatalf("finding %+v, want strong=%v at height %d", f, tc.strong, ln.cpHeight)
 			}
+			// In people's words, the strength says what the evidence rests on.
+			strength := "signatures alone"
+			if !tc.strong {
+				strength = "observer's word"
+				if f.Auditor != nil {
+					strength = "as good as that auditor's word"
+				}
+			}
+			ln.evidenceVerify(t, evidence).want(t, 0, "VALID", strength)
 			// Nobody else's signature makes it evidence.
 			runCLI(t, nil, "evidence", "verify", evidence, "--trust", nodetest.NewAccount(t).Addr.Hex()).wantErr(t, 1, "forged evidence")
 			if tc.strong {
