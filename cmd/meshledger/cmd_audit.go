@@ -129,9 +129,12 @@ type auditResult struct {
 	Interrupted   bool        `json:"interrupted,omitempty"`
 	// Signers are the block signers every header of a solo chain must
 	// name (--trust, else the node's advertised address).
-	Signers    []common.Address   `json:"signers,omitempty"`
-	Checkpoint *auditCheckpointRe `json:"checkpoint,omitempty"`
-	Mismatch   *mismatchReport    `json:"mismatch,omitempty"`
+	Signers []common.Address `json:"signers,omitempty"`
+	// ConsensusVerified: on a BFT chain, the genesis validators (following
+	// governed changes) committed the last block verified.
+	ConsensusVerified bool               `json:"consensusVerified,omitempty"`
+	Checkpoint        *auditCheckpointRe `json:"checkpoint,omitempty"`
+	Mismatch          *mismatchReport    `json:"mismatch,omitempty"`
 }
 
 // auditCheckpointRe is the checkpoint reached and where it was written.
@@ -305,6 +308,15 @@ func (r *auditRun) verify(ctx context.Context, c *client.Client, ch *api.Chain, 
 			Expected: fmt.Sprintf("blocks %d..%d (the node's latest height is %d)", reached+1, claimed, claimed),
 			Got:      fmt.Sprintf("the stream ended after block %d", reached)}
 	}
+	if err == nil && g.BFT() {
+		// The evidence routes, like every read but /v1/chain, need the
+		// auditor's read session.
+		var kc *client.Client
+		if kc, err = client.New(r.a.nodeURL, client.WithKey(key)); err == nil {
+			err = verifyConsensus(ctx, kc, g, dst.Latest())
+		}
+		res.ConsensusVerified = err == nil && reached > 0
+	}
 	var m *audit.Mismatch
 	switch {
 	case err == nil:
@@ -476,6 +488,9 @@ func (r *auditRun) print(res *auditResult) error {
 	k.add("verified", fmt.Sprintf("blocks 1..%d (%d blocks, %d txs this run)", res.Height, res.Blocks, res.Txs))
 	k.add("node claims", fmt.Sprint(res.ClaimedHeight))
 	k.add("speed", fmt.Sprintf("%.0f blocks/s, %.0f tx/s in %s", res.BlocksPerSec, res.TxPerSec, time.Duration(res.ElapsedMs)*time.Millisecond))
+	if res.ConsensusVerified {
+		k.add("consensus", fmt.Sprintf("block %d committed by > 2/3 of the trusted validators' power", res.Height))
+	}
 	if m := res.Mismatch; m != nil {
 		if m.TxIndex != nil {
 			k.add("tx index", fmt.Sprint(*m.TxIndex))

@@ -26,6 +26,7 @@ const (
 	MismatchHeader       = "header"      // a header field no other check covers
 	MismatchWithheld     = "withheld"    // a remote source claimed blocks its stream did not deliver
 	MismatchExport       = "export"      // a remote source sent a record that is not a valid block
+	MismatchConsensus    = "consensus"   // a BFT chain's validators did not commit the block the stream ends with
 )
 
 // Mismatch is the first disagreement found by a replay. Expected is what
