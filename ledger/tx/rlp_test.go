@@ -2,8 +2,11 @@ package tx
 
 import (
 	"bytes"
+	"reflect"
 	"testing"
 
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/rlp"
 )
 
@@ -105,4 +108,52 @@ func TestDecodeRLPErrors(t *testing.T) {
 	wantErr(t, err, ErrTooLarge, "envelope")
 	_, err = DecodeRLP(good, Limits{MaxArgsBytes: 2})
 	wantErr(t, err, ErrTooLarge, "message.args")
+}
+
+// TestEmptyBytesOneForm: a bytes field left empty decodes to the same
+// message (nil) from JSON and from RLP, whether its sender built it with
+// nil or []byte{}: executors write such fields into state (a deploy's
+// initArgs in its approval proposal), so two forms of one signed
+// transaction would make two nodes disagree.
+func TestEmptyBytesOneForm(t *testing.T) {
+	key, err := crypto.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := crypto.PubkeyToAddress(key.PublicKey)
+	code := []byte("\x00asm\x01\x00\x00\x00")
+	for _, empty := range [][]byte{nil, {}} {
+		call, err := SignCall(Call{From: from, Contract: common.HexToAddress("0x01"), Method: "m", Args: empty, GasLimit: 1}, 7, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		deploy, err := SignDeploy(Deploy{From: from, CodeHash: crypto.Keccak256Hash(code), Name: "n", InitArgs: empty, GasLimit: 1}, code, 7, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		upgrade, err := SignUpgrade(Upgrade{From: from, Contract: common.HexToAddress("0x02"), MigrateArgs: empty, GasLimit: 1}, code, 7, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range []*Tx{call, deploy, upgrade} {
+			fromJSON, err := DecodeJSON(x.EncodeJSON(), Limits{})
+			if err != nil {
+				t.Fatalf("%s: json: %v", x.Type(), err)
+			}
+			body, err := x.MarshalBinary()
+			if err != nil {
+				t.Fatal(err)
+			}
+			fromRLP, err := DecodeRLP(body, Limits{})
+			if err != nil {
+				t.Fatalf("%s: rlp: %v", x.Type(), err)
+			}
+			if fromJSON.Hash() != x.Hash() || fromRLP.Hash() != x.Hash() {
+				t.Fatalf("%s: hashes %s (json) %s (rlp), signed %s", x.Type(), fromJSON.Hash(), fromRLP.Hash(), x.Hash())
+			}
+			if !reflect.DeepEqual(fromJSON.Message(), fromRLP.Message()) {
+				t.Errorf("%s built with %#v: json decodes to %#v, rlp to %#v", x.Type(), empty, fromJSON.Message(), fromRLP.Message())
+			}
+		}
+	}
 }
