@@ -74,19 +74,7 @@ func joinAddrs(as []common.Address) string {
 // and advertises that key passes the latter; pin the signer with --trust,
 // or resume from a checkpoint, to catch it.
 func (r *auditRun) blockSigners(ch *api.Chain) ([]common.Address, error) {
-	if len(r.a.trust) == 0 {
-		fmt.Fprintf(r.a.stderr, "note: trusting block signer %s as reported by the node (pin it with --trust)\n", ch.NodeAddress.Hex())
-		return []common.Address{ch.NodeAddress}, nil
-	}
-	var out []common.Address
-	for _, s := range r.a.trust {
-		a, err := parseAddress("--trust", s)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, nil
+	return r.a.signersOrNode(ch.NodeAddress)
 }
 
 // auditProgress shows progress on stderr: a bar with blocks/s, tx/s and

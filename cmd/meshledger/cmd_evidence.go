@@ -189,12 +189,9 @@ func readSignedHeader(path string) (*api.SignedHeader, error) {
 // checked against.
 func evidenceTrust(a *app, genesisFile string, auditors []string) (client.EvidenceTrust, error) {
 	var trust client.EvidenceTrust
-	for _, s := range a.trust {
-		addr, err := parseAddress("--trust", s)
-		if err != nil {
-			return trust, err
-		}
-		trust.Signers = append(trust.Signers, addr)
+	var err error
+	if trust.Signers, err = a.trustedAddrs(); err != nil {
+		return trust, err
 	}
 	for _, s := range auditors {
 		addr, err := parseAddress("--auditor", s)

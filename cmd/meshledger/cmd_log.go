@@ -147,17 +147,16 @@ func newLogVerifier(ctx context.Context, a *app) (*logVerifier, error) {
 		return nil, err
 	}
 	lv := &logVerifier{c: c, counting: ct}
-	if len(a.trust) > 0 {
-		for _, s := range a.trust {
-			lv.signers = append(lv.signers, common.HexToAddress(s)) // a.client checked them
-		}
-	} else {
+	var node common.Address
+	if len(a.trust) == 0 {
 		ch, err := c.Chain(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("ask the node its address: %w", err)
 		}
-		fmt.Fprintf(a.stderr, "note: trusting node address %s as reported by the node (pin it with --trust)\n", ch.NodeAddress.Hex())
-		lv.signers = []common.Address{ch.NodeAddress}
+		node = ch.NodeAddress
+	}
+	if lv.signers, err = a.signersOrNode(node); err != nil {
+		return nil, err
 	}
 	lv.v = client.NewVerifier(lv.signers...)
 	return lv, nil

@@ -180,13 +180,38 @@ func (a *app) client(withKey bool, extra ...client.Option) (*client.Client, erro
 		}
 		opts = append(opts, client.WithKey(k))
 	}
-	for _, s := range a.trust {
-		if !common.IsHexAddress(s) {
-			return nil, fmt.Errorf("--trust %q: not an address", s)
-		}
-		opts = append(opts, client.WithTrustedNodes(common.HexToAddress(s)))
+	trusted, err := a.trustedAddrs()
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range trusted {
+		opts = append(opts, client.WithTrustedNodes(t))
 	}
 	return client.New(a.nodeURL, opts...)
+}
+
+// trustedAddrs parses --trust.
+func (a *app) trustedAddrs() ([]common.Address, error) {
+	var out []common.Address
+	for _, s := range a.trust {
+		addr, err := parseAddress("--trust", s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, addr)
+	}
+	return out, nil
+}
+
+// signersOrNode returns the --trust addresses or, without them, node: the
+// address the node advertises, trusted on first use and said so on
+// stderr. Every command that checks signed headers trusts the same way.
+func (a *app) signersOrNode(node common.Address) ([]common.Address, error) {
+	if len(a.trust) > 0 {
+		return a.trustedAddrs()
+	}
+	fmt.Fprintf(a.stderr, "note: trusting node address %s as reported by the node (pin it with --trust)\n", node.Hex())
+	return []common.Address{node}, nil
 }
 
 // verifier returns the verifier of --trust, or, without it, one trusting
@@ -199,8 +224,11 @@ func (a *app) verifier(ctx context.Context, c *client.Client) (*client.Verifier,
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(a.stderr, "note: trusting node address %s as reported by the node (pin it with --trust)\n", ch.NodeAddress.Hex())
-	return client.NewVerifier(ch.NodeAddress), nil
+	signers, err := a.signersOrNode(ch.NodeAddress)
+	if err != nil {
+		return nil, err
+	}
+	return client.NewVerifier(signers...), nil
 }
 
 // parseAddress parses a contract or account address argument.
