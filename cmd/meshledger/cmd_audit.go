@@ -492,16 +492,7 @@ func (r *auditRun) print(res *auditResult) error {
 		k.add("consensus", fmt.Sprintf("block %d committed by > 2/3 of the trusted validators' power", res.Height))
 	}
 	if m := res.Mismatch; m != nil {
-		if m.TxIndex != nil {
-			k.add("tx index", fmt.Sprint(*m.TxIndex))
-			k.add("tx hash", m.TxHash.Hex())
-		}
-		k.add("what", m.What)
-		if m.Field != "" {
-			k.add("field", m.Field)
-		}
-		k.add("expected", showReported(m.Expected))
-		k.add("got", showReported(m.Got))
+		m.addTo(&k)
 	}
 	if cp := res.Checkpoint; cp != nil {
 		k.add("checkpoint", cp.File)

@@ -215,20 +215,7 @@ func (r *replayRun) print(res *replayResult) error {
 		k.add("source", strings.Join(res.Sources, ", "))
 		k.add("verified", fmt.Sprintf("%d blocks (up to %d)", res.Blocks, res.Height))
 		k.add("height", fmt.Sprint(m.Height))
-		if m.TxIndex != nil {
-			k.add("tx index", fmt.Sprint(*m.TxIndex))
-			k.add("tx hash", m.TxHash.Hex())
-		}
-		k.add("what", m.What)
-		if m.Field != "" {
-			k.add("field", m.Field)
-		}
-		if m.Contract != nil {
-			k.add("contract", m.Contract.Hex())
-			k.add("key", showBytes(m.Key))
-		}
-		k.add("expected", showReported(m.Expected))
-		k.add("got", showReported(m.Got))
+		m.addTo(&k)
 		return k.print(w)
 	}
 	k.add("source", strings.Join(res.Sources, ", "))
@@ -246,6 +233,25 @@ func (r *replayRun) print(res *replayResult) error {
 	}
 	_, err := fmt.Fprintf(w, "verified %d blocks\n", res.Blocks)
 	return err
+}
+
+// addTo lists the mismatch's fields for people, as replay and audit print
+// them.
+func (m *mismatchReport) addTo(k *kv) {
+	if m.TxIndex != nil {
+		k.add("tx index", fmt.Sprint(*m.TxIndex))
+		k.add("tx hash", m.TxHash.Hex())
+	}
+	k.add("what", m.What)
+	if m.Field != "" {
+		k.add("field", m.Field)
+	}
+	if m.Contract != nil {
+		k.add("contract", m.Contract.Hex())
+		k.add("key", showBytes(m.Key))
+	}
+	k.add("expected", showReported(m.Expected))
+	k.add("got", showReported(m.Got))
 }
 
 func reportOf(m *audit.Mismatch) *mismatchReport {
