@@ -621,19 +621,21 @@ func testAuditCheckpoint(t *testing.T, s *sourceChain) {
 
 	// A checkpoint needs the store it was made from.
 	old := filepath.Join(t.TempDir(), "old.json")
-	b, _ := os.ReadFile(cpFile)
-	_ = os.WriteFile(old, b, 0o600)
+	b := readFile(t, cpFile)
+	writeFileIn(t, filepath.Dir(old), filepath.Base(old), string(b))
 	other := filepath.Join(t.TempDir(), "other")
 	an.audit(t, an.n.URL(), other, "--from-checkpoint", old, "--quiet").
 		wantErr(t, 2, "needs the store the checkpoint was made from")
 	// A checkpoint altered after signing, or by an untrusted auditor.
 	var cp api.Checkpoint
-	_ = json.Unmarshal(b, &cp)
+	if err := json.Unmarshal(b, &cp); err != nil {
+		t.Fatal(err)
+	}
 	cp.Height--
 	forged, _ := json.Marshal(&cp)
-	_ = os.WriteFile(old, forged, 0o600)
+	writeFileIn(t, filepath.Dir(old), filepath.Base(old), string(forged))
 	an.audit(t, an.n.URL(), store, "--from-checkpoint", old, "--quiet").wantErr(t, 2, "bad checkpoint")
-	_ = os.WriteFile(old, b, 0o600)
+	writeFileIn(t, filepath.Dir(old), filepath.Base(old), string(b))
 	an.audit(t, an.n.URL(), store, "--from-checkpoint", old, "--trust-auditor", common.Address{1}.Hex(), "--quiet").
 		wantErr(t, 2, "is not trusted")
 }
@@ -654,7 +656,7 @@ func testAuditRefused(t *testing.T, s *sourceChain) {
 	// Another chain's genesis.
 	other := filepath.Join(t.TempDir(), "genesis.json")
 	doc, _ := json.Marshal(block.DevGenesis(4242, 1, common.Address{7}))
-	_ = os.WriteFile(other, doc, 0o600)
+	writeFileIn(t, filepath.Dir(other), filepath.Base(other), string(doc))
 	runCLI(t, nil, "--node", an.n.URL(), "--key", an.key, "audit", "--genesis", other, "--to", store()).
 		wantErr(t, 2, "node serves another chain")
 	// The same chain id with another genesis: told apart by block 0, and
@@ -665,7 +667,7 @@ func testAuditRefused(t *testing.T, s *sourceChain) {
 	}
 	g.TimeMs++
 	doc, _ = json.Marshal(g)
-	_ = os.WriteFile(other, doc, 0o600)
+	writeFileIn(t, filepath.Dir(other), filepath.Base(other), string(doc))
 	st := store()
 	runCLI(t, nil, "--node", an.n.URL(), "--key", an.key, "audit", "--genesis", other, "--to", st).
 		wantErr(t, 2, "node serves another chain: its genesis block is")
