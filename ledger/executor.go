@@ -258,7 +258,7 @@ func (l *Ledger) runDeploy(ctx context.Context, b *pendingBlock, t *tx.Tx, d *tx
 	gas := min(env.GasLimit-intrinsic, l.txGasCap)
 	params := registry.DeployParams{
 		Address: addr, Deployer: common.Address(env.Caller), Name: d.Name,
-		CodeHash: d.CodeHash, InitArgs: noneIfEmpty(d.InitArgs), TxHash: common.Hash(env.TxHash),
+		CodeHash: d.CodeHash, InitArgs: d.InitArgs, TxHash: common.Hash(env.TxHash),
 	}
 	policy, err := b.dir.networkPolicy()
 	if err != nil {
@@ -486,15 +486,4 @@ func (l *Ledger) contractRecord(b *pendingBlock, addr common.Address) (*contract
 	}
 	l.contracts.Store(addr, c)
 	return c, nil
-}
-
-// noneIfEmpty gives empty bytes one form before they reach state: a
-// transaction built in memory may hold []byte{} where a decoded one holds
-// nil, and JSON records would tell them apart ("" against null), so two
-// nodes executing the same signed transaction would write different state.
-func noneIfEmpty(b []byte) []byte {
-	if len(b) == 0 {
-		return nil
-	}
-	return b
 }

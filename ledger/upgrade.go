@@ -220,7 +220,7 @@ func (l *Ledger) runUpgrade(ctx context.Context, b *pendingBlock, t *tx.Tx, u *t
 	sender := common.Address(env.Caller)
 	params := registry.UpgradeParams{
 		Contract: u.Contract, Proposer: sender, CodeHash: u.CodeHash,
-		MigrateArgs: noneIfEmpty(u.MigrateArgs), TxHash: common.Hash(env.TxHash),
+		MigrateArgs: u.MigrateArgs, TxHash: common.Hash(env.TxHash),
 	}
 	policy, err := b.dir.networkPolicy()
 	if err != nil {

@@ -182,9 +182,6 @@ func setField(f Field, v jsonValue) error {
 		return err
 	case *[]byte:
 		b, err := parseHex(v.text, -1)
-		if len(b) == 0 {
-			b = nil // one form for "none", as the RLP decoder gives
-		}
 		*p = b
 		return err
 	}

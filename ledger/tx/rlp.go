@@ -158,9 +158,6 @@ func decodeFieldRLP(s *rlp.Stream, f Field) error {
 		return s.ReadBytes(p[:])
 	case *[]byte:
 		b, err := s.Bytes()
-		if len(b) == 0 {
-			b = nil // one form for "none", as the JSON decoder gives: state must not tell them apart
-		}
 		*p = b
 		return err
 	}

@@ -110,9 +110,9 @@ func TestDecodeRLPErrors(t *testing.T) {
 	wantErr(t, err, ErrTooLarge, "message.args")
 }
 
-// TestEmptyBytesOneForm: a bytes field left empty decodes to the same
-// message (nil) from JSON and from RLP, whether its sender built it with
-// nil or []byte{}: executors write such fields into state (a deploy's
+// TestEmptyBytesOneForm: a bytes field left empty is held in one form
+// (nil) by a transaction built in memory with nil or []byte{} and by its
+// JSON and RLP decodings: executors write such fields into state (a deploy's
 // initArgs in its approval proposal), so two forms of one signed
 // transaction would make two nodes disagree.
 func TestEmptyBytesOneForm(t *testing.T) {
@@ -151,8 +151,8 @@ func TestEmptyBytesOneForm(t *testing.T) {
 			if fromJSON.Hash() != x.Hash() || fromRLP.Hash() != x.Hash() {
 				t.Fatalf("%s: hashes %s (json) %s (rlp), signed %s", x.Type(), fromJSON.Hash(), fromRLP.Hash(), x.Hash())
 			}
-			if !reflect.DeepEqual(fromJSON.Message(), fromRLP.Message()) {
-				t.Errorf("%s built with %#v: json decodes to %#v, rlp to %#v", x.Type(), empty, fromJSON.Message(), fromRLP.Message())
+			if !reflect.DeepEqual(fromJSON.Message(), fromRLP.Message()) || !reflect.DeepEqual(x.Message(), fromRLP.Message()) {
+				t.Errorf("%s built with %#v: held as %#v, json decodes to %#v, rlp to %#v", x.Type(), empty, x.Message(), fromJSON.Message(), fromRLP.Message())
 			}
 		}
 	}

@@ -47,6 +47,16 @@ func (t *Tx) validate(lim Limits) error {
 	if err := t.msg.Validate(lim); err != nil {
 		return err
 	}
+	// Empty bytes get one form, whichever way the transaction was made
+	// (JSON gives nil, RLP an empty slice, a client either): executors
+	// write such fields into state (a deploy's initArgs in its approval
+	// proposal), where nil and empty would differ, while the signature
+	// cannot tell them apart.
+	for _, f := range t.msg.Fields() {
+		if p, ok := f.Ptr.(*[]byte); ok && len(*p) == 0 {
+			*p = nil
+		}
+	}
 	if t.code != nil {
 		if _, ok := t.msg.(CodeCarrier); !ok {
 			return malformed("code", "only a deploy or an upgrade carries code")
