@@ -8,7 +8,7 @@ LISTEN    ?= 127.0.0.1:8080
 CONTRACT_DIRS := $(shell $(GO) list -f '{{if eq .Name "main"}}{{range .Imports}}{{if eq . "github.com/meshledger/meshledger/sdk/contract"}}{{$$.Dir}}{{end}}{{end}}{{end}}' ./contracts/... ./examples/... 2>/dev/null | grep -v '/cmd/')
 TEST_TIMEOUT ?= 20m
 
-.PHONY: all run test contracts build bench bench-audit vet fmt clean ethers race
+.PHONY: all run test contracts build bench bench-audit bench-scale vet fmt clean ethers browser race
 
 all: build contracts
 
@@ -29,7 +29,7 @@ contracts:
 	$(GO) run ./sdk/build/cmd/buildcontracts -o $(BUILD)/contracts $(CONTRACT_DIRS)
 
 ## test: vet, every test, and the concurrent packages again under the race detector
-test: contracts ethers
+test: contracts ethers browser
 	$(GO) vet ./...
 	ETHERS_DIR=$(if $(wildcard $(BUILD)/ethers/node_modules/ethers),$(abspath $(BUILD)/ethers),) \
 		$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
@@ -53,6 +53,14 @@ ethers:
 			echo "@ethereumjs/mpt not installed: the JavaScript proof check will be skipped"; \
 	fi; true
 
+## browser: best effort — install Debian's Chromium so the explorer's tests
+## run in a real headless browser (they skip, saying why, without it)
+browser:
+	@command -v chromium >/dev/null 2>&1 || \
+		{ command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
+			apt-get install -y --no-install-recommends chromium >/dev/null 2>&1; } || \
+		echo "chromium not installed: the explorer's browser tests will be skipped"; true
+
 ## race: the concurrent packages under the race detector
 race:
 	$(GO) test -count=1 -race -timeout $(TEST_TIMEOUT) $(RACE_PKGS)
@@ -64,6 +72,12 @@ bench: contracts
 ## bench-audit: audit a 1,000,000-tx chain (1,000 blocks of 1,000 loan payments) served by a node on 127.0.0.1
 bench-audit: contracts
 	MESHLEDGER_BENCH_AUDIT_BLOCKS=1000 $(GO) test -run '^$$' -bench BenchmarkAuditLoanPayments -benchtime 1x -timeout 60m ./cmd/meshledger/
+
+## bench-scale: state commit and block apply at 10k, 1M and 10M keys; the
+## 10M-key store is built once per run in a temp dir (tens of minutes)
+bench-scale: contracts
+	MESHLEDGER_BENCH_10M=1 $(GO) test -run '^$$' -bench 'CommitBlock|Scale' -benchtime 20x -timeout 180m \
+		./ledger/state/ ./ledger/ | tee $(BUILD)/bench-scale.txt
 
 vet:
 	$(GO) vet ./...
