@@ -79,6 +79,7 @@ func (n *Node) startConsensus(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("node: %w", err)
 	}
+	n.cometApp = app
 	n.comet = cn
 	if g := cn.MetricsGatherer(); g != nil {
 		n.api.AddGatherer(g)
@@ -123,6 +124,14 @@ func (n *Node) broadcast(t *tx.Tx) error {
 	raw, err := cometbft.EncodeTx(t)
 	if err != nil {
 		return err
+	}
+	// t's sender was recovered at admission: handing t to the
+	// application's decode cache spares CheckTx a second recovery. A
+	// refusal (raw does not decode to t) only costs that recovery.
+	if app := n.cometApp; app != nil {
+		if err := app.Remember(raw, t); err != nil {
+			n.log.Warn("consensus: transaction does not round-trip its encoding", "hash", t.Hash(), "err", err)
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

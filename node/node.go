@@ -56,6 +56,7 @@ type Node struct {
 	api      *httpapi.Server
 	compiler *precompiler   // nil with Config.CompileWorkers < 0
 	comet    *cometbft.Node // the consensus engine on a BFT chain, once started
+	cometApp *cometbft.App  // the ABCI application comet runs (broadcast seeds its decode cache)
 
 	devGenesis bool // a development genesis was created by this New
 	keyCreated bool

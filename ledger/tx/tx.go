@@ -132,6 +132,21 @@ func (t *Tx) Recover() (common.Address, error) {
 	return addr, nil
 }
 
+// AdoptSender gives t the sender already recovered for other, the same
+// signed transaction held in another object (another decoding of the same
+// bytes, or the object they were encoded from), sparing t a second
+// secp256k1 recovery. The recovered sender is a function of the chain id,
+// the hash and the signature alone, so it adopts nothing, and reports
+// false, unless those agree and other's sender has been recovered.
+func (t *Tx) AdoptSender(other *Tx) bool {
+	a := other.sender.Load()
+	if a == nil || t.chainID != other.chainID || t.sig != other.sig || t.Hash() != other.Hash() {
+		return false
+	}
+	t.sender.Store(a)
+	return true
+}
+
 // Verify makes every check that needs no ledger state: the chain id
 // (ErrWrongChain), the code against the signed codeHash
 // (ErrCodeHashMismatch), and the signature (see Recover). It returns the

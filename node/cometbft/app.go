@@ -121,6 +121,36 @@ func (a *App) decode(raw []byte) (*tx.Tx, error) {
 	return t, nil
 }
 
+// ErrNotTheEncoding: Remember was given bytes that do not decode to the
+// transaction given with them.
+var ErrNotTheEncoding = errors.New("cometbft: the bytes are not the transaction's encoding")
+
+// Remember caches the decoding of raw, t's CometBFT encoding, with the
+// sender the node already recovered for t at its API, so that the node's
+// own CheckTx does not recover it a second time (a fifth secp256k1
+// recovery per transaction on a four-validator network, where four are
+// needed). What enters the cache is always DecodeTx(raw) itself, never t:
+// an object built in memory may differ from a decoding in ways the
+// signature cannot see (empty bytes held as nil against an empty slice
+// once made consensus state diverge), and only the recovered sender,
+// a function of chain id, hash and signature, is carried over. Bytes that
+// do not decode to t's hash, signature and code are refused with
+// ErrNotTheEncoding, and nothing is cached.
+func (a *App) Remember(raw []byte, t *tx.Tx) error {
+	d, err := DecodeTx(raw, a.limits)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrNotTheEncoding, err)
+	}
+	if !bytes.Equal(d.Code(), t.Code()) || !d.AdoptSender(t) {
+		return fmt.Errorf("%w: it decodes to %s, not %s (or %s's sender is not recovered)", ErrNotTheEncoding, d.Hash(), t.Hash(), t.Hash())
+	}
+	key := sha256.Sum256(raw)
+	if _, ok := a.decoded.Get(key); !ok {
+		a.decoded.Add(key, d)
+	}
+	return nil
+}
+
 var _ abci.Application = (*App)(nil)
 
 // ChainID is the CometBFT chain id of a ledger chain: CometBFT's ids are
