@@ -1,0 +1,285 @@
+package ledger
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/meshledger/meshledger/ledger/internal/ledgertest"
+	"github.com/meshledger/meshledger/ledger/tx"
+)
+
+// The benchmarks in this file measure what a servicer's node does at the
+// scale of a real loan book: a block of 1,000 payments to distinct loans
+// drawn at random from 10⁴–10⁷ loans changes 1,000 scattered trie paths,
+// where BenchmarkApplyBlock1000LoanPayments pays one loan a thousand times.
+//
+// The book is built the honest way, by applying blocks of signed create
+// transactions through ApplyBlock, so the loans are exactly the records
+// the loan contract writes. That is slow (minutes at 10⁶ loans, tens of
+// minutes at 10⁷), so it happens only in benchmarks, and a directory named
+// by MESHLEDGER_BENCH_DIR keeps each book between runs:
+//
+//	MESHLEDGER_BENCH_DIR=/var/tmp/mlbench go test -run '^$' -bench 'Scale|On1MLoans' -count 5 ./ledger/
+//
+// Without it each benchmark builds its book in its own temporary directory.
+
+// Environment variables of the scale benchmarks.
+const (
+	// benchDirEnv names a directory that keeps built books between runs.
+	benchDirEnv = "MESHLEDGER_BENCH_DIR"
+	// bench10MEnv set to 1 adds the 10M-loan size (make bench-scale).
+	bench10MEnv = "MESHLEDGER_BENCH_10M"
+)
+
+// bookCreatesPerBlock is how many creates each block of the book's setup
+// holds: large blocks amortise the per-block commit.
+const bookCreatesPerBlock = 2000
+
+// bookManifest marks a book directory complete and says what is in it.
+const bookManifest = "book.json"
+
+// loanBook is a ledger holding a book of loans, all serviced by e.servicer.
+type loanBook struct {
+	e     *env
+	loans int
+	// setup is how long building (or reopening) the book took.
+	setup time.Duration
+	built bool // built by this run, not reopened
+}
+
+// bookRecord is the content of bookManifest.
+type bookRecord struct {
+	Loans int            `json:"loans"`
+	Loan  common.Address `json:"loanContract"`
+}
+
+// bookLoanID is the id of loan i of a book.
+func bookLoanID(i int) string { return fmt.Sprintf("B%08d", i) }
+
+// openBook returns a ledger holding loans loans, reopened from
+// MESHLEDGER_BENCH_DIR when a complete book of that size is there, else
+// built (and, with MESHLEDGER_BENCH_DIR, kept there).
+func openBook(b *testing.B, loans int) *loanBook {
+	b.Helper()
+	start := time.Now()
+	dir, keep := b.TempDir(), false
+	if root := os.Getenv(benchDirEnv); root != "" {
+		dir, keep = filepath.Join(root, fmt.Sprintf("book-%d", loans)), true
+	}
+	e := &env{
+		tb: b, dir: dir,
+		proposer: ledgertest.KeySigner{Key: ledgertest.MustKey(b, 9)},
+		owner:    ledgertest.MustKey(b, 1), servicer: ledgertest.MustKey(b, 2),
+		issued: map[common.Address]uint64{},
+	}
+	e.genesis = ledgertest.Genesis(ledgertest.AddrOf(e.owner), "servicer", ledgertest.AddrOf(e.servicer), ledgertest.AddrOf(ledgertest.MustKey(b, 3)))
+	bk := &loanBook{e: e, loans: loans}
+	if keep {
+		if rec, err := readBookRecord(dir); err == nil && rec.Loans == loans {
+			e.l = e.open(Config{Dir: dir})
+			b.Cleanup(func() { e.l.Close(context.Background()) })
+			e.loan = rec.Loan
+			bk.setup = time.Since(start)
+			return bk
+		}
+		// An incomplete book (a run cut short) is started again.
+		if err := os.RemoveAll(dir); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			b.Fatal(err)
+		}
+	}
+	e.l = e.open(Config{Dir: dir})
+	b.Cleanup(func() { e.l.Close(context.Background()) })
+	e.setup() // deploys the contract and creates "L1"
+	bk.fill(b)
+	if keep {
+		raw, err := json.Marshal(bookRecord{Loans: loans, Loan: e.loan})
+		if err == nil {
+			err = os.WriteFile(filepath.Join(dir, bookManifest), raw, 0o644)
+		}
+		if err != nil {
+			b.Fatalf("writing the book's manifest: %v", err)
+		}
+	}
+	bk.setup, bk.built = time.Since(start), true
+	return bk
+}
+
+func readBookRecord(dir string) (bookRecord, error) {
+	var rec bookRecord
+	raw, err := os.ReadFile(filepath.Join(dir, bookManifest))
+	if err != nil {
+		return rec, err
+	}
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		return rec, fmt.Errorf("%s: %w", bookManifest, err)
+	}
+	if rec.Loans <= 0 {
+		return rec, errors.New("book manifest without loans")
+	}
+	return rec, nil
+}
+
+// fill creates the book's loans, owner signing, bookCreatesPerBlock a
+// block, signing each block's creates over every CPU while the previous
+// block applies.
+func (bk *loanBook) fill(b *testing.B) {
+	b.Helper()
+	e := bk.e
+	ctx := context.Background()
+	nonce := e.nonce(e.owner)
+	borrower := ledgertest.AddrOf(ledgertest.MustKey(b, 3))
+	servicer := ledgertest.AddrOf(e.servicer)
+	sign := func(lo, hi int, first uint64) ([]*tx.Tx, error) {
+		txs := make([]*tx.Tx, hi-lo)
+		var g errgroup.Group
+		workers := runtime.GOMAXPROCS(0)
+		for w := range workers {
+			g.Go(func() error {
+				for i := w; i < len(txs); i += workers {
+					raw, err := json.Marshal(ledgertest.LoanCreateArgs(bookLoanID(lo+i), borrower, servicer))
+					if err != nil {
+						return err
+					}
+					t, err := tx.SignCall(tx.Call{From: ledgertest.AddrOf(e.owner), Nonce: first + uint64(i), Contract: e.loan,
+						Method: "create", Args: raw, GasLimit: ledgertest.CallGas}, ledgertest.ChainID, e.owner)
+					if err != nil {
+						return err
+					}
+					txs[i] = t
+				}
+				return nil
+			})
+		}
+		return txs, g.Wait()
+	}
+	type signed struct {
+		txs []*tx.Tx
+		err error
+	}
+	next := make(chan signed, 1)
+	go func() {
+		defer close(next)
+		for lo := 0; lo < bk.loans; lo += bookCreatesPerBlock {
+			hi := min(lo+bookCreatesPerBlock, bk.loans)
+			txs, err := sign(lo, hi, nonce+uint64(lo))
+			next <- signed{txs, err}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	done, report := 0, time.Now()
+	for s := range next {
+		if s.err != nil {
+			b.Fatalf("signing creates: %v", s.err)
+		}
+		a, err := e.l.ApplyBlock(ctx, e.proposal(s.txs...), e.proposer)
+		if err != nil {
+			b.Fatalf("applying creates %d..: %v", done, err)
+		}
+		if len(a.Rejected) != 0 || len(a.Receipts) != len(s.txs) || !a.Receipts[len(s.txs)-1].OK() {
+			b.Fatalf("creates %d..: %d receipts, rejected %v", done, len(a.Receipts), a.Rejected)
+		}
+		done += len(s.txs)
+		if time.Since(report) > 30*time.Second {
+			b.Logf("book: %d of %d loans", done, bk.loans)
+			report = time.Now()
+		}
+	}
+}
+
+// payBlock signs n payments by the book's servicer to distinct loans drawn
+// from the book by rng.
+func (bk *loanBook) payBlock(b *testing.B, rng *rand.Rand, n int) []*tx.Tx {
+	b.Helper()
+	e := bk.e
+	seen := make(map[int]struct{}, n)
+	txs := make([]*tx.Tx, 0, n)
+	for len(txs) < n {
+		i := rng.IntN(bk.loans)
+		if _, dup := seen[i]; dup {
+			continue
+		}
+		seen[i] = struct{}{}
+		txs = append(txs, e.callTx(e.servicer, e.next(e.servicer), e.loan, "pay", map[string]any{"id": bookLoanID(i), "amount": 1}))
+	}
+	return txs
+}
+
+// benchPaymentsOnBook applies blocks of benchBlockTxs payments to distinct
+// random loans of a book of loans loans, signature recovery included, on
+// LevelDB with synced writes; it reports tx/s and CPU per tx of the apply
+// alone, and the book's setup time.
+func benchPaymentsOnBook(b *testing.B, loans int) {
+	bk := openBook(b, loans)
+	verb := "reopened"
+	if bk.built {
+		verb = "built"
+	}
+	b.Logf("%s a book of %d loans in %s", verb, loans, bk.setup.Round(time.Millisecond))
+	// A fixed seed: every run pays the same loans in the same order.
+	rng := rand.New(rand.NewPCG(uint64(loans), 13))
+	e := bk.e
+	ctx := context.Background()
+	var elapsed, cpu time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		txs := ledgertest.Reparse(b, bk.payBlock(b, rng, benchBlockTxs))
+		p := e.proposal(txs...)
+		b.StartTimer()
+		start, cpuStart := time.Now(), ledgertest.CPUTime()
+		a, err := e.l.ApplyBlock(ctx, p, e.proposer)
+		elapsed, cpu = elapsed+time.Since(start), cpu+ledgertest.CPUTime()-cpuStart
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		clear(e.issued)
+		if len(a.Receipts) != benchBlockTxs || !a.Receipts[benchBlockTxs-1].OK() {
+			b.Fatalf("%d receipts, rejected %v", len(a.Receipts), a.Rejected)
+		}
+		b.StartTimer()
+	}
+	ledgertest.ReportThroughput(b, benchBlockTxs*b.N, elapsed, cpu)
+	b.ReportMetric(bk.setup.Seconds(), "setup-s")
+}
+
+// BenchmarkApplyBlock1000PaymentsOn1MLoans is BenchmarkApplyBlock1000LoanPayments
+// on a loan book's scale: each block pays 1,000 distinct loans drawn at
+// random from a million.
+func BenchmarkApplyBlock1000PaymentsOn1MLoans(b *testing.B) {
+	benchPaymentsOnBook(b, 1_000_000)
+}
+
+// BenchmarkScaleApply is the same block at 10k and 1M loans, and at 10M
+// with MESHLEDGER_BENCH_10M=1 (make bench-scale): how the apply of a
+// block scales with the book.
+func BenchmarkScaleApply(b *testing.B) {
+	sizes := []struct {
+		name  string
+		loans int
+	}{{"loans=10k", 10_000}, {"loans=1M", 1_000_000}}
+	if os.Getenv(bench10MEnv) == "1" {
+		sizes = append(sizes, struct {
+			name  string
+			loans int
+		}{"loans=10M", 10_000_000})
+	}
+	for _, s := range sizes {
+		b.Run(s.name, func(b *testing.B) { benchPaymentsOnBook(b, s.loans) })
+	}
+}
