@@ -73,4 +73,9 @@ type Config struct {
 	// RecoverWorkers is the signature recovery parallelism (<= 0:
 	// GOMAXPROCS-1, at least 1, since the executor runs beside it).
 	RecoverWorkers int
+	// ExecWorkers is how many transactions of a block may execute at
+	// once (docs/parallel.md): 0 sizes it to GOMAXPROCS, 1 executes
+	// serially. Results are byte-identical whatever the value, so nodes
+	// of one network may differ here.
+	ExecWorkers int
 }

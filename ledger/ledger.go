@@ -41,6 +41,8 @@ type Ledger struct {
 	queryCap uint64
 	scanCap  int
 	workers  int
+	// execWorkers: see Config.ExecWorkers (parallel.go).
+	execWorkers int
 
 	// txGasCap and deployGasLimit: see Config.TxGasCap and
 	// Config.BlockDeployGasLimit.
@@ -77,7 +79,7 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 		return nil, err
 	}
 	cfg = cfg.WithDefaults()
-	l := &Ledger{txLimits: cfg.TxLimits, queryCap: cfg.QueryGasCap, scanCap: cfg.QueryScanLimit, workers: cfg.RecoverWorkers}
+	l := &Ledger{txLimits: cfg.TxLimits, queryCap: cfg.QueryGasCap, scanCap: cfg.QueryScanLimit, workers: cfg.RecoverWorkers, execWorkers: cfg.ExecWorkers}
 	l.tries = memo.New(blocksProved, l.buildTries)
 	l.deployGas = memo.New(deployGasMemoized, l.storedDeployGas)
 	switch {
