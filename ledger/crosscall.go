@@ -91,7 +91,7 @@ func (l *Ledger) newBlockCalls(b *pendingBlock, contract common.Address, env run
 		return mod, rec.CodeHash, true, nil
 	}
 	cc.state = func(addr common.Address) (runtime.State, error) {
-		return b.ov.view(addr, l.state.ContractReader(addr)), nil
+		return b.ov.view(addr, l.baseState(b, addr)), nil
 	}
 	return cc
 }

@@ -27,7 +27,14 @@ const (
 // pendingBlock is a block being executed: every effect it will have, held
 // in memory until the block commits in one batch.
 type pendingBlock struct {
-	parent   *block.SignedHeader
+	// parent is the header this block executes on; nil while prev, the
+	// block it executes after, is not sealed yet (seal sets it).
+	parent *block.SignedHeader
+	// prev is the block executed just before this one when that block was
+	// not yet durable as this one started (pipeline.go): its effects are
+	// read through it. nil once it is durable or when executing on the
+	// latest block.
+	prev     *pendingBlock
 	height   uint64
 	timeMs   int64
 	proposer common.Address
@@ -59,13 +66,25 @@ type pendingBlock struct {
 // effect on the store. A returned error is a host failure (or a proposal
 // that cannot make a block at all); transaction problems are rejections
 // or failed receipts.
-func (l *Ledger) execute(ctx context.Context, p Proposal) (_ *pendingBlock, err error) {
+func (l *Ledger) execute(ctx context.Context, p Proposal) (*pendingBlock, error) {
+	return l.executeAfter(ctx, p, nil)
+}
+
+// executeAfter is execute on top of prev, a block executed but not yet
+// durable (Pipeline), whose effects every read of this block sees as a
+// sequential execution would see them in the store; prev nil is the
+// latest block.
+func (l *Ledger) executeAfter(ctx context.Context, p Proposal, prev *pendingBlock) (_ *pendingBlock, err error) {
 	parent := l.latest.Load()
-	if p.TimeMs <= parent.Header.TimeMs {
-		return nil, fmt.Errorf("%w: %d <= parent %d", ErrBadTime, p.TimeMs, parent.Header.TimeMs)
+	parentHeight, parentTime := parent.Header.Height, parent.Header.TimeMs
+	if prev != nil {
+		parent, parentHeight, parentTime = nil, prev.height, prev.timeMs
+	}
+	if p.TimeMs <= parentTime {
+		return nil, fmt.Errorf("%w: %d <= parent %d", ErrBadTime, p.TimeMs, parentTime)
 	}
 	b := &pendingBlock{
-		parent: parent, height: parent.Header.Height + 1, timeMs: p.TimeMs, proposer: p.Proposer,
+		parent: parent, prev: prev, height: parentHeight + 1, timeMs: p.TimeMs, proposer: p.Proposer,
 		ov:        newOverlay(),
 		nonces:    make(map[common.Address]uint64),
 		codes:     make(map[common.Hash][]byte),
@@ -75,11 +94,14 @@ func (l *Ledger) execute(ctx context.Context, p Proposal) (_ *pendingBlock, err 
 		receipts:  make([]*block.Receipt, 0, len(p.Txs)),
 		enc:       startEncoder(len(p.Txs)),
 	}
-	b.dir = directoryOver(blockRegistry{b: b, base: l.state.ContractReader(registry.Address)})
+	b.dir = directoryOver(blockRegistry{b: b, base: l.baseState(b, registry.Address)})
 	// Until the block writes the registry, its state is the parent's:
 	// the latest block's cached lookups answer (one block executes at a
-	// time, so the cache is the parent's for the whole block).
-	b.dir.base = tipDirectory{l: l, c: l.tipMembers.Load()}
+	// time, so the cache is the parent's for the whole block), unless
+	// the parent is a block not yet durable that wrote the registry.
+	if !prev.wroteRegistry() {
+		b.dir.base = tipDirectory{l: l, c: l.tipMembers.Load()}
+	}
 	defer func() {
 		if err != nil {
 			_ = b.enc.finish() // stop its goroutine; the block is abandoned
@@ -367,7 +389,7 @@ func (l *Ledger) runCall(ctx context.Context, b *pendingBlock, c *tx.Call, env r
 	env.Contract = runtime.Address(c.Contract)
 	calls := l.newBlockCalls(b, c.Contract, env)
 	env.Calls = calls
-	res, err := mod.Call(ctx, env, c.Method, c.Args, b.ov.view(c.Contract, l.state.ContractReader(c.Contract)))
+	res, err := mod.Call(ctx, env, c.Method, c.Args, b.ov.view(c.Contract, l.baseState(b, c.Contract)))
 	if err != nil {
 		return err
 	}
@@ -427,10 +449,8 @@ func (l *Ledger) loadModule(ctx context.Context, b *pendingBlock, hash common.Ha
 }
 
 func (l *Ledger) nextNonce(b *pendingBlock, account common.Address) (uint64, error) {
-	if b != nil {
-		if n, ok := b.nonces[account]; ok {
-			return n, nil
-		}
+	if n, ok := b.nonce(account); ok {
+		return n, nil
 	}
 	return l.storedNonce(account)
 }
@@ -448,10 +468,8 @@ func (l *Ledger) storedNonce(account common.Address) (uint64, error) {
 }
 
 func (l *Ledger) hasCode(b *pendingBlock, hash common.Hash) (bool, error) {
-	if b != nil {
-		if _, ok := b.codes[hash]; ok {
-			return true, nil
-		}
+	if _, ok := b.code(hash); ok {
+		return true, nil
 	}
 	ok, err := l.kv.Has(storage.CodeKey(hash))
 	if err != nil {
@@ -462,10 +480,8 @@ func (l *Ledger) hasCode(b *pendingBlock, hash common.Hash) (bool, error) {
 
 // contractRecord returns a contract's metadata, or nil if there is none.
 func (l *Ledger) contractRecord(b *pendingBlock, addr common.Address) (*contractRecord, error) {
-	if b != nil {
-		if c, ok := b.contracts[addr]; ok {
-			return c, nil
-		}
+	if c, ok := b.contract(addr); ok {
+		return c, nil
 	}
 	// The cache holds committed records only, and commit replaces those a
 	// block rewrote (an upgrade), so a cached record is never stale;

@@ -46,8 +46,8 @@ const deployGasMemoized = 1024
 // nothing behind; the store's is memoised (it is a pure function of the
 // code) in a bounded memo.
 func (l *Ledger) intrinsicDeployGas(b *pendingBlock, hash common.Hash, code []byte) (uint64, error) {
-	if code == nil && b != nil {
-		code = b.codes[hash]
+	if code == nil {
+		code, _ = b.code(hash)
 	}
 	if code != nil {
 		return deployGasOf(code), nil
@@ -74,10 +74,8 @@ func deployGasOf(code []byte) uint64 {
 
 // codeOf returns the code of hash from this block or the store.
 func (l *Ledger) codeOf(b *pendingBlock, hash common.Hash) ([]byte, error) {
-	if b != nil {
-		if code, ok := b.codes[hash]; ok {
-			return code, nil
-		}
+	if code, ok := b.code(hash); ok {
+		return code, nil
 	}
 	code, found, err := storage.Get(l.kv, storage.CodeKey(hash))
 	if err != nil {

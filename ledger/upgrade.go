@@ -101,7 +101,7 @@ func (l *Ledger) deployEffect(ctx context.Context, b *pendingBlock, env runtime.
 	run.calls = l.newBlockCalls(b, p.Address, env)
 	initEnv := env
 	initEnv.Calls = run.calls
-	res, err := mod.Call(ctx, initEnv, methodInit, p.InitArgs, b.ov.view(p.Address, l.state.ContractReader(p.Address)))
+	res, err := mod.Call(ctx, initEnv, methodInit, p.InitArgs, b.ov.view(p.Address, l.baseState(b, p.Address)))
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +151,7 @@ func (l *Ledger) upgradeEffect(ctx context.Context, b *pendingBlock, env runtime
 		run.calls = l.newBlockCalls(b, p.Contract, env)
 		migrateEnv := env
 		migrateEnv.Calls = run.calls
-		res, err := mod.Call(ctx, migrateEnv, methodMigrate, p.MigrateArgs, b.ov.view(p.Contract, l.state.ContractReader(p.Contract)))
+		res, err := mod.Call(ctx, migrateEnv, methodMigrate, p.MigrateArgs, b.ov.view(p.Contract, l.baseState(b, p.Contract)))
 		if err != nil {
 			return nil, err
 		}
