@@ -3,6 +3,7 @@
 package runtime
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"os"
@@ -163,6 +164,8 @@ type cowMemory struct {
 	watching       bool  // a write window is open
 	watchFaults    int64 // the window's thread's page faults when it opened
 	scans          int   // page map reads, for tests
+	resets         int   // resets so far, for trimming
+	trimEvery      int   // trimEvery, or 0 for never (tests)
 }
 
 var _ experimental.LinearMemory = (*cowMemory)(nil)
@@ -184,7 +187,7 @@ func newCoWMemory(maxBytes uint64) (*cowMemory, error) {
 		return nil, fmt.Errorf("runtime: reserve linear memory: %w", err)
 	}
 	return &cowMemory{region: b, pagemap: openPagemap(), pageSize: ps, keep: keepResidentBytes / ps,
-		scan: true, vec: make([]pageRegion, 64)}, nil
+		trimEvery: trimEvery, scan: true, vec: make([]pageRegion, 64)}, nil
 }
 
 func (m *cowMemory) Reallocate(size uint64) []byte {
@@ -256,12 +259,21 @@ func (m *cowMemory) reset(snap []byte) error {
 	if !ok {
 		return m.drop(0, n)
 	}
+	m.resets++
+	trim := m.trimEvery > 0 && m.resets%m.trimEvery == 0
 	kept, next := 0, m.keptNext[:0]
 	for _, r := range runs {
 		start, end := r[0], r[1]
 		if k := min(end-start, m.keep-kept); k > 0 {
-			copy(m.region[start*m.pageSize:(start+k)*m.pageSize], snap[start*m.pageSize:(start+k)*m.pageSize])
-			next = append(next, [2]int{start, start + k})
+			if trim {
+				var err error
+				if next, err = m.restoreTrimmed(snap, start, start+k, next); err != nil {
+					return err
+				}
+			} else {
+				copy(m.region[start*m.pageSize:(start+k)*m.pageSize], snap[start*m.pageSize:(start+k)*m.pageSize])
+				next = append(next, [2]int{start, start + k})
+			}
 			kept += k
 			start += k
 		}
@@ -271,6 +283,12 @@ func (m *cowMemory) reset(snap []byte) error {
 			}
 		}
 	}
+	if trim {
+		kept = 0
+		for _, r := range next {
+			kept += r[1] - r[0]
+		}
+	}
 	m.kept, m.keptNext, m.keptPages = next, m.kept, kept
 	// Copying into kept pages takes no fault unless one was swapped out,
 	// and then it is private again and kept: kept stays exact. Until a
@@ -278,6 +296,49 @@ func (m *cowMemory) reset(snap []byte) error {
 	// the page map.
 	m.keptValid, m.watched, m.quiet = true, false, true
 	return nil
+}
+
+// trimEvery is how often (in resets) reset looks for kept pages that the
+// calls no longer write. A page stays private from its first write on, so
+// kept also holds pages that only early calls wrote (lazy initialisation,
+// the first call's heap growth): after a loan payment's first calls, 48
+// pages were private but only 24 differed from the snapshot at each reset,
+// and every reset copied all 48. Comparing a page costs about what copying
+// it does, so a trimming reset compares each kept page and drops the ones
+// equal to the snapshot, which then read the image again; the resets
+// between them copy only the pages left. A dropped page that a later call
+// writes (or reads) again takes a fault, which makes the next reset read
+// the page map and keep it: one page map read per trim at most, about
+// 15-40 µs against the 4 KiB copies it saves at every reset.
+const trimEvery = 128
+
+// restoreTrimmed restores the kept pages [start, end) like reset, except
+// that the pages equal to snap are dropped rather than copied and kept. It
+// appends the runs it keeps to next.
+func (m *cowMemory) restoreTrimmed(snap []byte, start, end int, next [][2]int) ([][2]int, error) {
+	ps := m.pageSize
+	dropFrom := -1
+	for p := start; p <= end; p++ {
+		same := p < end && bytes.Equal(m.region[p*ps:(p+1)*ps], snap[p*ps:(p+1)*ps])
+		switch {
+		case same && dropFrom < 0:
+			dropFrom = p
+		case !same && dropFrom >= 0:
+			if err := m.drop(dropFrom*ps, p*ps); err != nil {
+				return next, err
+			}
+			dropFrom = -1
+		}
+		if p < end && !same {
+			copy(m.region[p*ps:(p+1)*ps], snap[p*ps:(p+1)*ps])
+			if n := len(next); n > 0 && next[n-1][1] == p {
+				next[n-1][1] = p + 1
+			} else {
+				next = append(next, [2]int{p, p + 1})
+			}
+		}
+	}
+	return next, nil
 }
 
 // pageMapReads counts the resets that read the page map; nil reads none.
