@@ -33,9 +33,12 @@ const (
 // showed instead of hanging until go test's own timeout.
 const (
 	// stepTimeout bounds one wait for the page (an element, a receipt, the
-	// verification of a page's proofs). A deploy, which compiles the
-	// module, is the slowest step.
+	// verification of a page's proofs).
 	stepTimeout = 20 * time.Second
+	// deployTimeout bounds the deploy, the slowest step: the node compiles
+	// the module before its block (seconds on a loaded machine, once per
+	// machine: the compiled code is cached for every test process).
+	deployTimeout = 60 * time.Second
 	// pollEvery is how often a wait re-reads the page.
 	pollEvery = 50 * time.Millisecond
 )
@@ -212,7 +215,13 @@ func (p *page) mustEval(expr string, out any) {
 // break it.
 func (p *page) waitFor(what, expr string, out any) {
 	p.t.Helper()
-	deadline := time.Now().Add(stepTimeout)
+	p.waitWithin(stepTimeout, what, expr, out)
+}
+
+// waitWithin is waitFor with its own bound, for the one slow step.
+func (p *page) waitWithin(limit time.Duration, what, expr string, out any) {
+	p.t.Helper()
+	deadline := time.Now().Add(limit)
 	var last string
 	for {
 		var v json.RawMessage
@@ -231,7 +240,7 @@ func (p *page) waitFor(what, expr string, out any) {
 			last = string(v)
 		}
 		if time.Now().After(deadline) {
-			p.fail("%s: not seen within %v (last: %s)", what, stepTimeout, last)
+			p.fail("%s: not seen within %v (last: %s)", what, limit, last)
 		}
 		time.Sleep(pollEvery)
 	}
@@ -438,6 +447,25 @@ func (p *page) checkConsole(policy consolePolicy) {
 	if bad := consoleErrors(p.messages(), policy); len(bad) > 0 {
 		p.t.Errorf("console errors:\n  %s", strings.Join(bad, "\n  "))
 	}
+}
+
+// forgetNetworkErrors drops the browser's network errors logged so far (a
+// read refused on purpose); the page's own errors stay.
+func (p *page) forgetNetworkErrors() {
+	p.t.Helper()
+	var v any
+	_ = p.eval(`0`, &v) // let the events of the step before arrive
+	time.Sleep(2 * pollEvery)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	kept := p.console[:0]
+	for _, m := range p.console {
+		if m.Type == chromedp.ConsoleError && m.Source == "network" {
+			continue
+		}
+		kept = append(kept, m)
+	}
+	p.console = kept
 }
 
 // uploadFile puts path into the file input matching sel.
