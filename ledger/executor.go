@@ -59,6 +59,11 @@ type pendingBlock struct {
 	// gasUsed is the execution gas of the included transactions and
 	// deployGasUsed their intrinsic deploy gas (see gas.go).
 	gasUsed, deployGasUsed uint64
+
+	// spec is the outcome of the transaction about to run when it was
+	// executed ahead of its turn and still holds (parallel.go); run takes
+	// it instead of calling the contract.
+	spec *speculation
 }
 
 // execute runs a proposal on top of the latest block: the one code path
@@ -112,6 +117,10 @@ func (l *Ledger) executeAfter(ctx context.Context, p Proposal, prev *pendingBloc
 	// sequential, in proposal order.
 	rec := l.startRecovery(p.Txs)
 	defer rec.cancel()
+	// Contract calls that do not conflict execute in parallel, ahead of
+	// their turn; in their turn, in order, their outcomes are taken or
+	// they run again (parallel.go).
+	spec := l.newSpeculator(b, p.Txs, rec)
 	for i, t := range p.Txs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -134,9 +143,11 @@ func (l *Ledger) executeAfter(ctx context.Context, p Proposal, prev *pendingBloc
 			b.reject(i, t, err)
 			continue
 		}
+		b.spec = spec.take(ctx, i)
 		if err := l.run(ctx, b, t, sender, intrinsic); err != nil {
 			return nil, err
 		}
+		spec.included(i, b.receipts[len(b.receipts)-1])
 		if p.Cutoff != nil && p.Cutoff() {
 			break
 		}
@@ -217,11 +228,9 @@ func (l *Ledger) run(ctx context.Context, b *pendingBlock, t *tx.Tx, sender comm
 	}
 	rc := &block.Receipt{TxHash: t.Hash(), Status: status.OK, Height: b.height, Index: index}
 	rec := &txRecord{Body: body, Hash: t.Hash(), Sender: sender, CarriedCode: t.Code() != nil}
-	env := runtime.Env{
-		Caller: runtime.Address(sender), TxHash: runtime.Hash(t.Hash()),
-		Height: b.height, TimeMs: b.timeMs, GasLimit: t.Message().Gas(),
-		Directory: b.dir,
-	}
+	env := b.txEnv(t, sender)
+	spec := b.spec
+	b.spec = nil
 	intrinsic := uint64(0)
 	switch m := t.Message().(type) {
 	case *tx.Deploy:
@@ -231,6 +240,10 @@ func (l *Ledger) run(ctx context.Context, b *pendingBlock, t *tx.Tx, sender comm
 	case *tx.Call:
 		if m.Contract == registry.Address {
 			err = l.runRegistryCall(ctx, b, m, env, rc)
+			break
+		}
+		if spec != nil {
+			spec.applyTo(b, rc)
 			break
 		}
 		err = l.runCall(ctx, b, m, env, rc)
@@ -249,6 +262,16 @@ func (l *Ledger) run(ctx context.Context, b *pendingBlock, t *tx.Tx, sender comm
 	b.receipts = append(b.receipts, rc)
 	b.enc.add(rec, rc)
 	return nil
+}
+
+// txEnv is the env of transaction t of sender in b: the same whether t
+// runs in its turn or ahead of it (parallel.go).
+func (b *pendingBlock) txEnv(t *tx.Tx, sender common.Address) runtime.Env {
+	return runtime.Env{
+		Caller: runtime.Address(sender), TxHash: runtime.Hash(t.Hash()),
+		Height: b.height, TimeMs: b.timeMs, GasLimit: t.Message().Gas(),
+		Directory: b.dir,
+	}
 }
 
 // runDeploy charges the deploy's intrinsic gas (runtime.DeployGas, as

@@ -14,6 +14,12 @@ import (
 // state. Nothing here reaches the store until the block commits.
 type overlay struct {
 	byContract map[common.Address]map[string]overlayEntry
+	// speculative is set on the overlay of a transaction executed ahead
+	// of its turn (parallel.go): reads go through the block's overlay and
+	// are recorded; the overlay itself holds only that transaction's
+	// writes, which no read of the same transaction reaches (they are
+	// applied after its call returns).
+	speculative *speculativeReads
 }
 
 type overlayEntry struct {
@@ -38,15 +44,27 @@ func (o *overlay) set(contract common.Address, key, value []byte, deleted bool) 
 type contractState struct {
 	entries map[string]overlayEntry // may be nil
 	base    runtime.State
+	// reads, when set, records what is read here for contract
+	// (speculative execution, parallel.go).
+	reads    *readSet
+	contract common.Address
 }
 
 func (o *overlay) view(contract common.Address, base runtime.State) *contractState {
+	if sr := o.speculative; sr != nil {
+		s := sr.block.view(contract, base)
+		s.reads, s.contract = sr.reads, contract
+		return s
+	}
 	return &contractState{entries: o.byContract[contract], base: base}
 }
 
 var _ runtime.State = (*contractState)(nil)
 
 func (s *contractState) Get(key []byte) ([]byte, bool, error) {
+	if s.reads != nil {
+		s.reads.get(s.contract, key)
+	}
 	if e, ok := s.entries[string(key)]; ok {
 		if e.deleted {
 			return nil, false, nil
@@ -59,6 +77,9 @@ func (s *contractState) Get(key []byte) ([]byte, bool, error) {
 // Iterate merges the overlay's keys (sorted here, since maps have no
 // order) into the base iteration, overlay winning on equal keys.
 func (s *contractState) Iterate(prefix, start []byte, fn func(key, value []byte) bool) error {
+	if s.reads != nil {
+		s.reads.scan(s.contract, prefix, start)
+	}
 	if len(s.entries) == 0 {
 		return s.base.Iterate(prefix, start, fn)
 	}
