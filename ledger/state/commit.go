@@ -46,7 +46,10 @@ func (db *DB) Commit(parentRoot common.Hash, height uint64, changes []Change, ba
 		return common.Hash{}, err
 	}
 	last := lastOfTx(changes)
+	warm := db.startWarmAhead(parentRoot, changes)
+	defer warm.stop()
 	for i, c := range changes {
+		warm.reach(i)
 		if c.Delete && c.Value != nil {
 			return common.Hash{}, fmt.Errorf("%w: change %d deletes key %x but carries a value", ErrInvalidChange, i, c.Key)
 		}
@@ -60,6 +63,7 @@ func (db *DB) Commit(parentRoot common.Hash, height uint64, changes []Change, ba
 			return common.Hash{}, fmt.Errorf("state: apply change %d (key %x of %s): %w", i, c.Key, c.Contract, err)
 		}
 	}
+	warm.stop() // hashing below wants every core
 	root, set := tr.Commit(false)
 	if err := db.putNodes(set, batch); err != nil {
 		return common.Hash{}, err

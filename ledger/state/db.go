@@ -41,13 +41,19 @@ type Options struct {
 	// short values. Beyond that the upper levels, which every block
 	// touches, stay cached and leaves are read from LevelDB.
 	NodeCacheBytes int64
+	// PrefetchWorkers is how many goroutines read trie paths ahead of a
+	// commit and for a Prefetcher (default GOMAXPROCS; negative turns
+	// warming off). Warming changes only how soon nodes are in the cache,
+	// never a root or a proof.
+	PrefetchWorkers int
 }
 
 // DB is contract state over one key-value store shared with the rest of
 // the ledger.
 type DB struct {
-	kv    ethdb.KeyValueStore
-	nodes *nodeStore
+	kv              ethdb.KeyValueStore
+	nodes           *nodeStore
+	prefetchWorkers int
 }
 
 // New returns a DB over kv (usually a *storage.DB).
@@ -59,7 +65,7 @@ func New(kv ethdb.KeyValueStore, opts Options) *DB {
 	case size < 0:
 		size = 0
 	}
-	return &DB{kv: kv, nodes: newNodeStore(kv, uint64(size))}
+	return &DB{kv: kv, nodes: newNodeStore(kv, uint64(size)), prefetchWorkers: prefetchWorkers(opts, uint64(size))}
 }
 
 // normRoot maps the zero hash, which callers use for "no state yet", to
