@@ -54,12 +54,18 @@ ethers:
 	fi; true
 
 ## browser: best effort — install Debian's Chromium so the explorer's tests
-## run in a real headless browser (they skip, saying why, without it)
+## (node/explorer/browsertest) run in a real headless browser; without one
+## they skip, saying why. A browser named by MESHLEDGER_CHROMIUM or on PATH
+## is used as it is; the package lists are refreshed only if the install
+## fails without them (a fresh image), for at most two minutes.
+BROWSER_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null 2>&1
 browser:
-	@command -v chromium >/dev/null 2>&1 || \
-		{ command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
-			apt-get install -y --no-install-recommends chromium >/dev/null 2>&1; } || \
-		echo "chromium not installed: the explorer's browser tests will be skipped"; true
+	@if [ -n "$$MESHLEDGER_CHROMIUM" ] || command -v chromium >/dev/null 2>&1 || \
+		command -v chromium-browser >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		$(BROWSER_INSTALL) || { timeout 120 apt-get update >/dev/null 2>&1 && $(BROWSER_INSTALL); } || \
+			echo "chromium not installed: the explorer's browser tests will be skipped"; \
+	else echo "chromium not installed (needs apt-get as root): the explorer's browser tests will be skipped"; fi
 
 ## race: the concurrent packages under the race detector
 race:

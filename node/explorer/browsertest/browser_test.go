@@ -64,23 +64,37 @@ func findChromium(getenv func(string) string, lookPath func(string) (string, err
 	return "", fmt.Errorf("no Chromium on PATH (tried %s; set %s to name one)", strings.Join(candidates, ", "), envChromium)
 }
 
-// requireChromium returns the browser's path, or ends the test: a skip
-// that says why when there is none, a failure when CI requires one. Under
-// the race detector the suite skips: the node it drives would be
-// instrumented and its contract builds take minutes.
+// requireChromium returns the browser's path, or ends the test as
+// chooseChromium decides.
 func requireChromium(t *testing.T) string {
 	t.Helper()
-	if raceEnabled {
-		t.Skip("browser suite skipped under -race (it drives an instrumented node; run it without -race)")
-	}
-	path, err := findChromium(os.Getenv, exec.LookPath)
-	if err != nil {
-		if os.Getenv(envRequireBrowser) == "1" {
-			t.Fatalf("explorer browser suite: %v, and %s=1 requires it", err, envRequireBrowser)
-		}
-		t.Skipf("explorer browser suite skipped: %v (`make browser` installs Debian's chromium)", err)
+	path, skip, fail := chooseChromium(raceEnabled, os.Getenv, exec.LookPath)
+	switch {
+	case fail != "":
+		t.Fatal(fail)
+	case skip != "":
+		t.Skip(skip)
 	}
 	return path
+}
+
+// chooseChromium decides whether the suite runs: with the browser at path,
+// or not, with a reason to skip (no browser; the race detector, under which
+// the node it drives would be instrumented and its contract builds take
+// minutes) or to fail (no browser although MESHLEDGER_REQUIRE_BROWSER=1, as
+// CI sets it).
+func chooseChromium(race bool, getenv func(string) string, lookPath func(string) (string, error)) (path, skip, fail string) {
+	if race {
+		return "", "browser suite skipped under -race (it drives an instrumented node; run it without -race)", ""
+	}
+	path, err := findChromium(getenv, lookPath)
+	switch {
+	case err == nil:
+		return path, "", ""
+	case getenv(envRequireBrowser) == "1":
+		return "", "", fmt.Sprintf("explorer browser suite: %v, and %s=1 requires it", err, envRequireBrowser)
+	}
+	return "", fmt.Sprintf("explorer browser suite skipped: %v (`make browser` installs Debian's chromium)", err), ""
 }
 
 // page is one browser tab under test: its context, what its console said

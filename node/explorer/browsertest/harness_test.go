@@ -56,6 +56,45 @@ func TestFindChromium(t *testing.T) {
 	}
 }
 
+func TestChooseChromium(t *testing.T) {
+	none := func(string) (string, error) { return "", errors.New("not found") }
+	found := func(name string) (string, error) { return "/usr/bin/" + name, nil }
+	env := func(required string) func(string) string {
+		return func(k string) string {
+			if k == envRequireBrowser {
+				return required
+			}
+			return ""
+		}
+	}
+	for _, tc := range []struct {
+		name     string
+		race     bool
+		required string
+		lookPath func(string) (string, error)
+		want     string
+	}{
+		{name: "found", lookPath: found, want: "path"},
+		{name: "missing", lookPath: none, want: "skip"},
+		{name: "missing but required", required: "1", lookPath: none, want: "fail"},
+		{name: "required and found", required: "1", lookPath: found, want: "path"},
+		{name: "race", race: true, required: "1", lookPath: found, want: "skip"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path, skip, fail := chooseChromium(tc.race, env(tc.required), tc.lookPath)
+			var got []string
+			for outcome, v := range map[string]string{"path": path, "skip": skip, "fail": fail} {
+				if v != "" {
+					got = append(got, outcome)
+				}
+			}
+			if len(got) != 1 || got[0] != tc.want {
+				t.Fatalf("path %q, skip %q, fail %q; want only a %s", path, skip, fail, tc.want)
+			}
+		})
+	}
+}
+
 func TestTruthy(t *testing.T) {
 	for v, want := range map[string]bool{
 		`true`: true, `1`: true, `"x"`: true, `{}`: true, `[]`: true,
