@@ -188,6 +188,10 @@ func printNextSteps(w io.Writer, n *node.Node, cfg node.Config) {
 	// Client commands sign with ./data/node.key by default: point them at
 	// this node's key when it lives elsewhere.
 	keyFlag := ""
+	keyPath := filepath.Join(cfg.DataDir, "node.key")
+	if cfg.KeyFile != "" {
+		keyPath = cfg.KeyFile
+	}
 	if key := cfg.KeyFile; key != "" {
 		keyFlag = " --key " + key
 	} else if cfg.DataDir != "" && filepath.Clean(cfg.DataDir) != filepath.Clean(node.DefaultDataDir) {
@@ -195,10 +199,11 @@ func printNextSteps(w io.Writer, n *node.Node, cfg node.Config) {
 	}
 	fmt.Fprintf(w, `
 meshledger node %s serving %s (chain %d)
+explorer: %s/ (sign in with the key in %s: paste its hex)
 Try next, in another terminal:
   %s%s%s deploy build/contracts/loan.wasm --name loan
   %s%s chain
 Stop with Ctrl-C: the current block is finished and the store closed cleanly.
 
-`, n.Address().Hex(), n.URL(), n.ChainID(), self, nodeFlag, keyFlag, self, nodeFlag)
+`, n.Address().Hex(), n.URL(), n.ChainID(), n.URL(), keyPath, self, nodeFlag, keyFlag, self, nodeFlag)
 }

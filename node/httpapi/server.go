@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/meshledger/meshledger/internal/memo"
+	"github.com/meshledger/meshledger/node/explorer"
 	"github.com/meshledger/meshledger/sdk/api"
 )
 
@@ -62,6 +63,9 @@ type Server struct {
 	log     *slog.Logger
 	echo    *echo.Echo
 	metrics *httpMetrics
+	// explorer serves the web explorer's static files beside the API,
+	// outside Echo's route table (which is the API's, and documented).
+	explorer *explorer.Handler
 	// extraGatherers are served at /metrics beside metrics (AddGatherer).
 	extraGatherers atomic.Pointer[prometheus.Gatherers]
 	gathererMu     sync.Mutex
@@ -115,6 +119,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		return nil, err
 	}
 	s.metrics = m
+	if s.explorer, err = explorer.New(); err != nil {
+		return nil, fmt.Errorf("httpapi: %w", err)
+	}
 	s.echo.HideBanner, s.echo.HidePort = true, true
 	s.echo.HTTPErrorHandler = s.errorHandler
 	s.echo.Pre(s.limitHeaders)
@@ -137,8 +144,16 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	return s, nil
 }
 
-// ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+// ServeHTTP implements http.Handler: the explorer's paths ("/" and
+// /assets/...) go to the explorer, anonymous static files; everything
+// else to the API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if explorer.Serves(r.URL.Path) {
+		s.explorer.ServeHTTP(w, r)
+		return
+	}
+	s.echo.ServeHTTP(w, r)
+}
 
 // Echo exposes the router (for route listing in tests and tools).
 func (s *Server) Echo() *echo.Echo { return s.echo }
