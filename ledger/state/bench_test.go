@@ -81,7 +81,7 @@ func loadFixture(b *testing.B, n int) *fixture {
 		if err != nil {
 			b.Fatal(err)
 		}
-		f := &fixture{kv: kv, db: New(kv, Options{}), n: n, rng: rand.New(rand.NewPCG(uint64(n), 7))}
+		f := &fixture{kv: kv, db: New(kv, benchOptions()), n: n, rng: rand.New(rand.NewPCG(uint64(n), 7))}
 		if f.root, err = f.db.LatestRoot(); err != nil {
 			b.Fatal(err)
 		}
@@ -98,7 +98,7 @@ func loadFixture(b *testing.B, n int) *fixture {
 	if err != nil {
 		b.Fatal(err)
 	}
-	f := &fixture{kv: kv, db: New(kv, Options{}), root: proof.EmptyRoot, n: n, rng: rand.New(rand.NewPCG(uint64(n), 7))}
+	f := &fixture{kv: kv, db: New(kv, benchOptions()), root: proof.EmptyRoot, n: n, rng: rand.New(rand.NewPCG(uint64(n), 7))}
 	for lo := 0; lo < n; lo += loadChunk {
 		changes := make([]Change, 0, loadChunk)
 		for i := lo; i < min(n, lo+loadChunk); i++ {
@@ -113,6 +113,16 @@ func loadFixture(b *testing.B, n int) *fixture {
 	}
 	fixtures.byKeys[n] = f
 	return f
+}
+
+// benchOptions are the state options of the fixtures: the defaults, or
+// with STATE_BENCH_PREFETCH=off no warming, to tell its share of a change
+// from the node cache's.
+func benchOptions() Options {
+	if os.Getenv("STATE_BENCH_PREFETCH") == "off" {
+		return Options{PrefetchWorkers: -1}
+	}
+	return Options{}
 }
 
 const readyMarker = "BENCH-FIXTURE-READY"

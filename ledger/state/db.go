@@ -35,11 +35,11 @@ var (
 // Options configure a DB. The zero value is the default.
 type Options struct {
 	// NodeCacheBytes bounds the memory of the in-memory trie node cache,
-	// bookkeeping included (default 256 MiB; negative disables it). A node
-	// costs its blob's allocation plus about 350 bytes, so the default
-	// holds some 600,000 nodes: the whole trie of about 450,000 keys with
-	// short values. Beyond that the upper levels, which every block
-	// touches, stay cached and leaves are read from LevelDB.
+	// index included (default 256 MiB; negative disables it). A node
+	// costs its blob plus about 100 bytes, so the default holds some 1.3
+	// million nodes of contract state: the trie of about a million keys. Beyond that the nodes read most recently, among them the upper
+	// levels every block touches, stay cached and the rest is read from
+	// LevelDB.
 	NodeCacheBytes int64
 	// PrefetchWorkers is how many goroutines read trie paths ahead of a
 	// commit and for a Prefetcher (default GOMAXPROCS; negative turns
@@ -224,9 +224,8 @@ func (db *DB) Prove(root common.Hash, contract common.Address, key []byte) (*pro
 			p.Value, p.Exists = e.Value, true
 		}
 	}
-	for i, n := range p.Nodes { // blobs may be shared with the cache
-		p.Nodes[i] = bytes.Clone(n)
-	}
+	// The node source hands out fresh copies (a cache hit is copied out
+	// of the arena), so the proof owns its nodes without cloning them.
 	return p, nil
 }
 

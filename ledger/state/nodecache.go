@@ -1,109 +1,194 @@
 package state
 
 import (
-	"math"
-	"sort"
+	"bytes"
+	"encoding/binary"
 	"sync"
 
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/common/lru"
 )
 
-// nodeCacheEntryOverhead is what one cached node costs beyond its blob's
-// allocation: the 48-byte list element (two pointers and the key) and the
-// map slot (the key, the element pointer and the blob's slice header: 64
-// bytes and a control byte). Go maps do not shrink, and under the steady
-// eviction of a full cache their tombstones keep the live load as low as
-// a quarter: measured with runtime.MemStats, 180 to 335 bytes per entry
-// (TestNodeCacheEntryOverhead fails if Go's maps ever need more).
+// The node cache keeps trie node blobs packed back to back in large
+// chunks, indexed by the first 8 bytes of their hash, and evicts a whole
+// chunk at a time, oldest first, giving recently read nodes a second
+// chance (CLOCK).
 //
-// Counting only the blobs let a cap of 256 MiB hold about 450 MiB: trie
-// nodes are small (a leaf is tens of bytes), so the bookkeeping weighs as
-// much as the data.
-const nodeCacheEntryOverhead = 352
+// Why not an LRU of hash → []byte: trie nodes are small (a leaf of a
+// contract key is about 100 bytes) and such an LRU spends some 350 bytes
+// of bookkeeping on each (list element, 32-byte key, map slot, allocation
+// rounding), so 256 MiB held about 600,000 nodes: not even the leaves of a
+// million keys, whose commit then read most of its paths from LevelDB
+// (docs/state.md, Caching). Packed, an entry costs its blob plus a 37-byte
+// header plus some 50 bytes of index, and the same 256 MiB holds the
+// whole trie of a million keys; the heap holds a few thousand chunks
+// instead of millions of objects for the collector to scan.
+//
+// A hit returns a copy: chunks are reused, and the trie keeps the blobs it
+// decodes.
 
-// sizeClasses are the Go allocator's small object sizes
-// (runtime/sizeclasses.go): a blob of n bytes holds the smallest class of
-// at least n. Above 32 KiB an allocation holds whole 8 KiB pages.
-// TestAllocSizeMatchesRuntime checks the table against the allocator.
-var sizeClasses = [...]uint32{8, 16, 24, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240, 256, 288, 320, 352, 384, 416, 448, 480, 512, 576, 640, 704, 768, 896, 1024, 1152, 1280, 1408, 1536, 1792, 2048, 2304, 2688, 3072, 3200, 3456, 4096, 4864, 5376, 6144, 6528, 6784, 6912, 8192, 9472, 9728, 10240, 10880, 12288, 13568, 14336, 16384, 18432, 19072, 20480, 21760, 24576, 27264, 28672, 32768}
+const (
+	// nodeCacheChunk is the size of one chunk of the arena; an entry never
+	// spans two, so blobs above it minus the header are not cached.
+	nodeCacheChunk = 64 << 10
+	// nodeEntryHeader is hash (32) ‖ blob length (4) ‖ referenced flag (1).
+	nodeEntryHeader = common.HashLength + 4 + 1
+	// nodeCacheIndexBytes is what one entry of the index costs: a slot of
+	// map[uint64]uint64 (16 bytes and a control byte) at the load of a
+	// map that has just grown and under the steady eviction of a full
+	// cache, where deleted slots linger: measured up to 55 bytes (TestNodeCacheEntryOverhead fails
+	// if Go's maps ever need more).
+	nodeCacheIndexBytes = 64
+)
 
-// allocSize is the heap an allocation of n bytes holds.
-func allocSize(n int) uint64 {
-	if n <= 0 {
-		return 0
-	}
-	if n > int(sizeClasses[len(sizeClasses)-1]) {
-		const page = 8 << 10
-		return uint64((n + page - 1) / page * page)
-	}
-	i := sort.Search(len(sizeClasses), func(i int) bool { return int(sizeClasses[i]) >= n })
-	return uint64(sizeClasses[i])
-}
-
-// nodeCache is an LRU of trie nodes by hash whose cap bounds the memory it
-// holds, bookkeeping included (geth's SizeConstrainedCache counts only the
-// values). Safe for concurrent use.
+// nodeCache is a CLOCK cache of trie nodes by hash whose cap bounds the
+// memory it holds, index included. Safe for concurrent use.
 type nodeCache struct {
-	mu   sync.Mutex
-	lru  lru.BasicLRU[common.Hash, []byte]
-	size uint64 // sum of nodeCacheEntryBytes of the entries held
-	max  uint64
+	mu     sync.Mutex
+	index  map[uint64]uint64 // hash prefix → chunk<<32 | offset of the entry
+	chunks [][]byte          // the arena, a ring once it has reached its cap
+	w      int               // the chunk being filled
+	chunk  int               // the chunk size
+	max    uint64
+	spare  []byte // survivors of an evicted chunk, reused between evictions
 }
 
 func newNodeCache(maxBytes uint64) *nodeCache {
-	// The LRU's own count cap is unused: the byte cap evicts.
-	return &nodeCache{lru: lru.NewBasicLRU[common.Hash, []byte](math.MaxInt), max: maxBytes}
+	// A small cap still gets several chunks, so that evicting one does
+	// not empty the cache.
+	chunk := nodeCacheChunk
+	for chunk > 4<<10 && uint64(chunk)*8 > maxBytes {
+		chunk /= 2
+	}
+	return &nodeCache{index: map[uint64]uint64{}, chunk: chunk, max: maxBytes, w: -1}
 }
 
-// nodeCacheEntryBytes is the memory an entry holds: its blob's allocation
-// (from cap, not len: a blob cut from a larger buffer keeps the rest of
-// it alive) and the per-entry overhead.
-func nodeCacheEntryBytes(blob []byte) uint64 {
-	return allocSize(cap(blob)) + nodeCacheEntryOverhead
+func indexKey(hash common.Hash) uint64 { return binary.BigEndian.Uint64(hash[:8]) }
+
+func packLoc(chunk, off int) uint64 { return uint64(chunk)<<32 | uint64(off) }
+
+// entryAt returns the entry at loc: its hash, blob and header, which
+// entries may share only with the arena.
+func (c *nodeCache) entryAt(loc uint64) (hash []byte, blob []byte, header []byte) {
+	ch := c.chunks[loc>>32]
+	off := int(loc & 0xffffffff)
+	header = ch[off : off+nodeEntryHeader]
+	n := int(binary.BigEndian.Uint32(header[common.HashLength:]))
+	return header[:common.HashLength], ch[off+nodeEntryHeader : off+nodeEntryHeader+n], header
 }
 
-// Add caches blob under hash, evicting the least recently used nodes
-// until the total fits. Nodes are content-addressed: a hash already held
-// keeps its blob and only becomes the most recent.
+// lookup returns the location of hash's entry, if cached. Two hashes with
+// the same 8-byte prefix share one index slot: the full hash in the entry
+// tells which one it holds.
+func (c *nodeCache) lookup(hash common.Hash) (uint64, bool) {
+	loc, ok := c.index[indexKey(hash)]
+	if !ok {
+		return 0, false
+	}
+	h, _, _ := c.entryAt(loc)
+	return loc, bytes.Equal(h, hash[:])
+}
+
+// Add caches a copy of blob under hash. A hash already held keeps its
+// blob (nodes are content-addressed) and counts as just used.
 func (c *nodeCache) Add(hash common.Hash, blob []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.lru.Get(hash); ok {
+	if loc, ok := c.lookup(hash); ok {
+		_, _, hdr := c.entryAt(loc)
+		hdr[nodeEntryHeader-1] = 1
 		return
 	}
-	n := nodeCacheEntryBytes(blob)
-	if n > c.max {
+	size := nodeEntryHeader + len(blob)
+	if size > c.chunk || uint64(c.chunk) > c.max {
 		return
 	}
-	for c.size+n > c.max {
-		_, old, ok := c.lru.RemoveOldest()
-		if !ok {
-			break
+	// Each turn either finds room or evicts a chunk; a chunk refilled by
+	// its own survivors clears their flags, so within two turns of the
+	// ring a chunk frees space.
+	for range 2*len(c.chunks) + 2 {
+		if c.w >= 0 && len(c.chunks[c.w])+size <= c.chunk && c.size()+nodeCacheIndexBytes <= c.max {
+			c.put(hash, blob)
+			return
 		}
-		c.size -= nodeCacheEntryBytes(old)
+		c.advance()
 	}
-	c.lru.Add(hash, blob)
-	c.size += n
 }
 
-// Get returns the cached blob of hash and marks it most recently used.
+// put appends the entry to the current chunk and indexes it.
+func (c *nodeCache) put(hash common.Hash, blob []byte) {
+	ch := c.chunks[c.w]
+	loc := packLoc(c.w, len(ch))
+	ch = append(ch, hash[:]...)
+	ch = binary.BigEndian.AppendUint32(ch, uint32(len(blob)))
+	ch = append(ch, 0)
+	c.chunks[c.w] = append(ch, blob...)
+	c.index[indexKey(hash)] = loc
+}
+
+// size is the memory counted against the cap.
+func (c *nodeCache) size() uint64 {
+	return uint64(len(c.chunks))*uint64(c.chunk) + uint64(len(c.index))*nodeCacheIndexBytes
+}
+
+// advance moves to a fresh chunk: a new one while the cap allows, else
+// the oldest, whose entries leave the cache except those read since they
+// were written, which are written again into it.
+func (c *nodeCache) advance() {
+	if c.size()+uint64(c.chunk) <= c.max || len(c.chunks) == 0 {
+		c.chunks = append(c.chunks, make([]byte, 0, c.chunk))
+		c.w = len(c.chunks) - 1
+		return
+	}
+	c.w = (c.w + 1) % len(c.chunks)
+	old := c.chunks[c.w]
+	survivors := c.spare[:0]
+	for off := 0; off < len(old); {
+		loc := packLoc(c.w, off)
+		hash, blob, hdr := c.entryAt(loc)
+		next := off + nodeEntryHeader + len(blob)
+		key := indexKey(common.BytesToHash(hash))
+		if cur, ok := c.index[key]; ok && cur == loc {
+			if hdr[nodeEntryHeader-1] != 0 {
+				survivors = append(survivors, old[off:next]...)
+			}
+			delete(c.index, key)
+		}
+		off = next
+	}
+	c.chunks[c.w] = old[:0]
+	for off := 0; off < len(survivors); {
+		n := int(binary.BigEndian.Uint32(survivors[off+common.HashLength:]))
+		hash := common.BytesToHash(survivors[off : off+common.HashLength])
+		next := off + nodeEntryHeader + n
+		c.put(hash, survivors[off+nodeEntryHeader:next])
+		off = next
+	}
+	c.spare = survivors[:0]
+}
+
+// Get returns a copy of the cached blob of hash and marks it used.
 func (c *nodeCache) Get(hash common.Hash) ([]byte, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.lru.Get(hash)
+	loc, ok := c.lookup(hash)
+	if !ok {
+		return nil, false
+	}
+	_, blob, hdr := c.entryAt(loc)
+	hdr[nodeEntryHeader-1] = 1
+	return bytes.Clone(blob), true
 }
 
 // Len is the number of nodes cached.
 func (c *nodeCache) Len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.lru.Len()
+	return len(c.index)
 }
 
-// Size is the memory the cached nodes hold, as counted against the cap.
+// Size is the memory the cache holds, as counted against the cap.
 func (c *nodeCache) Size() uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.size
+	return c.size()
 }

@@ -3,6 +3,7 @@ package state
 import (
 	"bytes"
 	"encoding/binary"
+	"math/rand/v2"
 	"runtime"
 	"slices"
 	"testing"
@@ -64,47 +65,37 @@ func TestNodeCacheHeapStaysWithinCap(t *testing.T) {
 	}
 }
 
-// allocSize agrees with the allocator: append rounds a slice's capacity
-// up to the size it really allocates.
-func TestAllocSizeMatchesRuntime(t *testing.T) {
-	for n := 1; n <= 70000; n++ {
-		if n > 4096 && n%61 != 0 { // every size up to 4 KiB, a sample above
-			continue
-		}
-		got, want := allocSize(n), uint64(cap(append([]byte(nil), make([]byte, n)...)))
-		if got != want {
-			t.Fatalf("allocSize(%d) = %d, the allocator gives %d", n, got, want)
-		}
-	}
-	if allocSize(0) != 0 {
-		t.Fatal("allocSize(0) != 0")
-	}
-}
-
-// TestNodeCacheEntryOverhead measures what an entry costs beyond its blob
-// in a full cache under steady eviction (the state of a busy node's
-// cache) and checks that nodeCacheEntryOverhead covers it.
+// TestNodeCacheEntryOverhead measures the heap a full cache under steady
+// eviction (the state of a busy node's cache) holds and checks that what
+// it counts against its cap covers it, and that an entry costs no more
+// than its header and index slot beyond its blob.
 func TestNodeCacheEntryOverhead(t *testing.T) {
+	const blobLen = 33
 	worst := 0.0
 	for _, capBytes := range []uint64{1500 << 10, 5000 << 10, 7000 << 10} {
-		s := newNodeStore(nil, capBytes)
 		before := heapAlloc()
-		perEntry := allocSize(33) + nodeCacheEntryOverhead
-		for i := range 12 * int(capBytes/perEntry) {
-			s.remember(nodeHash(i), make([]byte, 33))
+		s := newNodeStore(nil, capBytes)
+		for i := range 12 * int(capBytes/(blobLen+nodeEntryHeader)) {
+			s.remember(nodeHash(i), make([]byte, blobLen))
 		}
 		grown := float64(int64(heapAlloc()) - int64(before))
 		n := s.cache.Len()
-		overhead := grown/float64(n) - float64(allocSize(33))
+		counted := s.cache.Size()
+		overhead := grown/float64(n) - blobLen
 		runtime.KeepAlive(s)
-		t.Logf("cap %d KiB: %d entries, %.0f bytes of overhead each", capBytes>>10, n, overhead)
+		t.Logf("cap %d KiB: %d entries, %.0f bytes of overhead each, heap %.0f KiB, counted %d KiB",
+			capBytes>>10, n, overhead, grown/1024, counted>>10)
 		worst = max(worst, overhead)
-		if got := s.cache.Size(); got > capBytes {
-			t.Errorf("cache counts %d bytes, above its cap %d", got, capBytes)
+		if counted > capBytes {
+			t.Errorf("cache counts %d bytes, above its cap %d", counted, capBytes)
+		}
+		if grown > float64(counted)+64<<10 {
+			t.Errorf("cache holds %.0f bytes of heap but counts %d", grown, counted)
 		}
 	}
-	if worst > nodeCacheEntryOverhead {
-		t.Fatalf("measured %.0f bytes of overhead per entry, nodeCacheEntryOverhead is %d", worst, nodeCacheEntryOverhead)
+	// The chunks' unused tails add a few bytes to the header and slot.
+	if limit := float64(nodeEntryHeader + nodeCacheIndexBytes + 8); worst > limit {
+		t.Fatalf("measured %.0f bytes of overhead per entry, the cache assumes %.0f", worst, limit)
 	}
 }
 
@@ -183,5 +174,127 @@ func BenchmarkNodeCacheFill(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(hashes)), "ns/add")
 			b.ReportMetric(0, "ns/op")
 		})
+	}
+}
+
+// Nodes read since they were cached survive the eviction of their chunk;
+// nodes never read again leave first.
+func TestNodeCacheKeepsNodesInUse(t *testing.T) {
+	const capBytes, blobLen = 1 << 20, 100
+	c := newNodeCache(capBytes)
+	hot := make([]common.Hash, 200)
+	for i := range hot {
+		hot[i] = nodeHash(1_000_000 + i)
+		c.Add(hot[i], bytes.Repeat([]byte{byte(i)}, blobLen))
+	}
+	// Ten times the cap of cold nodes, the hot ones read all along.
+	for i := range 10 * capBytes / (blobLen + nodeEntryHeader) {
+		c.Add(nodeHash(i), make([]byte, blobLen))
+		if i%100 == 0 {
+			for j, h := range hot {
+				got, ok := c.Get(h)
+				if !ok {
+					t.Fatalf("hot node %d evicted after %d cold adds", j, i)
+				}
+				if !bytes.Equal(got, bytes.Repeat([]byte{byte(j)}, blobLen)) {
+					t.Fatalf("hot node %d: wrong blob", j)
+				}
+			}
+		}
+	}
+	if _, ok := c.Get(nodeHash(0)); ok {
+		t.Fatal("the oldest cold node is still cached")
+	}
+	if c.Size() > capBytes {
+		t.Fatalf("size %d above cap %d", c.Size(), capBytes)
+	}
+}
+
+// A hit is a copy: changing it changes nothing cached, and a later
+// eviction that reuses the chunk does not change it.
+func TestNodeCacheReturnsCopies(t *testing.T) {
+	c := newNodeCache(64 << 10)
+	h := nodeHash(1)
+	c.Add(h, []byte("node"))
+	got, _ := c.Get(h)
+	got[0] = 'X'
+	if again, _ := c.Get(h); string(again) != "node" {
+		t.Fatalf("cached blob changed through a returned copy: %q", again)
+	}
+	kept, _ := c.Get(h)
+	for i := range 10_000 {
+		c.Add(nodeHash(i+2), bytes.Repeat([]byte{0xff}, 200))
+	}
+	if string(kept) != "node" {
+		t.Fatalf("a returned blob changed when its chunk was reused: %q", kept)
+	}
+}
+
+// Hashes sharing their 8-byte index prefix never get each other's blob;
+// blobs too large for a chunk are not cached; an empty cap caches nothing.
+func TestNodeCacheCollisionsAndLimits(t *testing.T) {
+	c := newNodeCache(1 << 20)
+	a, b := nodeHash(7), nodeHash(7)
+	b[31] = 0xbb
+	c.Add(a, []byte("a"))
+	c.Add(b, []byte("b"))
+	if got, ok := c.Get(b); !ok || string(got) != "b" {
+		t.Fatalf("Get(b) = %q, %v", got, ok)
+	}
+	if got, ok := c.Get(a); ok && string(got) != "a" {
+		t.Fatalf("Get(a) returned b's blob %q", got)
+	}
+	big := nodeHash(8)
+	c.Add(big, make([]byte, c.chunk))
+	if _, ok := c.Get(big); ok {
+		t.Fatal("a blob larger than a chunk was cached")
+	}
+	tiny := newNodeCache(100)
+	tiny.Add(a, []byte("a"))
+	if tiny.Len() != 0 || tiny.Size() != 0 {
+		t.Fatalf("a 100-byte cap cached %d nodes in %d bytes", tiny.Len(), tiny.Size())
+	}
+}
+
+// Random adds and reads against a reference map: a hit is always the blob
+// added under that hash, and the cap always holds.
+func TestNodeCacheRandomAgainstModel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	const capBytes = 256 << 10
+	c := newNodeCache(capBytes)
+	truth := map[common.Hash][]byte{}
+	var hashes []common.Hash
+	hits := 0
+	for range 50_000 {
+		if len(hashes) == 0 || rng.IntN(3) == 0 {
+			blob := make([]byte, 1+rng.IntN(600))
+			for i := range blob {
+				blob[i] = byte(rng.Uint32())
+			}
+			h := crypto.Keccak256Hash(blob)
+			if rng.IntN(8) == 0 && len(hashes) > 0 { // same prefix as another node
+				h = hashes[rng.IntN(len(hashes))]
+				h[31]++
+			}
+			if _, ok := truth[h]; !ok {
+				truth[h] = blob
+				hashes = append(hashes, h)
+			}
+			c.Add(h, truth[h])
+			continue
+		}
+		h := hashes[rng.IntN(len(hashes))]
+		if got, ok := c.Get(h); ok {
+			hits++
+			if !bytes.Equal(got, truth[h]) {
+				t.Fatalf("Get(%x) returned a wrong blob", h)
+			}
+		}
+		if c.Size() > capBytes {
+			t.Fatalf("size %d above cap %d", c.Size(), capBytes)
+		}
+	}
+	if hits == 0 {
+		t.Fatal("no hit at all")
 	}
 }
