@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -16,6 +17,7 @@ import (
 	"github.com/meshledger/meshledger/node"
 	"github.com/meshledger/meshledger/node/nodetest"
 	"github.com/meshledger/meshledger/sdk/client"
+	"github.com/meshledger/meshledger/sdk/client/keystore"
 )
 
 // TestExplorerEndToEnd is the newcomer's path through the explorer of a
@@ -28,7 +30,13 @@ import (
 // about the value or the proof must show the failure.
 func TestExplorerEndToEnd(t *testing.T) {
 	requireChromium(t)
+	t.Parallel()
 	started := time.Now()
+	last := started
+	lap := func(what string) {
+		t.Logf("%-28s %6v", what, time.Since(last).Round(time.Millisecond))
+		last = time.Now()
+	}
 	wasmPath := filepath.Join(t.TempDir(), "loan.wasm")
 	if err := os.WriteFile(wasmPath, nodetest.LoanWasm(t), 0o644); err != nil {
 		t.Fatal(err)
@@ -40,6 +48,7 @@ func TestExplorerEndToEnd(t *testing.T) {
 	var mode atomic.Int32
 	lying := nodetest.TamperProxy(t, n.URL(), lyingNode(&mode))
 	p := openPage(t)
+	lap("build, node, browser")
 
 	// Sign in, by keyboard: the generate button is reachable with Tab
 	// and pressed with Enter.
@@ -64,6 +73,7 @@ func TestExplorerEndToEnd(t *testing.T) {
 	// The organisation's admin enrols the newcomer (the node key is the
 	// development chain's admin), through the Go SDK.
 	enrol(t, n, me, "deployer", "servicer")
+	lap("sign in, enrol")
 
 	// Away and back to the overview: the page reads again, now as a member.
 	p.click(tid("nav-blocks"))
@@ -89,13 +99,27 @@ func TestExplorerEndToEnd(t *testing.T) {
 
 	// Book a loan, then record a payment, through the generated forms.
 	p.click(tid("deploy-result") + ` a[href*="#/contract/"]`)
+	lap("deploy")
 	firstDue := time.Now().Add(30 * 24 * time.Hour).Unix()
-	p.submitMethod("create", map[string]string{
-		"id": "L-1", "borrower": common.Address{0xb0}.Hex(), "servicer": me.Hex(),
+	create := map[string]string{
+		"id": "L-1", "borrower": "0x123", "servicer": me.Hex(),
 		"principal": "100000", "rate_bps": "500", "term_months": "12", "first_due": strconv.FormatInt(firstDue, 10),
-	})
+	}
+	// A borrower that is no address is refused by the form, and nothing
+	// reaches the node.
+	p.fillMethod("create", create)
+	p.click(within("method-create", "submit-create"))
+	if msg := p.text(within("method-create", "validation-error")); msg == "" {
+		p.fail("create with borrower 0x123: empty validation-error")
+	}
+	if nonce, err := n.PendingNonce(me); err != nil || nonce != 1 {
+		t.Fatalf("after a refused form the node has nonce %d (%v) for %s, want 1 (the deploy only)", nonce, err, me)
+	}
+	create["borrower"] = common.Address{0xb0}.Hex()
+	p.submitMethod("create", create)
 	p.submitMethod("pay", map[string]string{"id": "L-1", "amount": "2500"})
 	p.screenshot("contract", "explorer-contract")
+	lap("create, pay")
 
 	// What the page says was written is what the node holds.
 	st := stateOf(t, n, contract, "loan/L-1")
@@ -111,6 +135,7 @@ func TestExplorerEndToEnd(t *testing.T) {
 	}
 	p.screenshot("lineage", "explorer-lineage")
 	p.checkConsole(strict)
+	lap("lineage verified")
 
 	// The same pages at a phone's width: nothing wider than the screen.
 	p.viewport(phoneW, phoneH)
@@ -123,6 +148,7 @@ func TestExplorerEndToEnd(t *testing.T) {
 	p.noHorizontalScroll("lineage")
 	p.screenshot("lineage-390", "")
 	p.viewport(desktopW, desktopH)
+	lap("390px")
 
 	// A node that lies. Through the proxy (another origin, so another
 	// sign-in: the node's own key, imported as hex), the page first
@@ -141,19 +167,46 @@ func TestExplorerEndToEnd(t *testing.T) {
 	}
 	mode.Store(int32(honest))
 	p.checkConsole(strict)
+	lap("lying node")
 	t.Logf("end to end in %v", time.Since(started).Round(time.Millisecond))
 }
 
-// TestExplorerNodeDown: a node that stops answering shows as an error on
-// the page, not as a blank page or an exception.
-func TestExplorerNodeDown(t *testing.T) {
+// TestExplorerErrorStates: a keystore opened with the wrong password and a
+// node that stops answering both show as an error on the page, not as a
+// blank page or an exception; the right password signs in.
+func TestExplorerErrorStates(t *testing.T) {
 	requireChromium(t)
+	t.Parallel()
 	n := nodetest.Start(t, node.Config{})
+	keyFile := filepath.Join(t.TempDir(), "node-key.json")
+	if err := keystore.SaveKeyFile(keyFile, client.NewKey(n.Key()), "correct horse", true); err != nil {
+		t.Fatal(err)
+	}
 	p := openPage(t)
 	p.goTo(n.URL() + "/#/signin")
-	p.signInHex(n.KeyHex(), n.Address())
+
+	p.uploadFile(tid("signin-keystore"), keyFile)
+	p.fill(tid("signin-keystore-password"), "wrong horse")
+	p.click(tid("signin-keystore-submit"))
+	if msg := p.text(tid("error-message")); msg == "" {
+		p.fail("keystore with a wrong password: empty error-message")
+	}
+	var signedIn bool
+	p.mustEval(fmt.Sprintf(`!!document.querySelector(%s)`, jsString(tid("signed-in-address"))), &signedIn)
+	if signedIn {
+		p.fail("signed in with a wrong keystore password")
+	}
+	p.screenshot("keystore-wrong-password", "")
+
+	p.fill(tid("signin-keystore-password"), "correct horse")
+	p.click(tid("signin-keystore-submit"))
+	if got := p.signedIn(); got != n.Address() {
+		p.fail("keystore of %s signed in as %s", n.Address(), got)
+	}
 	p.route("#/")
 	p.chainHeight()
+	p.checkConsole(strict)
+
 	if err := n.Close(context.Background()); err != nil {
 		t.Fatalf("close node: %v", err)
 	}
@@ -217,13 +270,24 @@ func (p *page) chainHeight() uint64 {
 // text), submits it and fails unless its receipt says ok.
 func (p *page) submitMethod(method string, args map[string]string) {
 	p.t.Helper()
-	form := "method-" + method
-	for field, v := range args {
-		p.fill(within(form, "arg-"+field), v)
-	}
-	p.click(within(form, "submit-"+method))
+	p.fillMethod(method, args)
+	p.click(within("method-"+method, "submit-"+method))
 	if status := p.text(within("result-"+method, "receipt-status")); status != "ok" {
 		p.fail("%s: receipt-status %q, want ok", method, status)
+	}
+}
+
+// fillMethod fills the generated form of method with args (field path →
+// text), in a fixed order.
+func (p *page) fillMethod(method string, args map[string]string) {
+	p.t.Helper()
+	fields := make([]string, 0, len(args))
+	for f := range args {
+		fields = append(fields, f)
+	}
+	sort.Strings(fields)
+	for _, f := range fields {
+		p.fill(within("method-"+method, "arg-"+f), args[f])
 	}
 }
 

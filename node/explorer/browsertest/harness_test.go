@@ -128,6 +128,8 @@ func TestConsolePolicy(t *testing.T) {
 // and that console errors and uncaught exceptions are caught (so the
 // explorer's "no console errors" check can fail).
 func TestHarnessSeesThePage(t *testing.T) {
+	requireChromium(t)
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		io.WriteString(w, `<!doctype html><html><head><title>h</title><link rel="icon" href="data:,"></head><body>
