@@ -296,15 +296,6 @@ func (p *page) text(sel string) string {
 	return s
 }
 
-// attr returns attribute name of the first element matching sel once it
-// is present and non-empty.
-func (p *page) attr(sel, name string) string {
-	p.t.Helper()
-	var s string
-	p.waitFor(name+" of "+sel, fmt.Sprintf(`(() => { const e = document.querySelector(%s); return e ? (e.getAttribute(%s) || "") : ""; })()`, jsString(sel), jsString(name)), &s)
-	return s
-}
-
 // click clicks the first element matching sel, waiting for it to show.
 func (p *page) click(sel string) {
 	p.t.Helper()
@@ -352,8 +343,9 @@ func (p *page) key(k string) {
 }
 
 // screenshot saves the whole page as name.png among the test's artefacts
-// and returns its path; with docs set and screenshots being updated, it
-// also writes docs/img/<docs>.png.
+// and returns its path; with docs set and screenshots being updated
+// (MESHLEDGER_UPDATE_SCREENSHOTS=1), it also writes the viewport to
+// docs/img/<docs>.png.
 func (p *page) screenshot(name, docs string) string {
 	p.t.Helper()
 	ctx, cancel := p.step()
@@ -369,8 +361,15 @@ func (p *page) screenshot(name, docs string) string {
 		return ""
 	}
 	if docs != "" && p.docsDir != "" {
+		// The docs show what a reader sees first: the viewport, not the
+		// whole page, which also keeps the committed files small.
+		view, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			p.t.Errorf("docs screenshot %s: %v", docs, err)
+			return path
+		}
 		out := filepath.Join(p.docsDir, docs+".png")
-		if err := os.WriteFile(out, png, 0o644); err != nil {
+		if err := os.WriteFile(out, view, 0o644); err != nil {
 			p.t.Errorf("docs screenshot %s: %v", out, err)
 		} else {
 			p.t.Logf("wrote %s", out)

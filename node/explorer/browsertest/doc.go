@@ -10,6 +10,12 @@
 // MESHLEDGER_REQUIRE_BROWSER=1 (set by CI), which makes a missing browser a
 // failure. Screenshots of every page go to $MESHLEDGER_ARTIFACTS/<test> when
 // set, else to the test's temporary directory (the path is logged);
-// MESHLEDGER_UPDATE_SCREENSHOTS=1 also rewrites the README's pictures under
-// docs/img.
+// MESHLEDGER_UPDATE_SCREENSHOTS=1 also rewrites the pictures the docs show
+// (docs/img/explorer-{overview,contract,lineage}.png):
+//
+//	MESHLEDGER_UPDATE_SCREENSHOTS=1 go test -count=1 -run TestExplorerEndToEnd ./node/explorer/browsertest/
+//
+// The whole suite takes well under a minute; every wait is bounded, and a
+// wait that fails prints what the page showed (its text, a screenshot, the
+// console).
 package browsertest

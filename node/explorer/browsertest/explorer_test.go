@@ -54,7 +54,7 @@ func TestExplorerEndToEnd(t *testing.T) {
 	// and pressed with Enter.
 	p.goTo(n.URL() + "/#/signin")
 	p.waitFor("sign-in page", visible(tid("signin-generate")), nil)
-	p.screenshot("signin", "explorer-signin")
+	p.screenshot("signin", "")
 	p.tabTo("signin-generate", 40)
 	p.key("\r")
 	me := p.signedIn()
