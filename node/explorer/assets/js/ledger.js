@@ -22,14 +22,20 @@ export async function proveKey(ctx, contract, key, height) {
   const q = new URLSearchParams({ key_hex: key });
   if (height !== undefined) q.set("height", String(height));
   const resp = await ctx.api.get(`/v1/contracts/${contract}/state/_?${q}`, { signal: ctx.signal });
-  const check = () => {
-    if (!same(resp.proof?.contract, contract) || !same(resp.proof?.key, key)) throw new VerifyError("the proof is of another key");
-    if (resp.header?.header?.height !== resp.height) throw new VerifyError(`state at height ${resp.height} with the header of ${resp.header?.header?.height}`);
-    const p = checkState(resp.proof, resp.header, ctx.trust);
-    if (p.exists !== Boolean(resp.exists) || (p.exists && !same(p.value, resp.value ?? "0x"))) throw new VerifyError("the value served is not the proven value");
-    return p;
-  };
-  return { resp, check };
+  return { resp, check: () => checkStateResponse(resp, contract, key, ctx.trust) };
+}
+
+/**
+ * checkStateResponse verifies a State answer (GET .../state/{key}) for
+ * contract's key: the proof is of that very key, against the signed
+ * header of the height served, and proves the value served.
+ */
+export function checkStateResponse(resp, contract, key, trust) {
+  if (!same(resp.proof?.contract, contract) || !same(resp.proof?.key, key)) throw new VerifyError("the proof is of another key");
+  if (resp.header?.header?.height !== resp.height) throw new VerifyError(`state at height ${resp.height} with the header of ${resp.header?.header?.height}`);
+  const p = checkState(resp.proof, resp.header, trust);
+  if (p.exists !== Boolean(resp.exists) || (p.exists && !same(p.value, resp.value ?? "0x"))) throw new VerifyError("the value served is not the proven value");
+  return p;
 }
 
 /** block fetches a block ("latest" or a height) with a check of its header. */
