@@ -15,8 +15,9 @@ import (
 )
 
 // ApplyBlock executes a proposal on top of the latest block, signs the
-// resulting header with signer and commits the block atomically. It is
-// the only way blocks are made, whichever component proposes them.
+// resulting header with signer and commits the block atomically: the two
+// stages a Pipeline overlaps (execute, then finishBlock), one after the
+// other. Every block of a solo chain is made by one of the two.
 //
 // Transactions that cannot enter the block are returned in
 // Applied.Rejected and leave no trace. There are no empty blocks: when no
@@ -46,6 +47,27 @@ func (l *Ledger) ApplyBlock(ctx context.Context, p Proposal, signer Signer) (*Ap
 	if len(b.records) == 0 {
 		_ = b.enc.finish() // stop its goroutine; the block is abandoned
 		return nil, &EmptyBlockError{Height: b.height, Rejected: b.rejected}
+	}
+	return l.finishBlock(b, signer)
+}
+
+// finishBlock is a block's second stage, after execute: it seals the
+// block (the state trie commit, which needs the parent's root), signs its
+// header and writes it durably. ApplyBlock runs it in line; a Pipeline
+// runs it on a goroutine while the next block executes. The caller holds
+// applyMu, and blocks are finished in height order. A returned error
+// means the block was not committed and the ledger is unchanged.
+func (l *Ledger) finishBlock(b *pendingBlock, signer Signer) (*Applied, error) {
+	if b.parent == nil {
+		// Executed after a block that was not yet durable: that block is
+		// now the latest, or it failed and this one must never be
+		// written (its reads went through it).
+		parent := l.latest.Load()
+		if parent.Header.Height+1 != b.height {
+			_ = b.enc.finish()
+			return nil, fmt.Errorf("%w: block %d executed after block %d, latest is %d", ErrInconsistent, b.height, b.height-1, parent.Header.Height)
+		}
+		b.parent = parent
 	}
 	batch := l.newBlockBatch(len(b.records))
 	h, err := l.seal(b, batch)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -26,7 +27,33 @@ const maxExpireEvery = 10 * time.Second
 // attempt found nothing ready (deploys still compiling), it sleeps until a
 // transaction is admitted, a compile finishes, the expiry tick or
 // shutdown. Every wait also watches ctx, so Close never waits behind it.
+//
+// Blocks are pipelined (ledger.Pipeline): block N+1 is cut and executed
+// while block N is sealed and written, and N is acknowledged (afterBlock:
+// the mempool, ?wait=true, events) only once it is durable. On return the
+// block in flight has been written or has failed.
 func (n *Node) produce(ctx context.Context) {
+	pipe := &pipeline{starts: map[uint64]time.Time{}}
+	var err error
+	if pipe.Pipeline, err = n.ledger.NewPipeline(n.signer, pipe.durable(n)); err != nil {
+		n.log.Error("block production cannot start", "err", err)
+		return
+	}
+	// settle waits for the block in flight and lets other writers of the
+	// ledger (ProduceBlock, audits) in; a failed write is backed off like
+	// a failed block.
+	settle := func() bool {
+		if err := pipe.Settle(); err != nil {
+			n.log.Error("block commit failed", "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(n.cfg.BlockInterval):
+			}
+			return false
+		}
+		return true
+	}
+	defer settle()
 	every := maxExpireEvery
 	if age := n.pool.Config().GappedMaxAge / 2; age > 0 && age < every {
 		every = age
@@ -48,6 +75,8 @@ func (n *Node) produce(ctx context.Context) {
 				idle = false
 			case <-compiled:
 				idle = false
+			case <-pipe.Committing():
+				settle()
 			case <-expire.C:
 				n.expire()
 			}
@@ -62,6 +91,8 @@ func (n *Node) produce(ctx context.Context) {
 					return
 				case <-n.pool.Added():
 				case <-compiled:
+				case <-pipe.Committing():
+					settle()
 				case <-timer.C:
 					break waiting
 				}
@@ -74,8 +105,8 @@ func (n *Node) produce(ctx context.Context) {
 		// The block is applied under a context that shutdown does not
 		// cancel: Close waits for it instead of abandoning it half way.
 		started := time.Now()
-		made, err := n.produceBlock(context.WithoutCancel(ctx), n.holds)
-		if made.applied != nil {
+		made, err := n.produceBlock(context.WithoutCancel(ctx), n.holds, pipe)
+		if made.block {
 			// The interval runs from the last block, not from the last
 			// look: a look that found nothing ready (deploys compiling,
 			// a sender's run held) must not make the next transaction
@@ -112,13 +143,14 @@ func (n *Node) expire() {
 
 // attempt is what one look for ready transactions achieved.
 type attempt struct {
-	applied *ledger.Applied
-	dropped int // transactions that left the pool without a block
+	block   bool            // a block was made (pipelined: it may still be in flight)
+	applied *ledger.Applied // the block, when it was made in line (ProduceBlock)
+	dropped int             // transactions that left the pool without a block
 }
 
 // progress reports whether the pool changed, so another look may find
 // more: after a block, or after rejections that left the pool.
-func (a attempt) progress() bool { return a.applied != nil || a.dropped > 0 }
+func (a attempt) progress() bool { return a.block || a.dropped > 0 }
 
 // ProduceBlock cuts one block from the ready transactions now. It returns
 // nil (and makes no block) when none is ready. The producer calls it; it
@@ -129,17 +161,27 @@ func (n *Node) ProduceBlock(ctx context.Context) (*ledger.Applied, error) {
 	if n.ledger.Genesis().BFT() {
 		return nil, fmt.Errorf("%w: blocks of a BFT chain come from consensus", ErrConsensusMode)
 	}
-	a, err := n.produceBlock(ctx, nil)
+	a, err := n.produceBlock(ctx, nil, nil)
 	return a.applied, err
 }
 
 // produceBlock cuts a block from the ready transactions that hold (nil:
-// none) does not hold back.
-func (n *Node) produceBlock(ctx context.Context, hold func(*tx.Tx) bool) (attempt, error) {
+// none) does not hold back. With pipe it executes the block on top of the
+// block in flight and starts its commit (afterBlock runs once it is
+// durable); without, it applies it in line (ledger.ApplyBlock), which
+// waits for a pipeline to go idle.
+func (n *Node) produceBlock(ctx context.Context, hold func(*tx.Tx) bool, pipe *pipeline) (attempt, error) {
 	n.produceMu.Lock()
 	defer n.produceMu.Unlock()
 	n.metrics.looks.Inc()
-	ready, err := n.pool.Ready(n.cfg.BlockMaxTxs, n.ledger.NextNonce, hold)
+	nextNonce, parentMs := n.ledger.NextNonce, n.ledger.Latest().Header.TimeMs
+	if pipe != nil {
+		// The block in flight is this one's parent: its senders' nonces
+		// have moved on though its transactions are still pending.
+		nextNonce = pipe.NextNonce
+		_, parentMs = pipe.Tip()
+	}
+	ready, err := n.pool.Ready(n.cfg.BlockMaxTxs, nextNonce, hold)
 	if err != nil || len(ready) == 0 {
 		return attempt{}, err
 	}
@@ -147,8 +189,7 @@ func (n *Node) produceBlock(ctx context.Context, hold func(*tx.Tx) bool) (attemp
 	for i, e := range ready {
 		txs[i] = e.Tx
 	}
-	parent := n.ledger.Latest()
-	timeMs := max(n.cfg.Now().UnixMilli(), parent.Header.TimeMs+1)
+	timeMs := max(n.cfg.Now().UnixMilli(), parentMs+1)
 	start := time.Now()
 	deadline := start.Add(n.cfg.BlockTimeBudget)
 	cut := false
@@ -156,22 +197,78 @@ func (n *Node) produceBlock(ctx context.Context, hold func(*tx.Tx) bool) (attemp
 		cut = time.Now().After(deadline)
 		return cut
 	}
-	applied, err := n.ledger.ApplyBlock(ctx, ledger.Proposal{TimeMs: timeMs, Proposer: n.signer.Address(), Txs: txs, Cutoff: cutoff}, n.signer)
+	p := ledger.Proposal{TimeMs: timeMs, Proposer: n.signer.Address(), Txs: txs, Cutoff: cutoff}
+	if pipe == nil {
+		applied, err := n.ledger.ApplyBlock(ctx, p, n.signer)
+		if cut {
+			n.metrics.blocksCut.Inc()
+		}
+		if a, err, done := n.noBlock(err); done {
+			return a, err
+		}
+		n.metrics.blockApply.Observe(time.Since(start).Seconds())
+		n.afterBlock(applied)
+		return attempt{block: true, applied: applied}, nil
+	}
+	executed, err := pipe.Execute(ctx, p)
 	if cut {
 		n.metrics.blocksCut.Inc()
 	}
-	var empty *ledger.EmptyBlockError
-	if errors.As(err, &empty) {
-		// Every ready transaction was rejected: no block (never an empty
-		// one), but the rejected ones leave the mempool all the same.
-		return attempt{dropped: n.dropRejected(nil, empty.Rejected)}, nil
+	if a, err, done := n.noBlock(err); done {
+		return a, err
 	}
-	if err != nil {
+	pipe.started(executed.Height(), start)
+	if err := pipe.Commit(executed); err != nil {
+		pipe.finished(executed.Height())
 		return attempt{}, err
 	}
-	n.metrics.blockApply.Observe(time.Since(start).Seconds())
-	n.afterBlock(applied)
-	return attempt{applied: applied}, nil
+	return attempt{block: true}, nil
+}
+
+// noBlock handles the outcome of a proposal that made no block: every
+// ready transaction rejected (never an empty block, but the rejected ones
+// leave the mempool all the same), or an error. done is false when there
+// is a block.
+func (n *Node) noBlock(err error) (a attempt, _ error, done bool) {
+	var empty *ledger.EmptyBlockError
+	if errors.As(err, &empty) {
+		return attempt{dropped: n.dropRejected(nil, empty.Rejected)}, nil, true
+	}
+	return attempt{}, err, err != nil
+}
+
+// pipeline is the solo producer's ledger.Pipeline, with the start of each
+// block in flight for the block apply metric (execution to durable write).
+type pipeline struct {
+	*ledger.Pipeline
+	mu     sync.Mutex
+	starts map[uint64]time.Time
+}
+
+func (p *pipeline) started(height uint64, at time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.starts[height] = at
+}
+
+func (p *pipeline) finished(height uint64) (time.Time, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	at, ok := p.starts[height]
+	delete(p.starts, height)
+	return at, ok
+}
+
+// durable is the ledger.Pipeline callback for a block that is durable,
+// called on the goroutine that wrote it, one block at a time in height
+// order: only now is it acknowledged (afterBlock).
+func (p *pipeline) durable(n *Node) func(*ledger.Applied) {
+	return func(a *ledger.Applied) {
+		if start, ok := p.finished(a.Header.Header.Height); ok {
+			n.metrics.blockApply.Observe(time.Since(start).Seconds())
+		}
+		n.afterBlock(a)
+	}
 }
 
 // afterBlock updates the mempool, metrics and waiters for a committed
