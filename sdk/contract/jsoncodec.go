@@ -9,11 +9,13 @@ import (
 )
 
 // MarshalJSON returns exactly what json.Marshal(v) returns, byte for byte,
-// usually much faster in Wasm: values whose type the SDK's codec handles
-// (see jsonCodec) are encoded through field offsets, everything else by
-// encoding/json. Contract state and events are consensus data, so the two
-// must never differ; TestMarshalJSONMatchesEncodingJSON and
-// FuzzUnmarshalJSON check that they do not.
+// usually much faster in Wasm: a type with a generated codec (a
+// JSONAppender, see sdk/build/gencodec) appends itself; values whose type
+// the SDK's reflection codec handles (see jsonCodec) are encoded through
+// field offsets; everything else by encoding/json. Contract state and
+// events are consensus data, so the encoders must never differ;
+// TestMarshalJSONMatchesEncodingJSON and FuzzUnmarshalJSON check that they
+// do not, and the generated codecs have their own differential tests.
 //
 // The codec of a type is built the first time the type is met and kept:
 // types declared with State, Event or Method get theirs during
@@ -21,7 +23,8 @@ import (
 // them. A type first met during a call has its codec built then, which in
 // Wasm costs hundreds of thousands of gas for a struct of a dozen fields,
 // and again in every later call, since calls do not keep memory; declare
-// the type with State or Event, or call Warm, to avoid that.
+// the type with State or Event, or call Warm, to avoid that. Generated
+// codecs need no building.
 func MarshalJSON(v any) ([]byte, error) {
 	return AppendJSON(nil, v)
 }
@@ -29,17 +32,38 @@ func MarshalJSON(v any) ([]byte, error) {
 // AppendJSON appends what json.Marshal(v) would return to b. On an error
 // b is returned unchanged.
 func AppendJSON(b []byte, v any) ([]byte, error) {
-	if c, p, ok := codecOf(v); ok {
+	e, ok := entryOf(v)
+	if !ok {
+		return appendByEncodingJSON(b, v)
+	}
+	p := efaceData(v)
+	if e.appends && (p != nil || !e.isPtr) {
+		ap, _ := asAppender(v)
+		return ap.AppendJSON(b), nil
+	}
+	c := e.c
+	if c == nil {
+		return appendByEncodingJSON(b, v)
+	}
+	if e.isPtr {
 		if p == nil {
 			return append(b, "null"...), nil
 		}
-		if b == nil {
-			// Growing from nothing would take several allocations, each
-			// about a thousand instructions in Wasm.
-			b = make([]byte, 0, c.sizeHint)
-		}
-		return c.append(b, p), nil
+	} else if c.hasRef && c.size == unsafe.Sizeof(p) {
+		// The data word of a non-pointer v points at a copy of the value,
+		// unless the value is itself one pointer word (a struct or array
+		// of one pointer), which the interface then holds directly.
+		return appendByEncodingJSON(b, v)
 	}
+	if b == nil {
+		// Growing from nothing would take several allocations, each
+		// about a thousand instructions in Wasm.
+		b = make([]byte, 0, c.sizeHint)
+	}
+	return c.append(b, p), nil
+}
+
+func appendByEncodingJSON(b []byte, v any) ([]byte, error) {
 	out, err := json.Marshal(v)
 	if err != nil {
 		return b, err
@@ -48,17 +72,23 @@ func AppendJSON(b []byte, v any) ([]byte, error) {
 }
 
 // UnmarshalJSON does exactly what json.Unmarshal(data, v) does, with the
-// same result and the same error, usually much faster in Wasm. The codec
-// decodes only canonical input into a zero value of a type it handles
-// (strings of printable ASCII without escapes, integers without fractions,
-// exponents or leading zeros, keys spelt exactly as the field names, each
-// slice-holding field at most once) and hands anything else, from the
-// start and into the value as it was, to encoding/json, which decides and
-// words the error. Codecs are built as MarshalJSON describes.
+// same result and the same error, usually much faster in Wasm. A type with
+// a generated codec (a JSONDecoder, see sdk/build/gencodec) decodes
+// itself. Otherwise the reflection codec decodes only canonical input
+// into a zero value of a type it handles (strings of printable ASCII
+// without escapes, integers without fractions, exponents or leading
+// zeros, keys spelt exactly as the field names, each slice-holding field
+// at most once) and hands anything else, from the start and into the
+// value as it was, to encoding/json, which decides and words the error.
+// Codecs are built as MarshalJSON describes.
 func UnmarshalJSON(data []byte, v any) error {
-	if c, isPtr := codecOfType(v); c != nil && isPtr {
+	if e, ok := entryOf(v); ok && e.isPtr {
 		p := efaceData(v)
-		if p != nil && c.isZeroAt(p) {
+		if e.decodes && p != nil {
+			d, _ := asDecoder(v)
+			return d.DecodeJSON(data)
+		}
+		if c := e.c; c != nil && p != nil && c.isZeroAt(p) {
 			if c.decodeAll(data, p) {
 				return nil
 			}
@@ -70,21 +100,19 @@ func UnmarshalJSON(data []byte, v any) error {
 	return json.Unmarshal(data, v)
 }
 
-// codecOf finds the codec that encodes v and the address of v's value
-// (nil for a nil pointer); ok is false when encoding/json must encode v.
-func codecOf(v any) (c *jsonCodec, p unsafe.Pointer, ok bool) {
-	c, isPtr := codecOfType(v)
-	if c == nil {
-		return nil, nil, false
-	}
-	p = efaceData(v)
-	// The data word of a non-pointer v points at a copy of the value,
-	// unless the value is itself one pointer word (a struct or array of
-	// one pointer), which the interface then holds directly.
-	if !isPtr && c.hasRef && c.size == unsafe.Sizeof(p) {
-		return nil, nil, false
-	}
-	return c, p, true
+// JSONDecoder is implemented (on the pointer) by types with a generated
+// codec (sdk/build/gencodec). DecodeJSON must do exactly what
+// json.Unmarshal(data, v) does, with the same result and error; the SDK's
+// UnmarshalJSON, and so GetJSON and cross-contract call results, then
+// call it instead of reflecting over the type.
+type JSONDecoder interface {
+	DecodeJSON(data []byte) error
+}
+
+//go:noinline
+func asDecoder(v any) (JSONDecoder, bool) {
+	d, ok := v.(JSONDecoder)
+	return d, ok
 }
 
 // efaceData is the data word of an interface value: the pointer itself
@@ -113,11 +141,18 @@ func (c *jsonCodec) isZeroAt(p unsafe.Pointer) bool {
 }
 
 // codecEntry maps a type, by the type word of interface values holding
-// it, to the codec of the type or, for a pointer type, of its element.
+// it, to the codec of the type or, for a pointer type, of its element,
+// and records whether the type has a generated codec: appends when it is
+// a JSONAppender, decodes when it is a JSONDecoder. The assertions are
+// made once, when the type is first met, so that a call asserts only
+// interfaces the type is known to satisfy, from the runtime's filled
+// interface tables.
 type codecEntry struct {
-	typ   unsafe.Pointer
-	c     *jsonCodec // nil: encoding/json handles the type
-	isPtr bool
+	typ     unsafe.Pointer
+	c       *jsonCodec // nil: a generated codec or encoding/json handles the type
+	isPtr   bool
+	appends bool
+	decodes bool
 }
 
 // codecs caches codecs, as encoding/json caches its per-type encoders:
@@ -166,31 +201,41 @@ func typeWord(t reflect.Type) unsafe.Pointer {
 	return (*[2]unsafe.Pointer)(unsafe.Pointer(&t))[1]
 }
 
-// codecOfType returns the codec of v's dynamic type or, when that is a
-// pointer (isPtr), of its element type; nil if there is none.
-func codecOfType(v any) (c *jsonCodec, isPtr bool) {
+// entryOf returns the cache entry of v's dynamic type, creating it on
+// first use; ok is false for a nil v.
+func entryOf(v any) (e codecEntry, ok bool) {
 	w := (*[2]unsafe.Pointer)(unsafe.Pointer(&v))[0]
 	if w == nil {
-		return nil, false
+		return codecEntry{}, false
 	}
 	if e, ok := lookupCodec(w); ok {
-		return e.c, e.isPtr
+		return e, true
 	}
 	t := reflect.TypeOf(v)
-	isPtr = t.Kind() == reflect.Pointer
-	if isPtr {
-		c = codecFor(t.Elem())
-	} else {
-		c = codecFor(t)
+	e = codecEntry{typ: w, isPtr: t.Kind() == reflect.Pointer}
+	_, e.appends = asAppender(v)
+	if e.isPtr {
+		_, e.decodes = asDecoder(v)
 	}
-	storeCodec(codecEntry{typ: w, c: c, isPtr: isPtr})
-	return c, isPtr
+	// A generated codec needs no reflection codec: a value type is only
+	// ever encoded, a pointer type encoded and decoded.
+	if !e.appends || (e.isPtr && !e.decodes) {
+		if e.isPtr {
+			e.c = codecFor(t.Elem())
+		} else {
+			e.c = codecFor(t)
+		}
+	}
+	storeCodec(e)
+	return e, true
 }
 
 // codecFor returns t's codec, building and caching it on first use.
 func codecFor(t reflect.Type) *jsonCodec {
 	w := typeWord(t)
-	if e, ok := lookupCodec(w); ok && !e.isPtr {
+	// An entry of a type with a generated codec holds no reflection
+	// codec; build one if asked (a field of a type without one).
+	if e, ok := lookupCodec(w); ok && !e.isPtr && (e.c != nil || !e.appends) {
 		return e.c
 	}
 	c := buildCodec(t, map[reflect.Type]bool{})

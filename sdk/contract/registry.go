@@ -303,12 +303,13 @@ func Warm(values ...any) {
 		_ = json.Unmarshal([]byte(`{}`), p.Interface())
 		// The codec cache is looked up by the type of the value passed,
 		// so enter both the type and its pointer, as GetJSON receives.
-		codecOfType(v)
-		codecOfType(p.Interface())
+		entryOf(v)
+		entryOf(p.Interface())
 		// Fill the interface caches Emit's assertion uses, for the value
 		// and its pointer.
 		_, _ = asAppender(v)
 		_, _ = asAppender(p.Interface())
+		_, _ = asDecoder(p.Interface())
 	}
 }
 

@@ -90,7 +90,7 @@ func Load(s Store, id string) (*Loan, error) {
 		return nil, fmt.Errorf("%w: %q", ErrNotFound, id)
 	}
 	var l Loan
-	if err := unmarshalLoan(data, &l, id); err != nil {
+	if err := l.DecodeJSONSharing(data, id, StatusActive, StatusPaidOff); err != nil {
 		return nil, fmt.Errorf("%w: %q: %v", ErrCorrupt, id, err)
 	}
 	return &l, nil
