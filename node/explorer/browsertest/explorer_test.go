@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/meshledger/meshledger/node"
@@ -118,6 +119,7 @@ func TestExplorerEndToEnd(t *testing.T) {
 	create["borrower"] = common.Address{0xb0}.Hex()
 	p.submitMethod("create", create)
 	p.submitMethod("pay", map[string]string{"id": "L-1", "amount": "2500"})
+	p.do("scroll to pay", chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector(%s).scrollIntoView({block: "start"})`, jsString(tid("method-pay")))))
 	p.screenshot("contract", "explorer-contract")
 	lap("create, pay")
 
