@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -57,9 +58,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		ws    []*worker
 		count tallier
 	)
-	if cfg.Scenario == ScenarioPool {
+	switch {
+	case cfg.Scenario == ScenarioPool:
 		ws, count, err = setUpPool(ctx, c, approvers, loan, code, cfg)
-	} else {
+	case cfg.Loans > 0:
+		ws, err = boardBook(ctx, c, loan, cfg)
+		count = loanTally(c, loan, ws)
+	default:
 		ws, err = bookLoans(ctx, c, loan, cfg.Workers)
 		count = loanTally(c, loan, ws)
 	}
@@ -84,23 +89,39 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	fmt.Fprintf(cfg.Log, "pre-signed %d payments for %d workers in %s\n", cfg.Count, cfg.Workers, time.Since(start).Round(time.Millisecond))
 	applied := tgt.applyTime()
-	if cfg.CPUProfile != nil {
-		if err := pprof.StartCPUProfile(cfg.CPUProfile); err != nil {
+	// One profile serves both --cpuprofile and --stages.
+	var prof bytes.Buffer
+	profiling := cfg.CPUProfile != nil || cfg.Stages
+	if profiling {
+		if err := pprof.StartCPUProfile(&prof); err != nil {
 			return nil, fmt.Errorf("bench: cpu profile: %w", err)
 		}
 	}
 	res, err := drive(ctx, cs, ws, cfg)
-	if cfg.CPUProfile != nil {
+	if profiling {
 		pprof.StopCPUProfile()
+		if cfg.CPUProfile != nil {
+			if _, werr := cfg.CPUProfile.Write(prof.Bytes()); werr != nil && err == nil {
+				err = fmt.Errorf("bench: writing the cpu profile: %w", werr)
+			}
+		}
 	}
 	if res == nil {
 		return nil, err
 	}
+	if cfg.Stages {
+		samples, perr := readCPUProfile(prof.Bytes())
+		if perr != nil && err == nil {
+			err = perr
+		}
+		res.Stages = splitStages(samples, res.Committed)
+	}
 	res.ApplyTime = tgt.applyTime() - applied
 	res.Nodes = len(cs)
 	res.Scenario = cfg.Scenario
-	if cfg.Scenario == ScenarioPool {
-		res.Loans = cfg.Loans
+	res.Loans = cfg.Loans
+	if cfg.Loans > 0 && cfg.Scenario == ScenarioCreate {
+		res.Seed = cfg.Seed
 	}
 	// Checked even when the run was cut short: whatever committed must
 	// have been recorded.
@@ -205,7 +226,8 @@ func spawn(ctx context.Context, cfg Config) (*node.Node, string, error) {
 	}
 	n, err := node.New(ctx, node.Config{
 		DataDir: dir, Listener: ln, BlockInterval: cfg.BlockInterval, BlockMaxTxs: cfg.BlockMaxTxs,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		CompiledCacheDir: cfg.CompiledCacheDir,
+		Logger:           slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err == nil {
 		if err = n.Start(); err != nil {

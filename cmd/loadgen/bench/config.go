@@ -65,6 +65,10 @@ type Config struct {
 	Spawn         bool
 	BlockInterval time.Duration
 	BlockMaxTxs   int
+	// CompiledCacheDir, with Spawn, keeps the spawned node's compiled
+	// contract code between runs (node.Config.CompiledCacheDir): a loan
+	// module compiles in seconds on an idle machine, tens under load.
+	CompiledCacheDir string
 	// AdminKey deploys the contract, adds the senders to its organisation
 	// (servicer role) and books the loans: it needs the admin and deployer
 	// roles. With Spawn the node's development key is used.
@@ -76,9 +80,18 @@ type Config struct {
 	// Scenario is what the payments exercise. With ScenarioPool the pool
 	// and portfolio contracts are deployed too (PoolWasm and
 	// PortfolioWasm, or built from PoolDir and PortfolioDir) and Loans
-	// loans are boarded into one pool, spread over the workers.
-	Scenario      Scenario
-	Loans         int
+	// loans (DefaultPoolLoans if zero) are boarded into one pool, spread
+	// over the workers.
+	Scenario Scenario
+	// Loans, with ScenarioCreate, is the size of the loan book booked
+	// before the clock starts, spread over the workers (each the servicer
+	// of its share), every payment paying a loan of its worker's share
+	// drawn at random (Seed): state at a real book's scale. Zero books one
+	// loan per worker, each paid over and over.
+	Loans int
+	// Seed seeds the draws of the loans paid, so that a run pays the same
+	// loans in the same order when repeated.
+	Seed          uint64
 	PoolWasm      []byte
 	PoolDir       string
 	PortfolioWasm []byte
@@ -111,6 +124,10 @@ type Config struct {
 	// the drain: the setup (compiling contracts, boarding loans) would
 	// otherwise dominate it.
 	CPUProfile io.Writer
+	// Stages splits the CPU of the profiled window (as CPUProfile) by
+	// stage of the node's work (StageReport), per committed transaction.
+	// It needs Spawn or Testnet: the node must run in this process.
+	Stages bool
 }
 
 // DefaultPoolGasLimit is a pool scenario payment's default gas limit: the
@@ -118,12 +135,16 @@ type Config struct {
 // measured (a payment on a created loan about 350 thousand).
 const DefaultPoolGasLimit = 20_000_000
 
+// DefaultPoolLoans is how many loans the pool scenario boards when
+// Config.Loans is zero.
+const DefaultPoolLoans = 1000
+
 // DefaultConfig returns the default run, each default written here once
 // (the node's block settings are the node's own).
 func DefaultConfig() Config {
 	return Config{
 		BlockInterval: node.DefaultBlockInterval, BlockMaxTxs: node.DefaultBlockMaxTxs,
-		ContractDir: "contracts/loan", Scenario: ScenarioCreate, Loans: 1000,
+		ContractDir: "contracts/loan", Scenario: ScenarioCreate, Seed: 1,
 		PoolDir: "contracts/pool", PortfolioDir: "contracts/portfolio", Mode: ModeBatch, Workers: 8, BatchSize: 32, Window: 64,
 		Duration: 10 * time.Second, Count: 20000, DrainTimeout: 30 * time.Second, GasLimit: 5_000_000,
 	}
@@ -147,7 +168,10 @@ func (c Config) WithDefaults() Config {
 		c.Scenario = d.Scenario
 	}
 	if c.Loans <= 0 {
-		c.Loans = d.Loans
+		c.Loans = 0
+		if c.Scenario == ScenarioPool {
+			c.Loans = DefaultPoolLoans
+		}
 	}
 	if c.PoolDir == "" {
 		c.PoolDir = d.PoolDir
@@ -192,12 +216,13 @@ func (c Config) WithDefaults() Config {
 var (
 	ErrBadMode     = errors.New("bench: mode must be batch or single")
 	ErrBadScenario = errors.New("bench: scenario must be create or pool")
-	ErrFewLoans    = errors.New("bench: the pool scenario needs at least one loan per worker")
+	ErrFewLoans    = errors.New("bench: a loan book (--loans) needs at least one loan per worker")
 	ErrNoTarget    = errors.New("bench: give a node URL or spawn one")
 	ErrTwoTargets  = errors.New("bench: give one of --spawn, --testnet, --node and --nodes")
 	ErrNoKey       = errors.New("bench: a key is needed to deploy the loan contract on an existing node")
 	ErrBatchSize   = errors.New("bench: batch size must not exceed the window")
 	ErrNegative    = errors.New("bench: must not be negative (zero means the default)")
+	ErrStagesLocal = errors.New("bench: --stages profiles this process: it needs --spawn or --testnet")
 )
 
 // targets counts the ways c names what to drive.
@@ -214,7 +239,7 @@ func targets(c Config) int {
 // Validate reports what makes c unrunnable, judged as Run runs it (after
 // WithDefaults): a negative setting, an unknown mode, no node to drive or
 // no key for one, a batch larger than the window, an unknown scenario or
-// fewer pool loans than workers.
+// a loan book smaller than the workers.
 func (c Config) Validate() error {
 	for _, f := range []struct {
 		name string
@@ -235,7 +260,7 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: %q", ErrBadMode, c.Mode)
 	case c.Scenario != ScenarioCreate && c.Scenario != ScenarioPool:
 		return fmt.Errorf("%w: %q", ErrBadScenario, c.Scenario)
-	case c.Scenario == ScenarioPool && c.Loans < c.Workers:
+	case c.Loans > 0 && c.Loans < c.Workers:
 		return fmt.Errorf("%w: %d loans for %d workers", ErrFewLoans, c.Loans, c.Workers)
 	case targets(c) > 1:
 		return ErrTwoTargets
@@ -243,6 +268,8 @@ func (c Config) Validate() error {
 		return ErrNoTarget
 	case !c.Spawn && c.Testnet == 0 && c.AdminKey == nil:
 		return ErrNoKey
+	case c.Stages && !c.Spawn && c.Testnet == 0:
+		return ErrStagesLocal
 	case c.Mode == ModeBatch && c.BatchSize > c.Window:
 		return fmt.Errorf("%w: %d > %d", ErrBatchSize, c.BatchSize, c.Window)
 	}

@@ -25,8 +25,10 @@ type worker struct {
 	// node commits them.
 	c    *client.Client
 	node int
-	// loans are paid in turn, payment i on loans[i%len(loans)].
+	// loans are paid in turn, payment i on loans[i%len(loans)], unless
+	// draws is set: then payment i pays loans[draws[i]] (a loan book).
 	loans []string
+	draws []int
 	// nonce is the first payment's: the key's setup transactions (the pool
 	// scenario's boarding) come before.
 	nonce  uint64
@@ -46,13 +48,9 @@ func presign(ws []*worker, loan common.Address, chainID uint64, cfg Config) erro
 	for _, w := range ws {
 		w.cond = sync.NewCond(&w.mu)
 		w.hashes, w.bodies = make([]common.Hash, per), make([][]byte, per)
-		ops := make([]client.Op, len(w.loans))
-		for j, id := range w.loans {
-			ops[j] = client.CallOp(loan, "pay", map[string]any{"id": id, "amount": paymentAmount}).WithGas(cfg.GasLimit)
-		}
 		g.Go(func() error {
 			for i := range per {
-				t, err := ops[i%len(ops)].Sign(w.key, chainID, w.nonce+uint64(i), cfg.GasLimit)
+				t, err := payOp(loan, w.paid(i), cfg.GasLimit).Sign(w.key, chainID, w.nonce+uint64(i), cfg.GasLimit)
 				if err != nil {
 					return fmt.Errorf("bench: sign: %w", err)
 				}
@@ -62,6 +60,36 @@ func presign(ws []*worker, loan common.Address, chainID uint64, cfg Config) erro
 		})
 	}
 	return g.Wait()
+}
+
+// payOp is a payment of paymentAmount on loan id.
+func payOp(loan common.Address, id string, gas uint64) client.Op {
+	return client.CallOp(loan, "pay", map[string]any{"id": id, "amount": paymentAmount}).WithGas(gas)
+}
+
+// paid is the loan payment i pays.
+func (w *worker) paid(i int) string {
+	if w.draws != nil {
+		return w.loans[w.draws[i]]
+	}
+	return w.loans[i%len(w.loans)]
+}
+
+// paidLoans are the distinct loans the worker's payments pay, in the
+// order first paid: what the read-back reads.
+func (w *worker) paidLoans() []string {
+	if w.draws == nil {
+		return w.loans
+	}
+	seen := make(map[int]bool, len(w.draws))
+	var out []string
+	for _, j := range w.draws {
+		if !seen[j] {
+			seen[j] = true
+			out = append(out, w.loans[j])
+		}
+	}
+	return out
 }
 
 // paymentAmount is every payment's, in cents: far below any loan's

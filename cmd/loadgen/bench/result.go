@@ -12,8 +12,13 @@ import (
 // Result is the outcome of a run.
 type Result struct {
 	Scenario Scenario `json:"scenario"`
-	// Loans is the number of loans in the pool (pool scenario).
-	Loans     int     `json:"loans,omitempty"`
+	// Loans is the number of loans in the pool (pool scenario), or of the
+	// loan book booked before the run (create scenario with --loans): the
+	// state the payments land on holds at least that many loan records.
+	// Zero: one loan per worker.
+	Loans int `json:"loans,omitempty"`
+	// Seed seeded the draws of a loan book's payments.
+	Seed      uint64  `json:"seed,omitempty"`
 	Mode      Mode    `json:"mode"`
 	Workers   int     `json:"workers"`
 	BatchSize int     `json:"batchSize"`
@@ -56,6 +61,9 @@ type Result struct {
 	// when driving a remote node): ApplyTime/Elapsed is how busy its block
 	// producer was.
 	ApplyTime time.Duration `json:"applyTimeNs,omitempty"`
+	// Stages splits the CPU time of the run by what the node was doing
+	// (--stages; the spawned node's process only).
+	Stages *StageReport `json:"stages,omitempty"`
 
 	// Verification is what the contracts recorded of the run, read back
 	// after it; nil if the run ended before it could be read.
@@ -93,6 +101,9 @@ func (r *Result) Print(w io.Writer) {
 	scenario := string(r.Scenario)
 	if r.Loans > 0 {
 		scenario = fmt.Sprintf("%s (%d loans)", r.Scenario, r.Loans)
+		if r.Seed != 0 {
+			scenario = fmt.Sprintf("%s (%d loans, seed %d)", r.Scenario, r.Loans, r.Seed)
+		}
 	}
 	nodes := ""
 	if r.Nodes > 1 {
@@ -116,6 +127,9 @@ func (r *Result) Print(w io.Writer) {
 	if r.ApplyTime > 0 && r.Elapsed > 0 {
 		fmt.Fprintf(w, "block producer busy %.0f%% (%s applying blocks)\n",
 			100*r.ApplyTime.Seconds()/r.Elapsed.Seconds(), r.ApplyTime.Round(time.Millisecond))
+	}
+	if r.Stages != nil {
+		r.Stages.Print(w)
 	}
 	if v := r.Verification; v != nil {
 		v.print(w)

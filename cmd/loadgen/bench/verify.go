@@ -33,25 +33,36 @@ type poolTally struct {
 type tallier func(ctx context.Context) (tally, error)
 
 // loanTally sums the payments the workers' loans recorded, each read by
-// its worker (the loan's servicer, so a party that reads it).
+// its worker (the loan's servicer, so a party that reads it): of a loan
+// book, only the loans the run pays, the workers reading in parallel.
 func loanTally(c *client.Client, loan common.Address, ws []*worker) tallier {
 	return func(ctx context.Context) (tally, error) {
-		var t tally
-		for _, w := range ws {
-			wc, err := newClient(c.BaseURL(), w.key)
-			if err != nil {
-				return t, err
-			}
-			for _, id := range w.loans {
-				var l loanlogic.Loan
-				if err := query(ctx, wc, loan, "get", map[string]string{"id": id}, &l); err != nil {
-					return t, fmt.Errorf("loan %s: %w", id, err)
+		sums := make([]tally, len(ws))
+		var g errgroup.Group
+		for i, w := range ws {
+			g.Go(func() error {
+				wc, err := newClient(c.BaseURL(), w.key)
+				if err != nil {
+					return err
 				}
-				t.Payments += l.Payments
-				t.Paid += l.TotalPaid
-			}
+				for _, id := range w.paidLoans() {
+					var l loanlogic.Loan
+					if err := query(ctx, wc, loan, "get", map[string]string{"id": id}, &l); err != nil {
+						return fmt.Errorf("loan %s: %w", id, err)
+					}
+					sums[i].Payments += l.Payments
+					sums[i].Paid += l.TotalPaid
+				}
+				return nil
+			})
 		}
-		return t, nil
+		err := g.Wait()
+		var t tally
+		for _, s := range sums {
+			t.Payments += s.Payments
+			t.Paid += s.Paid
+		}
+		return t, err
 	}
 }
 
