@@ -76,9 +76,9 @@ function renderTrust() {
   el.replaceChildren();
   if (!ctx.trust) return;
   const t = ctx.trust;
-  el.append("Trusted block signer", t.signers.length === 1 ? ": " : "s: ",
+  el.append(h("span", {}, "Trusted block signer", t.signers.length === 1 ? ": " : "s: ",
     t.signers.map((a, i) => [i ? ", " : "", h("code", { testid: "trusted-signer" }, a)]), " ",
-    t.firstUse ? h("span", { class: "muted" }, "(pinned on first use) ") : null, link("#/trust", "change"));
+    t.firstUse ? h("span", { class: "muted" }, "(pinned on first use) ") : null, link("#/trust", "change")));
   const mismatch = t.nodeMismatch;
   if (mismatch) el.append(h("strong", { class: "warn", role: "alert" }, ` This node says it signs with ${mismatch}, which you do not trust.`));
 }

@@ -79,6 +79,12 @@ export class Marks {
     this.update();
   }
 
+  /** forgetIn drops the marks inside container (content about to be replaced). */
+  forgetIn(container) {
+    for (const el of container.querySelectorAll(".vblock")) this.blocks.delete(el);
+    this.update();
+  }
+
   update() {
     const states = [...this.blocks].map((b) => b.dataset.verified);
     let v = "true";

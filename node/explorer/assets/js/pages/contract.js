@@ -5,7 +5,7 @@ import { decodeRlp, getAddress, getBytes, hexlify } from "../eth.js";
 import { ApiError } from "../api.js";
 import { errorBox, fmtTime, h, link, mono, showValue } from "../dom.js";
 import { argsForm } from "../form.js";
-import { committedTx, statusText } from "../receipt.js";
+import { committedTx, keyLabel, statusText } from "../receipt.js";
 import { CALL_GAS, argsBytes, send } from "../send.js";
 import { SYSTEM } from "../ledger.js";
 import { VerifyError, checkQuery, checkState, same } from "../verify.js";
@@ -14,7 +14,7 @@ const utf8 = (hx) => new TextDecoder().decode(getBytes(hx));
 const int = (hx) => (hx === "0x" ? 0 : Number(BigInt(hx)));
 
 /** checkMetadata proves the contract's record in the system namespace and compares it with what was served. */
-function checkMetadata(c, trust) {
+export function checkMetadata(c, trust) {
   if (!c.proof || !c.header) throw new VerifyError("no proof of the contract's record served");
   if (!same(c.proof.contract, SYSTEM)) throw new VerifyError("the proof is not of the system namespace");
   const want = hexlify(new Uint8Array([...new TextEncoder().encode("contract/"), ...getBytes(c.address)]));
@@ -78,7 +78,7 @@ export async function render(ctx, [address], main) {
   main.append(h("h2", {}, "Methods"),
     h("p", { class: "muted" }, "Query runs a method read-only at the latest block (nothing is signed or changed). Send signs a call transaction with your key and waits for its block."));
   const names = manifest ? Object.keys(manifest.methods ?? {}).filter((m) => m !== "init") : (c.methods ?? []).filter((m) => m !== "init");
-  for (const name of names) main.append(methodForm(ctx, address, name, manifest?.methods?.[name]));
+  main.append(h("div", { class: "methods" }, names.map((name) => methodForm(ctx, address, name, manifest?.methods?.[name]))));
 }
 
 function methodForm(ctx, address, name, spec) {
@@ -112,6 +112,7 @@ function methodForm(ctx, address, name, spec) {
     }
     button.disabled = true;
     result.hidden = false;
+    ctx.marks.forgetIn(result);
     const status = h("p", { class: "muted" }, "…");
     result.replaceChildren(status);
     try {
@@ -141,7 +142,7 @@ function queryResult(ctx, q) {
     h("dt", {}, "at block"), h("dd", {}, link(`#/block/${q.height}`, String(q.height)), ` · ${fmtTime(q.header?.header?.timeMs)}`),
     h("dt", {}, "gas used"), h("dd", {}, q.gasUsed.toLocaleString("en")),
     h("dt", {}, "keys read"), h("dd", {}, (q.proofs ?? []).length ? h("ul", {}, q.proofs.map((p) => h("li", {},
-      link(`#/state/${p.contract}/${p.key}`, p.key, { class: "mono", testid: "read-link" }), p.exists ? "" : " (absent)"))) : "none",
+      link(`#/state/${p.contract}/${p.key}`, keyLabel(p.key), { class: "mono", testid: "read-link" }), p.exists ? "" : " (absent)"))) : "none",
     q.proofsWithheld ? ` (${q.proofsWithheld} more withheld: you may not read them raw)` : ""));
   return ctx.marks.block("Query result", [body, h("p", { class: "muted" },
     "Verified: the header and every key the method read. The result itself is computed by the node from those values.")],

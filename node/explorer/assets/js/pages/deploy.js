@@ -18,6 +18,7 @@ export async function render(ctx, _params, main) {
     button);
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
+    ctx.marks.forgetIn(out);
     out.replaceChildren();
     const f = file.files?.[0];
     const initText = init.value.trim();

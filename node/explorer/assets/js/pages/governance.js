@@ -25,6 +25,7 @@ async function proposal(ctx, p, height) {
   const { resp, check } = await proveKey(ctx, REGISTRY, keyHex(`proposal/${String(p.id).padStart(20, "0")}`), height);
   const out = h("div", { "aria-live": "polite" });
   const vote = (method) => async () => {
+    ctx.marks.forgetIn(out);
     out.replaceChildren(h("p", { class: "muted" }, "…"));
     try {
       const { t } = await send(ctx, "call", { contract: REGISTRY, method, args: argsBytes(JSON.stringify({ id: p.id })), gasLimit: CALL_GAS },
