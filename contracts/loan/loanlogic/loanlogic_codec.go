@@ -90,7 +90,11 @@ func (v *Loan) decodeJSONFast(data []byte, known []string) bool {
 	}
 	saved := *v
 	s := jsonwire.NewScanner(data, known...)
-	if v.decodeJSONFrom(&s) && s.End() {
+	if v.decodeJSONInOrder(&s) && s.End() {
+		return true
+	}
+	s = jsonwire.NewScanner(data, known...)
+	if v.decodeJSONMembers(&s) && s.End() {
 		return true
 	}
 	*v = saved
@@ -350,7 +354,11 @@ func (v *Payment) decodeJSONFast(data []byte, known []string) bool {
 	}
 	saved := *v
 	s := jsonwire.NewScanner(data, known...)
-	if v.decodeJSONFrom(&s) && s.End() {
+	if v.decodeJSONInOrder(&s) && s.End() {
+		return true
+	}
+	s = jsonwire.NewScanner(data, known...)
+	if v.decodeJSONMembers(&s) && s.End() {
 		return true
 	}
 	*v = saved
@@ -517,7 +525,11 @@ func (v *PayRequest) decodeJSONFast(data []byte, known []string) bool {
 	}
 	saved := *v
 	s := jsonwire.NewScanner(data, known...)
-	if v.decodeJSONFrom(&s) && s.End() {
+	if v.decodeJSONInOrder(&s) && s.End() {
+		return true
+	}
+	s = jsonwire.NewScanner(data, known...)
+	if v.decodeJSONMembers(&s) && s.End() {
 		return true
 	}
 	*v = saved
@@ -638,7 +650,11 @@ func (v *CreateRequest) decodeJSONFast(data []byte, known []string) bool {
 	}
 	saved := *v
 	s := jsonwire.NewScanner(data, known...)
-	if v.decodeJSONFrom(&s) && s.End() {
+	if v.decodeJSONInOrder(&s) && s.End() {
+		return true
+	}
+	s = jsonwire.NewScanner(data, known...)
+	if v.decodeJSONMembers(&s) && s.End() {
 		return true
 	}
 	*v = saved
@@ -1059,7 +1075,11 @@ func (v *HistoricPayment) decodeJSONFast(data []byte, known []string) bool {
 	}
 	saved := *v
 	s := jsonwire.NewScanner(data, known...)
-	if v.decodeJSONFrom(&s) && s.End() {
+	if v.decodeJSONInOrder(&s) && s.End() {
+		return true
+	}
+	s = jsonwire.NewScanner(data, known...)
+	if v.decodeJSONMembers(&s) && s.End() {
 		return true
 	}
 	*v = saved
@@ -1482,7 +1502,11 @@ func (v *Snapshot) decodeJSONFast(data []byte, known []string) bool {
 	}
 	saved := *v
 	s := jsonwire.NewScanner(data, known...)
-	if v.decodeJSONFrom(&s) && s.End() {
+	if v.decodeJSONInOrder(&s) && s.End() {
+		return true
+	}
+	s = jsonwire.NewScanner(data, known...)
+	if v.decodeJSONMembers(&s) && s.End() {
 		return true
 	}
 	*v = saved
@@ -1669,7 +1693,11 @@ func (v *OfferRequest) decodeJSONFast(data []byte, known []string) bool {
 	}
 	saved := *v
 	s := jsonwire.NewScanner(data, known...)
-	if v.decodeJSONFrom(&s) && s.End() {
+	if v.decodeJSONInOrder(&s) && s.End() {
+		return true
+	}
+	s = jsonwire.NewScanner(data, known...)
+	if v.decodeJSONMembers(&s) && s.End() {
 		return true
 	}
 	*v = saved
@@ -1811,7 +1839,11 @@ func (v *Offer) decodeJSONFast(data []byte, known []string) bool {
 	}
 	saved := *v
 	s := jsonwire.NewScanner(data, known...)
-	if v.decodeJSONFrom(&s) && s.End() {
+	if v.decodeJSONInOrder(&s) && s.End() {
+		return true
+	}
+	s = jsonwire.NewScanner(data, known...)
+	if v.decodeJSONMembers(&s) && s.End() {
 		return true
 	}
 	*v = saved
@@ -1979,7 +2011,11 @@ func (v *Plan) decodeJSONFast(data []byte, known []string) bool {
 	}
 	saved := *v
 	s := jsonwire.NewScanner(data, known...)
-	if v.decodeJSONFrom(&s) && s.End() {
+	if v.decodeJSONInOrder(&s) && s.End() {
+		return true
+	}
+	s = jsonwire.NewScanner(data, known...)
+	if v.decodeJSONMembers(&s) && s.End() {
 		return true
 	}
 	*v = saved
@@ -2167,7 +2203,11 @@ func (v *AcceptRequest) decodeJSONFast(data []byte, known []string) bool {
 	}
 	saved := *v
 	s := jsonwire.NewScanner(data, known...)
-	if v.decodeJSONFrom(&s) && s.End() {
+	if v.decodeJSONInOrder(&s) && s.End() {
+		return true
+	}
+	s = jsonwire.NewScanner(data, known...)
+	if v.decodeJSONMembers(&s) && s.End() {
 		return true
 	}
 	*v = saved
@@ -2296,7 +2336,11 @@ func (v *Change) decodeJSONFast(data []byte, known []string) bool {
 	}
 	saved := *v
 	s := jsonwire.NewScanner(data, known...)
-	if v.decodeJSONFrom(&s) && s.End() {
+	if v.decodeJSONInOrder(&s) && s.End() {
+		return true
+	}
+	s = jsonwire.NewScanner(data, known...)
+	if v.decodeJSONMembers(&s) && s.End() {
 		return true
 	}
 	*v = saved
@@ -2468,7 +2512,11 @@ func (v *AssessRequest) decodeJSONFast(data []byte, known []string) bool {
 	}
 	saved := *v
 	s := jsonwire.NewScanner(data, known...)
-	if v.decodeJSONFrom(&s) && s.End() {
+	if v.decodeJSONInOrder(&s) && s.End() {
+		return true
+	}
+	s = jsonwire.NewScanner(data, known...)
+	if v.decodeJSONMembers(&s) && s.End() {
 		return true
 	}
 	*v = saved
@@ -2574,7 +2622,11 @@ func (v *Forbearance) decodeJSONFast(data []byte, known []string) bool {
 	}
 	saved := *v
 	s := jsonwire.NewScanner(data, known...)
-	if v.decodeJSONFrom(&s) && s.End() {
+	if v.decodeJSONInOrder(&s) && s.End() {
+		return true
+	}
+	s = jsonwire.NewScanner(data, known...)
+	if v.decodeJSONMembers(&s) && s.End() {
 		return true
 	}
 	*v = saved
@@ -2696,7 +2748,11 @@ func (v *RepaymentPlan) decodeJSONFast(data []byte, known []string) bool {
 	}
 	saved := *v
 	s := jsonwire.NewScanner(data, known...)
-	if v.decodeJSONFrom(&s) && s.End() {
+	if v.decodeJSONInOrder(&s) && s.End() {
+		return true
+	}
+	s = jsonwire.NewScanner(data, known...)
+	if v.decodeJSONMembers(&s) && s.End() {
 		return true
 	}
 	*v = saved
@@ -2827,7 +2883,11 @@ func (v *Modification) decodeJSONFast(data []byte, known []string) bool {
 	}
 	saved := *v
 	s := jsonwire.NewScanner(data, known...)
-	if v.decodeJSONFrom(&s) && s.End() {
+	if v.decodeJSONInOrder(&s) && s.End() {
+		return true
+	}
+	s = jsonwire.NewScanner(data, known...)
+	if v.decodeJSONMembers(&s) && s.End() {
 		return true
 	}
 	*v = saved

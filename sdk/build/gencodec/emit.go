@@ -68,7 +68,17 @@ func emitStruct(b *bytes.Buffer, st *structType) {
 		e.p("if v == nil || !v.isZeroJSON() {\nreturn false\n}")
 	}
 	e.p("s := jsonwire.NewScanner(data, known...)")
-	e.p("if v.decodeJSONFrom(&s) && s.End() {\nreturn true\n}")
+	if inOrder(st) {
+		// decodeJSONFrom's first try, without its call.
+		e.p("if v.decodeJSONInOrder(&s) && s.End() {\nreturn true\n}")
+		if !st.flat {
+			e.p("v.resetJSON()")
+		}
+		e.p("s = jsonwire.NewScanner(data, known...)")
+		e.p("if v.decodeJSONMembers(&s) && s.End() {\nreturn true\n}")
+	} else {
+		e.p("if v.decodeJSONFrom(&s) && s.End() {\nreturn true\n}")
+	}
 	if st.flat {
 		e.p("*v = saved")
 	} else {

@@ -13,17 +13,23 @@ import (
 // order, white space, a missing member) starts again in
 // decodeJSONMembers, which reads members in any order.
 
+// inOrder reports whether st gets the in-order path: it has members, and
+// none that omitempty may leave out.
+func inOrder(st *structType) bool {
+	for _, f := range st.fields {
+		if f.omitEmpty {
+			return false
+		}
+	}
+	return len(st.fields) > 0
+}
+
 // emitDecodeStruct writes decodeJSONFrom, decodeJSONMembers, the field
 // decoders the chain cannot inline, and the table of keys.
 func emitDecodeStruct(e *emitter, st *structType) {
-	n := len(st.fields)
-	inOrder := n > 0
-	for _, f := range st.fields {
-		inOrder = inOrder && !f.omitEmpty
-	}
 	e.p("")
 	e.p("func (v *%s) decodeJSONFrom(s *jsonwire.Scanner) bool {", st.name)
-	if inOrder {
+	if inOrder(st) {
 		var chain []string
 		for i, f := range st.fields {
 			sep := ","

@@ -80,7 +80,11 @@ func (v *Scalars) decodeJSONFast(data []byte, known []string) bool {
 	}
 	saved := *v
 	s := jsonwire.NewScanner(data, known...)
-	if v.decodeJSONFrom(&s) && s.End() {
+	if v.decodeJSONInOrder(&s) && s.End() {
+		return true
+	}
+	s = jsonwire.NewScanner(data, known...)
+	if v.decodeJSONMembers(&s) && s.End() {
 		return true
 	}
 	*v = saved
@@ -401,7 +405,12 @@ func (v *Composite) decodeJSONFast(data []byte, known []string) bool {
 		return false
 	}
 	s := jsonwire.NewScanner(data, known...)
-	if v.decodeJSONFrom(&s) && s.End() {
+	if v.decodeJSONInOrder(&s) && s.End() {
+		return true
+	}
+	v.resetJSON()
+	s = jsonwire.NewScanner(data, known...)
+	if v.decodeJSONMembers(&s) && s.End() {
 		return true
 	}
 	v.resetJSON()
@@ -1246,7 +1255,11 @@ func (v *Inner) decodeJSONFast(data []byte, known []string) bool {
 	}
 	saved := *v
 	s := jsonwire.NewScanner(data, known...)
-	if v.decodeJSONFrom(&s) && s.End() {
+	if v.decodeJSONInOrder(&s) && s.End() {
+		return true
+	}
+	s = jsonwire.NewScanner(data, known...)
+	if v.decodeJSONMembers(&s) && s.End() {
 		return true
 	}
 	*v = saved
