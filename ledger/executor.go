@@ -62,8 +62,10 @@ type pendingBlock struct {
 
 	// spec is the outcome of the transaction about to run when it was
 	// executed ahead of its turn and still holds (parallel.go); run takes
-	// it instead of calling the contract.
-	spec *speculation
+	// it instead of calling the contract. parallel counts what became of
+	// the block's speculations.
+	spec     *speculation
+	parallel parallelStats
 }
 
 // execute runs a proposal on top of the latest block: the one code path

@@ -71,6 +71,13 @@ type speculator struct {
 	backoff     int
 }
 
+// parallelStats counts a block's speculations: those whose outcome was
+// taken, and those that could not be used (a conflict or a host failure),
+// whose transactions ran again in their turn. Not part of the block.
+type parallelStats struct {
+	taken, rerun int
+}
+
 // speculation is one transaction's outcome, executed ahead of its turn.
 type speculation struct {
 	rc      *block.Receipt // Index unset
@@ -153,8 +160,10 @@ func (s *speculator) take(ctx context.Context, i int) *speculation {
 	sp := s.specs[i-s.lo]
 	if sp == nil || sp.err != nil || !s.holds(&sp.reads) {
 		s.failed++
+		s.b.parallel.rerun++
 		return nil
 	}
+	s.b.parallel.taken++
 	return sp
 }
 

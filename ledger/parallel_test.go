@@ -15,6 +15,7 @@ import (
 	"github.com/meshledger/meshledger/ledger/block"
 	"github.com/meshledger/meshledger/ledger/internal/ledgertest"
 	"github.com/meshledger/meshledger/ledger/tx"
+	"github.com/meshledger/meshledger/status"
 )
 
 // The parallel executor's differential tests: random workloads, with
@@ -23,27 +24,34 @@ import (
 // headers (so state, receipt and log roots), receipts, rejections.
 // MESHLEDGER_PARALLEL_BLOCKS runs more blocks than the default.
 
-// execWorkerCounts are the ledgers of a differential test: serial first,
-// then parallel with more workers than this machine's cores (speculation
-// then also interleaves on one core).
-var execWorkerCounts = []int{1, 2, 4}
-
 // diffChains are ledgers fed the same proposals.
 type diffChains struct {
-	tb       testing.TB
+	tb testing.TB
+	// ls are the ledgers, executing with workers[i] (Config.ExecWorkers):
+	// serial first, then parallel, some with more workers than this
+	// machine's cores (speculations then also interleave on one core).
 	ls       []*Ledger
+	workers  []int
 	proposer ledgertest.KeySigner
 	nonces   map[common.Address]uint64
 	timeMs   int64
+	// stats sums the speculations of the last ledger's blocks (executed
+	// once more to count them), and statuses the serial ledger's
+	// receipts by status: the workload must exercise what it claims to.
+	stats    parallelStats
+	statuses map[string]int
 }
 
-func newDiffChains(tb testing.TB, g *block.Genesis, eng Engine) *diffChains {
+func newDiffChains(tb testing.TB, g *block.Genesis, eng Engine, workers ...int) *diffChains {
 	tb.Helper()
+	if len(workers) < 2 || workers[0] != 1 {
+		tb.Fatalf("workers %v: serial first, then parallel", workers)
+	}
 	d := &diffChains{
 		tb: tb, proposer: ledgertest.KeySigner{Key: ledgertest.MustKey(tb, 9)},
-		nonces: map[common.Address]uint64{}, timeMs: g.TimeMs,
+		nonces: map[common.Address]uint64{}, timeMs: g.TimeMs, statuses: map[string]int{}, workers: workers,
 	}
-	for _, w := range execWorkerCounts {
+	for _, w := range workers {
 		l, err := Open(context.Background(), Config{Dir: tb.TempDir(), Genesis: g, Engine: eng, ExecWorkers: w})
 		if err != nil {
 			tb.Fatal(err)
@@ -57,7 +65,13 @@ func newDiffChains(tb testing.TB, g *block.Genesis, eng Engine) *diffChains {
 // next hands out k's next nonce.
 func (d *diffChains) next(k *ecdsa.PrivateKey) uint64 {
 	a := ledgertest.AddrOf(k)
-	n := d.nonces[a]
+	n, ok := d.nonces[a]
+	if !ok {
+		var err error
+		if n, err = d.ls[0].NextNonce(a); err != nil {
+			d.tb.Fatal(err)
+		}
+	}
 	d.nonces[a] = n + 1
 	return n
 }
@@ -70,22 +84,30 @@ func (d *diffChains) apply(txs ...*tx.Tx) *Applied {
 	d.timeMs += ledgertest.BlockStepMs
 	var first *Applied
 	var firstErr error
+	p := Proposal{TimeMs: d.timeMs, Proposer: d.proposer.Address(), Txs: txs}
+	if b, err := d.ls[len(d.ls)-1].execute(context.Background(), p); err == nil {
+		d.stats.taken += b.parallel.taken
+		d.stats.rerun += b.parallel.rerun
+		if err := b.enc.finish(); err != nil {
+			d.tb.Fatal(err)
+		}
+	}
 	for i, l := range d.ls {
-		a, err := l.ApplyBlock(context.Background(), Proposal{TimeMs: d.timeMs, Proposer: d.proposer.Address(), Txs: txs}, d.proposer)
+		a, err := l.ApplyBlock(context.Background(), p, d.proposer)
 		if i == 0 {
 			first, firstErr = a, err
 			continue
 		}
 		if (err == nil) != (firstErr == nil) || (err != nil && err.Error() != firstErr.Error()) {
-			d.tb.Fatalf("workers %d: error %v, serial %v", execWorkerCounts[i], err, firstErr)
+			d.tb.Fatalf("workers %d: error %v, serial %v", d.workers[i], err, firstErr)
 		}
 		if err != nil {
 			continue
 		}
 		if a.Header.Hash() != first.Header.Hash() {
-			d.tb.Fatalf("block %d, workers %d: header\n%+v\nserial\n%+v", a.Header.Header.Height, execWorkerCounts[i], a.Header.Header, first.Header.Header)
+			d.tb.Fatalf("block %d, workers %d: header\n%+v\nserial\n%+v", a.Header.Header.Height, d.workers[i], a.Header.Header, first.Header.Header)
 		}
-		sameRejections(d.tb, execWorkerCounts[i], a.Rejected, first.Rejected)
+		sameRejections(d.tb, d.workers[i], a.Rejected, first.Rejected)
 	}
 	if firstErr != nil {
 		var empty *EmptyBlockError
@@ -96,6 +118,9 @@ func (d *diffChains) apply(txs ...*tx.Tx) *Applied {
 	}
 	// Nonces the block did not use (rejected) are handed out again.
 	d.nonces = map[common.Address]uint64{}
+	for _, rc := range first.Receipts {
+		d.statuses[string(rc.Status)]++
+	}
 	return first
 }
 
@@ -111,11 +136,22 @@ func sameRejections(tb testing.TB, workers int, got, want []Rejected) {
 	}
 }
 
-// check compares every ledger's whole chain with the serial one's.
-func (d *diffChains) check(t *testing.T) {
+// check compares every ledger's whole chain with the serial one's, and
+// fails unless speculations were both taken and run again, and the
+// receipts have every status in want.
+func (d *diffChains) check(t *testing.T, want ...status.Code) {
 	t.Helper()
 	for _, l := range d.ls[1:] {
 		sameChains(t, d.ls[0], l)
+	}
+	t.Logf("speculations %+v, receipts by status %v", d.stats, d.statuses)
+	if d.stats.taken == 0 || d.stats.rerun == 0 {
+		t.Fatalf("speculations %+v: the workload does not exercise both paths", d.stats)
+	}
+	for _, c := range want {
+		if d.statuses[string(c)] == 0 {
+			t.Fatalf("no receipt with status %s among %v", c, d.statuses)
+		}
 	}
 }
 
@@ -229,10 +265,11 @@ func (w *scriptWorkload) tx() *tx.Tx {
 	case n < 85:
 		return w.deploy()
 	case n < 90: // a nonce already used (or one too far ahead): rejected
-		a := ledgertest.AddrOf(k)
-		nonce := w.d.nonces[a] + 1
-		if nonce > 1 && w.r.IntN(2) == 0 {
-			nonce -= 2
+		n := w.d.next(k)
+		w.d.nonces[ledgertest.AddrOf(k)] = n // not used up
+		nonce := n + 1
+		if n > 0 && w.r.IntN(2) == 0 {
+			nonce = n - 1
 		}
 		return w.callNonce(k, nonce, w.contract(), w.ops(), ledgertest.CallGas)
 	case n < 92:
@@ -262,7 +299,7 @@ func TestParallelMatchesSerialScripted(t *testing.T) {
 	}
 	g := ledgertest.Genesis(ledgertest.AddrOf(admin), "servicer", members...)
 	g.Policy.RequireManifest = false // scripted code is not Wasm
-	w.d = newDiffChains(t, g, opsEngine{})
+	w.d = newDiffChains(t, g, opsEngine{}, 1, 2, 4)
 	a := w.d.apply(w.deploy(), w.deploy(), w.deploy())
 	for _, rc := range a.Receipts {
 		if !rc.OK() {
@@ -271,6 +308,9 @@ func TestParallelMatchesSerialScripted(t *testing.T) {
 		w.contracts = append(w.contracts, rc.ContractAddress)
 	}
 	blocks := diffBlocks(t, 12)
+	if raceEnabled {
+		blocks = diffBlocks(t, 4) // ten times slower
+	}
 	for range blocks {
 		txs := make([]*tx.Tx, 20+w.r.IntN(100))
 		for i := range txs {
@@ -278,5 +318,5 @@ func TestParallelMatchesSerialScripted(t *testing.T) {
 		}
 		w.d.apply(txs...)
 	}
-	w.d.check(t)
+	w.d.check(t, status.OK, status.Error, status.OutOfGas, status.UnknownContract)
 }
