@@ -115,6 +115,10 @@ async function route() {
     if (err.name === "AbortError") return;
     main.append(errorBox(err));
     if (err.status === 401 && ctx.signer) ctx.signer.session = null;
+    if (err.code === "not_a_member" && ctx.signer) {
+      main.append(h("p", {}, "An admin of an organisation adds this key with ",
+        h("code", { testid: "member-add-hint" }, `meshledger member add ${ctx.signer.address} --roles deployer`), "."));
+    }
   }
 }
 

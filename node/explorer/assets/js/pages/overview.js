@@ -39,8 +39,7 @@ export async function render(ctx, _params, main) {
         h("dt", {}, "time"), h("dd", {}, lastTime),
         h("dt", {}, "chain id"), h("dd", {}, String(ctx.chain.chainId)),
         h("dt", {}, "consensus"), h("dd", {}, ctx.chain.consensus || "solo"),
-        h("dt", {}, "block signer (node)"), h("dd", {}, mono(ctx.chain.nodeAddress))),
-      rates], () => latest.check(), { testid: "chain-block" }));
+        h("dt", {}, "block signer (node)"), h("dd", {}, mono(ctx.chain.nodeAddress)))], () => latest.check(), { testid: "chain-block" }));
 
   // Rates: the last WINDOW block headers, each verified.
   const from = Math.max(1, head.height - WINDOW); // genesis has no time of its own to measure from
@@ -53,7 +52,8 @@ export async function render(ctx, _params, main) {
     recent.push({ height: head.height, timeMs: head.timeMs, txCount: latest.block.txCount });
     showRates();
   };
-  main.append(ctx.marks.block("Recent blocks", h("p", { class: "muted" }, `Rates are measured from the signed times of the last ${WINDOW} blocks. `, link("#/blocks", "All blocks")), rateCheck));
+  main.append(ctx.marks.block("Throughput", [rates, h("p", { class: "muted" }, `Measured from the signed times of the last ${WINDOW} blocks (a solo node makes a block only when there are transactions). `, link("#/blocks", "All blocks"))],
+    rateCheck, { testid: "rates-block" }));
 
   // Organisations, each proven from its registry record.
   const orgs = await ctx.api.get("/v1/orgs", { signal: ctx.signal });

@@ -61,7 +61,9 @@ export async function render(ctx, [address, rawKey], main) {
     const body = h("div", {},
       h("p", {}, h("strong", {}, `version ${e.version}`), " · block ", link(`#/block/${e.height}`, String(e.height)), " · ", when, " · by ", who,
         e.height > 0 ? [" · ", link(`#/tx/${e.txHash}`, "transaction", { class: "mono" })] : " · genesis"),
-      e.deleted ? h("p", {}, h("strong", {}, "deleted")) : showValue(e.value ?? "0x", { testid: "lineage-value" }),
+      e.deleted ? h("p", {}, h("strong", {}, "deleted"))
+        : i === entries.length - 1 ? showValue(e.value ?? "0x", { testid: "lineage-value" })
+          : h("details", {}, h("summary", {}, "value"), showValue(e.value ?? "0x", { testid: "lineage-value" })),
       before ? diff(before, e) : null);
     timeline.append(h("li", {}, ctx.marks.block(null, body, async () => {
       const err = await outcome;
@@ -92,7 +94,7 @@ function diff(a, b) {
     const keys = [...new Set([...Object.keys(x), ...Object.keys(y)])];
     const rows = keys.filter((k) => JSON.stringify(x[k]) !== JSON.stringify(y[k])).map((k) => h("li", { testid: "diff-row" },
       h("code", {}, k), ": ", k in x ? h("del", {}, JSON.stringify(x[k])) : h("em", {}, "absent"), " → ", k in y ? h("ins", {}, JSON.stringify(y[k])) : h("em", {}, "removed")));
-    return h("details", { class: "diff" }, h("summary", {}, `changes from version ${a.version} (${rows.length} field${rows.length === 1 ? "" : "s"})`), h("ul", {}, rows));
+    return h("details", { class: "diff", open: true }, h("summary", {}, `changes from version ${a.version} (${rows.length} field${rows.length === 1 ? "" : "s"})`), h("ul", {}, rows));
   }
   return h("details", { class: "diff" }, h("summary", {}, `changes from version ${a.version}`),
     h("p", {}, "before: ", a.deleted ? h("em", {}, "deleted") : showValue(a.value ?? "0x")), h("p", {}, "after: ", b.deleted ? h("em", {}, "deleted") : showValue(b.value ?? "0x")));
