@@ -1,3 +1,5 @@
+//go:build !race
+
 package browsertest
 
 import (
@@ -68,7 +70,7 @@ func findChromium(getenv func(string) string, lookPath func(string) (string, err
 // chooseChromium decides.
 func requireChromium(t *testing.T) string {
 	t.Helper()
-	path, skip, fail := chooseChromium(raceEnabled, os.Getenv, exec.LookPath)
+	path, skip, fail := chooseChromium(os.Getenv, exec.LookPath)
 	switch {
 	case fail != "":
 		t.Fatal(fail)
@@ -79,14 +81,9 @@ func requireChromium(t *testing.T) string {
 }
 
 // chooseChromium decides whether the suite runs: with the browser at path,
-// or not, with a reason to skip (no browser; the race detector, under which
-// the node it drives would be instrumented and its contract builds take
-// minutes) or to fail (no browser although MESHLEDGER_REQUIRE_BROWSER=1, as
-// CI sets it).
-func chooseChromium(race bool, getenv func(string) string, lookPath func(string) (string, error)) (path, skip, fail string) {
-	if race {
-		return "", "browser suite skipped under -race (it drives an instrumented node; run it without -race)", ""
-	}
+// or not, with a reason to skip (no browser) or to fail (no browser
+// although MESHLEDGER_REQUIRE_BROWSER=1, as CI sets it).
+func chooseChromium(getenv func(string) string, lookPath func(string) (string, error)) (path, skip, fail string) {
 	path, err := findChromium(getenv, lookPath)
 	switch {
 	case err == nil:

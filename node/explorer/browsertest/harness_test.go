@@ -1,3 +1,5 @@
+//go:build !race
+
 package browsertest
 
 import (
@@ -69,7 +71,6 @@ func TestChooseChromium(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name     string
-		race     bool
 		required string
 		lookPath func(string) (string, error)
 		want     string
@@ -78,10 +79,9 @@ func TestChooseChromium(t *testing.T) {
 		{name: "missing", lookPath: none, want: "skip"},
 		{name: "missing but required", required: "1", lookPath: none, want: "fail"},
 		{name: "required and found", required: "1", lookPath: found, want: "path"},
-		{name: "race", race: true, required: "1", lookPath: found, want: "skip"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			path, skip, fail := chooseChromium(tc.race, env(tc.required), tc.lookPath)
+			path, skip, fail := chooseChromium(env(tc.required), tc.lookPath)
 			var got []string
 			for outcome, v := range map[string]string{"path": path, "skip": skip, "fail": fail} {
 				if v != "" {
