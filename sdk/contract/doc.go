@@ -64,9 +64,14 @@
 // the type is first met: Method, State, Event and Warm meet theirs during
 // initialisation; a type first met during a call costs a build in every
 // such call (hundreds of thousands of instructions for a dozen fields), so
-// warm the types a contract only sends to other contracts. Types with
-// other shapes can skip reflection by implementing JSONAppender (results,
-// events) and FastJSONDecoder (arguments).
+// warm the types a contract only sends to other contracts. A contract
+// can instead generate its types' codecs with a go:generate line
+//
+//	//go:generate go run github.com/meshledger/meshledger/sdk/build/cmd/gencodec -type Loan,Payment
+//
+// (sdk/build/gencodec): the generated AppendJSON, DecodeJSON and
+// DecodeJSONFast (JSONAppender, JSONDecoder, FastJSONDecoder) need no
+// reflection at all and are what the SDK then uses everywhere.
 //
 // # Where a call's instructions go
 //

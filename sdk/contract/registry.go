@@ -266,11 +266,12 @@ type FastJSONDecoder interface {
 	DecodeJSONFast(data []byte) bool
 }
 
-// JSONAppender is implemented by result and event types that encode
-// themselves without reflection, which matters on hot paths in Wasm.
-// AppendJSON must append one valid JSON value to b and return the extended
-// slice; it should produce exactly what encoding/json would, so that
-// switching encoders never changes a receipt.
+// JSONAppender is implemented by types that encode themselves without
+// reflection, which matters on hot paths in Wasm: generated codecs
+// (sdk/build/gencodec) implement it. AppendJSON must append exactly what
+// json.Marshal would write for the value to b and return the extended
+// slice, so that switching encoders never changes a receipt or a state
+// record: results, events and MarshalJSON (so SetJSON) use it.
 type JSONAppender interface {
 	AppendJSON(b []byte) []byte
 }
