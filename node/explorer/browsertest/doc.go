@@ -10,8 +10,10 @@
 // MESHLEDGER_REQUIRE_BROWSER=1 (set by CI), which makes a missing browser a
 // failure. Under the race detector the browser tests are not built at all
 // (race_test.go skips in their place): the node would be instrumented and
-// the browser driver's instrumented build alone costs minutes. Screenshots of every page go to $MESHLEDGER_ARTIFACTS/<test> when
-// set, else to the test's temporary directory (the path is logged);
+// the browser driver's instrumented build alone costs minutes.
+//
+// Screenshots of every page go to $MESHLEDGER_ARTIFACTS/<test> when set,
+// else to the test's temporary directory (the path is logged);
 // MESHLEDGER_UPDATE_SCREENSHOTS=1 also rewrites the pictures the docs show
 // (docs/img/explorer-{overview,contract,lineage}.png):
 //
