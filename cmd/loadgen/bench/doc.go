@@ -16,6 +16,14 @@
 // network's policy turns into proposals are approved with the other
 // organisations' keys.
 //
+// With --loans N (the create scenario) it first books a loan book of N
+// loans, each worker creating and servicing its share in batch requests
+// within its window, and then pays loans drawn at random from the book
+// with a seeded PRNG: state at a real servicer's scale, where the default
+// pays one loan per worker over and over. With --stages it profiles the
+// timed phase and splits the process's CPU per committed transaction by
+// stage of the node's work (stages.go says how a sample is attributed).
+//
 // With the pool scenario it also deploys the pool and portfolio contracts
 // and has the workers board many loans into one pool, so that every
 // payment runs the loan's rules and cross-calls the pool and the
