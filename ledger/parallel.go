@@ -40,7 +40,7 @@ import (
 // runs serially for a while (conflictBackoff, doubling up to
 // maxConflictBackoff while windows keep failing) before trying again.
 const (
-	windowPerWorker    = 16
+	windowPerWorker    = 4
 	maxWindow          = 512
 	conflictBackoff    = 32
 	maxConflictBackoff = 1024

@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -39,7 +40,11 @@ type op struct {
 	Who    bool            `json:"who,omitempty"`  // the caller's organisation
 	Fail   bool            `json:"fail,omitempty"` // fail here
 	Burn   bool            `json:"burn,omitempty"` // use all the gas left
+	Boom   bool            `json:"boom,omitempty"` // a host failure
 }
+
+// errScriptHost is the host failure of op Boom.
+var errScriptHost = errors.New("scripted host failure")
 
 // opGas is what each operation costs, besides a callee's own gas.
 const opGas = 50
@@ -134,6 +139,8 @@ func (r *opsRun) run(ctx context.Context, ops []op) (*runtime.Result, error) {
 			r.trace = append(r.trace, fmt.Sprintf("who %s %v %v", p.Org, p.Roles, ok))
 		case o.Fail:
 			return r.fail(runtime.CodeError, "failed on purpose: "+strings.Join(r.trace, "; ")), nil
+		case o.Boom:
+			return nil, errScriptHost
 		case o.Burn:
 			r.gas = r.env.GasLimit + 1
 			return r.fail(runtime.CodeOutOfGas, "burnt"), nil
