@@ -84,13 +84,19 @@ function renderTrust() {
 }
 
 async function route() {
+  // The page being left stops: its requests and streams are aborted, its
+  // late checks no longer touch the summary, and whatever it still renders
+  // goes into its own detached view.
   controller?.abort();
+  if (ctx.marks) ctx.marks.active = false;
   controller = new AbortController();
   ctx.signal = controller.signal;
   ctx.marks = new Marks(summary);
+  const page = { ...ctx };
   const path = ((location.hash || "#/").slice(1) || "/").split("?")[0];
   const found = routes.find(([re]) => re.test(path));
-  main.replaceChildren();
+  const view = h("div", { class: "view" });
+  main.replaceChildren(view);
   for (const a of document.querySelectorAll("nav a")) {
     const here = a.getAttribute("href") === "#" + path || (path.startsWith("/contract") && a.dataset.testid === "nav-contracts")
       || (path.startsWith("/block") && a.dataset.testid === "nav-blocks");
@@ -98,7 +104,7 @@ async function route() {
     else a.removeAttribute("aria-current");
   }
   if (!found) {
-    main.append(h("h1", {}, "Not found"), h("p", {}, "No page at ", h("code", {}, path), ". ", link("#/", "Go to the overview.")));
+    view.append(h("h1", {}, "Not found"), h("p", {}, "No page at ", h("code", {}, path), ". ", link("#/", "Go to the overview.")));
     return;
   }
   const [re, render, reads] = found;
@@ -110,13 +116,13 @@ async function route() {
   const params = path.match(re).slice(1).map(decodeURIComponent);
   try {
     if (reads) await vouchGenesis();
-    await render(ctx, params, main);
+    await render(page, params, view);
   } catch (err) {
     if (err.name === "AbortError") return;
-    main.append(errorBox(err));
+    view.append(errorBox(err));
     if (err.status === 401 && ctx.signer) ctx.signer.session = null;
     if (err.code === "not_a_member" && ctx.signer) {
-      main.append(h("p", {}, "An admin of an organisation adds this key with ",
+      view.append(h("p", {}, "An admin of an organisation adds this key with ",
         h("code", { testid: "member-add-hint" }, `meshledger member add ${ctx.signer.address} --roles deployer`), "."));
     }
   }

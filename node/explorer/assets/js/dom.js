@@ -47,6 +47,7 @@ export class Marks {
   constructor(summary) {
     this.summary = summary;
     this.blocks = new Set();
+    this.active = true; // false once the page is left: its late checks no longer touch the summary
     this.update();
   }
 
@@ -86,6 +87,7 @@ export class Marks {
   }
 
   update() {
+    if (!this.active) return;
     const states = [...this.blocks].map((b) => b.dataset.verified);
     let v = "true";
     if (states.includes("false")) v = "false";

@@ -101,6 +101,7 @@ export async function importKeystore(json, password, chain) {
 /** connectWallet asks the injected EIP-1193 wallet for an account. */
 export async function connectWallet(chain) {
   if (!globalThis.ethereum) throw new Error("no browser wallet found");
+  forget(); // a key kept from before must not come back on reload
   const provider = new BrowserProvider(globalThis.ethereum);
   const signer = await provider.getSigner();
   return new Signer(signer, await signer.getAddress(), "wallet", chain);
