@@ -36,10 +36,11 @@ var (
 type Options struct {
 	// NodeCacheBytes bounds the memory of the in-memory trie node cache,
 	// index included (default 256 MiB; negative disables it). A node
-	// costs its blob plus about 100 bytes, so the default holds some 1.3
-	// million nodes of contract state: the trie of about a million keys. Beyond that the nodes read most recently, among them the upper
-	// levels every block touches, stay cached and the rest is read from
-	// LevelDB.
+	// costs its blob plus about 100 bytes, so the default holds some 1.2
+	// million nodes of contract state, nearly the whole trie of a million
+	// keys. Beyond that the nodes read most recently, among them the
+	// upper levels every block touches, stay cached and the rest is read
+	// from LevelDB.
 	NodeCacheBytes int64
 	// PrefetchWorkers is how many goroutines read trie paths ahead of a
 	// commit and for a Prefetcher (default GOMAXPROCS; negative turns

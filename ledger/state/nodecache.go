@@ -19,9 +19,10 @@ import (
 // rounding), so 256 MiB held about 600,000 nodes: not even the leaves of a
 // million keys, whose commit then read most of its paths from LevelDB
 // (docs/state.md, Caching). Packed, an entry costs its blob plus a 37-byte
-// header plus some 50 bytes of index, and the same 256 MiB holds the
-// whole trie of a million keys; the heap holds a few thousand chunks
-// instead of millions of objects for the collector to scan.
+// header plus some 50 bytes of index, and the same 256 MiB holds about
+// 1.2 million nodes, nearly the whole trie of a million keys; the heap
+// holds a few thousand chunks instead of millions of objects for the
+// collector to scan.
 //
 // A hit returns a copy: chunks are reused, and the trie keeps the blobs it
 // decodes.
