@@ -112,6 +112,6 @@ func (r *StageReport) Print(w io.Writer) {
 	}
 	fmt.Fprintf(w, "CPU by stage (profile: %s sampled, %s per committed tx):\n", r.Profiled.Round(time.Millisecond), per.Round(100*time.Nanosecond))
 	for _, s := range r.Stages {
-		fmt.Fprintf(w, "  %-42s %8s/tx  %5.1f%%\n", s.Name, s.PerTx.Round(100*time.Nanosecond), 100*s.Share)
+		fmt.Fprintf(w, "  %-46s %9s/tx  %5.1f%%\n", s.Name, s.PerTx.Round(100*time.Nanosecond), 100*s.Share)
 	}
 }
