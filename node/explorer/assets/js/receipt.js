@@ -17,7 +17,7 @@ export function committedTx(ctx, t, attrs = {}) {
         r.status !== "ok" ? [" ", h("code", {}, r.status), r.message ? `: ${r.message}` : ""] : null),
       h("dt", {}, "transaction"), h("dd", {}, link(`#/tx/${t.hash}`, t.hash, { testid: "tx-link", class: "mono" })),
       h("dt", {}, "type"), h("dd", {}, t.tx?.type ?? ""),
-      h("dt", {}, "sender"), h("dd", {}, mono(t.sender ?? m.from ?? "")),
+      h("dt", {}, "sender"), h("dd", {}, mono(m.from ?? "")), // signed, and proven by the transaction's hash
       t.tx?.type === "call" ? [h("dt", {}, "call"), h("dd", {}, link(`#/contract/${m.contract}`, m.contract, { class: "mono" }), ` . ${m.method}`)] : null,
       t.tx?.type === "call" && m.args && m.args !== "0x" ? [h("dt", {}, "arguments"), h("dd", {}, showValue(m.args))] : null,
       t.tx?.type === "deploy" ? [h("dt", {}, "name"), h("dd", {}, m.name)] : null,

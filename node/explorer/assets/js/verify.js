@@ -17,6 +17,7 @@ export class VerifyError extends Error {
   }
 }
 
+const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 const rlpInt = (n) => hexlify(toBeArray(BigInt(n)));
 const same = (a, b) => (a ?? "").toLowerCase() === (b ?? "").toLowerCase();
 
@@ -198,7 +199,8 @@ export function checkCommittedTx(t, chain, trust) {
   if (!same(receipt.txHash, t.hash)) throw new VerifyError("the proven receipt is another transaction's");
   const j = t.receipt;
   if (receipt.status !== j.status || receipt.gasUsed !== j.gasUsed || !same(receipt.return, j.return ?? "0x")
-    || receipt.events.length !== (j.events ?? []).length || receipt.writes.length !== (j.writes ?? []).length) {
+    || receipt.events.length !== (j.events ?? []).length || receipt.writes.length !== (j.writes ?? []).length
+    || !same(receipt.contractAddress, j.contractAddress ?? ZERO_ADDRESS) || receipt.message !== (j.message ?? "")) {
     throw new VerifyError("the receipt served differs from the proven receipt");
   }
   for (const [i, e] of (j.events ?? []).entries()) {
