@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"errors"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -113,5 +114,30 @@ func TestParallelHostFailureAbortsTheBlock(t *testing.T) {
 	}
 	if msgs[0] != msgs[1] {
 		t.Fatalf("serial: %s\nparallel: %s", msgs[0], msgs[1])
+	}
+}
+
+// ExecWorkers 1 is the serial path: nothing is speculated. More workers
+// speculate, and a block of calls to distinct keys takes every
+// speculation.
+func TestExecWorkersOneExecutesSerially(t *testing.T) {
+	t.Parallel()
+	d, w := scriptChains(t, nil)
+	var txs []*tx.Tx
+	for i := range 6 {
+		txs = append(txs, w.call(w.admin, w.contracts[0], []op{{Add: "k" + strconv.Itoa(i), N: 1}}, ledgertest.CallGas))
+	}
+	p := Proposal{TimeMs: d.timeMs + ledgertest.BlockStepMs, Proposer: d.proposer.Address(), Txs: txs}
+	for i, want := range []parallelStats{{}, {taken: len(txs)}} {
+		b, err := d.ls[i].execute(context.Background(), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.enc.finish(); err != nil {
+			t.Fatal(err)
+		}
+		if b.parallel != want || len(b.receipts) != len(txs) {
+			t.Fatalf("workers %d: %+v, %d receipts; want %+v", d.workers[i], b.parallel, len(b.receipts), want)
+		}
 	}
 }
