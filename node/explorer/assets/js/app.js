@@ -134,6 +134,9 @@ async function route() {
 async function vouchGenesis() {
   if (ctx.trust.genesisHeader) return;
   try {
+    // Ask for block 1 only once it exists: a 404 would be logged by the browser.
+    if (ctx.chain.latestHeight < 1) ctx.chain.latestHeight = (await ctx.api.chain()).latestHeight;
+    if (ctx.chain.latestHeight < 1) return;
     const b = await ctx.api.get("/v1/blocks/1", { signal: ctx.signal });
     ctx.trust.vouchGenesis(b.header);
   } catch (err) {
