@@ -37,7 +37,7 @@ func TestExplorerEndToEnd(t *testing.T) {
 	started := time.Now()
 	last := started
 	lap := func(what string) {
-		t.Logf("%-28s %6v", what, time.Since(last).Round(time.Millisecond))
+		t.Logf("%-30s %6v", what, time.Since(last).Round(time.Millisecond))
 		last = time.Now()
 	}
 	wasmPath := filepath.Join(t.TempDir(), "loan.wasm")
@@ -131,6 +131,13 @@ func TestExplorerEndToEnd(t *testing.T) {
 		t.Fatalf("node holds %s under loan/L-1", st)
 	}
 
+	// The receipt links to its transaction, which the node committed.
+	var txRoute string
+	p.waitFor("the pay transaction's link", fmt.Sprintf(`(() => { const a = document.querySelector(%s); return a ? a.getAttribute("href") : ""; })()`, jsString(tid("result-pay")+` a[href^="#/tx/"]`)), &txRoute)
+	if rec, err := n.Ledger().Tx(common.HexToHash(strings.TrimPrefix(txRoute, "#/tx/"))); err != nil || rec.Receipt.Status != "ok" {
+		t.Fatalf("the receipt links to %s, which the node does not hold as committed: %v", txRoute, err)
+	}
+
 	// The written key's lineage: create and pay, every value verified.
 	p.click(tid("result-pay") + ` a[href*="#/state/"]`)
 	stateRoute := p.verifiedPage("lineage of loan/L-1", 2)
@@ -138,8 +145,12 @@ func TestExplorerEndToEnd(t *testing.T) {
 		p.fail("state-value = %q, want the loan", v)
 	}
 	p.screenshot("lineage", "explorer-lineage")
+	// The transaction page: its receipt, events and writes, verified.
+	p.route(txRoute)
+	p.pageVerified("pay transaction", txRoute)
+	p.screenshot("transaction", "")
 	p.checkConsole(strict)
-	lap("lineage verified")
+	lap("lineage, transaction verified")
 
 	// The same pages at a phone's width: nothing wider than the screen.
 	p.viewport(phoneW, phoneH)
@@ -368,6 +379,29 @@ func (p *page) refutedPage(what string) {
 		p.fail("%s: verify-summary %q, %d failed marks, verify-error %q; want the lie shown", what, v.Summary, v.Failed, v.Errors)
 	}
 	p.t.Logf("%s: %d of %d checks failed: %s", what, v.Failed, v.Marks, v.Errors[0])
+}
+
+// pageVerified waits until the page at route has settled its checks and
+// fails unless every one passed.
+func (p *page) pageVerified(what, route string) {
+	p.t.Helper()
+	var v verification
+	p.waitFor(what+": checks settled", fmt.Sprintf(`(() => {
+  if (location.hash !== %s) return false;
+  const all = [...document.querySelectorAll('[data-verified]')];
+  const sum = document.querySelector('[data-testid="verify-summary"]');
+  const r = {
+    marks: all.length,
+    pending: all.filter(e => e.dataset.verified === 'pending').length,
+    failed: all.filter(e => e.dataset.verified === 'false').length,
+    summary: sum ? sum.dataset.verified || "" : "",
+    errors: [...document.querySelectorAll('[data-testid="verify-error"]')].filter(e => e.getBoundingClientRect().height > 0).map(e => e.textContent.trim()),
+  };
+  return r.marks > 0 && r.pending === 0 && (r.summary === 'true' || r.summary === 'false') ? r : false;
+})()`, jsString(route)), &v)
+	if v.Summary != "true" || v.Failed > 0 || len(v.Errors) > 0 {
+		p.fail("%s: verify-summary %q, %d of %d checks failed: %q", what, v.Summary, v.Failed, v.Marks, v.Errors)
+	}
 }
 
 // noHorizontalScroll fails when the page is wider than the viewport.
