@@ -20,7 +20,9 @@
 //   - Reads of the latest state (Get, Iterate) never walk the trie; reads
 //     at a root (GetAt, Prove) only walk the trie.
 //   - Results depend only on the committed data and the order of changes
-//     given to Commit; never on maps, time or scheduling.
+//     given to Commit; never on maps, time or scheduling. Warming (Commit's
+//     read-ahead, a Prefetcher) only fills the node cache, whose entries
+//     are addressed by content, so no result depends on whether it ran.
 //
 // It must never write to the store by itself (only into the batch it is
 // given) and never delete trie nodes. Readers may run concurrently with
