@@ -24,7 +24,8 @@ import (
 // contract code and metadata, and contract state, in one store.
 //
 // Reads are safe for concurrent use with each other and with ApplyBlock;
-// ApplyBlock, Reexecute and CommitReexecution are serialised internally.
+// ApplyBlock, a Pipeline (from Execute to Settle), Reexecute and
+// CommitReexecution are serialised internally.
 type Ledger struct {
 	kv      ethdb.KeyValueStore
 	ownedDB *storage.DB // closed by Close when the ledger opened it
@@ -49,7 +50,7 @@ type Ledger struct {
 	txGasCap, deployGasLimit uint64
 	deployGas                *memo.Cache[common.Hash, uint64] // runtime.DeployGas of the latest stored codes deployed by hash
 
-	applyMu sync.Mutex // one block at a time
+	applyMu sync.Mutex // one writer at a time (a Pipeline holds it across blocks)
 	// commitSeq is odd while a block's batch is being written and the tip
 	// moved: a reader of the flat index that sees it even and unchanged
 	// across its reads read exactly the latest block's state (a seqlock:
@@ -253,7 +254,9 @@ func (l *Ledger) loadLatest() error {
 }
 
 // Close releases what the ledger opened. Blocks are durable as soon as
-// ApplyBlock returns, so Close has nothing to flush.
+// ApplyBlock returns, or a Pipeline reports them, so Close has nothing to
+// flush; it waits for a Pipeline to Settle (whose next Execute fails with
+// ErrClosed and settles).
 func (l *Ledger) Close(ctx context.Context) error {
 	if l.closed.Swap(true) {
 		return nil
