@@ -32,6 +32,7 @@ type jsCase struct {
 	Key      string         `json:"key,omitempty"`
 	Tx       any            `json:"tx,omitempty"`
 	Pages    []any          `json:"pages,omitempty"`
+	Pin      string         `json:"pin,omitempty"`
 	want     string
 }
 
@@ -171,6 +172,8 @@ func TestVerifierInJS(t *testing.T) {
 	other := clone(t, chain)
 	set(other, common.Address{9}.Hex(), "nodeAddress")
 	add(jsCase{Name: "header of an untrusted signer", Kind: "header", Chain: other, Header: b1["header"], want: "not a block signer you trust"})
+	add(jsCase{Name: "header once another signer is pinned", Kind: "header", Pin: common.Address{9}.Hex(), Header: b1["header"], want: "not a block signer you trust"})
+	add(jsCase{Name: "header of a signer pinned by hand", Kind: "header", Chain: other, Pin: n.Address().Hex(), Header: b1["header"]})
 	add(jsCase{Name: "genesis vouched for by block 1", Kind: "genesis", Header: b0["header"], Block1: b1["header"]})
 	add(jsCase{Name: "unsigned genesis alone", Kind: "header", Header: b0["header"], want: "no signed block vouches"})
 	g := clone(t, b0)

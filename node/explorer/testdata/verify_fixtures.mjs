@@ -20,7 +20,9 @@ const memory = () => {
 const run = (c) => {
   const trust = new Trust(c.chain ?? chain, memory());
   switch (c.kind) {
-    case "header": return checkHeader(c.header, trust);
+    case "header":
+      if (c.pin) trust.pin(c.pin, true); // the user trusts only this signer (#/trust)
+      return checkHeader(c.header, trust);
     case "genesis":
       trust.vouchGenesis(c.block1);
       return checkHeader(c.header, trust);
