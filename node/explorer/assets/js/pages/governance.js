@@ -30,7 +30,7 @@ async function proposal(ctx, p, height) {
     try {
       const { t } = await send(ctx, "call", { contract: REGISTRY, method, args: argsBytes(JSON.stringify({ id: p.id })), gasLimit: CALL_GAS },
         { onStatus: (s) => { out.firstChild.textContent = s; } });
-      out.replaceChildren(committedTx(ctx, t));
+      out.replaceChildren(committedTx(ctx, t), h("button", { type: "button", class: "small", onclick: () => dispatchEvent(new HashChangeEvent("hashchange")) }, "Refresh proposals"));
     } catch (err) {
       out.replaceChildren(errorBox(err));
     }
