@@ -83,7 +83,7 @@ function renderTrust() {
   if (mismatch) el.append(h("strong", { class: "warn", role: "alert" }, ` This node says it signs with ${mismatch}, which you do not trust.`));
 }
 
-async function route() {
+async function route(event) {
   // The page being left stops: its requests and streams are aborted, its
   // late checks no longer touch the summary, and whatever it still renders
   // goes into its own detached view.
@@ -97,6 +97,7 @@ async function route() {
   const found = routes.find(([re]) => re.test(path));
   const view = h("div", { class: "view" });
   main.replaceChildren(view);
+  if (event?.type === "hashchange") main.focus({ preventScroll: true }); // keyboard and screen-reader users start at the new page
   for (const a of document.querySelectorAll("nav a")) {
     const here = a.getAttribute("href") === "#" + path || (path.startsWith("/contract") && a.dataset.testid === "nav-contracts")
       || (path.startsWith("/block") && a.dataset.testid === "nav-blocks");
