@@ -42,16 +42,14 @@ func (n *Node) produce(ctx context.Context) {
 	// settle waits for the block in flight and lets other writers of the
 	// ledger (ProduceBlock, audits) in; a failed write is backed off like
 	// a failed block.
-	settle := func() bool {
+	settle := func() {
 		if err := pipe.Settle(); err != nil {
 			n.log.Error("block commit failed", "err", err)
 			select {
 			case <-ctx.Done():
 			case <-time.After(n.cfg.BlockInterval):
 			}
-			return false
 		}
-		return true
 	}
 	defer settle()
 	every := maxExpireEvery
