@@ -45,8 +45,8 @@ keys (a testnet uses its other node keys).
   create  (default) loans booked with create: one contract call per payment.
           By default one loan per worker, paid over and over; with --loans N
           a loan book of N loans is booked first (each worker creating its
-          share in batch requests, with progress; about 2 minutes per
-          million on a 2-core machine) and each payment pays a loan drawn
+          share in batch requests, with progress, at the node's rate of
+          creates; see docs/performance.md) and each payment pays a loan drawn
           at random (--seed) from its worker's share: state at a real
           book's scale.
   pool    the assistance scenario's path: the pool and portfolio contracts are
