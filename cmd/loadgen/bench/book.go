@@ -236,5 +236,7 @@ func sendSigned(ctx context.Context, c *client.Client, addr common.Address, bodi
 	return nil
 }
 
-// bookPoll is how often a worker booking loans reads its account's nonce.
-const bookPoll = 10 * time.Millisecond
+// bookPoll is how often a worker booking loans reads its account's nonce:
+// each read is a request with a proof, so with many workers a shorter
+// interval takes the node's CPU from the creates it waits for.
+const bookPoll = 20 * time.Millisecond
