@@ -74,8 +74,9 @@ type Config struct {
 	// GOMAXPROCS-1, at least 1, since the executor runs beside it).
 	RecoverWorkers int
 	// ExecWorkers is how many transactions of a block may execute at
-	// once (docs/parallel.md): 0 sizes it to GOMAXPROCS, 1 executes
-	// serially. Results are byte-identical whatever the value, so nodes
-	// of one network may differ here.
+	// once (docs/parallel.md): 0 or 1 executes serially (the default:
+	// parallel execution has not yet measured faster on two cores), a
+	// negative value sizes it to GOMAXPROCS. Results are byte-identical
+	// whatever the value, so nodes of one network may differ here.
 	ExecWorkers int
 }

@@ -128,10 +128,10 @@ func (r *readSet) scan(contract common.Address, prefix, start []byte) {
 }
 
 // newSpeculator returns the block's speculator, or nil when the ledger
-// executes serially (Config.ExecWorkers 1, or one core).
+// executes serially (Config.ExecWorkers 0 or 1, or one core).
 func (l *Ledger) newSpeculator(b *pendingBlock, txs []*tx.Tx, rec *recovery) *speculator {
 	workers := l.execWorkers
-	if workers <= 0 {
+	if workers < 0 {
 		workers = goruntime.GOMAXPROCS(0)
 	}
 	if workers < 2 || len(txs) < 2 {

@@ -14,7 +14,7 @@ import (
 // BenchmarkApplyBlock1000DistinctLoanPayments applies blocks of 1,000
 // signed payments to 1,000 distinct loans (no two transactions conflict),
 // signature recovery included, synced writes, with serial execution
-// (workers=1) and parallel execution on every core (workers=0). Compare
+// (workers=1) and parallel execution on every core (workers=-1). Compare
 // with benchstat -col /workers.
 func BenchmarkApplyBlock1000DistinctLoanPayments(b *testing.B) {
 	benchParallelPayments(b, benchBlockTxs)
@@ -30,7 +30,7 @@ func BenchmarkApplyBlock1000SameLoanPayments(b *testing.B) {
 // benchParallelPayments applies blocks of 1,000 payments spread evenly
 // over loans distinct loans.
 func benchParallelPayments(b *testing.B, loans int) {
-	for _, workers := range []int{1, 0} {
+	for _, workers := range []int{1, -1} {
 		b.Run("workers="+strconv.Itoa(workers), func(b *testing.B) {
 			e := newEnv(b)
 			e.setup()
