@@ -62,7 +62,7 @@ type Node struct {
 	keyCreated bool
 
 	produceMu   sync.Mutex // one ProduceBlock at a time
-	lastBlockMs int64      // guarded by produceMu
+	lastBlockMs int64      // written only by afterBlock, one block at a time (the pipeline's commit goroutine, or ProduceBlock under the ledger's writer lock)
 
 	startOnce sync.Once
 	closeOnce sync.Once

@@ -65,7 +65,7 @@ export async function render(ctx, [address, rawKey], main) {
         : i === entries.length - 1 ? showValue(e.value ?? "0x", { testid: "lineage-value" })
           : h("details", {}, h("summary", {}, "value"), showValue(e.value ?? "0x", { testid: "lineage-value" })),
       before ? diff(before, e) : null);
-    timeline.append(h("li", {}, ctx.marks.block(null, body, async () => {
+    timeline.append(h("li", { value: String(e.version) }, ctx.marks.block(null, body, async () => {
       const err = await outcome;
       if (err && (err.version === undefined || err.version <= e.version)) throw err;
       if (err) throw new Error(`the lineage fails at version ${err.version}: ${err.message}`);
