@@ -15,6 +15,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 
+	"github.com/meshledger/meshledger/internal/freeport"
 	"github.com/meshledger/meshledger/ledger/block"
 	"github.com/meshledger/meshledger/ledger/registry"
 	"github.com/meshledger/meshledger/node/cometbft"
@@ -169,29 +170,20 @@ func cometBasePort(base int) int {
 	return base + 100
 }
 
-// httpPorts returns n HTTP ports: from base, or free ones from the
-// operating system (held open together so none is handed out twice).
+// httpPorts returns n HTTP ports: from base, or free ones below the
+// ephemeral range (see freeport), held open together so none is handed
+// out twice.
 func httpPorts(n, base int) ([]int, error) {
-	ports := make([]int, n)
 	if base > 0 {
+		ports := make([]int, n)
 		for i := range ports {
 			ports[i] = base + i
 		}
 		return ports, nil
 	}
-	var lns []net.Listener
-	defer func() {
-		for _, l := range lns {
-			_ = l.Close()
-		}
-	}()
-	for i := range ports {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, fmt.Errorf("node: testnet: free port: %w", err)
-		}
-		lns = append(lns, l)
-		ports[i] = l.Addr().(*net.TCPAddr).Port
+	ports, err := freeport.Reserve("127.0.0.1", n, freeport.BelowEphemeral())
+	if err != nil {
+		return nil, fmt.Errorf("node: testnet: %w", err)
 	}
 	return ports, nil
 }

@@ -4,12 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"path/filepath"
 	"strconv"
 	"time"
 
 	"github.com/cometbft/cometbft/types"
+
+	"github.com/meshledger/meshledger/internal/freeport"
 )
 
 // Testnet defaults.
@@ -148,31 +149,23 @@ func Testnet(outDir string, n int, opts TestnetOptions) (*TestnetInfo, error) {
 	return &TestnetInfo{Homes: homes, Genesis: doc}, nil
 }
 
-// testnetPorts returns 2n ports: from base, or free ones from the
-// operating system, all held open together so none is handed out twice.
-// Another process may still take one between this and the node's start;
-// that shows as a start error, not a silent clash.
+// testnetPorts returns 2n ports: from base, or free ones below the
+// ephemeral range (freeport: a port handed out for host:0 may be taken by
+// any outgoing connection before the node binds it), all held open
+// together so none is handed out twice. Another process may still take
+// one between this and the node's start; that shows as a start error,
+// not a silent clash.
 func testnetPorts(host string, n, base int) ([]int, error) {
-	ports := make([]int, 2*n)
 	if base > 0 {
+		ports := make([]int, 2*n)
 		for i := range ports {
 			ports[i] = base + i
 		}
 		return ports, nil
 	}
-	listeners := make([]net.Listener, 0, len(ports))
-	defer func() {
-		for _, l := range listeners {
-			_ = l.Close()
-		}
-	}()
-	for i := range ports {
-		l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
-		if err != nil {
-			return nil, fmt.Errorf("testnet: free port on %s: %w", host, err)
-		}
-		listeners = append(listeners, l)
-		ports[i] = l.Addr().(*net.TCPAddr).Port
+	ports, err := freeport.Reserve(host, 2*n, freeport.BelowEphemeral())
+	if err != nil {
+		return nil, fmt.Errorf("testnet: free ports on %s: %w", host, err)
 	}
 	return ports, nil
 }
