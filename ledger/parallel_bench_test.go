@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"testing"
-	"time"
 
-	"github.com/meshledger/meshledger/ledger/internal/ledgertest"
 	"github.com/meshledger/meshledger/ledger/tx"
 )
 
@@ -39,30 +37,13 @@ func benchParallelPayments(b *testing.B, loans int) {
 			}
 			e.l = e.open(Config{Dir: e.dir, ExecWorkers: workers})
 			ids := createLoans(e, loans)
-			ctx := context.Background()
-			var elapsed, cpu time.Duration
-			for b.Loop() {
-				b.StopTimer()
+			benchApplyBlocks(b, e, func() []*tx.Tx {
 				txs := make([]*tx.Tx, benchBlockTxs)
 				for i := range txs {
 					txs[i] = e.callTx(e.servicer, e.next(e.servicer), e.loan, "pay", map[string]any{"id": ids[i%len(ids)], "amount": 1})
 				}
-				p := e.proposal(ledgertest.Reparse(b, txs)...)
-				b.StartTimer()
-				start, cpuStart := time.Now(), ledgertest.CPUTime()
-				a, err := e.l.ApplyBlock(ctx, p, e.proposer)
-				elapsed, cpu = elapsed+time.Since(start), cpu+ledgertest.CPUTime()-cpuStart
-				if err != nil {
-					b.Fatal(err)
-				}
-				b.StopTimer()
-				clear(e.issued)
-				if len(a.Receipts) != benchBlockTxs || !a.Receipts[benchBlockTxs-1].OK() {
-					b.Fatalf("%d receipts, rejected %v, last %+v", len(a.Receipts), a.Rejected, a.Receipts[len(a.Receipts)-1])
-				}
-				b.StartTimer()
-			}
-			ledgertest.ReportThroughput(b, benchBlockTxs*b.N, elapsed, cpu)
+				return txs
+			})
 		})
 	}
 }

@@ -255,28 +255,7 @@ func benchPaymentsOnBook(b *testing.B, loans int) {
 	b.Logf("%s a book of %d loans in %s", verb, loans, bk.setup.Round(time.Millisecond))
 	// A fixed seed: every run pays the same loans in the same order.
 	rng := rand.New(rand.NewPCG(uint64(loans), 13))
-	e := bk.e
-	ctx := context.Background()
-	var elapsed, cpu time.Duration
-	for b.Loop() {
-		b.StopTimer()
-		txs := ledgertest.Reparse(b, bk.payBlock(b, rng, benchBlockTxs))
-		p := e.proposal(txs...)
-		b.StartTimer()
-		start, cpuStart := time.Now(), ledgertest.CPUTime()
-		a, err := e.l.ApplyBlock(ctx, p, e.proposer)
-		elapsed, cpu = elapsed+time.Since(start), cpu+ledgertest.CPUTime()-cpuStart
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.StopTimer()
-		clear(e.issued)
-		if len(a.Receipts) != benchBlockTxs || !a.Receipts[benchBlockTxs-1].OK() {
-			b.Fatalf("%d receipts, rejected %v", len(a.Receipts), a.Rejected)
-		}
-		b.StartTimer()
-	}
-	ledgertest.ReportThroughput(b, benchBlockTxs*b.N, elapsed, cpu)
+	benchApplyBlocks(b, bk.e, func() []*tx.Tx { return bk.payBlock(b, rng, benchBlockTxs) })
 	b.ReportMetric(bk.setup.Seconds(), "setup-s")
 }
 
