@@ -115,11 +115,11 @@ func loadFixture(b *testing.B, n int) *fixture {
 	return f
 }
 
-// benchOptions are the state options of the fixtures: the defaults, or
-// with STATE_BENCH_PREFETCH=off no warming, to tell its share of a change
-// from the node cache's.
+// benchOptions are the state options of the fixtures: the defaults (no
+// warming), or with STATE_BENCH_PREFETCH=on read-ahead on every core, to
+// weigh it against the default.
 func benchOptions() Options {
-	if os.Getenv("STATE_BENCH_PREFETCH") == "off" {
+	if os.Getenv("STATE_BENCH_PREFETCH") == "on" {
 		return Options{PrefetchWorkers: -1}
 	}
 	return Options{}

@@ -28,12 +28,12 @@ import (
 const minWarmAhead = 16
 
 // prefetchWorkers is how many goroutines read ahead, 0 when warming is
-// off (Options.PrefetchWorkers < 0, or no node cache to warm).
+// off (Options.PrefetchWorkers 0, or no node cache to warm).
 func prefetchWorkers(opts Options, cacheBytes uint64) int {
 	switch {
-	case opts.PrefetchWorkers < 0 || cacheBytes == 0:
+	case opts.PrefetchWorkers == 0 || cacheBytes == 0:
 		return 0
-	case opts.PrefetchWorkers == 0:
+	case opts.PrefetchWorkers < 0:
 		return runtime.GOMAXPROCS(0)
 	default:
 		return opts.PrefetchWorkers
@@ -55,7 +55,7 @@ func (db *DB) warmPath(root common.Hash, trieKey []byte) {
 // after Commit. Safe for concurrent use.
 //
 // It never changes what Commit computes, only how soon the nodes are in
-// memory; with warming off (Options.PrefetchWorkers < 0 or no node cache)
+// memory; with warming off (Options.PrefetchWorkers 0 or no node cache)
 // every method is a no-op.
 type Prefetcher struct {
 	db   *DB

@@ -104,7 +104,7 @@ func TestColdCommitReadsNodes(t *testing.T) {
 // With warming off, or no node cache to warm, a Prefetcher reads nothing
 // and every method returns at once.
 func TestPrefetcherOff(t *testing.T) {
-	for _, opts := range []Options{{PrefetchWorkers: -1}, {NodeCacheBytes: -1}} {
+	for _, opts := range []Options{{}, {NodeCacheBytes: -1, PrefetchWorkers: 2}} {
 		kv, root := loadedState(t, 200)
 		db := New(kv, opts)
 		kv.nodeReads.Store(0)
@@ -168,7 +168,7 @@ func TestPrefetchReadFailureIsReportedByCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	kv2, root2 := loadedState(t, 2000)
-	want, err := New(kv2, Options{PrefetchWorkers: -1}).Commit(root2, 2, updates(0, 50), kv2.NewBatch())
+	want, err := New(kv2, Options{}).Commit(root2, 2, updates(0, 50), kv2.NewBatch())
 	if err != nil {
 		t.Fatal(err)
 	}
