@@ -27,7 +27,17 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	cfg = cfg.WithDefaults()
-	tgt, err := resolveTarget(ctx, cfg)
+	var bk *bookDir
+	if cfg.BookDir != "" {
+		var err error
+		if bk, err = openBookDir(cfg); err != nil {
+			return nil, err
+		}
+		if cfg.CompiledCacheDir == "" {
+			cfg.CompiledCacheDir = bk.compiledDir()
+		}
+	}
+	tgt, err := resolveTarget(ctx, cfg, bk)
 	if err != nil {
 		return nil, err
 	}
@@ -45,29 +55,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			return nil, err
 		}
 	}
-	code, err := contractCode(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	fmt.Fprintf(cfg.Log, "deploying loan contract (%d bytes)\n", len(code.loan))
-	loan, err := deploy(ctx, c, approvers, code.loan, "loan")
-	if err != nil {
-		return nil, err
-	}
-	var (
-		ws    []*worker
-		count tallier
-	)
-	switch {
-	case cfg.Scenario == ScenarioPool:
-		ws, count, err = setUpPool(ctx, c, approvers, loan, code, cfg)
-	case cfg.Loans > 0:
-		ws, err = boardBook(ctx, c, loan, cfg)
-		count = loanTally(c, loan, ws)
-	default:
-		ws, err = bookLoans(ctx, c, loan, cfg.Workers)
-		count = loanTally(c, loan, ws)
-	}
+	loan, ws, count, book, err := setUp(ctx, c, approvers, cfg, bk)
 	if err != nil {
 		return nil, err
 	}
@@ -120,6 +108,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	res.Nodes = len(cs)
 	res.Scenario = cfg.Scenario
 	res.Loans = cfg.Loans
+	res.Book = book
 	if cfg.Loans > 0 && cfg.Scenario == ScenarioCreate {
 		res.Seed = cfg.Seed
 	}
@@ -129,6 +118,45 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		err = verr
 	}
 	return res, err
+}
+
+// setUp readies what the payments need: the loan contract and the
+// workers with their loans, and the reader of what the contracts record.
+// A complete book in bk is reused as it is; otherwise the contracts are
+// deployed and the loans booked (into bk, when given). book says how a
+// loan book came about (nil without one).
+func setUp(ctx context.Context, c *client.Client, approvers []*client.Client, cfg Config, bk *bookDir) (loan common.Address, ws []*worker, count tallier, book *BookReport, err error) {
+	if bk != nil && bk.marker != nil {
+		if cfg.Wasm == nil {
+			fmt.Fprintf(cfg.Log, "reusing the book's loan contract %s (no --wasm to check it against)\n", bk.marker.Contract.Hex())
+		}
+		if ws, err = reopenBook(ctx, c, bk, cfg); err != nil {
+			return loan, nil, nil, nil, err
+		}
+		loan = bk.marker.Contract
+		book = &BookReport{Loans: bk.marker.Loans, Dir: bk.dir, Reused: true}
+		fmt.Fprintln(cfg.Log, book)
+		return loan, ws, loanTally(c, loan, ws), book, nil
+	}
+	code, err := contractCode(ctx, cfg)
+	if err != nil {
+		return loan, nil, nil, nil, err
+	}
+	fmt.Fprintf(cfg.Log, "deploying loan contract (%d bytes)\n", len(code.loan))
+	if loan, err = deploy(ctx, c, approvers, code.loan, "loan"); err != nil {
+		return loan, nil, nil, nil, err
+	}
+	switch {
+	case cfg.Scenario == ScenarioPool:
+		ws, count, err = setUpPool(ctx, c, approvers, loan, code, cfg)
+	case cfg.Loans > 0:
+		ws, book, err = boardBook(ctx, c, loan, code.loan, cfg, bk)
+		count = loanTally(c, loan, ws)
+	default:
+		ws, err = bookLoans(ctx, c, loan, cfg.Workers)
+		count = loanTally(c, loan, ws)
+	}
+	return loan, ws, count, book, err
 }
 
 // deploy deploys code under name and returns the contract's address.
@@ -213,15 +241,24 @@ func blockApplyTime(reg prometheus.Gatherer) time.Duration {
 	return 0
 }
 
-// spawn starts an in-process node in a temporary directory on loopback.
-func spawn(ctx context.Context, cfg Config) (*node.Node, string, error) {
-	dir, err := os.MkdirTemp("", "meshledger-bench-*")
-	if err != nil {
-		return nil, "", fmt.Errorf("bench: temp dir: %w", err)
+// spawn starts an in-process node on loopback, on the data directory kept
+// or, if kept is empty, on a temporary one (removed if the start fails).
+func spawn(ctx context.Context, cfg Config, kept string) (*node.Node, string, error) {
+	dir := kept
+	if dir == "" {
+		var err error
+		if dir, err = os.MkdirTemp("", "meshledger-bench-*"); err != nil {
+			return nil, "", fmt.Errorf("bench: temp dir: %w", err)
+		}
+	}
+	cleanUp := func() {
+		if kept == "" {
+			os.RemoveAll(dir)
+		}
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		os.RemoveAll(dir)
+		cleanUp()
 		return nil, "", fmt.Errorf("bench: listen: %w", err)
 	}
 	n, err := node.New(ctx, node.Config{
@@ -236,7 +273,7 @@ func spawn(ctx context.Context, cfg Config) (*node.Node, string, error) {
 	}
 	if err != nil {
 		ln.Close()
-		os.RemoveAll(dir)
+		cleanUp()
 		return nil, "", fmt.Errorf("bench: spawn node: %w", err)
 	}
 	return n, dir, nil

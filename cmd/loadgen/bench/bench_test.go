@@ -43,6 +43,10 @@ func TestConfigValidate(t *testing.T) {
 		{"negative workers", Config{Spawn: true, Workers: -1}, ErrNegative},
 		{"negative rate", Config{Spawn: true, Rate: -5}, ErrNegative},
 		{"negative duration", Config{Spawn: true, Duration: -time.Second}, ErrNegative},
+		{"book dir", Config{Spawn: true, Loans: 100, BookDir: "book"}, nil},
+		{"book dir of a remote node", Config{NodeURL: "http://127.0.0.1:1", AdminKey: k, Loans: 100, BookDir: "book"}, ErrBookDirSpawn},
+		{"book dir without a loan book", Config{Spawn: true, BookDir: "book"}, ErrBookDirLoans},
+		{"book dir of a pool", Config{Spawn: true, Scenario: ScenarioPool, Loans: 100, BookDir: "book"}, ErrBookDirLoans},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -33,24 +33,33 @@ func bookLoanID(stamp int64, j int) string { return fmt.Sprintf("book-%d-%d", st
 // boardBook enrols one servicer key per worker (admin signing, as
 // bookLoans does), then has the workers create cfg.Loans loans, each the
 // servicer of its own, and draws the loans each worker's payments will
-// pay. Nothing of it is timed; progress goes to cfg.Log.
-func boardBook(ctx context.Context, c *client.Client, loan common.Address, cfg Config) ([]*worker, error) {
+// pay. Nothing of it is timed; progress goes to cfg.Log. With a book
+// directory (bk not nil) the workers' keys are saved there before they are
+// enrolled, and the marker, naming the loan module code, once the book is
+// complete.
+func boardBook(ctx context.Context, c *client.Client, loan common.Address, code []byte, cfg Config, bk *bookDir) ([]*worker, *BookReport, error) {
 	ws := make([]*worker, cfg.Workers)
+	keys := make([]*client.Key, len(ws))
 	ops := make([]client.Op, len(ws))
 	for i := range ws {
 		k, err := client.GenerateKey()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		ws[i] = &worker{key: k}
+		ws[i], keys[i] = &worker{key: k}, k
 		ops[i] = client.AddMemberOp(k.Address(), servicerRole)
 	}
+	if bk != nil {
+		if err := bk.saveWorkerKeys(keys); err != nil {
+			return nil, nil, err
+		}
+	}
 	if err := submitAll(ctx, c, ops); err != nil {
-		return nil, fmt.Errorf("bench: enrol senders (the key must be an admin of its organisation): %w", err)
+		return nil, nil, fmt.Errorf("bench: enrol senders (the key must be an admin of its organisation): %w", err)
 	}
 	chainID, err := c.ChainID(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	stamp := time.Now().UnixNano()
 	due := time.Now().Unix() + 30*24*3600
@@ -86,15 +95,31 @@ func boardBook(ctx context.Context, c *client.Client, loan common.Address, cfg C
 	err = g.Wait()
 	prog.finish()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	el := time.Since(start)
-	fmt.Fprintf(cfg.Log, "booked %d loans in %s (%.0f creates/s)\n", cfg.Loans, el.Round(time.Millisecond), float64(cfg.Loans)/el.Seconds())
+	rep := &BookReport{Loans: cfg.Loans, Creates: cfg.Loans, BookTime: time.Since(start)}
+	rep.CreatesPerSec = float64(cfg.Loans) / rep.BookTime.Seconds()
+	fmt.Fprintf(cfg.Log, "booked %d loans in %s (%.0f creates/s)\n", cfg.Loans, rep.BookTime.Round(time.Millisecond), rep.CreatesPerSec)
+	if bk != nil {
+		// Every worker's creates committed (its nonce is past them) and
+		// its first and last succeeded: the book is whole.
+		m := bookMarker{
+			Loans: cfg.Loans, Workers: len(ws), Seed: cfg.Seed, Contract: loan, ChainID: chainID,
+			Stamp: stamp, LoanCodeSHA256: codeHash(code),
+		}
+		for _, k := range keys {
+			m.WorkerAddresses = append(m.WorkerAddresses, k.Address())
+		}
+		if err := bk.complete(m); err != nil {
+			return nil, nil, err
+		}
+		rep.Dir = bk.dir
+	}
 	per := (cfg.Count + len(ws) - 1) / len(ws)
 	for i, w := range ws {
 		w.draws = drawLoans(cfg.Seed, i, len(w.loans), per)
 	}
-	return ws, nil
+	return ws, rep, nil
 }
 
 // drawLoans draws n indexes of a worker's loans, uniformly, with the

@@ -48,7 +48,10 @@ keys (a testnet uses its other node keys).
           share in batch requests, with progress, at the node's rate of
           creates; see docs/performance.md) and each payment pays a loan drawn
           at random (--seed) from its worker's share: state at a real
-          book's scale.
+          book's scale. With --book-dir DIR the booked book is kept in DIR
+          (the node's data, the workers' keys, a marker written once the
+          book is complete) and a later run with the same --loans and
+          --workers reopens it and pays without booking again.
   pool    the assistance scenario's path: the pool and portfolio contracts are
           deployed too, a securitizer and an owner are enrolled, and the
           workers board --loans loans into one pool (in batches, before the
@@ -63,6 +66,7 @@ for throughput.`,
   ` + use + ` --spawn --mode single --workers 32
   ` + use + ` --spawn --mode batch --rate 1500
   ` + use + ` --spawn --loans 1000000 --wasm build/contracts/loan.wasm --stages
+  ` + use + ` --spawn --loans 1000000 --workers 32 --book-dir /var/tmp/book-1m --wasm build/contracts/loan.wasm
   ` + use + ` --spawn --scenario pool --loans 1000 --wasm build/contracts/loan.wasm \
       --pool-wasm build/contracts/pool.wasm --portfolio-wasm build/contracts/portfolio.wasm
   ` + use + ` --testnet 4 --mode batch --workers 16 --batch 32 --rate 500
@@ -160,6 +164,7 @@ for throughput.`,
 	f.DurationVar(&cfg.BlockInterval, "block-interval", cfg.BlockInterval, "with --spawn: the node's block interval")
 	f.IntVar(&cfg.BlockMaxTxs, "block-max-txs", cfg.BlockMaxTxs, "with --spawn: the node's block size cut")
 	f.StringVar(&cfg.CompiledCacheDir, "compiled-cache", "", "with --spawn: directory keeping the node's compiled contract code between runs")
+	f.StringVar(&cfg.BookDir, "book-dir", "", "with --spawn and --loans: directory keeping the booked loan book (node data, worker keys) between runs: a later run with the same --loans and --workers reuses it without booking; an incomplete one is wiped and booked again (default --compiled-cache: DIR/compiled-cache)")
 	f.BoolVar(&jsonOut, "json", false, "print the result as JSON")
 	f.BoolVar(&quiet, "quiet", false, "no progress lines on stderr")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of this process (with --spawn or --testnet: nodes and load generator) over the timed phase and drain to this file")

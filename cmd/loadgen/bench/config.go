@@ -69,6 +69,15 @@ type Config struct {
 	// contract code between runs (node.Config.CompiledCacheDir): a loan
 	// module compiles in seconds on an idle machine, tens under load.
 	CompiledCacheDir string
+	// BookDir, with Spawn and a loan book (ScenarioCreate, Loans > 0),
+	// keeps the booked book between runs (bookdir.go): the spawned node's
+	// data, the workers' keys and a completion marker live there. A run
+	// finding a complete book of the same Loans and Workers (and, if Wasm
+	// is given, the same loan module) reopens it and pays without booking;
+	// one finding another book is refused; an incomplete one is wiped and
+	// booked again. Unless CompiledCacheDir is set, the compiled contract
+	// code is kept there too.
+	BookDir string
 	// AdminKey deploys the contract, adds the senders to its organisation
 	// (servicer role) and books the loans: it needs the admin and deployer
 	// roles. With Spawn the node's development key is used.
@@ -214,15 +223,17 @@ func (c Config) WithDefaults() Config {
 
 // Errors of a configuration.
 var (
-	ErrBadMode     = errors.New("bench: mode must be batch or single")
-	ErrBadScenario = errors.New("bench: scenario must be create or pool")
-	ErrFewLoans    = errors.New("bench: a loan book (--loans) needs at least one loan per worker")
-	ErrNoTarget    = errors.New("bench: give a node URL or spawn one")
-	ErrTwoTargets  = errors.New("bench: give one of --spawn, --testnet, --node and --nodes")
-	ErrNoKey       = errors.New("bench: a key is needed to deploy the loan contract on an existing node")
-	ErrBatchSize   = errors.New("bench: batch size must not exceed the window")
-	ErrNegative    = errors.New("bench: must not be negative (zero means the default)")
-	ErrStagesLocal = errors.New("bench: --stages profiles this process: it needs --spawn or --testnet")
+	ErrBadMode      = errors.New("bench: mode must be batch or single")
+	ErrBadScenario  = errors.New("bench: scenario must be create or pool")
+	ErrFewLoans     = errors.New("bench: a loan book (--loans) needs at least one loan per worker")
+	ErrNoTarget     = errors.New("bench: give a node URL or spawn one")
+	ErrTwoTargets   = errors.New("bench: give one of --spawn, --testnet, --node and --nodes")
+	ErrNoKey        = errors.New("bench: a key is needed to deploy the loan contract on an existing node")
+	ErrBatchSize    = errors.New("bench: batch size must not exceed the window")
+	ErrNegative     = errors.New("bench: must not be negative (zero means the default)")
+	ErrStagesLocal  = errors.New("bench: --stages profiles this process: it needs --spawn or --testnet")
+	ErrBookDirSpawn = errors.New("bench: --book-dir keeps a spawned node's book: it needs --spawn")
+	ErrBookDirLoans = errors.New("bench: --book-dir keeps a loan book: it needs --loans with --scenario create")
 )
 
 // targets counts the ways c names what to drive.
@@ -238,8 +249,9 @@ func targets(c Config) int {
 
 // Validate reports what makes c unrunnable, judged as Run runs it (after
 // WithDefaults): a negative setting, an unknown mode, no node to drive or
-// no key for one, a batch larger than the window, an unknown scenario or
-// a loan book smaller than the workers.
+// no key for one, a batch larger than the window, an unknown scenario, a
+// loan book smaller than the workers, or a book directory without a
+// spawned node's loan book.
 func (c Config) Validate() error {
 	for _, f := range []struct {
 		name string
@@ -270,6 +282,10 @@ func (c Config) Validate() error {
 		return ErrNoKey
 	case c.Stages && !c.Spawn && c.Testnet == 0:
 		return ErrStagesLocal
+	case c.BookDir != "" && !c.Spawn:
+		return ErrBookDirSpawn
+	case c.BookDir != "" && (c.Scenario != ScenarioCreate || c.Loans == 0):
+		return ErrBookDirLoans
 	case c.Mode == ModeBatch && c.BatchSize > c.Window:
 		return fmt.Errorf("%w: %d > %d", ErrBatchSize, c.BatchSize, c.Window)
 	}

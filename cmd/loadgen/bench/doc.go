@@ -20,7 +20,9 @@
 // loans, each worker creating and servicing its share in batch requests
 // within its window, and then pays loans drawn at random from the book
 // with a seeded PRNG: state at a real servicer's scale, where the default
-// pays one loan per worker over and over. With --stages it profiles the
+// pays one loan per worker over and over. With --book-dir the booked book
+// (the spawned node's data and the workers' keys) is kept, and later runs
+// asking for the same book reopen it instead of booking again (bookdir.go). With --stages it profiles the
 // timed phase and splits the process's CPU per committed transaction by
 // stage of the node's work (stages.go says how a sample is attributed).
 //

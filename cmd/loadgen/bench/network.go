@@ -27,17 +27,25 @@ type target struct {
 
 // resolveTarget starts what cfg asks to start (a solo node or a testnet)
 // and says what to drive.
-func resolveTarget(ctx context.Context, cfg Config) (*target, error) {
+// A spawned node runs on a temporary directory, removed when it closes,
+// unless bk is given: then on bk's node directory, kept.
+func resolveTarget(ctx context.Context, cfg Config, bk *bookDir) (*target, error) {
 	t := &target{admin: cfg.AdminKey, approvers: cfg.ApproverKeys, applyTime: func() time.Duration { return 0 }, close: func() {}}
 	switch {
 	case cfg.Spawn:
-		n, dir, err := spawn(ctx, cfg)
+		kept := ""
+		if bk != nil {
+			kept = bk.nodeDir()
+		}
+		n, dir, err := spawn(ctx, cfg, kept)
 		if err != nil {
 			return nil, err
 		}
 		t.close = func() {
 			_ = n.Close(context.WithoutCancel(ctx))
-			os.RemoveAll(dir)
+			if kept == "" {
+				os.RemoveAll(dir)
+			}
 		}
 		t.urls, t.admin = []string{n.URL()}, client.NewKey(n.Key())
 		t.applyTime = func() time.Duration { return blockApplyTime(n.Registry()) }

@@ -18,11 +18,14 @@ type Result struct {
 	// Zero: one loan per worker.
 	Loans int `json:"loans,omitempty"`
 	// Seed seeded the draws of a loan book's payments.
-	Seed      uint64  `json:"seed,omitempty"`
-	Mode      Mode    `json:"mode"`
-	Workers   int     `json:"workers"`
-	BatchSize int     `json:"batchSize"`
-	Rate      float64 `json:"targetRate,omitempty"`
+	Seed uint64 `json:"seed,omitempty"`
+	// Book says how this run came by its loan book (create scenario with
+	// --loans): booked now, or reused from a --book-dir.
+	Book      *BookReport `json:"book,omitempty"`
+	Mode      Mode        `json:"mode"`
+	Workers   int         `json:"workers"`
+	BatchSize int         `json:"batchSize"`
+	Rate      float64     `json:"targetRate,omitempty"`
 	// Nodes is how many nodes the workers sent to (round robin).
 	Nodes int `json:"nodes"`
 
@@ -72,6 +75,30 @@ type Result struct {
 	committedHashes []common.Hash // every committed payment, for the failure sample
 }
 
+// BookReport is how a run came by its loan book.
+type BookReport struct {
+	Loans int `json:"loans"`
+	// Dir is the --book-dir the book was booked into or reused from.
+	Dir    string `json:"dir,omitempty"`
+	Reused bool   `json:"reused"`
+	// Creates counts the creates this run sent: zero when reused.
+	Creates       int           `json:"creates"`
+	BookTime      time.Duration `json:"bookTimeNs,omitempty"`
+	CreatesPerSec float64       `json:"createsPerSec,omitempty"`
+}
+
+// String is the report's line about the book.
+func (b *BookReport) String() string {
+	if b.Reused {
+		return fmt.Sprintf("book reused from %s (%d loans)", b.Dir, b.Loans)
+	}
+	s := fmt.Sprintf("booked %d loans in %s (%.0f creates/s)", b.Loans, b.BookTime.Round(time.Millisecond), b.CreatesPerSec)
+	if b.Dir != "" {
+		s += " into " + b.Dir
+	}
+	return s
+}
+
 func (r *Result) summarise(lat []time.Duration, start, lastCommit time.Time) {
 	r.Committed = len(lat)
 	if len(lat) == 0 {
@@ -110,6 +137,9 @@ func (r *Result) Print(w io.Writer) {
 		nodes = fmt.Sprintf(", %d nodes", r.Nodes)
 	}
 	fmt.Fprintf(w, "scenario %s, mode %s, %d workers%s, batch %d, rate %s\n", scenario, r.Mode, r.Workers, nodes, r.BatchSize, rate)
+	if r.Book != nil {
+		fmt.Fprintln(w, r.Book)
+	}
 	fmt.Fprintf(w, "committed %d of %d admitted (%d refused, %d stuck, %d dropped) in %d blocks over %s\n",
 		r.Committed, r.Sent, r.Refused, r.Stuck, r.Dropped, r.Blocks, r.Elapsed.Round(time.Millisecond))
 	if len(r.PerNode) > 1 {
