@@ -97,7 +97,8 @@ func create(ctx *contract.Context, req loanlogic.CreateRequest) (*loanlogic.Loan
 	if err != nil {
 		return nil, err
 	}
-	if err := ctx.EmitTo(EventLoanCreated, l, audience(l)...); err != nil {
+	var aud [3]contract.Audience
+	if err := ctx.EmitTo(EventLoanCreated, l, audience(l, aud[:0])...); err != nil {
 		return nil, err
 	}
 	return l, nil
@@ -119,7 +120,8 @@ func pay(ctx *contract.Context, req loanlogic.PayRequest) (loanlogic.Payment, er
 		return loanlogic.Payment{}, err
 	}
 	if !boarded {
-		if err := ctx.EmitTo(EventPaymentRecorded, p, audience(l)...); err != nil {
+		var aud [3]contract.Audience
+		if err := ctx.EmitTo(EventPaymentRecorded, p, audience(l, aud[:0])...); err != nil {
 			return loanlogic.Payment{}, err
 		}
 		return p, nil
@@ -136,12 +138,13 @@ func pay(ctx *contract.Context, req loanlogic.PayRequest) (loanlogic.Payment, er
 	return p, nil
 }
 
-// audience addresses a loan's events to its parties.
-func audience(l *loanlogic.Loan) []contract.Audience {
-	ps := l.Parties()
-	aud := make([]contract.Audience, len(ps))
-	for i, a := range ps {
-		aud[i] = contract.ToAddress(a)
+// audience addresses a loan's events to its parties, appended to aud:
+// callers pass room for three on their stack, so that an event costs no
+// allocation for its audience.
+func audience(l *loanlogic.Loan, aud []contract.Audience) []contract.Audience {
+	var ps [3]contract.Address
+	for _, a := range l.AppendParties(ps[:0]) {
+		aud = append(aud, contract.ToAddress(a))
 	}
 	return aud
 }

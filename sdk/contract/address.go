@@ -71,3 +71,18 @@ func (a *Address) UnmarshalJSON(data []byte) error {
 	}
 	return a.UnmarshalText(data[1 : len(data)-1])
 }
+
+// appendAddressHex appends a's text form, "0x" and 40 lowercase hex
+// digits, into space grown once and indexed within a fixed-size array, so
+// that the loop has neither capacity nor bounds checks (each a jump, which
+// costs in Wasm).
+func appendAddressHex(b []byte, a *Address) []byte {
+	const digits = "0123456789abcdef"
+	n := len(b)
+	b = append(b, "0x0000000000000000000000000000000000000000"...)
+	h := (*[40]byte)(b[n+2:])
+	for i, c := range a {
+		h[2*i], h[2*i+1] = digits[c>>4], digits[c&15]
+	}
+	return b
+}

@@ -17,13 +17,34 @@ const scanAll = 1<<31 - 1
 // Reads see the call's own earlier writes. Host limits (docs/abi.md) end
 // the call at once with the host's code, e.g. bad_key for an oversized key.
 type Context struct {
+	// callState is everything a call learns; reset clears all of it.
+	callState
+	// buf backs scratch, and arena the values Get returns in a reusable
+	// Context. reset leaves their bytes as they are: the SDK reads only
+	// bytes the host or the SDK wrote earlier in the same call (every use
+	// is a slice of n bytes the host just copied, or an append from an
+	// empty slice), and clearing them would cost a 6 KiB memory.fill per
+	// call.
+	buf   [2048]byte
+	arena [4096]byte
+}
+
+// callState is the part of a Context that belongs to one call.
+type callState struct {
 	h hostAPI
+
+	// reuse is true when this Context is the instance's only one (see
+	// contextSlot): the call's handler may then keep its argument and
+	// result in memory it reuses from call to call, which no other call
+	// can be using.
+	reuse bool
+	// arenaUsed is how many bytes of arena Get has handed out this call.
+	arenaUsed int
 
 	// scratch is a per-call buffer for short-lived host data (method name,
 	// arguments, values decoded in place); nil while lent out so that a
 	// nested use allocates instead of clobbering it.
 	scratch []byte
-	buf     [2048]byte
 
 	haveCaller bool
 	caller     Address
@@ -32,6 +53,12 @@ type Context struct {
 	haveCallerP    bool
 	callerIsMember bool
 	callerP        Participant
+}
+
+// reset makes c a new call's Context on h: nothing a previous call cached
+// survives (a field added to callState is cleared without being named).
+func (c *Context) reset(h hostAPI, reuse bool) {
+	c.callState = callState{h: h, reuse: reuse, scratch: c.buf[:]}
 }
 
 // Caller is the address that signed the transaction or, in a contract
@@ -73,7 +100,30 @@ func (c *Context) GasLeft() uint64 { return c.h.GasLeft() }
 
 // Get returns a copy of key's value and whether key exists. An empty value
 // is a value: (empty, true).
+//
+// In Wasm the copy is made in memory the Context reuses from call to call,
+// which no later call of the same instance can see (each call starts from
+// the instance's snapshot); it is valid for the rest of the call, like the
+// Context itself.
 func (c *Context) Get(key []byte) ([]byte, bool) {
+	if c.reuse {
+		// Read straight into the arena while it has at least the scratch
+		// buffer's room, so that no value needs a second read that would
+		// not have needed one before.
+		if room := c.arena[c.arenaUsed:]; len(room) >= len(c.scratch) {
+			n := c.h.StateGet(key, room)
+			if n < 0 {
+				return nil, false
+			}
+			if n <= len(room) {
+				c.arenaUsed += n
+				return room[:n:n], true
+			}
+			v := make([]byte, n)
+			c.h.StateGet(key, v)
+			return v, true
+		}
+	}
 	// No guest code runs between the host copy and ours, so the scratch
 	// buffer needs no lending here.
 	buf := c.scratch

@@ -14,6 +14,15 @@ type hostAPI = wasmHost
 //go:wasmexport mesh_call
 func meshCall() int32 { return dispatch(wasmHost{}) }
 
+// callSlot holds the Context every call of this instance uses. It is
+// package-level because the module is one contract whose exported entry
+// point has nowhere else to keep it; each call starts from the memory
+// image taken after initialisation, where the slot is free and zero.
+var callSlot contextSlot
+
+func takeContext(h hostAPI) *Context { return callSlot.take(h) }
+func giveContext(c *Context)         { callSlot.give(c) }
+
 type wasmHost struct{}
 
 func ptr(b []byte) unsafe.Pointer { return unsafe.Pointer(unsafe.SliceData(b)) }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 )
 
 // Participant is an address's place in the network's participant
@@ -108,22 +107,42 @@ func decodeParticipant(enc []byte) (Participant, error) {
 // Audience is one entry of an event's audience: who may read the event
 // through a node's API. Build it with ToAddress, ToOrg, ToRole or
 // ToMembers. Auditors read every event whatever its audience.
-type Audience struct{ entry string }
+type Audience struct {
+	// entry is the entry's text, except for an address, which is kept as
+	// its bytes and spelt out only when the event is emitted: an event
+	// addressed to a loan's three parties then costs no allocation.
+	entry  string
+	addr   Address
+	isAddr bool
+}
 
 // String is the entry as the host and the receipts spell it.
-func (a Audience) String() string { return a.entry }
+func (a Audience) String() string {
+	if a.isAddr {
+		return a.addr.Hex()
+	}
+	return a.entry
+}
+
+// appendTo appends the entry's text to b.
+func (a *Audience) appendTo(b []byte) []byte {
+	if a.isAddr {
+		return appendAddressHex(b, &a.addr)
+	}
+	return append(b, a.entry...)
+}
 
 // ToAddress addresses an event to one account.
-func ToAddress(a Address) Audience { return Audience{a.Hex()} }
+func ToAddress(a Address) Audience { return Audience{addr: a, isAddr: true} }
 
 // ToOrg addresses an event to every member of organisation id.
-func ToOrg(id string) Audience { return Audience{"org:" + id} }
+func ToOrg(id string) Audience { return Audience{entry: "org:" + id} }
 
 // ToRole addresses an event to every member with role.
-func ToRole(role string) Audience { return Audience{"role:" + role} }
+func ToRole(role string) Audience { return Audience{entry: "role:" + role} }
 
 // ToMembers addresses an event to every member of the network.
-func ToMembers() Audience { return Audience{"members"} }
+func ToMembers() Audience { return Audience{entry: "members"} }
 
 // MaxAudience is the most entries an event's audience may have.
 const MaxAudience = 16
@@ -135,29 +154,31 @@ const MaxAudience = 16
 // fails the call with bad_audience; the audience's bytes count toward the
 // call's event bytes.
 func (c *Context) EmitTo(name string, payload any, audience ...Audience) error {
+	// The payload and the audience share one buffer, the scratch buffer
+	// when it is free: the host copies both before returning.
+	buf := c.scratch
+	if buf == nil {
+		buf = make([]byte, 0, 256)
+	}
+	var data []byte
+	if ap, ok := payload.(JSONAppender); ok && !isNilPointer(payload) {
+		data = ap.AppendJSON(buf[:0])
+		buf = data[len(data):]
+	} else {
+		var err error
+		if data, err = MarshalJSON(payload); err != nil {
+			return fmt.Errorf("contract: encode event %s: %w", name, err)
+		}
+	}
 	var aud []byte
 	if len(audience) > 0 {
-		var b strings.Builder
-		for i, a := range audience {
+		aud = buf[:0]
+		for i := range audience {
 			if i > 0 {
-				b.WriteByte('\n')
+				aud = append(aud, '\n')
 			}
-			b.WriteString(a.entry)
+			aud = audience[i].appendTo(aud)
 		}
-		aud = []byte(b.String())
-	}
-	if ap, ok := payload.(JSONAppender); ok && !isNilPointer(payload) {
-		buf := c.scratch
-		if buf == nil {
-			buf = make([]byte, 0, 256)
-		}
-		// The host copies the data before returning.
-		c.h.EmitTo(name, ap.AppendJSON(buf[:0]), aud)
-		return nil
-	}
-	data, err := MarshalJSON(payload)
-	if err != nil {
-		return fmt.Errorf("contract: encode event %s: %w", name, err)
 	}
 	c.h.EmitTo(name, data, aud)
 	return nil

@@ -176,38 +176,62 @@ func newHandler[A, R any](name string, fn func(*Context, A) (R, error)) handler 
 	}
 	var a A
 	Warm(a, zr)
+	// The argument, and a result encoded by its own AppendJSON, live in
+	// memory the handler keeps when the call's Context is reusable (see
+	// callState.reuse): taking their address for an interface would
+	// otherwise move them to the heap, an allocation per call for each.
+	// Asserting on the result's pointer here fills the interface table
+	// the call's assertion uses.
+	argSlot, resSlot := new(A), new(R)
+	_, _ = asAppender(resSlot)
+	resultBoxes := appender && !resultIsPtr
 
 	return func(c *Context, args []byte) int32 {
-		var a A
+		ap := argSlot
+		if c.reuse {
+			var zero A
+			*ap = zero
+		} else {
+			ap = new(A)
+		}
 		if len(args) > 0 {
 			ok := false
 			switch {
 			case fastDecoder:
-				fd, _ := asFastDecoder(&a)
+				fd, _ := asFastDecoder(ap)
 				ok = fd.DecodeJSONFast(args)
 			case argCodec != nil:
-				ok = argCodec.decodeAll(args, unsafe.Pointer(&a))
+				ok = argCodec.decodeAll(args, unsafe.Pointer(ap))
 			}
 			if !ok {
 				var zero A
-				a = zero // a failed fast decode may have written to it
-				if err := decodeArgs(args, &a); err != nil {
+				*ap = zero // a failed fast decode may have written to it
+				if err := decodeArgs(args, ap); err != nil {
 					c.setMessage("bad args for " + name + ": " + err.Error())
 					return statusBadArgs
 				}
 			}
 		}
-		r, err := fn(c, a)
+		r, err := fn(c, *ap)
 		if err != nil {
 			c.setMessage(err.Error())
 			return statusError
 		}
 		switch {
-		case appender && !(resultIsPtr && *(*unsafe.Pointer)(unsafe.Pointer(&r)) == nil):
-			ap, _ := asAppender(r)
+		case resultBoxes:
+			rp := resSlot
+			if !c.reuse {
+				rp = new(R)
+			}
+			*rp = r
+			enc, _ := asAppender(rp)
 			// The host copies the return data, so the scratch buffer
 			// can hold it.
-			c.h.SetReturn(ap.AppendJSON(c.scratch[:0]))
+			c.h.SetReturn(enc.AppendJSON(c.scratch[:0]))
+			return statusOK
+		case appender && !(resultIsPtr && *(*unsafe.Pointer)(unsafe.Pointer(&r)) == nil):
+			enc, _ := asAppender(r)
+			c.h.SetReturn(enc.AppendJSON(c.scratch[:0]))
 			return statusOK
 		case resCodec != nil:
 			c.h.SetReturn(resCodec.appendResult(c.scratch[:0], unsafe.Pointer(&r), resultIsPtr))
@@ -315,9 +339,15 @@ func Warm(values ...any) {
 }
 
 // dispatch runs one call against h and returns its mesh_call status.
-func dispatch(h hostAPI) (status int32) {
-	c := &Context{h: h}
-	c.scratch = c.buf[:]
+func dispatch(h hostAPI) int32 {
+	c := takeContext(h)
+	defer giveContext(c)
+	return runCall(c)
+}
+
+// runCall runs the call c was taken for.
+func runCall(c *Context) (status int32) {
+	h := c.h
 	defer func() {
 		r := recover()
 		if r == nil {

@@ -35,9 +35,15 @@ func (l *Loan) IsParty(a contract.Address) bool {
 // Parties are the loan's owner, borrower and servicer, in that order,
 // each once: the audience of its events.
 func (l *Loan) Parties() []contract.Address {
-	ps := make([]contract.Address, 0, 3)
+	return l.AppendParties(make([]contract.Address, 0, 3))
+}
+
+// AppendParties appends the Parties to ps: with room for three, in space
+// the caller holds, a payment's event allocates nothing for them.
+func (l *Loan) AppendParties(ps []contract.Address) []contract.Address {
+	start := len(ps)
 	for _, a := range [...]contract.Address{l.Owner, l.Borrower, l.Servicer} {
-		if !a.IsZero() && !containsAddr(ps, a) {
+		if !a.IsZero() && !containsAddr(ps[start:], a) {
 			ps = append(ps, a)
 		}
 	}
