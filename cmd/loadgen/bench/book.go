@@ -69,6 +69,9 @@ func boardBook(ctx context.Context, c *client.Client, loan common.Address, code 
 	}
 	start := time.Now()
 	prog := newProgress(cfg.Log, "booking loans", cfg.Loans)
+	wctx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	heights := watchHeight(wctx, c)
 	var g errgroup.Group
 	for _, w := range ws {
 		g.Go(func() error {
@@ -80,7 +83,7 @@ func boardBook(ctx context.Context, c *client.Client, loan common.Address, code 
 			if err != nil {
 				return err
 			}
-			if err := sendSigned(ctx, wc, w.key.Address(), bodies, 0, cfg, prog.add); err != nil {
+			if err := sendSigned(ctx, wc, heights, w.key.Address(), bodies, 0, cfg, prog.add); err != nil {
 				return fmt.Errorf("bench: book loans as %s: %w", w.key.Address().Hex(), err)
 			}
 			// A create that failed commits too: its first and last must
@@ -192,9 +195,12 @@ func checkCommitted(ctx context.Context, c *client.Client, hashes ...common.Hash
 // holds with its status, and one already committed with nonce_too_low:
 // the key is the run's own, so that can only be this transaction); any
 // other refusal is an error. committed is told how many more committed.
-func sendSigned(ctx context.Context, c *client.Client, addr common.Address, bodies [][]byte, first uint64, cfg Config, committed func(int)) error {
+// The account is read once per block heights sees (at least every
+// bookMaxWait), or after a refusal's backoff.
+func sendSigned(ctx context.Context, c *client.Client, heights *heightWatch, addr common.Address, bodies [][]byte, first uint64, cfg Config, committed func(int)) error {
 	var body bytes.Buffer
 	next, done := 0, 0
+	var seen uint64 // the height at the last read of the account
 	var backoff time.Duration
 	for done < len(bodies) {
 		refused := false
@@ -242,11 +248,15 @@ func sendSigned(ctx context.Context, c *client.Client, addr common.Address, bodi
 		}
 		if refused {
 			backoff = min(max(2*backoff, minBackoff), maxBackoff)
+			if !sleepCtx(ctx, backoff) {
+				return ctx.Err()
+			}
 		} else {
-			backoff = bookPoll
-		}
-		if !sleepCtx(ctx, backoff) {
-			return ctx.Err()
+			backoff = 0
+			var err error
+			if seen, err = heights.after(ctx, seen, bookMaxWait); err != nil {
+				return err
+			}
 		}
 		a, err := c.Account(ctx, addr)
 		if err != nil {
@@ -261,7 +271,7 @@ func sendSigned(ctx context.Context, c *client.Client, addr common.Address, bodi
 	return nil
 }
 
-// bookPoll is how often a worker booking loans reads its account's nonce:
-// each read is a request with a proof, so with many workers a shorter
-// interval takes the node's CPU from the creates it waits for.
-const bookPoll = 20 * time.Millisecond
+// bookMaxWait bounds a booking worker's wait for a block before it reads
+// its account anyway: a transaction the node admitted and then dropped
+// makes no block, and the worker must find out that its nonce stalled.
+const bookMaxWait = time.Second

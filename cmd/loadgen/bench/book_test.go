@@ -122,14 +122,15 @@ func TestSendSignedRefusal(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := Config{BatchSize: 8, Window: 16}
-	err = sendSigned(ctx, c, w.key.Address(), bodies, 0, cfg, func(int) {})
+	heights := watchHeight(ctx, c)
+	err = sendSigned(ctx, c, heights, w.key.Address(), bodies, 0, cfg, func(int) {})
 	if err == nil || !strings.Contains(err.Error(), "nonce 0") || !client.IsCode(err, "not_a_member") {
 		t.Fatalf("sendSigned by a non-member: %v; want not_a_member at nonce 0", err)
 	}
 	if err := n.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := sendSigned(ctx, c, w.key.Address(), bodies, 0, cfg, func(int) {}); err == nil {
+	if err := sendSigned(ctx, c, heights, w.key.Address(), bodies, 0, cfg, func(int) {}); err == nil {
 		t.Fatal("sendSigned to a closed node succeeded")
 	}
 }
