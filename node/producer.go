@@ -33,7 +33,7 @@ const maxExpireEvery = 10 * time.Second
 // the mempool, ?wait=true, events) only once it is durable. On return the
 // block in flight has been written or has failed.
 func (n *Node) produce(ctx context.Context) {
-	pipe := &pipeline{starts: map[uint64]time.Time{}}
+	pipe := &pipeline{inFlight: map[uint64]blockTiming{}}
 	var err error
 	if pipe.Pipeline, err = n.ledger.NewPipeline(n.signer, pipe.durable(n)); err != nil {
 		n.log.Error("block production cannot start", "err", err)
@@ -204,7 +204,7 @@ func (n *Node) produceBlock(ctx context.Context, hold func(*tx.Tx) bool, pipe *p
 		if a, err, done := n.noBlock(err); done {
 			return a, err
 		}
-		n.metrics.blockApply.Observe(time.Since(start).Seconds())
+		n.observeBlock(applied, blockTiming{start: start, added: addedAt(ready)})
 		n.afterBlock(applied)
 		return attempt{block: true, applied: applied}, nil
 	}
@@ -215,7 +215,9 @@ func (n *Node) produceBlock(ctx context.Context, hold func(*tx.Tx) bool, pipe *p
 	if a, err, done := n.noBlock(err); done {
 		return a, err
 	}
-	pipe.started(executed.Height(), start)
+	end := time.Now()
+	n.metrics.blockExecute.Observe(end.Sub(start).Seconds())
+	pipe.started(executed.Height(), blockTiming{start: start, executed: end, added: addedAt(ready)})
 	if err := pipe.Commit(executed); err != nil {
 		pipe.finished(executed.Height())
 		return attempt{}, err
@@ -235,26 +237,43 @@ func (n *Node) noBlock(err error) (a attempt, _ error, done bool) {
 	return attempt{}, err, err != nil
 }
 
-// pipeline is the solo producer's ledger.Pipeline, with the start of each
-// block in flight for the block apply metric (execution to durable write).
+// pipeline is the solo producer's ledger.Pipeline, with the timing of
+// each block in flight for the latency metrics.
 type pipeline struct {
 	*ledger.Pipeline
-	mu     sync.Mutex
-	starts map[uint64]time.Time
+	mu       sync.Mutex
+	inFlight map[uint64]blockTiming
 }
 
-func (p *pipeline) started(height uint64, at time.Time) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.starts[height] = at
+// blockTiming is when a block's stages started, and when its transactions
+// were admitted, for the latency metrics.
+type blockTiming struct {
+	start    time.Time // execution
+	executed time.Time // zero when the block was applied in line
+	added    map[common.Hash]time.Time
 }
 
-func (p *pipeline) finished(height uint64) (time.Time, bool) {
+// addedAt maps the ready transactions to their admission times.
+func addedAt(ready []mempool.Entry[*tx.Tx]) map[common.Hash]time.Time {
+	m := make(map[common.Hash]time.Time, len(ready))
+	for i := range ready {
+		m[ready[i].Hash] = ready[i].AddedAt()
+	}
+	return m
+}
+
+func (p *pipeline) started(height uint64, t blockTiming) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	at, ok := p.starts[height]
-	delete(p.starts, height)
-	return at, ok
+	p.inFlight[height] = t
+}
+
+func (p *pipeline) finished(height uint64) (blockTiming, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	t, ok := p.inFlight[height]
+	delete(p.inFlight, height)
+	return t, ok
 }
 
 // durable is the ledger.Pipeline callback for a block that is durable,
@@ -262,10 +281,28 @@ func (p *pipeline) finished(height uint64) (time.Time, bool) {
 // order: only now is it acknowledged (afterBlock).
 func (p *pipeline) durable(n *Node) func(*ledger.Applied) {
 	return func(a *ledger.Applied) {
-		if start, ok := p.finished(a.Header.Header.Height); ok {
-			n.metrics.blockApply.Observe(time.Since(start).Seconds())
+		if t, ok := p.finished(a.Header.Header.Height); ok {
+			n.observeBlock(a, t)
 		}
 		n.afterBlock(a)
+	}
+}
+
+// observeBlock records a durable block's latencies: the whole block, its
+// commit stage when it was pipelined, and each included transaction's
+// wait for the block and for durability. Only wall-clock metrics: nothing
+// here reaches the chain.
+func (n *Node) observeBlock(a *ledger.Applied, t blockTiming) {
+	now := time.Now()
+	n.metrics.blockApply.Observe(now.Sub(t.start).Seconds())
+	if !t.executed.IsZero() {
+		n.metrics.blockCommit.Observe(now.Sub(t.executed).Seconds())
+	}
+	for _, h := range a.TxHashes {
+		if at, ok := t.added[h]; ok {
+			n.metrics.txQueue.Observe(t.start.Sub(at).Seconds())
+			n.metrics.txCommit.Observe(now.Sub(at).Seconds())
+		}
 	}
 }
 

@@ -21,6 +21,10 @@ type Entry[T any] struct {
 	seq   uint64 // arrival order
 }
 
+// AddedAt is when the pool admitted the entry (by the pool's clock): the
+// start of the transaction's wait for a block.
+func (e *Entry[T]) AddedAt() time.Time { return e.added }
+
 // Drop is a transaction removed without being committed, and why.
 type Drop struct {
 	Hash common.Hash
