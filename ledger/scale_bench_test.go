@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"testing"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/meshledger/meshledger/ledger/internal/ledgertest"
+	"github.com/meshledger/meshledger/ledger/storage"
 	"github.com/meshledger/meshledger/ledger/tx"
 )
 
@@ -41,7 +43,21 @@ const (
 	benchDirEnv = "MESHLEDGER_BENCH_DIR"
 	// bench10MEnv set to 1 adds the 10M-loan size (make bench-scale).
 	bench10MEnv = "MESHLEDGER_BENCH_10M"
+	// benchWarmEnv is how many blocks of payments are applied, untimed,
+	// after filling the node cache and before the timed ones (default
+	// benchWarmBlocks). 0 times the cold start of a reopened book: no
+	// warm-up at all.
+	benchWarmEnv = "MESHLEDGER_BENCH_WARM"
 )
+
+// benchWarmBlocks is the default warm-up. What a node that has been
+// running for a while sees is emulated in two steps: the node cache is
+// filled from the trie (state.DB.WarmNodeCache), as payments to every
+// loan of the book would have filled it, then blocks of payments bring
+// every table's index and filter blocks and the hot data blocks into
+// LevelDB's block cache. A reopened book has neither (docs/state.md,
+// "A million loans").
+const benchWarmBlocks = 30
 
 // bookCreatesPerBlock is how many creates each block of the book's setup
 // holds: large blocks amortise the per-block commit.
@@ -255,7 +271,25 @@ func benchPaymentsOnBook(b *testing.B, loans int) {
 	b.Logf("%s a book of %d loans in %s", verb, loans, bk.setup.Round(time.Millisecond))
 	// A fixed seed: every run pays the same loans in the same order.
 	rng := rand.New(rand.NewPCG(uint64(loans), 13))
+	warm := benchWarm(b)
+	bk.warmNodeCache(b, warm)
+	start := time.Now()
+	for range warm {
+		bk.e.apply(bk.payBlock(b, rng, benchBlockTxs)...)
+	}
+	if warm > 0 {
+		b.Logf("warmed up with %d blocks in %s", warm, time.Since(start).Round(time.Millisecond))
+	}
+	before := bookStats(b, bk)
 	benchApplyBlocks(b, bk.e, func() []*tx.Tx { return bk.payBlock(b, rng, benchBlockTxs) })
+	after := bookStats(b, bk)
+	// LevelDB's I/O per transaction does not depend on how busy the
+	// machine is: it says whether the caches hold what a block reads and
+	// how much compaction its writes cause.
+	txs := float64(benchBlockTxs * b.N)
+	b.ReportMetric(float64(after.ReadBytes-before.ReadBytes)/1024/txs, "read-KiB/tx")
+	b.ReportMetric(float64(after.CompactionWriteBytes-before.CompactionWriteBytes)/1024/txs, "compact-write-KiB/tx")
+	b.ReportMetric(float64((after.CompactionTime-before.CompactionTime).Microseconds())/txs, "compact-µs/tx")
 	b.ReportMetric(bk.setup.Seconds(), "setup-s")
 }
 
@@ -283,4 +317,85 @@ func BenchmarkScaleApply(b *testing.B) {
 	for _, s := range sizes {
 		b.Run(s.name, func(b *testing.B) { benchPaymentsOnBook(b, s.loans) })
 	}
+}
+
+// bookStats returns the LevelDB counters of the book's store.
+func bookStats(b *testing.B, bk *loanBook) storage.Stats {
+	b.Helper()
+	st, err := bk.e.l.ownedDB.Stats()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return st
+}
+
+// benchWarm is the warm-up MESHLEDGER_BENCH_WARM asks for.
+func benchWarm(b *testing.B) int {
+	v := os.Getenv(benchWarmEnv)
+	if v == "" {
+		return benchWarmBlocks
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		b.Fatalf("%s=%q: want a count of blocks", benchWarmEnv, v)
+	}
+	return n
+}
+
+// warmNodeCache fills the node cache from the book's trie, unless warm is
+// 0 (a cold start).
+func (bk *loanBook) warmNodeCache(b *testing.B, warm int) {
+	b.Helper()
+	if warm == 0 {
+		return
+	}
+	start := time.Now()
+	root, err := bk.e.l.state.LatestRoot()
+	if err != nil {
+		b.Fatal(err)
+	}
+	n, err := bk.e.l.state.WarmNodeCache(context.Background(), root)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("read %d trie nodes into the node cache in %s", n, time.Since(start).Round(time.Millisecond))
+}
+
+// BenchmarkReadLoanOn1MLoans reads what a payment reads of a random loan
+// of a million, apart from compaction and execution: its value from the
+// flat index, as the contract does, and its leaf from the trie, as the
+// commit does. After the warm-up (MESHLEDGER_BENCH_WARM, in blocks'
+// worth of reads) it measures how well the node cache and LevelDB's
+// block and table caches hold a book of that size; read-KiB/op is what
+// LevelDB read from its files.
+func BenchmarkReadLoanOn1MLoans(b *testing.B) {
+	bk := openBook(b, 1_000_000)
+	st := bk.e.l.state
+	root, err := st.LatestRoot()
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1_000_000, 17))
+	read := func() {
+		key := []byte("loan/" + bookLoanID(rng.IntN(bk.loans)))
+		if _, ok, err := st.Get(bk.e.loan, key); err != nil || !ok {
+			b.Fatalf("flat read of %s: found %v, %v", key, ok, err)
+		}
+		if e, err := st.EntryAt(root, bk.e.loan, key); err != nil || e == nil {
+			b.Fatalf("trie read of %s: %v, %v", key, e, err)
+		}
+	}
+	warm := benchWarm(b)
+	bk.warmNodeCache(b, warm)
+	for range warm * benchBlockTxs {
+		read()
+	}
+	before, cpu := bookStats(b, bk), ledgertest.CPUTime()
+	for b.Loop() {
+		read()
+	}
+	cpu = ledgertest.CPUTime() - cpu
+	after := bookStats(b, bk)
+	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/op")
+	b.ReportMetric(float64(after.ReadBytes-before.ReadBytes)/1024/float64(b.N), "read-KiB/op")
 }

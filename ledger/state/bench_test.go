@@ -77,7 +77,7 @@ func loadFixture(b *testing.B, n int) *fixture {
 		b.Fatal(err)
 	}
 	if reuse {
-		kv, err := storage.Open(dir, storage.Options{CacheMB: 256})
+		kv, err := storage.Open(dir, storage.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -94,7 +94,7 @@ func loadFixture(b *testing.B, n int) *fixture {
 	// Synced from the start: the load is a handful of large batches, so
 	// sync costs nothing, and keeping the handle keeps the node cache as
 	// warm as a long-running node's.
-	kv, err := storage.Open(dir, storage.Options{CacheMB: 256})
+	kv, err := storage.Open(dir, storage.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

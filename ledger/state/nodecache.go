@@ -193,3 +193,11 @@ func (c *nodeCache) Size() uint64 {
 	defer c.mu.Unlock()
 	return c.size()
 }
+
+// full reports whether the cache has reached its cap, so that a new entry
+// would evict others.
+func (c *nodeCache) full() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.size()+uint64(c.chunk) > c.max
+}
