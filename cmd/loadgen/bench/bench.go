@@ -33,6 +33,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		if bk, err = openBookDir(cfg); err != nil {
 			return nil, err
 		}
+		defer bk.close()
 		if cfg.CompiledCacheDir == "" {
 			cfg.CompiledCacheDir = bk.compiledDir()
 		}

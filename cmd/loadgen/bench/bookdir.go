@@ -28,6 +28,7 @@ import (
 //	workers.key     the workers' keys, one 0x-hex per line, mode 0600
 //	compiled-cache/ the node's compiled contract code (unless --compiled-cache)
 //	book.json       the completion marker (bookMarker)
+//	lock            locked by the run using the directory
 //
 // book.json is written last, only once every worker's creates have
 // committed and been checked, so a directory without it holds a booking
@@ -43,6 +44,7 @@ const (
 	bookNodeDir      = "node"
 	bookWorkersFile  = "workers.key"
 	bookCompiledDir  = "compiled-cache"
+	bookLockFile     = "lock"
 	bookMarkerFormat = 1
 )
 
@@ -73,6 +75,16 @@ type bookMarker struct {
 type bookDir struct {
 	dir    string
 	marker *bookMarker
+	// release unlocks the directory (nil: not locked).
+	release func()
+}
+
+// close unlocks the directory for the next run.
+func (b *bookDir) close() {
+	if b.release != nil {
+		b.release()
+		b.release = nil
+	}
 }
 
 // Errors of a book directory.
@@ -83,44 +95,92 @@ var (
 	// ErrBookForeign: the directory holds files that are not a book's, so
 	// loadgen will not wipe it.
 	ErrBookForeign = errors.New("bench: the book directory holds files that are not a loan book's")
+	// ErrBookBusy: another run holds the book directory.
+	ErrBookBusy = errors.New("bench: another loadgen is using the book directory")
 	// ErrBookState: the reopened node does not hold the book its marker
 	// describes.
 	ErrBookState = errors.New("bench: the book directory's node does not hold its book")
 )
 
-// openBookDir opens (creating it if missing) the book directory of cfg,
-// reads its marker and checks it against cfg. A directory without a marker
-// holding only a book's entries is an incomplete book: it is wiped, the
-// compiled code excepted.
+// openBookDir opens (creating it if missing) and locks the book directory
+// of cfg, reads its marker and checks it against cfg. A directory without
+// a marker holding only a book's entries is an incomplete book: it is
+// wiped, the compiled code excepted. The caller closes it.
 func openBookDir(cfg Config) (*bookDir, error) {
 	b := &bookDir{dir: cfg.BookDir}
 	if err := os.MkdirAll(b.dir, 0o700); err != nil {
 		return nil, fmt.Errorf("bench: --book-dir: %w", err)
 	}
+	// Refused before the lock file is made: a directory that is not a
+	// book's gets nothing of loadgen's.
+	if _, err := os.Stat(b.path(bookMarkerFile)); errors.Is(err, fs.ErrNotExist) {
+		entries, err := os.ReadDir(b.dir)
+		if err != nil {
+			return nil, fmt.Errorf("bench: --book-dir: %w", err)
+		}
+		if _, err := b.wipeable(entries); err != nil {
+			return nil, err
+		}
+	}
+	release, err := lockBookDir(b.path(bookLockFile))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s", err, b.dir)
+	}
+	b.release = release
+	if err := b.read(cfg); err != nil {
+		b.close()
+		return nil, err
+	}
+	return b, nil
+}
+
+// read reads the marker of the locked directory, or wipes an incomplete
+// book.
+func (b *bookDir) read(cfg Config) error {
 	raw, err := os.ReadFile(b.path(bookMarkerFile))
 	switch {
 	case err == nil:
 		var m bookMarker
 		if err := json.Unmarshal(raw, &m); err != nil {
-			return nil, fmt.Errorf("bench: --book-dir: %s: %w", b.path(bookMarkerFile), err)
+			return fmt.Errorf("bench: --book-dir: %s: %w", b.path(bookMarkerFile), err)
 		}
 		if err := m.check(cfg); err != nil {
-			return nil, fmt.Errorf("%w %s: %w", ErrBookMismatch, b.dir, err)
+			return fmt.Errorf("%w %s: %w", ErrBookMismatch, b.dir, err)
 		}
 		b.marker = &m
-		return b, nil
+		return nil
 	case !errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("bench: --book-dir: %w", err)
+		return fmt.Errorf("bench: --book-dir: %w", err)
 	}
 	entries, err := os.ReadDir(b.dir)
 	if err != nil {
-		return nil, fmt.Errorf("bench: --book-dir: %w", err)
+		return fmt.Errorf("bench: --book-dir: %w", err)
 	}
+	wipe, err := b.wipeable(entries)
+	if err != nil {
+		return err
+	}
+	if len(wipe) > 0 {
+		fmt.Fprintf(cfg.Log, "%s holds an incomplete book (no %s): wiping it and booking again\n", b.dir, bookMarkerFile)
+		for _, name := range wipe {
+			if err := os.RemoveAll(b.path(name)); err != nil {
+				return fmt.Errorf("bench: --book-dir: wiping an incomplete book: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// wipeable names the entries of a directory without a marker that an
+// incomplete book leaves, and fails on any that is not a book's: loadgen
+// wipes nothing of someone else's.
+func (b *bookDir) wipeable(entries []fs.DirEntry) ([]string, error) {
 	var wipe []string
 	for _, e := range entries {
 		switch e.Name() {
-		case bookCompiledDir:
-			// Compiled code is keyed by the module's hash: always valid.
+		case bookCompiledDir, bookLockFile:
+			// Compiled code is keyed by the module's hash, so it is valid
+			// for any book; the lock is the run's own.
 		case bookNodeDir, bookWorkersFile:
 			wipe = append(wipe, e.Name())
 		default:
@@ -130,15 +190,7 @@ func openBookDir(cfg Config) (*bookDir, error) {
 			wipe = append(wipe, e.Name()) // a temporary file of an interrupted write
 		}
 	}
-	if len(wipe) > 0 {
-		fmt.Fprintf(cfg.Log, "%s holds an incomplete book (no %s): wiping it and booking again\n", b.dir, bookMarkerFile)
-		for _, name := range wipe {
-			if err := os.RemoveAll(b.path(name)); err != nil {
-				return nil, fmt.Errorf("bench: --book-dir: wiping an incomplete book: %w", err)
-			}
-		}
-	}
-	return b, nil
+	return wipe, nil
 }
 
 // check names every way cfg asks for another book than m.

@@ -180,6 +180,16 @@ func TestOpenBookDirIncomplete(t *testing.T) {
 	if err != nil || b.marker != nil {
 		t.Fatalf("openBookDir = %+v, %v", b, err)
 	}
+	// The directory is the run's until it closes it.
+	if _, err := openBookDir(Config{BookDir: dir, Log: io.Discard}); !errors.Is(err, ErrBookBusy) {
+		t.Fatalf("opening a directory in use: %v; want %v", err, ErrBookBusy)
+	}
+	b.close()
+	b2, err := openBookDir(Config{BookDir: dir, Log: io.Discard})
+	if err != nil {
+		t.Fatalf("opening a closed directory: %v", err)
+	}
+	b2.close()
 	if !strings.Contains(log.String(), "incomplete book") {
 		t.Fatalf("log %q does not say it wiped", log.String())
 	}
@@ -195,14 +205,21 @@ func TestOpenBookDirIncomplete(t *testing.T) {
 	if _, err := openBookDir(Config{BookDir: foreign, Log: io.Discard}); !errors.Is(err, ErrBookForeign) || !strings.Contains(err.Error(), "notes.txt") {
 		t.Fatalf("openBookDir on a foreign directory: %v; want %v", err, ErrBookForeign)
 	}
-	if _, err := os.Stat(filepath.Join(foreign, "workers.key")); err != nil {
-		t.Fatal("a foreign directory was wiped")
+	for _, f := range []string{"workers.key", "notes.txt"} {
+		if _, err := os.Stat(filepath.Join(foreign, f)); err != nil {
+			t.Fatal("a foreign directory was wiped")
+		}
+	}
+	if _, err := os.Stat(filepath.Join(foreign, bookLockFile)); err == nil {
+		t.Fatal("loadgen left a lock file in a foreign directory")
 	}
 
 	fresh := filepath.Join(t.TempDir(), "new")
-	if b, err := openBookDir(Config{BookDir: fresh, Log: io.Discard}); err != nil || b.marker != nil {
+	b, err = openBookDir(Config{BookDir: fresh, Log: io.Discard})
+	if err != nil || b.marker != nil {
 		t.Fatalf("openBookDir on a new directory = %+v, %v", b, err)
 	}
+	b.close()
 	if fi, err := os.Stat(fresh); err != nil || fi.Mode().Perm() != 0o700 {
 		t.Fatalf("new book directory: %v, mode %v; want 0700", err, fi.Mode().Perm())
 	}
