@@ -200,7 +200,7 @@ func checkCommitted(ctx context.Context, c *client.Client, hashes ...common.Hash
 func sendSigned(ctx context.Context, c *client.Client, heights *heightWatch, addr common.Address, bodies [][]byte, first uint64, cfg Config, committed func(int)) error {
 	var body bytes.Buffer
 	next, done := 0, 0
-	var seen uint64 // the height at the last read of the account
+	var seen uint64 // the height the watch showed before the last read of the account
 	var backoff time.Duration
 	for done < len(bodies) {
 		refused := false
