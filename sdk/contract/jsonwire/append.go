@@ -29,13 +29,18 @@ func AppendBool(b []byte, v bool) []byte {
 // AppendAddress appends a 20-byte address as encoding/json writes a
 // contract.Address: a string of "0x" and 40 lowercase hex digits.
 func AppendAddress(b []byte, a *[20]byte) []byte {
-	const digits = "0123456789abcdef"
-	b = append(b, '"', '0', 'x')
-	for _, c := range a {
-		b = append(b, digits[c>>4], digits[c&15])
+	n := len(b)
+	b = append(b, `"0x0000000000000000000000000000000000000000"`...)
+	// Into the space grown once, through a fixed-size array: no capacity
+	// or bounds checks in the loop (each a jump, which costs in Wasm).
+	h := (*[40]byte)(b[n+3:])
+	for k, c := range a {
+		h[2*k], h[2*k+1] = hexDigits[c>>4], hexDigits[c&15]
 	}
-	return append(b, '"')
+	return b
 }
+
+const hexDigits = "0123456789abcdef"
 
 // AppendInt appends the decimal form of v, as strconv.AppendInt(b, v, 10)
 // does. strconv's routine costs about a thousand Wasm instructions per
@@ -73,30 +78,52 @@ func AppendUint(b []byte, v uint64) []byte {
 }
 
 // digits writes u's decimal digits at the end of buf and returns where
-// they start.
+// they start. Pairs of digits come from multiplications (div100), not
+// divisions: a 64-bit division takes tens of cycles and 25 gas, and a
+// payment writes dozens of numbers. Only a number of 2^32 or more pays
+// for a division, by 10^8, once for every eight digits split off.
 func digits(buf *[32]byte, u uint64) uint {
 	i := uint(len(buf))
-	for u >= 100 {
-		q := u / hundred
-		d := uint8(u-q*100) * 2
-		i -= 2
-		buf[i&31], buf[(i+1)&31] = digitPairs[d], digitPairs[d+1]
+	for u >= 1<<32 {
+		q := u / hundredMillion
+		r := uint32(u - q*100_000_000)
+		for range 4 {
+			p := div100(r)
+			d := uint8(r-p*100) * 2
+			i -= 2
+			buf[i&31], buf[(i+1)&31] = digitPairs[d], digitPairs[d+1]
+			r = p
+		}
 		u = q
 	}
-	if u >= 10 {
-		d := uint8(u) * 2
+	v := uint32(u)
+	for v >= 100 {
+		p := div100(v)
+		d := uint8(v-p*100) * 2
+		i -= 2
+		buf[i&31], buf[(i+1)&31] = digitPairs[d], digitPairs[d+1]
+		v = p
+	}
+	if v >= 10 {
+		d := uint8(v) * 2
 		i -= 2
 		buf[i&31], buf[(i+1)&31] = digitPairs[d], digitPairs[d+1]
 	} else {
 		i--
-		buf[i&31] = byte('0' + u)
+		buf[i&31] = byte('0' + v)
 	}
 	return i
 }
 
-// hundred is a variable, never written, so that u / hundred compiles to a
-// division instruction rather than a long multiplication (see AppendInt).
-var hundred uint64 = 100
+// div100 is v / 100 for every uint32: 1374389535 is 2^37/100 rounded up,
+// and its error (28 in 2^37) stays below one for any v under 2^32
+// (TestDiv100 checks the boundaries; the bound was checked exhaustively).
+func div100(v uint32) uint32 { return uint32(uint64(v) * 1374389535 >> 37) }
+
+// hundredMillion is a variable, never written, so that u / hundredMillion
+// compiles to a division instruction rather than a long multiplication
+// (see AppendInt).
+var hundredMillion uint64 = 100_000_000
 
 // digitPairs holds "00" to "99", padded to 256 bytes so that a uint8
 // index needs no bounds check.

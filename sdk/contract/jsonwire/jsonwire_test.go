@@ -154,3 +154,96 @@ func TestScannerStructure(t *testing.T) {
 		t.Error("Bool accepted x")
 	}
 }
+
+// TestDiv100 checks div100 where a multiplicative inverse fails first:
+// around multiples of 100 and at the top of the uint32 range.
+func TestDiv100(t *testing.T) {
+	check := func(v uint32) {
+		if got := div100(v); got != v/100 {
+			t.Fatalf("div100(%d) = %d, want %d", v, got, v/100)
+		}
+	}
+	for v := uint32(0); v < 1_000_000; v++ {
+		check(v)
+	}
+	for v := uint32(math.MaxUint32); v > math.MaxUint32-1_000_000; v-- {
+		check(v)
+	}
+	for k := uint64(1); k*100 <= math.MaxUint32; k = k*3 + 1 {
+		for d := uint64(0); d < 3; d++ {
+			check(uint32(k*100 - d))
+			check(uint32(k*100 + d))
+		}
+	}
+}
+
+// TestAppendIntAcrossSplits runs AppendInt and AppendUint over numbers
+// around each power of ten and each split of digits at 2^32 and 10^8.
+func TestAppendIntAcrossSplits(t *testing.T) {
+	var vs []uint64
+	for p := uint64(1); ; p *= 10 {
+		vs = append(vs, p-1, p, p+1, 2*p-1, 5*p+3)
+		if p > math.MaxUint64/10 {
+			break
+		}
+	}
+	vs = append(vs, 1<<32-1, 1<<32, 1<<32+1, 1<<40+12345, 1<<63-1, 1<<63, math.MaxUint64, 100_000_000*(1<<32)+99_999_999)
+	for _, u := range vs {
+		if got, want := string(AppendUint(nil, u)), strconv.FormatUint(u, 10); got != want {
+			t.Errorf("AppendUint(%d) = %s", u, got)
+		}
+		v := int64(u)
+		if got, want := string(AppendInt(nil, v)), strconv.FormatInt(v, 10); got != want {
+			t.Errorf("AppendInt(%d) = %s", v, got)
+		}
+		if got, want := string(AppendInt(nil, -v)), strconv.FormatInt(-v, 10); got != want {
+			t.Errorf("AppendInt(%d) = %s", -v, got)
+		}
+	}
+}
+
+// TestScannerLitWords: a literal matches only when every byte does,
+// whatever its length (the 8-to-16-byte ones compare by words).
+func TestScannerLitWords(t *testing.T) {
+	for n := 1; n <= 40; n++ {
+		lit := make([]byte, n)
+		for i := range lit {
+			lit[i] = byte('a' + i)
+		}
+		input := append(append([]byte(nil), lit...), "tail"...)
+		s := NewScanner(input)
+		if !s.Lit(string(lit)) || s.Pos() != n {
+			t.Fatalf("len %d: exact literal refused", n)
+		}
+		for i := range n {
+			bad := append([]byte(nil), input...)
+			bad[i] ^= 0x20
+			s := NewScanner(bad)
+			if s.Lit(string(lit)) {
+				t.Fatalf("len %d: literal matched with byte %d changed", n, i)
+			}
+		}
+		if s := NewScanner(lit[:n-1]); s.Lit(string(lit)) {
+			t.Fatalf("len %d: literal matched a shorter input", n)
+		}
+	}
+}
+
+// TestScannerAddressEveryDigit refuses a non-hex character in each of
+// the 40 digit positions and reads either case.
+func TestScannerAddressEveryDigit(t *testing.T) {
+	const good = `"0xAbcdef0123456789abcdef0123456789ABCDEF01"`
+	var a [20]byte
+	if s := NewScanner([]byte(good)); !s.Address(&a) || a[0] != 0xab || a[19] != 0x01 || a[18] != 0xef {
+		t.Fatalf("good address: %x", a)
+	}
+	for i := 3; i < 43; i++ {
+		for _, c := range []byte{'g', 'G', ':', '/', '@', '`', 0, 0xff} {
+			bad := []byte(good)
+			bad[i] = c
+			if s := NewScanner(bad); s.Address(&a) {
+				t.Fatalf("address with %q at %d accepted", c, i)
+			}
+		}
+	}
+}

@@ -44,10 +44,26 @@ func (s *Scanner) ws() {
 // Lit reads lit if the input continues with it, byte for byte: the
 // punctuation and keys of a struct encoded in field order.
 func (s *Scanner) Lit(lit string) bool {
-	if len(s.data)-s.i < len(lit) || string(s.data[s.i:s.i+len(lit)]) != lit {
+	n := len(lit)
+	if len(s.data)-s.i < n {
 		return false
 	}
-	s.i += len(lit)
+	d := s.data[s.i:]
+	if 8 <= n && n <= 24 {
+		// Keys: two or three 8-byte words, the last overlapping, instead
+		// of a call to the runtime's memequal, which in Wasm (a call and
+		// a loop) costs several times the comparison.
+		x := (load64(d, 0) ^ load64s(lit, 0)) | (load64(d, n-8) ^ load64s(lit, n-8))
+		if n > 16 {
+			x |= load64(d, 8) ^ load64s(lit, 8)
+		}
+		if x != 0 {
+			return false
+		}
+	} else if string(d[:n]) != lit {
+		return false
+	}
+	s.i += n
 	return true
 }
 
@@ -209,19 +225,32 @@ func (s *Scanner) Address(dst *[20]byte) bool {
 	if len(d)-i < n || d[i] != '"' || d[i+1] != '0' || (d[i+2] != 'x' && d[i+2] != 'X') || d[i+n-1] != '"' {
 		return false
 	}
-	hex := d[i+3 : i+n-1 : i+n-1]
+	hex := (*[40]byte)(d[i+3 : i+n-1])
 	var a [20]byte
+	// Digit values by table, and one test for the whole address: a
+	// branch per digit costs more in Wasm than the lookups.
+	var bad byte
 	for k := range a {
-		hi, lo := unhex(hex[2*k]), unhex(hex[2*k+1])
-		if hi > 15 || lo > 15 {
-			return false
-		}
-		a[k] = hi<<4 | lo
+		hi, lo := unhexTable[hex[2*k]], unhexTable[hex[2*k+1]]
+		bad |= hi | lo
+		a[k] = hi<<4 | lo&15
+	}
+	if bad > 15 {
+		return false
 	}
 	*dst = a
 	s.i = i + n
 	return true
 }
+
+// unhexTable maps a byte to its hex digit's value, and anything else to
+// 0xff, so that one OR of all the looked-up values finds a bad digit.
+var unhexTable = func() (t [256]byte) {
+	for c := range t {
+		t[c] = unhex(byte(c))
+	}
+	return t
+}()
 
 // unhex returns the value of a hex digit, or 255.
 func unhex(c byte) byte {
