@@ -180,9 +180,26 @@ func (s *Server) handleSubmitBatch(c echo.Context) error {
 	if len(items) > s.cfg.MaxBatch {
 		return fmt.Errorf("%w: %d transactions, limit %d", ErrBatchTooLarge, len(items), s.cfg.MaxBatch)
 	}
-	out := make([]api.BatchItem, len(items))
+	// Every item is decoded first and the senders recovered in parallel:
+	// recovery is most of an item's admission, and one by one it kept the
+	// batch's last item a whole batch of recoveries behind its first.
+	// Items are still admitted in order (a sender's nonces follow each
+	// other in a batch); recovery only caches each sender, and Submit
+	// checks every item again, so a bad signature is refused there.
+	txs := make([]*tx.Tx, len(items))
+	errs := make([]error, len(items))
+	valid := make([]*tx.Tx, 0, len(items))
 	for i, raw := range items {
-		sub, err := s.submitOne(raw)
+		if txs[i], errs[i] = s.decodeTx(raw); errs[i] == nil {
+			valid = append(valid, txs[i])
+		}
+	}
+	if len(valid) > 1 {
+		_ = tx.RecoverAll(valid, s.deps.Ledger.ChainID(), 0)
+	}
+	out := make([]api.BatchItem, len(items))
+	for i := range items {
+		sub, err := s.submitDecoded(txs[i], errs[i])
 		if err != nil {
 			status, body, _ := Classify(err)
 			out[i] = api.BatchItem{HTTPStatus: status, Error: &body}
@@ -197,23 +214,20 @@ func (s *Server) handleSubmitBatch(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// submitOne admits one transaction of a batch. A refusal of the whole
-// batch (not an array, too many items, body too large) is a request error,
-// not counted per transaction: how many it held may be unknown.
-func (s *Server) submitOne(raw []byte) (Submitted, error) {
-	sub, err := s.decodeAndSubmit(raw)
+// submitDecoded admits one transaction of a batch, or counts the refusal
+// of one that did not decode (decodeErr). A refusal of the whole batch
+// (not an array, too many items, body too large) is a request error, not
+// counted per transaction: how many it held may be unknown.
+func (s *Server) submitDecoded(t *tx.Tx, decodeErr error) (Submitted, error) {
+	var sub Submitted
+	err := decodeErr
+	if err == nil {
+		sub, err = s.deps.Pool.Submit(t)
+	}
 	if err != nil {
 		s.countRefusal(err)
 	}
 	return sub, err
-}
-
-func (s *Server) decodeAndSubmit(raw []byte) (Submitted, error) {
-	t, err := s.decodeTx(raw)
-	if err != nil {
-		return Submitted{}, err
-	}
-	return s.deps.Pool.Submit(t)
 }
 
 // handleGetTx reports a transaction. The pool is asked first: a
