@@ -73,16 +73,12 @@ func (a *Address) UnmarshalJSON(data []byte) error {
 }
 
 // appendAddressHex appends a's text form, "0x" and 40 lowercase hex
-// digits, into space grown once and indexed within a fixed-size array, so
-// that the loop has neither capacity nor bounds checks (each a jump, which
-// costs in Wasm).
+// digits, byte by byte: encoding/hex's loop costs more in Wasm.
 func appendAddressHex(b []byte, a *Address) []byte {
 	const digits = "0123456789abcdef"
-	n := len(b)
-	b = append(b, "0x0000000000000000000000000000000000000000"...)
-	h := (*[40]byte)(b[n+2:])
-	for i, c := range a {
-		h[2*i], h[2*i+1] = digits[c>>4], digits[c&15]
+	b = append(b, '0', 'x')
+	for _, c := range a {
+		b = append(b, digits[c>>4], digits[c&15])
 	}
 	return b
 }

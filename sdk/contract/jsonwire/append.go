@@ -29,18 +29,13 @@ func AppendBool(b []byte, v bool) []byte {
 // AppendAddress appends a 20-byte address as encoding/json writes a
 // contract.Address: a string of "0x" and 40 lowercase hex digits.
 func AppendAddress(b []byte, a *[20]byte) []byte {
-	n := len(b)
-	b = append(b, `"0x0000000000000000000000000000000000000000"`...)
-	// Into the space grown once, through a fixed-size array: no capacity
-	// or bounds checks in the loop (each a jump, which costs in Wasm).
-	h := (*[40]byte)(b[n+3:])
-	for k, c := range a {
-		h[2*k], h[2*k+1] = hexDigits[c>>4], hexDigits[c&15]
+	const digits = "0123456789abcdef"
+	b = append(b, '"', '0', 'x')
+	for _, c := range a {
+		b = append(b, digits[c>>4], digits[c&15])
 	}
-	return b
+	return append(b, '"')
 }
-
-const hexDigits = "0123456789abcdef"
 
 // AppendInt appends the decimal form of v, as strconv.AppendInt(b, v, 10)
 // does. strconv's routine costs about a thousand Wasm instructions per
