@@ -6,12 +6,13 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/meshledger/meshledger/internal/atomicfile"
 )
 
 // KeyFile is the node key's file name in the data directory: the
@@ -60,34 +61,8 @@ func LoadOrCreateKey(path string) (key *ecdsa.PrivateKey, created bool, err erro
 	if err != nil {
 		return nil, false, fmt.Errorf("node: generate key: %w", err)
 	}
-	if err := writeFileAtomic(path, []byte(hexutil.Encode(crypto.FromECDSA(key))+"\n"), 0o600); err != nil {
+	if err := atomicfile.WriteFile(path, []byte(hexutil.Encode(crypto.FromECDSA(key))+"\n"), 0o600); err != nil {
 		return nil, false, fmt.Errorf("node: save key: %w", err)
 	}
 	return key, true, nil
-}
-
-// writeFileAtomic writes via a temporary file and rename, so that a crash
-// never leaves a half-written key or genesis behind.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/meshledger/meshledger/internal/atomicfile"
 	"github.com/meshledger/meshledger/ledger"
 	"github.com/meshledger/meshledger/ledger/block"
 	"github.com/meshledger/meshledger/ledger/tx"
@@ -180,7 +181,7 @@ func (n *Node) genesis() (*block.Genesis, error) {
 	if err != nil {
 		return nil, fmt.Errorf("node: encode genesis: %w", err)
 	}
-	if err := writeFileAtomic(path, append(b, '\n'), 0o644); err != nil {
+	if err := atomicfile.WriteFile(path, append(b, '\n'), 0o644); err != nil {
 		return nil, fmt.Errorf("node: save genesis: %w", err)
 	}
 	n.devGenesis = true

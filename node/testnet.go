@@ -15,6 +15,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 
+	"github.com/meshledger/meshledger/internal/atomicfile"
 	"github.com/meshledger/meshledger/internal/freeport"
 	"github.com/meshledger/meshledger/ledger/block"
 	"github.com/meshledger/meshledger/ledger/registry"
@@ -154,7 +155,7 @@ func WriteTestnet(dir string, opts TestnetOptions) (*Testnet, error) {
 		return nil, fmt.Errorf("node: encode genesis: %w", err)
 	}
 	for _, o := range tn.Orgs {
-		if err := writeFileAtomic(filepath.Join(o.DataDir, GenesisFile), append(raw, '\n'), 0o644); err != nil {
+		if err := atomicfile.WriteFile(filepath.Join(o.DataDir, GenesisFile), append(raw, '\n'), 0o644); err != nil {
 			return nil, fmt.Errorf("node: testnet genesis: %w", err)
 		}
 	}
@@ -241,7 +242,7 @@ func (t *Testnet) AddOrg(comet *cometbft.HomeOptions) (*TestnetOrg, error) {
 	if err != nil {
 		return nil, fmt.Errorf("node: testnet: read genesis: %w", err)
 	}
-	if err := writeFileAtomic(filepath.Join(dir, GenesisFile), raw, 0o644); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, GenesisFile), raw, 0o644); err != nil {
 		return nil, fmt.Errorf("node: testnet genesis: %w", err)
 	}
 	key, _, err := LoadOrCreateKey(filepath.Join(dir, KeyFile))

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 
+	"github.com/meshledger/meshledger/internal/atomicfile"
 	"github.com/meshledger/meshledger/sdk/client"
 )
 
@@ -240,7 +241,7 @@ func (b *bookDir) saveWorkerKeys(keys []*client.Key) error {
 		buf.WriteString(k.Hex())
 		buf.WriteByte('\n')
 	}
-	if err := writeFileAtomic(b.path(bookWorkersFile), buf.Bytes(), 0o600); err != nil {
+	if err := atomicfile.WriteFile(b.path(bookWorkersFile), buf.Bytes(), 0o600); err != nil {
 		return fmt.Errorf("bench: --book-dir: saving the workers' keys: %w", err)
 	}
 	return nil
@@ -287,38 +288,11 @@ func (b *bookDir) complete(m bookMarker) error {
 	if err != nil {
 		return fmt.Errorf("bench: --book-dir: %w", err)
 	}
-	if err := writeFileAtomic(b.path(bookMarkerFile), append(raw, '\n'), 0o644); err != nil {
+	if err := atomicfile.WriteFile(b.path(bookMarkerFile), append(raw, '\n'), 0o644); err != nil {
 		return fmt.Errorf("bench: --book-dir: writing the marker: %w", err)
 	}
 	b.marker = &m
 	return nil
-}
-
-// writeFileAtomic writes data to path through a temporary file created
-// with perm (so a key is never readable by others, even briefly) and a
-// rename, so that an interrupted write leaves no half-written file.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // reopenBook takes up the complete book of b on the node c serves (the
