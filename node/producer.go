@@ -204,7 +204,7 @@ func (n *Node) produceBlock(ctx context.Context, hold func(*tx.Tx) bool, pipe *p
 		if a, err, done := n.noBlock(err); done {
 			return a, err
 		}
-		n.observeBlock(applied, blockTiming{start: start, added: addedAt(ready)})
+		n.observeBlock(applied, blockTiming{start: start, ready: ready})
 		n.afterBlock(applied)
 		return attempt{block: true, applied: applied}, nil
 	}
@@ -217,7 +217,7 @@ func (n *Node) produceBlock(ctx context.Context, hold func(*tx.Tx) bool, pipe *p
 	}
 	end := time.Now()
 	n.metrics.blockExecute.Observe(end.Sub(start).Seconds())
-	pipe.started(executed.Height(), blockTiming{start: start, executed: end, added: addedAt(ready)})
+	pipe.started(executed.Height(), blockTiming{start: start, executed: end, ready: ready})
 	if err := pipe.Commit(executed); err != nil {
 		pipe.finished(executed.Height())
 		return attempt{}, err
@@ -245,21 +245,12 @@ type pipeline struct {
 	inFlight map[uint64]blockTiming
 }
 
-// blockTiming is when a block's stages started, and when its transactions
-// were admitted, for the latency metrics.
+// blockTiming is when a block's stages started, and the ready entries it
+// was cut from (each carries its admission time), for the latency metrics.
 type blockTiming struct {
 	start    time.Time // execution
 	executed time.Time // zero when the block was applied in line
-	added    map[common.Hash]time.Time
-}
-
-// addedAt maps the ready transactions to their admission times.
-func addedAt(ready []mempool.Entry[*tx.Tx]) map[common.Hash]time.Time {
-	m := make(map[common.Hash]time.Time, len(ready))
-	for i := range ready {
-		m[ready[i].Hash] = ready[i].AddedAt()
-	}
-	return m
+	ready    []mempool.Entry[*tx.Tx]
 }
 
 func (p *pipeline) started(height uint64, t blockTiming) {
@@ -298,11 +289,22 @@ func (n *Node) observeBlock(a *ledger.Applied, t blockTiming) {
 	if !t.executed.IsZero() {
 		n.metrics.blockCommit.Observe(now.Sub(t.executed).Seconds())
 	}
+	// The block holds the ready transactions it included in the order it
+	// was given them (a rejected one is left out, a cut block ends early),
+	// so one forward walk pairs each with its entry, without a map.
+	j := 0
 	for _, h := range a.TxHashes {
-		if at, ok := t.added[h]; ok {
-			n.metrics.txQueue.Observe(t.start.Sub(at).Seconds())
-			n.metrics.txCommit.Observe(now.Sub(at).Seconds())
+		k := j
+		for k < len(t.ready) && t.ready[k].Hash != h {
+			k++
 		}
+		if k == len(t.ready) {
+			continue // not from this look: nothing to time it by
+		}
+		at := t.ready[k].AddedAt()
+		n.metrics.txQueue.Observe(t.start.Sub(at).Seconds())
+		n.metrics.txCommit.Observe(now.Sub(at).Seconds())
+		j = k + 1
 	}
 }
 
